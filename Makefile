@@ -1,0 +1,121 @@
+# fetchall — GNU Make build.
+#
+#   make              build build/release/fetchall (and ./fetchall, a link to it)
+#   make test         build and run every unit and integration test
+#   make asan         the whole suite under AddressSanitizer + UBSan
+#   make tsan         the whole suite under ThreadSanitizer
+#   make demo         install what is missing, build, run a loopback demo
+#   make bench        benchmarks (not tests)
+#   make format       apply .clang-format;  make format-check  checks it
+#   make WERROR=0     for packagers: warnings do not fail the build
+
+VARIANT ?= release
+WERROR  ?= 1
+CC      ?= cc
+PREFIX  ?= /usr/local
+
+B := build/$(VARIANT)
+
+PKGS        := libcurl libxml-2.0
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+ifeq ($(VARIANT),release)
+OPT := -O2 -g
+SAN :=
+else ifeq ($(VARIANT),asan)
+OPT := -O1 -g -fno-omit-frame-pointer
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+else ifeq ($(VARIANT),tsan)
+OPT := -O1 -g
+SAN := -fsanitize=thread
+else
+$(error VARIANT must be release, asan or tsan)
+endif
+
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
+CFLAGS   += -std=c11 $(OPT) $(SAN) $(WARN) -pthread -MMD -MP $(PKG_CFLAGS)
+LDFLAGS  += $(SAN) -pthread
+LDLIBS   += $(PKG_LIBS)
+
+SRCS     := $(wildcard src/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(B)/src/%.o,$(filter-out src/main.c,$(SRCS)))
+MAIN_OBJ := $(B)/src/main.o
+
+SERVER_SRCS := $(wildcard tests/server/*.c)
+SERVER_OBJS := $(patsubst %.c,$(B)/%.o,$(SERVER_SRCS))
+
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRCS))
+ITEST_SRCS  := $(wildcard tests/integration/test_*.c)
+ITEST_BINS  := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(ITEST_SRCS))
+HARNESS_SRCS := $(filter-out $(ITEST_SRCS),$(wildcard tests/integration/*.c))
+HARNESS_OBJS := $(patsubst %.c,$(B)/%.o,$(HARNESS_SRCS))
+
+.PHONY: all test check unit integration asan tsan demo bench fuzz format format-check install clean
+
+all: $(B)/fetchall $(B)/testserver
+ifeq ($(VARIANT),release)
+	@ln -sf $(B)/fetchall fetchall
+endif
+
+$(B)/fetchall: $(MAIN_OBJ) $(B)/libfetchall.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/libfetchall.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/testserver: $(SERVER_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libfetchall.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(B)/tests/integration/%: $(B)/tests/integration/%.o $(HARNESS_OBJS) $(B)/libfetchall.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+# Test sources also include the server's content header.
+$(B)/tests/%.o: CPPFLAGS += -Itests/server -Itests/integration
+
+test check: all $(UNIT_BINS) $(ITEST_BINS)
+	@FETCHALL=$(B)/fetchall TESTSERVER=$(B)/testserver FIXTURES=fixtures \
+	  sh tests/run.sh $(UNIT_BINS) $(ITEST_BINS)
+
+asan:
+	$(MAKE) VARIANT=asan test
+
+tsan:
+	$(MAKE) VARIANT=tsan test
+
+demo:
+	sh tests/demo.sh
+
+bench: all
+	sh bench/run
+
+format:
+	clang-format -i src/*.c include/*.h tests/*/*.c tests/*/*.h
+
+format-check:
+	clang-format --dry-run --Werror src/*.c include/*.h tests/*/*.c tests/*/*.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/fetchall $(DESTDIR)$(PREFIX)/bin/fetchall
+
+clean:
+	rm -rf build fetchall
+
+-include $(shell find build -name '*.d' 2>/dev/null)

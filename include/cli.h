@@ -1,0 +1,56 @@
+/*
+ * cli: argv → struct fa_opts, and the --help and --version texts.
+ */
+#ifndef FA_CLI_H
+#define FA_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <curl/curl.h>
+
+#include "err.h"
+
+#define FETCHALL_VERSION "0.1.0"
+
+struct fa_opts {
+	const char *list;        /* URL list path, "-" for stdin */
+	const char *output_dir;  /* default "downloads" */
+	unsigned jobs;           /* -j: transfers in flight, 1..1024 */
+	bool tree, cont, no_clobber, json, quiet, verbose, allow_file, insecure;
+	const char *user_agent;
+	struct curl_slist *headers; /* owned; cli_release() frees */
+	unsigned retries;
+	long retry_wait_ms, retry_max_wait_ms, retry_after_max_ms;
+	long connect_timeout_ms, timeout_ms;
+	long speed_limit, speed_time_s;
+	long max_redirs;
+	long long max_filesize;
+	char user_agent_buf[64];
+};
+
+enum cli_action {
+	CLI_RUN,     /* opts filled: go */
+	CLI_EXIT_OK, /* --help / --version printed: exit 0 */
+	CLI_USAGE,   /* errbuf says what is wrong: exit 2 */
+};
+
+/*
+ * Parses argv into *opts (defaults first).  Prints --help / --version
+ * text to `out`.  On a usage error fills errbuf with one line naming the
+ * option and value.  Caller calls cli_release() in every case.
+ */
+enum cli_action cli_parse(int argc, char **argv, struct fa_opts *opts, FILE *out,
+			  char *errbuf, size_t errlen);
+
+void cli_release(struct fa_opts *opts);
+
+/* Number parsers shared by the options (exposed for tests).  Each
+ * accepts the whole string or fails with FA_ERR_PARSE. */
+enum fa_err cli_parse_long(const char *s, long long min, long long max, long long *out);
+/* Seconds with an optional fraction ("1.5") → milliseconds. */
+enum fa_err cli_parse_seconds(const char *s, long *ms);
+/* A size with optional suffix k, M, G (powers of 1024) → bytes. */
+enum fa_err cli_parse_size(const char *s, long long *bytes);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * fetch: one URL's transfer with libcurl, retries included.
+ *
+ * A fetch_share holds what all workers share (libcurl's CURLSH for DNS,
+ * connections and TLS sessions, the in-flight semaphore, live byte
+ * counters); a fetch_worker is one thread's reusable easy handle, so
+ * connections stay alive from one URL to the next.  fetch_run() takes one
+ * job through name mapping, the store, up to 1 + retries attempts, and
+ * fills a fetch_result for the reporter.
+ */
+#ifndef FA_FETCH_H
+#define FA_FETCH_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "bsem.h"
+#include "err.h"
+#include "store.h"
+
+struct fetch_opts {
+	long connect_timeout_ms;    /* 0: libcurl's default */
+	long timeout_ms;            /* whole transfer; 0: none */
+	long speed_limit;           /* bytes/s below which ... */
+	long speed_time_s;          /* ... for this long aborts; 0: never */
+	long max_redirs;            /* redirects followed at most */
+	bool allow_file;            /* file:// URLs allowed (never on redirect) */
+	bool insecure;              /* skip TLS verification */
+	bool tree;                  /* -x: host/path layout */
+	bool keep_part;             /* -c: keep .part of a failed transfer */
+	const char *user_agent;     /* borrowed for the run */
+	struct curl_slist *headers; /* borrowed for the run; may be NULL */
+	unsigned retries;           /* attempts after the first */
+	long retry_base_ms;         /* first backoff */
+	long retry_max_ms;          /* backoff cap */
+	long retry_after_max_ms;    /* cap on a server's Retry-After */
+	curl_off_t max_filesize;    /* 0: none */
+};
+
+/* One URL to fetch.  Owned by whoever holds it; fetch_job_free(). */
+struct fetch_job {
+	char *url;          /* normalized absolute URL */
+	unsigned long line; /* input line number, 0 if none */
+};
+
+/* What happened to one URL; owned by whoever holds it; fetch_result_free().
+ * Times are milliseconds of the last attempt, split by phase. */
+struct fetch_result {
+	char *url;          /* as given (the input line for a bad line) */
+	char *final_url;    /* after redirects; NULL if none */
+	char *path;         /* relative to the output dir; NULL if none */
+	char *content_type; /* NULL if none */
+	char *error;        /* NULL when ok */
+	unsigned long line;
+	enum fa_err err;    /* FA_OK, FA_ERR_EXISTS when skipped, ... */
+	bool ok;
+	bool skipped;       /* existing file kept (--no-clobber, -c) */
+	long http_code;
+	unsigned attempts;
+	uint64_t bytes;     /* body bytes now in the file */
+	double queue_ms;    /* waiting for a transfer slot, all attempts */
+	double dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, total_ms;
+};
+
+struct fetch_share;
+struct fetch_worker;
+
+/*
+ * Makes the shared part: a CURLSH (DNS, connections, TLS sessions, one
+ * mutex per kind of data) and the in-flight semaphore with bound
+ * `inflight`.  opts is borrowed until fetch_share_free().  Returns NULL
+ * on failure.  Call after curl_global_init().
+ */
+struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned inflight);
+
+/* Frees the share; every worker must be freed first.  NULL is fine. */
+void fetch_share_free(struct fetch_share *share);
+
+/* Body bytes received so far by all workers (live, for progress).
+ * Thread-safe. */
+uint64_t fetch_share_bytes(const struct fetch_share *share);
+
+/* Transfers in flight right now.  Thread-safe. */
+unsigned fetch_share_active(const struct fetch_share *share);
+
+/*
+ * Makes one worker's easy handle, configured from the share's options.
+ * Returns NULL on failure.  A worker is used by one thread at a time.
+ */
+struct fetch_worker *fetch_worker_new(struct fetch_share *share);
+void fetch_worker_free(struct fetch_worker *worker);
+
+/*
+ * Fetches job->url into `store` and fills *res (zeroed first; the caller
+ * frees its strings with fetch_result_release()).  Never prints.  Waits
+ * for a slot of the share's semaphore around each attempt, not during
+ * backoff.  Stops early, with res->err FA_ERR_CANCELLED, when cancel is
+ * raised.  Thread-safe across workers; one worker at a time.
+ */
+void fetch_run(struct fetch_worker *worker, struct store *store,
+	       const struct fetch_job *job, struct fetch_result *res);
+
+/* Helpers for the types above; all accept NULL. */
+void fetch_job_free(void *job);
+void fetch_result_release(struct fetch_result *res);
+void fetch_result_free(void *res);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * input: the URL list, streamed line by line by the reader thread.
+ *
+ * The list is never held in memory: the reader reads it in blocks, turns
+ * each URL line into a fetch_job on the job queue (which blocks when the
+ * workers are behind, so memory stays flat on a 10-million-line list) and
+ * each bad line into a failed fetch_result on the results queue.  Blank
+ * lines and lines starting with '#' are skipped; surrounding blanks and a
+ * trailing CR are ignored.
+ */
+#ifndef FA_INPUT_H
+#define FA_INPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "queue.h"
+
+struct input;
+
+/*
+ * Opens the list at `path` ("-" means standard input).  On failure returns
+ * FA_ERR_IO and writes a one-line reason naming the file to errbuf.
+ * Caller frees with input_free().
+ */
+enum fa_err input_open(const char *path, struct input **out, char *errbuf, size_t errlen);
+
+/* Closes the list (not standard input's descriptor).  NULL is fine. */
+void input_free(struct input *in);
+
+struct input_sink {
+	struct queue *jobs;     /* fetch_job pushed here; borrowed */
+	struct queue *results;  /* failed fetch_result for bad lines; borrowed */
+	bool allow_file;        /* file:// URLs are valid lines */
+	/* Called once on the reader thread when the list has been read
+	 * through (or the read stopped): the number of results it will
+	 * cause, and whether the whole list was read. */
+	void (*done)(void *arg, uint64_t total, bool complete);
+	void *arg;
+};
+
+/*
+ * Starts the reader thread.  It stops at end of input, on a read error
+ * (reported as one failed result naming the list), or on cancel; then it
+ * calls sink->done and closes sink->jobs.  `in` and `sink` are borrowed
+ * until input_join().
+ */
+enum fa_err input_start(struct input *in, const struct input_sink *sink);
+
+/* Waits for the reader thread. */
+void input_join(struct input *in);
+
+/*
+ * The line splitter, exposed for tests: scans buf[0..len) for complete
+ * lines; see input.c.  Not part of the reader's public contract.
+ */
+size_t input_trim(char *line, size_t len);
+
+#endif

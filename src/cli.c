@@ -1,0 +1,380 @@
+/*
+ * cli: command-line parsing with getopt_long, defaults, and --help.
+ *
+ * Option names follow the tools fetchall's users know: -j like aria2c and
+ * make, -o/-x/-c/-i/-U/-H/-q like wget and curl, --speed-limit/-time,
+ * --max-redirs, --max-filesize and --connect-timeout like curl.  Every
+ * number goes through one checked parser (strtoll with end pointer, errno
+ * and range); a bad value is a usage error naming the option.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libxml/xmlversion.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_JSON = 256,
+	OPT_NO_CLOBBER,
+	OPT_RETRIES,
+	OPT_RETRY_WAIT,
+	OPT_RETRY_MAX_WAIT,
+	OPT_RETRY_AFTER_MAX,
+	OPT_CONNECT_TIMEOUT,
+	OPT_TIMEOUT,
+	OPT_SPEED_LIMIT,
+	OPT_SPEED_TIME,
+	OPT_MAX_REDIRS,
+	OPT_MAX_FILESIZE,
+	OPT_ALLOW_FILE,
+};
+
+static const struct option long_options[] = {
+	{"jobs", required_argument, NULL, 'j'},
+	{"output-dir", required_argument, NULL, 'o'},
+	{"input-file", required_argument, NULL, 'i'},
+	{"tree", no_argument, NULL, 'x'},
+	{"force-directories", no_argument, NULL, 'x'},
+	{"continue", no_argument, NULL, 'c'},
+	{"no-clobber", no_argument, NULL, OPT_NO_CLOBBER},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"user-agent", required_argument, NULL, 'U'},
+	{"header", required_argument, NULL, 'H'},
+	{"retries", required_argument, NULL, OPT_RETRIES},
+	{"retry-wait", required_argument, NULL, OPT_RETRY_WAIT},
+	{"retry-max-wait", required_argument, NULL, OPT_RETRY_MAX_WAIT},
+	{"retry-after-max", required_argument, NULL, OPT_RETRY_AFTER_MAX},
+	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"max-time", required_argument, NULL, OPT_TIMEOUT},
+	{"speed-limit", required_argument, NULL, OPT_SPEED_LIMIT},
+	{"speed-time", required_argument, NULL, OPT_SPEED_TIME},
+	{"max-redirs", required_argument, NULL, OPT_MAX_REDIRS},
+	{"max-filesize", required_argument, NULL, OPT_MAX_FILESIZE},
+	{"allow-file", no_argument, NULL, OPT_ALLOW_FILE},
+	{"insecure", no_argument, NULL, 'k'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{NULL, 0, NULL, 0},
+};
+
+static const char usage_text[] =
+	"Usage: fetchall [OPTIONS] LIST\n"
+	"Download every URL in LIST (a file, or - for standard input), many at once.\n"
+	"\n"
+	"Input and output:\n"
+	"  -i, --input-file LIST      the URL list (same as the LIST argument)\n"
+	"  -o, --output-dir DIR       save files under DIR (default: downloads)\n"
+	"  -x, --tree                 mirror host/path under DIR, like wget -x\n"
+	"                             (alias --force-directories)\n"
+	"  -c, --continue             resume NAME.part files; skip complete files\n"
+	"      --no-clobber           skip URLs whose file already exists\n"
+	"      --json                 one JSON object per URL on standard output\n"
+	"  -q, --quiet                no progress, failures or summary on stderr\n"
+	"  -v, --verbose              a line on stderr for every saved file\n"
+	"\n"
+	"Concurrency:\n"
+	"  -j, --jobs N               transfers in flight at most, 1..1024 (default 8)\n"
+	"\n"
+	"HTTP:\n"
+	"  -U, --user-agent STR       User-Agent (default fetchall/" FETCHALL_VERSION ")\n"
+	"  -H, --header 'NAME: VALUE' extra request header (repeatable)\n"
+	"      --max-redirs N         redirects followed at most (default 10)\n"
+	"      --max-filesize SIZE    fail bodies larger than SIZE (k, M, G; default none)\n"
+	"      --allow-file           also accept file:// URLs in LIST\n"
+	"  -k, --insecure             do not verify TLS certificates (dangerous)\n"
+	"\n"
+	"Timeouts and retries:\n"
+	"      --connect-timeout S    give up connecting after S seconds (default 30)\n"
+	"      --timeout S            give up a transfer after S seconds (default none;\n"
+	"                             alias --max-time)\n"
+	"      --speed-limit B        abort a transfer slower than B bytes/s ...\n"
+	"      --speed-time S         ... for S seconds (defaults 1 B/s for 30 s;\n"
+	"                             --speed-time 0 turns the stall check off)\n"
+	"      --retries N            retries of a transient failure (default 3)\n"
+	"      --retry-wait S         first backoff, doubled each retry (default 1)\n"
+	"      --retry-max-wait S     backoff cap (default 30)\n"
+	"      --retry-after-max S    longest Retry-After honoured (default 120)\n"
+	"\n"
+	"  -h, --help                 this text\n"
+	"  -V, --version              versions of fetchall, libcurl and libxml2\n"
+	"\n"
+	"Transient failures (connection errors, timeouts, 408, 429, 500, 502, 503,\n"
+	"504) are retried with exponential backoff and jitter, honouring Retry-After;\n"
+	"a retry resumes a cut-off body with a Range request.  Files are written\n"
+	"atomically: a file with its final name is always complete.\n"
+	"\n"
+	"Exit status:\n"
+	"  0    every URL saved (or skipped), or the list was empty\n"
+	"  1    some URLs failed\n"
+	"  2    usage or input error (bad option, missing list, unwritable DIR)\n"
+	"  3    every URL failed\n"
+	"  130  interrupted (SIGINT or SIGTERM); run again with -c to resume\n";
+
+enum fa_err cli_parse_long(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return FA_ERR_PARSE;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return FA_ERR_PARSE;
+	*out = v;
+	return FA_OK;
+}
+
+enum fa_err cli_parse_seconds(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return FA_ERR_PARSE;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !(v >= 0.0) || v > 86400.0 * 365)
+		return FA_ERR_PARSE;
+	*ms = (long)(v * 1000.0 + 0.5);
+	return FA_OK;
+}
+
+enum fa_err cli_parse_size(const char *s, long long *bytes)
+{
+	char num[32];
+	size_t len;
+	long long v, mult = 1;
+
+	if (!s || !*s)
+		return FA_ERR_PARSE;
+	len = strlen(s);
+	if (len >= sizeof(num))
+		return FA_ERR_PARSE;
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'k': case 'K': mult = 1024LL; break;
+	case 'm': case 'M': mult = 1024LL * 1024; break;
+	case 'g': case 'G': mult = 1024LL * 1024 * 1024; break;
+	default: break;
+	}
+	if (mult != 1)
+		num[len - 1] = '\0';
+	if (cli_parse_long(num, 0, LLONG_MAX / mult, &v) != FA_OK)
+		return FA_ERR_PARSE;
+	*bytes = v * mult;
+	return FA_OK;
+}
+
+/* "--name" of a long-only option, for messages. */
+static const char *option_name(int val)
+{
+	static char buf[40];
+
+	for (const struct option *o = long_options; o->name; o++) {
+		if (o->val == val) {
+			snprintf(buf, sizeof(buf), "--%s", o->name);
+			return buf;
+		}
+	}
+	return "option";
+}
+
+static void defaults(struct fa_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->output_dir = "downloads";
+	o->jobs = 8;
+	snprintf(o->user_agent_buf, sizeof(o->user_agent_buf), "fetchall/%s", FETCHALL_VERSION);
+	o->user_agent = o->user_agent_buf;
+	o->retries = 3;
+	o->retry_wait_ms = 1000;
+	o->retry_max_wait_ms = 30000;
+	o->retry_after_max_ms = 120000;
+	o->connect_timeout_ms = 30000;
+	o->speed_limit = 1;
+	o->speed_time_s = 30;
+	o->max_redirs = 10;
+}
+
+static void print_version(FILE *out)
+{
+	curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	fprintf(out, "fetchall %s\nlibcurl %s (%s)\nlibxml2 %s\n", FETCHALL_VERSION, v->version,
+		v->ssl_version ? v->ssl_version : "no TLS", LIBXML_DOTTED_VERSION);
+}
+
+static bool header_ok(const char *h)
+{
+	const char *colon = strchr(h, ':');
+
+	/* "Name: value", or curl's "Name;" for an empty value.  No line
+	 * breaks: a header must not smuggle a second one. */
+	if (strpbrk(h, "\r\n"))
+		return false;
+	if (!colon)
+		colon = strchr(h, ';');
+	return colon && colon != h;
+}
+
+enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, char *errbuf,
+			  size_t errlen)
+{
+	long long n;
+	long ms;
+	int c;
+
+	defaults(o);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":j:o:i:xcqvU:H:khV", long_options, NULL)) != -1) {
+		const char *name = option_name(c);
+
+		switch (c) {
+		case 'j':
+			if (cli_parse_long(optarg, 1, 1024, &n) != FA_OK) {
+				snprintf(errbuf, errlen,
+					 "-j/--jobs wants a whole number from 1 to 1024, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			o->jobs = (unsigned)n;
+			break;
+		case 'o': o->output_dir = optarg; break;
+		case 'i':
+			if (o->list) {
+				snprintf(errbuf, errlen, "only one URL list may be given");
+				return CLI_USAGE;
+			}
+			o->list = optarg;
+			break;
+		case 'x': o->tree = true; break;
+		case 'c': o->cont = true; break;
+		case OPT_NO_CLOBBER: o->no_clobber = true; break;
+		case OPT_JSON: o->json = true; break;
+		case 'q': o->quiet = true; break;
+		case 'v': o->verbose = true; break;
+		case 'U': o->user_agent = optarg; break;
+		case 'H': {
+			struct curl_slist *l;
+
+			if (!header_ok(optarg)) {
+				snprintf(errbuf, errlen,
+					 "-H/--header wants 'Name: value' on one line, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			l = curl_slist_append(o->headers, optarg);
+			if (!l) {
+				snprintf(errbuf, errlen, "out of memory");
+				return CLI_USAGE;
+			}
+			o->headers = l;
+			break;
+		}
+		case 'k': o->insecure = true; break;
+		case OPT_ALLOW_FILE: o->allow_file = true; break;
+		case OPT_RETRIES:
+			if (cli_parse_long(optarg, 0, 100, &n) != FA_OK) {
+				snprintf(errbuf, errlen, "--retries wants 0 to 100, not '%s'", optarg);
+				return CLI_USAGE;
+			}
+			o->retries = (unsigned)n;
+			break;
+		case OPT_MAX_REDIRS:
+			if (cli_parse_long(optarg, 0, 1000, &n) != FA_OK) {
+				snprintf(errbuf, errlen, "--max-redirs wants 0 to 1000, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			o->max_redirs = (long)n;
+			break;
+		case OPT_SPEED_LIMIT:
+			if (cli_parse_size(optarg, &n) != FA_OK || n > LONG_MAX) {
+				snprintf(errbuf, errlen, "--speed-limit wants bytes/s, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			o->speed_limit = (long)n;
+			break;
+		case OPT_MAX_FILESIZE:
+			if (cli_parse_size(optarg, &n) != FA_OK) {
+				snprintf(errbuf, errlen,
+					 "--max-filesize wants a size like 500k or 2G, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			o->max_filesize = n;
+			break;
+		case OPT_RETRY_WAIT:
+		case OPT_RETRY_MAX_WAIT:
+		case OPT_RETRY_AFTER_MAX:
+		case OPT_CONNECT_TIMEOUT:
+		case OPT_TIMEOUT:
+		case OPT_SPEED_TIME:
+			if (cli_parse_seconds(optarg, &ms) != FA_OK) {
+				snprintf(errbuf, errlen, "%s wants seconds, not '%s'", name, optarg);
+				return CLI_USAGE;
+			}
+			if (c == OPT_RETRY_WAIT)
+				o->retry_wait_ms = ms;
+			else if (c == OPT_RETRY_MAX_WAIT)
+				o->retry_max_wait_ms = ms;
+			else if (c == OPT_RETRY_AFTER_MAX)
+				o->retry_after_max_ms = ms;
+			else if (c == OPT_CONNECT_TIMEOUT)
+				o->connect_timeout_ms = ms;
+			else if (c == OPT_TIMEOUT)
+				o->timeout_ms = ms;
+			else
+				o->speed_time_s = (ms + 999) / 1000;
+			break;
+		case 'h':
+			fputs(usage_text, out);
+			return CLI_EXIT_OK;
+		case 'V':
+			print_version(out);
+			return CLI_EXIT_OK;
+		case ':':
+			snprintf(errbuf, errlen, "option %s needs a value", argv[optind - 1]);
+			return CLI_USAGE;
+		default:
+			snprintf(errbuf, errlen, "unknown option '%s' (see --help)",
+				 argv[optind - 1]);
+			return CLI_USAGE;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (o->list) {
+			snprintf(errbuf, errlen, "only one URL list may be given ('%s' and '%s')",
+				 o->list, argv[i]);
+			return CLI_USAGE;
+		}
+		o->list = argv[i];
+	}
+	if (!o->list) {
+		snprintf(errbuf, errlen, "no URL list given (a file, or - for standard input)");
+		return CLI_USAGE;
+	}
+	if (o->cont && o->no_clobber) {
+		snprintf(errbuf, errlen, "-c/--continue and --no-clobber cannot be combined");
+		return CLI_USAGE;
+	}
+	if (o->retry_max_wait_ms < o->retry_wait_ms)
+		o->retry_max_wait_ms = o->retry_wait_ms;
+	return CLI_RUN;
+}
+
+void cli_release(struct fa_opts *o)
+{
+	curl_slist_free_all(o->headers);
+	o->headers = NULL;
+}

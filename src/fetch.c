@@ -1,0 +1,585 @@
+/*
+ * fetch: libcurl transfers with retries, resume and the in-flight bound.
+ *
+ * Design.  Each worker thread owns one easy handle for the whole run
+ * (CURLOPT_NOSIGNAL, keep-alive); all handles point at one CURLSH that
+ * shares the DNS cache, the connection pool and TLS sessions, guarded by
+ * one mutex per kind of data as libcurl asks.  An attempt holds a slot of
+ * the in-flight bounded semaphore only while libcurl works, never while
+ * backing off, so -j bounds transfers, not sleeping threads.
+ *
+ * Bodies go straight from libcurl's write callback into a store_file.  The
+ * first body bytes of each response decide what happens to the file: a
+ * 2xx after a Range request appends (206) or starts over (200, a server
+ * that ignores Range); an error status's body is never written.  A retry
+ * after a cut-off body asks for the rest with Range, so a retried 4 GB
+ * download does not start again from zero.
+ *
+ * Locking: share_lock[] for libcurl's shared data; the semaphore; atomics
+ * for the live counters.  Nothing else is shared between workers.
+ */
+#include "fetch.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cancel.h"
+#include "retry.h"
+
+struct fetch_share {
+	const struct fetch_opts *opts;
+	CURLSH *curlsh;
+	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
+	struct bsem inflight;
+	atomic_uint_fast64_t bytes;
+	atomic_uint active;
+	atomic_uint_fast32_t seed; /* jitter PRNG state */
+};
+
+/* One attempt's state, seen by libcurl's callbacks. */
+struct attempt {
+	struct fetch_worker *worker;
+	struct store_file *file;
+	off_t range_from;       /* Range asked for; 0: none */
+	bool body_seen;         /* the body's first bytes were classified */
+	bool discard;           /* error status: drop the body */
+	bool range_mismatch;    /* 206 for another offset than asked */
+	enum fa_err store_err;  /* a write to the file failed */
+	uint64_t bytes;         /* body bytes written this attempt */
+	long retry_after_ms;    /* from the last response; -1: none */
+	off_t content_range_start; /* from the last 206; -1: none */
+};
+
+struct fetch_worker {
+	struct fetch_share *share;
+	CURL *easy;
+	char errbuf[CURL_ERROR_SIZE];
+	struct attempt *cur;
+};
+
+static void must(int rc, const char *what)
+{
+	if (rc != 0) {
+		fprintf(stderr, "fetchall: fatal: %s failed (error %d)\n", what, rc);
+		abort();
+	}
+}
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	struct fetch_share *s = arg;
+
+	(void)h;
+	(void)access;
+	must(pthread_mutex_lock(&s->share_lock[data]), "pthread_mutex_lock");
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *arg)
+{
+	struct fetch_share *s = arg;
+
+	(void)h;
+	must(pthread_mutex_unlock(&s->share_lock[data]), "pthread_mutex_unlock");
+}
+
+struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned inflight)
+{
+	struct fetch_share *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->opts = opts;
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		must(pthread_mutex_init(&s->share_lock[i], NULL), "pthread_mutex_init");
+	if (bsem_init(&s->inflight, inflight) != FA_OK)
+		goto fail_locks;
+	s->curlsh = curl_share_init();
+	if (!s->curlsh)
+		goto fail_bsem;
+	if (curl_share_setopt(s->curlsh, CURLSHOPT_LOCKFUNC, share_lock) ||
+	    curl_share_setopt(s->curlsh, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
+	    curl_share_setopt(s->curlsh, CURLSHOPT_USERDATA, s) ||
+	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
+	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION))
+		goto fail_share;
+	atomic_init(&s->seed, (uint_fast32_t)time(NULL) ^ 0x9e3779b9u);
+	return s;
+fail_share:
+	curl_share_cleanup(s->curlsh);
+fail_bsem:
+	bsem_destroy(&s->inflight);
+fail_locks:
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&s->share_lock[i]);
+	free(s);
+	return NULL;
+}
+
+void fetch_share_free(struct fetch_share *s)
+{
+	if (!s)
+		return;
+	curl_share_cleanup(s->curlsh);
+	bsem_destroy(&s->inflight);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&s->share_lock[i]);
+	free(s);
+}
+
+uint64_t fetch_share_bytes(const struct fetch_share *s)
+{
+	return atomic_load_explicit(&((struct fetch_share *)s)->bytes, memory_order_relaxed);
+}
+
+unsigned fetch_share_active(const struct fetch_share *s)
+{
+	return atomic_load_explicit(&((struct fetch_share *)s)->active, memory_order_relaxed);
+}
+
+/* xorshift32 over a shared atomic state: jitter needs spread, not secrecy. */
+static uint32_t next_random(struct fetch_share *s)
+{
+	uint_fast32_t old = atomic_load(&s->seed), x;
+
+	do {
+		x = old;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		x &= 0xffffffffu;
+	} while (!atomic_compare_exchange_weak(&s->seed, &old, x));
+	return (uint32_t)x;
+}
+
+static bool status_ok(long code)
+{
+	/* 0: a file:// transfer, which has no status. */
+	return code == 0 || (code >= 200 && code < 300);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct attempt *a = arg;
+	size_t len = size * nmemb;
+	enum fa_err err;
+
+	if (!a->body_seen) {
+		long code = 0;
+
+		a->body_seen = true;
+		curl_easy_getinfo(a->worker->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (!status_ok(code)) {
+			a->discard = true;
+		} else if (a->range_from > 0 && code == 206) {
+			if (a->content_range_start != a->range_from) {
+				a->range_mismatch = true;
+				return 0;
+			}
+		} else if (store_offset(a->file) > 0) {
+			/* A 200 to a Range request: the server sends it all. */
+			err = store_restart(a->file);
+			if (err != FA_OK) {
+				a->store_err = err;
+				return 0;
+			}
+		}
+	}
+	if (a->discard)
+		return len;
+	err = store_write(a->file, data, len);
+	if (err != FA_OK) {
+		a->store_err = err;
+		return 0;
+	}
+	a->bytes += len;
+	atomic_fetch_add_explicit(&a->worker->share->bytes, len, memory_order_relaxed);
+	return len;
+}
+
+/* Case-insensitive "Name:" prefix match; returns the value or NULL. */
+static const char *header_value(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (len <= n || strncasecmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	line += n + 1;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return line;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct attempt *a = arg;
+	size_t len = size * nmemb;
+	char line[256];
+	const char *v;
+
+	/* Each response (redirects, 100 Continue) starts afresh. */
+	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
+		a->retry_after_ms = -1;
+		a->content_range_start = -1;
+		return len;
+	}
+	if (len >= sizeof(line))
+		return len; /* no header we read is that long */
+	memcpy(line, data, len);
+	line[len] = '\0';
+	v = header_value(line, len, "Retry-After");
+	if (v) {
+		long ms;
+
+		if (retry_after_parse(v, time(NULL), &ms) == FA_OK)
+			a->retry_after_ms = ms;
+		return len;
+	}
+	v = header_value(line, len, "Content-Range");
+	if (v) {
+		long long start;
+
+		if (sscanf(v, "bytes %lld-", &start) == 1 && start >= 0)
+			a->content_range_start = (off_t)start;
+	}
+	return len;
+}
+
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)arg;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return cancel_requested() ? 1 : 0;
+}
+
+struct fetch_worker *fetch_worker_new(struct fetch_share *s)
+{
+	const struct fetch_opts *o = s->opts;
+	struct fetch_worker *w = calloc(1, sizeof(*w));
+	const char *protocols = o->allow_file ? "http,https,file" : "http,https";
+	CURLcode cc = CURLE_OK;
+
+	if (!w)
+		return NULL;
+	w->share = s;
+	w->easy = curl_easy_init();
+	if (!w->easy) {
+		free(w);
+		return NULL;
+	}
+#define SET(opt, val) \
+	do { \
+		if (cc == CURLE_OK) \
+			cc = curl_easy_setopt(w->easy, opt, val); \
+	} while (0)
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_SHARE, s->curlsh);
+	SET(CURLOPT_ERRORBUFFER, w->errbuf);
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, o->max_redirs);
+	SET(CURLOPT_PROTOCOLS_STR, protocols);
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_ACCEPT_ENCODING, "");
+	SET(CURLOPT_USERAGENT, o->user_agent);
+	SET(CURLOPT_HTTPHEADER, o->headers);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_BUFFERSIZE, 64L * 1024);
+	/* The pool is shared: it must hold an idle connection for every
+	 * worker, or finished transfers close each other's connections. */
+	SET(CURLOPT_MAXCONNECTS, (long)bsem_bound(&s->inflight) + 4);
+	if (o->connect_timeout_ms > 0)
+		SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	if (o->timeout_ms > 0)
+		SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	if (o->speed_time_s > 0) {
+		SET(CURLOPT_LOW_SPEED_LIMIT, o->speed_limit);
+		SET(CURLOPT_LOW_SPEED_TIME, o->speed_time_s);
+	}
+	if (o->max_filesize > 0)
+		SET(CURLOPT_MAXFILESIZE_LARGE, o->max_filesize);
+	if (o->insecure) {
+		SET(CURLOPT_SSL_VERIFYPEER, 0L);
+		SET(CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+#undef SET
+	if (cc != CURLE_OK) {
+		fetch_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void fetch_worker_free(struct fetch_worker *w)
+{
+	if (!w)
+		return;
+	curl_easy_cleanup(w->easy);
+	free(w);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void set_error(struct fetch_result *res, enum fa_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(struct fetch_result *res, enum fa_err err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	free(res->error);
+	res->error = strdup(msg);
+	res->err = err;
+}
+
+/* Words for a store failure: errno's text where the store had one. */
+static const char *store_reason(enum fa_err err, int errnum, char *buf, size_t len)
+{
+	if (err == FA_ERR_IO && errnum != 0 && strerror_r(errnum, buf, len) == 0)
+		return buf;
+	return fa_strerror(err);
+}
+
+static double ms_between(curl_off_t from_us, curl_off_t to_us)
+{
+	return to_us > from_us ? (double)(to_us - from_us) / 1000.0 : 0.0;
+}
+
+/* The phase split of libcurl's cumulative timers for the last attempt. */
+static void record_times(CURL *easy, struct fetch_result *res)
+{
+	curl_off_t dns = 0, conn = 0, tls = 0, pre = 0, start = 0, total = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+	curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &conn);
+	curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+	curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
+	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total);
+	res->dns_ms = ms_between(0, dns);
+	res->connect_ms = ms_between(dns, conn);
+	res->tls_ms = tls > 0 ? ms_between(conn, tls) : 0.0;
+	res->ttfb_ms = ms_between(pre, start);
+	res->transfer_ms = ms_between(start, total);
+	res->total_ms = (double)total / 1000.0;
+}
+
+static const char *curl_reason(struct fetch_worker *w, CURLcode cc)
+{
+	return w->errbuf[0] ? w->errbuf : curl_easy_strerror(cc);
+}
+
+/* Runs one attempt; returns libcurl's code and leaves the rest in *a. */
+static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job,
+			struct attempt *a, struct fetch_result *res)
+{
+	struct fetch_share *s = w->share;
+	char range[32];
+	uint64_t waited_ns = 0;
+	CURLcode cc;
+
+	a->range_from = store_offset(a->file);
+	if (a->range_from > 0) {
+		snprintf(range, sizeof(range), "%lld-", (long long)a->range_from);
+		curl_easy_setopt(w->easy, CURLOPT_RANGE, range);
+	} else {
+		curl_easy_setopt(w->easy, CURLOPT_RANGE, NULL);
+	}
+	curl_easy_setopt(w->easy, CURLOPT_URL, job->url);
+	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(w->easy, CURLOPT_HEADERDATA, a);
+	w->errbuf[0] = '\0';
+
+	bsem_acquire_wait(&s->inflight, &waited_ns);
+	res->queue_ms += (double)waited_ns / 1e6;
+	atomic_fetch_add(&s->active, 1);
+	cc = curl_easy_perform(w->easy);
+	atomic_fetch_sub(&s->active, 1);
+	if (bsem_release(&s->inflight) != FA_OK)
+		must(-1, "bsem_release (more releases than acquires)");
+	return cc;
+}
+
+void fetch_run(struct fetch_worker *w, struct store *store, const struct fetch_job *job,
+	       struct fetch_result *res)
+{
+	const struct fetch_opts *o = w->share->opts;
+	struct store_file *file = NULL;
+	char relpath[4096];
+	char why[128];
+	enum fa_err err;
+	bool restarted_416 = false;
+
+	memset(res, 0, sizeof(*res));
+	res->line = job->line;
+	res->url = strdup(job->url);
+
+	err = store_name_for_url(job->url, o->tree, relpath, sizeof(relpath));
+	if (err != FA_OK) {
+		set_error(res, err, "no safe file name for this URL: %s", fa_strerror(err));
+		return;
+	}
+
+	for (unsigned attempt = 1;; attempt++) {
+		struct attempt a = {.worker = w, .retry_after_ms = -1, .content_range_start = -1};
+		long code = 0;
+		char *ct = NULL, *eff = NULL;
+		CURLcode cc;
+		long wait_ms;
+
+		if (cancel_requested()) {
+			set_error(res, FA_ERR_CANCELLED, "interrupted");
+			break;
+		}
+		if (!file) {
+			errno = 0;
+			err = store_open(store, relpath, &file);
+			if (err == FA_ERR_EXISTS) {
+				res->ok = true;
+				res->skipped = true;
+				res->err = FA_ERR_EXISTS;
+				res->path = strdup(relpath);
+				return;
+			}
+			if (err != FA_OK) {
+				set_error(res, err, "cannot create '%s': %s", relpath,
+					  store_reason(err, errno, why, sizeof(why)));
+				return;
+			}
+		}
+		a.file = file;
+		res->attempts = attempt;
+		cc = perform(w, job, &a, res);
+		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(w->easy, CURLINFO_CONTENT_TYPE, &ct);
+		curl_easy_getinfo(w->easy, CURLINFO_EFFECTIVE_URL, &eff);
+		res->http_code = code;
+		free(res->content_type);
+		res->content_type = dup_or_null(ct);
+		free(res->final_url);
+		res->final_url = dup_or_null(eff);
+		record_times(w->easy, res);
+
+		if (a.store_err != FA_OK) {
+			set_error(res, a.store_err, "writing '%s': %s", relpath,
+				  store_reason(a.store_err, store_errno(file), why, sizeof(why)));
+			break;
+		}
+		if (cc == CURLE_ABORTED_BY_CALLBACK && cancel_requested()) {
+			set_error(res, FA_ERR_CANCELLED, "interrupted");
+			break;
+		}
+		if (a.range_mismatch) {
+			/* Start over without Range; does not use up a retry. */
+			err = store_restart(file);
+			if (err != FA_OK) {
+				set_error(res, err, "writing '%s': %s", relpath,
+					  store_reason(err, store_errno(file), why, sizeof(why)));
+				break;
+			}
+			attempt--;
+			continue;
+		}
+		if (cc == CURLE_OK && code == 416 && a.range_from > 0 && !restarted_416) {
+			/* Our .part is no prefix the server can continue. */
+			restarted_416 = true;
+			err = store_restart(file);
+			if (err != FA_OK) {
+				set_error(res, err, "writing '%s': %s", relpath,
+					  store_reason(err, store_errno(file), why, sizeof(why)));
+				break;
+			}
+			attempt--;
+			continue;
+		}
+		if (cc == CURLE_OK && status_ok(code)) {
+			char *final = NULL;
+
+			res->bytes = (uint64_t)store_offset(file);
+			errno = 0;
+			err = store_commit(file, &final);
+			file = NULL;
+			if (err != FA_OK) {
+				set_error(res, err, "saving '%s': %s", relpath,
+					  store_reason(err, errno, why, sizeof(why)));
+				return;
+			}
+			res->path = final;
+			res->ok = true;
+			res->err = FA_OK;
+			return;
+		}
+
+		if (cc != CURLE_OK)
+			set_error(res, FA_ERR_TRANSFER, "%s", curl_reason(w, cc));
+		else
+			set_error(res, FA_ERR_HTTP, "HTTP %ld", code);
+		if (attempt > o->retries || !retry_is_transient(cc, code))
+			break;
+
+		wait_ms = retry_backoff_ms(attempt, o->retry_base_ms, o->retry_max_ms,
+					   next_random(w->share));
+		if (a.retry_after_ms >= 0)
+			wait_ms = a.retry_after_ms < o->retry_after_max_ms ? a.retry_after_ms
+									   : o->retry_after_max_ms;
+		if (cancel_sleep_ms(wait_ms)) {
+			set_error(res, FA_ERR_CANCELLED, "interrupted");
+			break;
+		}
+	}
+
+	if (file) {
+		res->bytes = (uint64_t)store_offset(file);
+		store_abort(file, (o->keep_part || res->err == FA_ERR_CANCELLED) &&
+					  res->err != FA_ERR_DISK_FULL);
+	}
+	res->ok = false;
+}
+
+void fetch_job_free(void *p)
+{
+	struct fetch_job *job = p;
+
+	if (!job)
+		return;
+	free(job->url);
+	free(job);
+}
+
+void fetch_result_release(struct fetch_result *res)
+{
+	if (!res)
+		return;
+	free(res->url);
+	free(res->final_url);
+	free(res->path);
+	free(res->content_type);
+	free(res->error);
+	memset(res, 0, sizeof(*res));
+}
+
+void fetch_result_free(void *p)
+{
+	fetch_result_release(p);
+	free(p);
+}

@@ -1,0 +1,251 @@
+/*
+ * input: the reader thread that streams the URL list into the job queue.
+ *
+ * Reads with read(2) in 64 KiB blocks, and waits with poll(2) on the list
+ * and on cancel's descriptor together, so Ctrl-C stops a reader blocked
+ * on a terminal or a slow pipe.  Memory is one block plus one line
+ * (capped at MAX_LINE; a longer line is reported and skipped), whatever
+ * the list's length.  The reader owns the list's parsing and is the only
+ * producer of jobs; the job queue's own lock is the only one it takes.
+ */
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cancel.h"
+#include "fetch.h"
+#include "url.h"
+
+#define BLOCK (64 * 1024)
+#define MAX_LINE (16 * 1024)
+
+struct input {
+	char *path;  /* for messages; "standard input" for "-" */
+	int fd;
+	bool owns_fd;
+	pthread_t thread;
+	bool started;
+	const struct input_sink *sink;
+	/* the reader's state */
+	char line[MAX_LINE + 1];
+	size_t line_len;
+	bool line_overflow;
+	unsigned long lineno;
+	uint64_t total;
+};
+
+enum fa_err input_open(const char *path, struct input **out, char *errbuf, size_t errlen)
+{
+	struct input *in = calloc(1, sizeof(*in));
+
+	*out = NULL;
+	if (!in)
+		return FA_ERR_NOMEM;
+	if (!strcmp(path, "-")) {
+		in->fd = STDIN_FILENO;
+		in->path = strdup("standard input");
+	} else {
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		in->owns_fd = true;
+		in->path = strdup(path);
+		if (in->fd < 0) {
+			snprintf(errbuf, errlen, "cannot open URL list '%s': %s", path,
+				 strerror(errno));
+			free(in->path);
+			free(in);
+			return FA_ERR_IO;
+		}
+	}
+	if (!in->path) {
+		input_free(in);
+		return FA_ERR_NOMEM;
+	}
+	*out = in;
+	return FA_OK;
+}
+
+void input_free(struct input *in)
+{
+	if (!in)
+		return;
+	if (in->owns_fd && in->fd >= 0)
+		close(in->fd);
+	free(in->path);
+	free(in);
+}
+
+size_t input_trim(char *line, size_t len)
+{
+	size_t start = 0;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+			   line[len - 1] == '\t'))
+		len--;
+	while (start < len && (line[start] == ' ' || line[start] == '\t'))
+		start++;
+	if (start > 0)
+		memmove(line, line + start, len - start);
+	len -= start;
+	line[len] = '\0';
+	return len;
+}
+
+/* Pushes a failed result for a bad line; false when the run is stopping. */
+static bool push_bad(struct input *in, const char *text, const char *reason)
+{
+	struct fetch_result *res = calloc(1, sizeof(*res));
+	char msg[600];
+
+	if (!res)
+		return false;
+	snprintf(msg, sizeof(msg), "%s line %lu: %s", in->path, in->lineno, reason);
+	res->url = strdup(text);
+	res->error = strdup(msg);
+	res->line = in->lineno;
+	res->err = FA_ERR_URL;
+	in->total++;
+	return queue_push(in->sink->results, res) == FA_OK;
+}
+
+/* Handles one complete line; false when the run is stopping. */
+static bool take_line(struct input *in)
+{
+	char reason[256];
+	char *normalized = NULL;
+	struct fetch_job *job;
+	size_t len;
+
+	in->lineno++;
+	if (in->line_overflow) {
+		in->line_overflow = false;
+		in->line_len = 0;
+		return push_bad(in, "(line too long)", "longer than 16384 bytes");
+	}
+	len = input_trim(in->line, in->line_len);
+	in->line_len = 0;
+	if (len == 0 || in->line[0] == '#')
+		return true;
+	if (memchr(in->line, '\0', len))
+		return push_bad(in, "(line with NUL byte)", "contains a NUL byte");
+	if (url_check(in->line, in->sink->allow_file, &normalized, reason, sizeof(reason)) !=
+	    FA_OK) {
+		char full[300];
+
+		snprintf(full, sizeof(full), "not a valid URL: %s", reason);
+		return push_bad(in, in->line, full);
+	}
+	job = malloc(sizeof(*job));
+	if (!job) {
+		free(normalized);
+		return false;
+	}
+	job->url = normalized;
+	job->line = in->lineno;
+	in->total++;
+	return queue_push(in->sink->jobs, job) == FA_OK;
+}
+
+static void append(struct input *in, const char *data, size_t len)
+{
+	if (in->line_overflow)
+		return;
+	if (in->line_len + len > MAX_LINE) {
+		in->line_overflow = true;
+		return;
+	}
+	memcpy(in->line + in->line_len, data, len);
+	in->line_len += len;
+}
+
+/* Waits until the list is readable; false on cancel. */
+static bool wait_readable(struct input *in)
+{
+	struct pollfd p[2] = {{.fd = in->fd, .events = POLLIN},
+			      {.fd = cancel_fd(), .events = POLLIN}};
+	nfds_t n = p[1].fd >= 0 ? 2 : 1;
+
+	for (;;) {
+		if (cancel_requested())
+			return false;
+		if (poll(p, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return true; /* let read() report it */
+		}
+		if (n == 2 && p[1].revents)
+			return false;
+		if (p[0].revents)
+			return true;
+	}
+}
+
+static void *read_list(void *arg)
+{
+	struct input *in = arg;
+	char *block = malloc(BLOCK);
+	bool complete = false;
+
+	while (block) {
+		ssize_t got;
+		char *p, *end, *nl;
+
+		if (!wait_readable(in))
+			break;
+		got = read(in->fd, block, BLOCK);
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got < 0) {
+			char reason[200];
+
+			snprintf(reason, sizeof(reason), "read error: %s", strerror(errno));
+			push_bad(in, in->path, reason);
+			break;
+		}
+		if (got == 0) {
+			/* A last line without a newline still counts. */
+			if ((in->line_len > 0 || in->line_overflow) && !take_line(in))
+				break;
+			complete = true;
+			break;
+		}
+		p = block;
+		end = block + got;
+		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+			append(in, p, (size_t)(nl - p));
+			if (!take_line(in))
+				goto stop;
+			p = nl + 1;
+		}
+		append(in, p, (size_t)(end - p));
+	}
+stop:
+	free(block);
+	if (in->sink->done)
+		in->sink->done(in->sink->arg, in->total, complete);
+	queue_close(in->sink->jobs);
+	return NULL;
+}
+
+enum fa_err input_start(struct input *in, const struct input_sink *sink)
+{
+	in->sink = sink;
+	if (pthread_create(&in->thread, NULL, read_list, in) != 0)
+		return FA_ERR_THREAD;
+	in->started = true;
+	return FA_OK;
+}
+
+void input_join(struct input *in)
+{
+	if (in && in->started) {
+		pthread_join(in->thread, NULL);
+		in->started = false;
+	}
+}

@@ -1,0 +1,104 @@
+/*
+ * pool: a fixed set of threads draining one job queue.
+ *
+ * Modelled on libuv's threadpool: the queue is the only shared state and
+ * carries its own lock; threads block in queue_pop() and leave when it
+ * reports the queue closed and empty, so shutdown is "close the queue,
+ * join every thread" and no job is lost or run twice.  States are made
+ * up front on the caller's thread.  A failed pthread call other than
+ * create aborts: it means a broken invariant, not a condition to handle.
+ */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+struct worker {
+	struct pool *pool;
+	pthread_t thread;
+	void *state;
+	bool started;
+};
+
+struct pool {
+	struct queue *jobs;
+	const struct pool_ops *ops;
+	unsigned nthreads;
+	struct worker *workers;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	void *job;
+
+	while (queue_pop(w->pool->jobs, &job) == FA_OK)
+		w->pool->ops->run(w->state, job);
+	return NULL;
+}
+
+static void release(struct pool *p)
+{
+	for (unsigned i = 0; i < p->nthreads; i++) {
+		if (p->workers[i].started && pthread_join(p->workers[i].thread, NULL) != 0) {
+			fprintf(stderr, "fetchall: fatal: pthread_join failed\n");
+			abort();
+		}
+		if (p->workers[i].state)
+			p->ops->thread_fini(p->workers[i].state);
+	}
+	free(p->workers);
+	free(p);
+}
+
+enum fa_err pool_new(unsigned nthreads, struct queue *jobs, const struct pool_ops *ops,
+		     void *ctx, struct pool **out)
+{
+	struct pool *p;
+	enum fa_err err = FA_OK;
+
+	*out = NULL;
+	if (nthreads == 0 || !jobs || !ops)
+		return FA_ERR_ARG;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return FA_ERR_NOMEM;
+	p->workers = calloc(nthreads, sizeof(*p->workers));
+	if (!p->workers) {
+		free(p);
+		return FA_ERR_NOMEM;
+	}
+	p->jobs = jobs;
+	p->ops = ops;
+	p->nthreads = nthreads;
+	for (unsigned i = 0; i < nthreads; i++) {
+		p->workers[i].pool = p;
+		p->workers[i].state = ops->thread_init(ctx, i);
+		if (!p->workers[i].state) {
+			release(p);
+			return FA_ERR_NOMEM;
+		}
+	}
+	for (unsigned i = 0; i < nthreads; i++) {
+		if (pthread_create(&p->workers[i].thread, NULL, work, &p->workers[i]) != 0) {
+			err = FA_ERR_THREAD;
+			break;
+		}
+		p->workers[i].started = true;
+	}
+	if (err != FA_OK) {
+		queue_close(jobs);
+		release(p);
+		return err;
+	}
+	*out = p;
+	return FA_OK;
+}
+
+void pool_join(struct pool *p)
+{
+	if (p)
+		release(p);
+}

@@ -1,0 +1,433 @@
+/*
+ * report: the reporter thread, the progress line, JSON lines, summary.
+ *
+ * One owner for the terminal: only this thread writes stdout and stderr
+ * while the run lasts, so the progress line is never garbled by another
+ * thread's output.  The progress line is redrawn at most ten times a
+ * second, clipped to the terminal's width (a wrapped line cannot be
+ * redrawn in place), and erased before any other stderr line.
+ *
+ * JSON lines are flushed one by one so a consumer sees each result as it
+ * happens; a write that fails with EPIPE (the consumer went away, as in
+ * `fetchall ... --json | head -1`) stops the run through cancel, quietly.
+ *
+ * Locking: counts are written by the reporter thread only and read by
+ * others after report_join(); `total` is atomic (set by the reader).
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cancel.h"
+#include "url.h"
+
+#define TOTAL_UNKNOWN UINT64_MAX
+#define REDRAW_MS 100
+
+struct report {
+	const struct report_opts *opts;
+	const struct fetch_share *share;
+	struct queue *results;
+	pthread_t thread;
+	bool started;
+	atomic_uint_fast64_t total;
+	struct report_counts counts;
+	struct timespec start;
+	double last_draw_ms;
+	bool drawn;       /* a progress line is on the screen */
+	bool out_broken;  /* stdout was closed under us */
+	char *line;       /* the JSON line buffer, reused */
+	size_t line_cap;
+};
+
+static double now_ms(const struct timespec *since)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - since->tv_sec) * 1e3 +
+	       (double)(t.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+struct report *report_new(const struct report_opts *opts, const struct fetch_share *share)
+{
+	struct report *rep = calloc(1, sizeof(*rep));
+
+	if (!rep)
+		return NULL;
+	rep->opts = opts;
+	rep->share = share;
+	atomic_init(&rep->total, TOTAL_UNKNOWN);
+	clock_gettime(CLOCK_MONOTONIC, &rep->start);
+	return rep;
+}
+
+void report_free(struct report *rep)
+{
+	if (!rep)
+		return;
+	free(rep->line);
+	free(rep);
+}
+
+void report_set_total(struct report *rep, uint64_t total)
+{
+	atomic_store(&rep->total, total);
+}
+
+struct report_counts report_counts(struct report *rep)
+{
+	return rep->counts;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned min;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2, min = 0x80, cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3, min = 0x800, cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4, min = 0x10000, cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+size_t report_json_string(char *out, size_t outlen, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t need = 0;
+
+#define PUT(str, n) \
+	do { \
+		for (size_t k_ = 0; k_ < (n); k_++, need++) \
+			if (need + 1 < outlen) \
+				out[need] = (str)[k_]; \
+	} while (0)
+	if (!s) {
+		PUT("null", 4);
+		goto done;
+	}
+	PUT("\"", 1);
+	while (*p) {
+		char esc[8];
+		size_t n;
+
+		switch (*p) {
+		case '"': PUT("\\\"", 2); p++; continue;
+		case '\\': PUT("\\\\", 2); p++; continue;
+		case '\n': PUT("\\n", 2); p++; continue;
+		case '\r': PUT("\\r", 2); p++; continue;
+		case '\t': PUT("\\t", 2); p++; continue;
+		default: break;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			PUT(esc, 6);
+			p++;
+			continue;
+		}
+		n = utf8_len(p);
+		if (n == 0) {
+			PUT("\\ufffd", 6);
+			p++;
+			continue;
+		}
+		PUT((const char *)p, n);
+		p += n;
+	}
+	PUT("\"", 1);
+done:
+	if (outlen > 0)
+		out[need < outlen ? need : outlen - 1] = '\0';
+#undef PUT
+	return need;
+}
+
+void report_format_bytes(char *out, size_t outlen, double bytes)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+	unsigned u = 0;
+
+	while (bytes >= 1000.0 && u < 4) {
+		bytes /= 1000.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, outlen, "%.0f %s", bytes, units[u]);
+	else
+		snprintf(out, outlen, "%.*f %s", bytes < 10.0 ? 2 : 1, bytes, units[u]);
+}
+
+/* Appends to the reusable line buffer; false on OOM. */
+static bool add(struct report *rep, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static bool grow(struct report *rep, size_t need)
+{
+	char *p;
+	size_t cap = rep->line_cap ? rep->line_cap : 1024;
+
+	if (need <= rep->line_cap)
+		return true;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(rep->line, cap);
+	if (!p)
+		return false;
+	rep->line = p;
+	rep->line_cap = cap;
+	return true;
+}
+
+static bool add(struct report *rep, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !grow(rep, *len + (size_t)n + 1))
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(rep->line + *len, rep->line_cap - *len, fmt, ap);
+	va_end(ap);
+	*len += (size_t)n;
+	return true;
+}
+
+static bool add_str(struct report *rep, size_t *len, const char *key, const char *value)
+{
+	size_t n = report_json_string(NULL, 0, value);
+
+	if (!add(rep, len, ",\"%s\":", key) || !grow(rep, *len + n + 1))
+		return false;
+	report_json_string(rep->line + *len, rep->line_cap - *len, value);
+	*len += n;
+	return true;
+}
+
+static bool add_url(struct report *rep, size_t *len, const char *key, const char *url)
+{
+	char safe[8192];
+
+	if (!url)
+		return add_str(rep, len, key, NULL);
+	url_redact(url, safe, sizeof(safe));
+	return add_str(rep, len, key, safe);
+}
+
+static void write_json(struct report *rep, const struct fetch_result *r)
+{
+	size_t len = 0;
+	FILE *out = rep->opts->out;
+	bool ok;
+
+	ok = add(rep, &len, "{\"line\":%lu", r->line) && add_url(rep, &len, "url", r->url) &&
+	     add_url(rep, &len, "final_url", r->final_url) &&
+	     add(rep, &len, ",\"ok\":%s,\"skipped\":%s,\"http_code\":%ld,\"bytes\":%llu",
+		 r->ok ? "true" : "false", r->skipped ? "true" : "false", r->http_code,
+		 (unsigned long long)r->bytes) &&
+	     add_str(rep, &len, "path", r->path) &&
+	     add_str(rep, &len, "content_type", r->content_type) &&
+	     add(rep, &len, ",\"attempts\":%u", r->attempts) &&
+	     add_str(rep, &len, "error", r->error) &&
+	     add(rep, &len,
+		 ",\"queue_ms\":%.3f,\"dns_ms\":%.3f,\"connect_ms\":%.3f,\"tls_ms\":%.3f,"
+		 "\"ttfb_ms\":%.3f,\"transfer_ms\":%.3f,\"total_ms\":%.3f}\n",
+		 r->queue_ms, r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms, r->transfer_ms,
+		 r->total_ms);
+	if (!ok)
+		return;
+	if (fwrite(rep->line, 1, len, out) != len || fflush(out) != 0) {
+		rep->out_broken = true;
+		if (errno == EPIPE)
+			cancel_trigger(0);
+	}
+}
+
+static void erase_progress(struct report *rep)
+{
+	if (rep->drawn) {
+		fputs("\r\033[K", rep->opts->err);
+		rep->drawn = false;
+	}
+}
+
+static unsigned term_width(FILE *f)
+{
+	struct winsize ws;
+
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+		return ws.ws_col;
+	return 80;
+}
+
+static void draw_progress(struct report *rep)
+{
+	const struct report_counts *c = &rep->counts;
+	uint64_t total = atomic_load(&rep->total);
+	double elapsed = now_ms(&rep->start);
+	double bytes = rep->share ? (double)fetch_share_bytes(rep->share) : (double)c->bytes;
+	char done[48], size[32], rate[32], line[256];
+	unsigned width = term_width(rep->opts->err);
+	unsigned secs = (unsigned)(elapsed / 1000.0);
+	int n;
+
+	if (total == TOTAL_UNKNOWN)
+		snprintf(done, sizeof(done), "%llu/?", (unsigned long long)c->done);
+	else
+		snprintf(done, sizeof(done), "%llu/%llu", (unsigned long long)c->done,
+			 (unsigned long long)total);
+	report_format_bytes(size, sizeof(size), bytes);
+	report_format_bytes(rate, sizeof(rate), elapsed > 0 ? bytes * 1000.0 / elapsed : 0);
+	n = snprintf(line, sizeof(line), "[%s] %llu ok, %llu failed | %s | %s/s | %u active | %u:%02u",
+		     done, (unsigned long long)c->ok + c->skipped, (unsigned long long)c->failed,
+		     size, rate, rep->share ? fetch_share_active(rep->share) : 0, secs / 60,
+		     secs % 60);
+	if (n < 0)
+		return;
+	if ((unsigned)n >= width)
+		line[width - 1] = '\0';
+	fprintf(rep->opts->err, "\r%s\033[K", line);
+	fflush(rep->opts->err);
+	rep->drawn = true;
+	rep->last_draw_ms = elapsed;
+}
+
+static void account(struct report *rep, const struct fetch_result *r)
+{
+	struct report_counts *c = &rep->counts;
+	const struct report_opts *o = rep->opts;
+	char url[2048];
+
+	c->done++;
+	if (r->skipped)
+		c->skipped++;
+	else if (r->ok)
+		c->ok++;
+	else if (r->err == FA_ERR_CANCELLED)
+		c->interrupted++;
+	else
+		c->failed++;
+	if (r->ok)
+		c->bytes += r->bytes;
+
+	if (o->json && !rep->out_broken)
+		write_json(rep, r);
+	if (o->quiet)
+		return;
+	url_redact(r->url ? r->url : "", url, sizeof(url));
+	if (!r->ok && r->err != FA_ERR_CANCELLED) {
+		erase_progress(rep);
+		if (r->err == FA_ERR_URL)
+			fprintf(o->err, "fetchall: %s\n", r->error ? r->error : "bad line");
+		else
+			fprintf(o->err, "fetchall: %s: %s\n", url, r->error ? r->error : "failed");
+	} else if (o->verbose && r->ok) {
+		erase_progress(rep);
+		fprintf(o->err, "%s %ld %llu %s -> %s\n", r->skipped ? "skipped" : "saved",
+			r->http_code, (unsigned long long)r->bytes, url, r->path ? r->path : "");
+	}
+}
+
+static void *run(void *arg)
+{
+	struct report *rep = arg;
+
+	for (;;) {
+		void *item;
+		enum fa_err err = queue_pop_timed(rep->results, &item, REDRAW_MS);
+
+		if (err == FA_ERR_CLOSED)
+			break;
+		if (err == FA_OK) {
+			account(rep, item);
+			fetch_result_free(item);
+		}
+		if (rep->opts->progress && !rep->opts->quiet &&
+		    now_ms(&rep->start) - rep->last_draw_ms >= REDRAW_MS)
+			draw_progress(rep);
+	}
+	if (rep->opts->progress && !rep->opts->quiet && rep->drawn) {
+		draw_progress(rep);
+		fputc('\n', rep->opts->err);
+		rep->drawn = false;
+	}
+	return NULL;
+}
+
+enum fa_err report_start(struct report *rep, struct queue *results)
+{
+	rep->results = results;
+	clock_gettime(CLOCK_MONOTONIC, &rep->start);
+	if (pthread_create(&rep->thread, NULL, run, rep) != 0)
+		return FA_ERR_THREAD;
+	rep->started = true;
+	return FA_OK;
+}
+
+void report_join(struct report *rep)
+{
+	if (rep && rep->started) {
+		pthread_join(rep->thread, NULL);
+		rep->started = false;
+	}
+}
+
+void report_summary(struct report *rep, double wall_s)
+{
+	const struct report_counts *c = &rep->counts;
+	char size[32], rate[32];
+
+	if (rep->opts->quiet)
+		return;
+	report_format_bytes(size, sizeof(size), (double)c->bytes);
+	report_format_bytes(rate, sizeof(rate), wall_s > 0 ? (double)c->bytes / wall_s : 0);
+	fprintf(rep->opts->err,
+		"fetchall: %llu URLs: %llu ok, %llu failed, %llu skipped%s; %s in %.2f s (%s/s)\n",
+		(unsigned long long)c->done, (unsigned long long)c->ok,
+		(unsigned long long)c->failed, (unsigned long long)c->skipped,
+		c->interrupted ? ", interrupted" : "", size, wall_s, rate);
+	if (c->interrupted)
+		fprintf(rep->opts->err,
+			"fetchall: %llu transfers interrupted; run again with -c to resume them\n",
+			(unsigned long long)c->interrupted);
+}
+
+int report_exit_code(struct report *rep, bool interrupted)
+{
+	const struct report_counts *c = &rep->counts;
+
+	if (interrupted)
+		return REPORT_EXIT_INTERRUPTED;
+	if (c->failed == 0)
+		return REPORT_EXIT_OK;
+	if (c->ok + c->skipped == 0)
+		return REPORT_EXIT_ALL_FAILED;
+	return REPORT_EXIT_SOME_FAILED;
+}

@@ -1,0 +1,101 @@
+/*
+ * url: scheme policy and redaction on top of libcurl's CURLU API.
+ *
+ * Each call makes its own CURLU handle, so there is no shared state and
+ * nothing to lock.  Redaction works on the string (it must also cope with
+ * text that is not a URL at all, such as a bad input line), but only the
+ * span libcurl would read as user-info: between "//" and the first '@'
+ * before any '/', '?' or '#'.
+ */
+#include "url.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+static bool scheme_allowed(const char *scheme, bool allow_file)
+{
+	if (!strcasecmp(scheme, "http") || !strcasecmp(scheme, "https"))
+		return true;
+	return allow_file && !strcasecmp(scheme, "file");
+}
+
+enum fa_err url_check(const char *text, bool allow_file, char **normalized,
+		      char *errbuf, size_t errlen)
+{
+	enum fa_err err = FA_ERR_URL;
+	CURLU *h = curl_url();
+	char *scheme = NULL;
+	CURLUcode uc;
+
+	if (normalized)
+		*normalized = NULL;
+	if (errlen)
+		errbuf[0] = '\0';
+	if (!h)
+		return FA_ERR_NOMEM;
+	if (!strstr(text, "://") && strncasecmp(text, "file:", 5)) {
+		snprintf(errbuf, errlen, "not an absolute URL (no scheme://)");
+		goto out;
+	}
+	uc = curl_url_set(h, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME);
+	if (uc != CURLUE_OK) {
+		snprintf(errbuf, errlen, "%s", curl_url_strerror(uc));
+		goto out;
+	}
+	uc = curl_url_get(h, CURLUPART_SCHEME, &scheme, 0);
+	if (uc != CURLUE_OK) {
+		snprintf(errbuf, errlen, "%s", curl_url_strerror(uc));
+		goto out;
+	}
+	if (!scheme_allowed(scheme, allow_file)) {
+		snprintf(errbuf, errlen, "unsupported scheme '%s'%s", scheme,
+			 strcasecmp(scheme, "file") ? "" : " (use --allow-file)");
+		goto out;
+	}
+	if (normalized) {
+		uc = curl_url_get(h, CURLUPART_URL, normalized, 0);
+		if (uc != CURLUE_OK) {
+			snprintf(errbuf, errlen, "%s", curl_url_strerror(uc));
+			err = uc == CURLUE_OUT_OF_MEMORY ? FA_ERR_NOMEM : FA_ERR_URL;
+			goto out;
+		}
+	}
+	err = FA_OK;
+out:
+	curl_free(scheme);
+	curl_url_cleanup(h);
+	return err;
+}
+
+void url_redact(const char *url, char *out, size_t outlen)
+{
+	const char *auth = strstr(url, "://");
+	size_t span, colon = 0, at = 0;
+
+	if (outlen == 0)
+		return;
+	if (auth) {
+		auth += 3;
+		span = strcspn(auth, "/?#");
+		for (size_t i = 0; i < span; i++) {
+			if (auth[i] == '@')
+				at = i + 1; /* the last '@' ends user-info */
+		}
+		for (size_t i = 0; at && i < at - 1; i++) {
+			if (auth[i] == ':') {
+				colon = i + 1;
+				break;
+			}
+		}
+	}
+	if (!auth || !at || !colon) {
+		snprintf(out, outlen, "%s", url);
+		return;
+	}
+	/* scheme://user: + *** + @rest */
+	snprintf(out, outlen, "%.*s***%s", (int)(auth - url + colon), url,
+		 auth + at - 1);
+}

@@ -1,0 +1,109 @@
+/* Unit tests for url: scheme policy over curl_url(), redaction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "url.h"
+
+static void test_url_check_table(void **state)
+{
+	static const struct {
+		const char *text;
+		bool allow_file;
+		bool ok;
+		const char *normalized; /* NULL: don't check */
+	} cases[] = {
+		{"http://example.com/a.jpg", false, true, "http://example.com/a.jpg"},
+		{"HTTPS://Example.COM", false, true, "https://example.com/"},
+		{"http://127.0.0.1:8080/x?y=1#frag", false, true, NULL},
+		{"http://[::1]:80/", false, true, NULL},
+		{"ftp://example.com/file", false, false, NULL},
+		{"file:///etc/passwd", false, false, NULL},
+		{"file:///etc/passwd", true, true, NULL},
+		{"example.com/a.jpg", false, false, NULL},
+		{"not a url", false, false, NULL},
+		{"http://", false, false, NULL},
+		{"http://exa mple.com/", false, false, NULL},
+		{"http://example.com:99999/", false, false, NULL},
+		{"javascript:alert(1)", false, false, NULL},
+		{"", false, false, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char why[128];
+		char *norm = NULL;
+		enum fa_err err = url_check(cases[i].text, cases[i].allow_file, &norm, why,
+					    sizeof(why));
+
+		if ((err == FA_OK) != cases[i].ok)
+			fail_msg("case %zu '%s': got %d (%s)", i, cases[i].text, err, why);
+		if (err != FA_OK)
+			assert_true(why[0] != '\0');
+		if (cases[i].normalized)
+			assert_string_equal(norm, cases[i].normalized);
+		free(norm);
+	}
+}
+
+static void test_url_check_file_hint(void **state)
+{
+	char why[128];
+
+	(void)state;
+	assert_int_equal(url_check("file:///x", false, NULL, why, sizeof(why)), FA_ERR_URL);
+	assert_non_null(strstr(why, "--allow-file"));
+	assert_int_equal(url_check("ftp://h/x", false, NULL, why, sizeof(why)), FA_ERR_URL);
+	assert_non_null(strstr(why, "'ftp'"));
+}
+
+static void test_url_redact_table(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"https://bob:secret@host/p", "https://bob:***@host/p"},
+		{"https://bob@host/p", "https://bob@host/p"},
+		{"https://host/p?u=a:b@c", "https://host/p?u=a:b@c"},
+		{"http://a:b:c@h:8080/", "http://a:***@h:8080/"},
+		{"http://u:p@w@h/", "http://u:***@h/"},
+		{"not a url a:b@c", "not a url a:b@c"},
+		{"", ""},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[256];
+
+		url_redact(cases[i].in, out, sizeof(out));
+		assert_string_equal(out, cases[i].out);
+	}
+}
+
+static void test_url_redact_truncates(void **state)
+{
+	char out[8];
+
+	(void)state;
+	url_redact("https://u:p@host/", out, sizeof(out));
+	assert_int_equal(strlen(out), 7);
+	assert_null(strstr(out, "p@"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url_check_table),
+		cmocka_unit_test(test_url_check_file_hint),
+		cmocka_unit_test(test_url_redact_table),
+		cmocka_unit_test(test_url_redact_truncates),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
