@@ -1,0 +1,208 @@
+/* Unit tests for input: the streaming reader thread and its line rules. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fetch.h"
+#include "input.h"
+#include "queue.h"
+
+struct done_seen {
+	uint64_t total;
+	bool complete;
+	int calls;
+};
+
+static void on_done(void *arg, uint64_t total, bool complete)
+{
+	struct done_seen *d = arg;
+
+	d->total = total;
+	d->complete = complete;
+	d->calls++;
+}
+
+static void test_input_trim_table(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"http://a/\r", "http://a/"},
+		{"  http://a/ \t", "http://a/"},
+		{"\t\t", ""},
+		{"", ""},
+		{"x", "x"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+		size_t n;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		n = input_trim(buf, strlen(buf));
+		assert_string_equal(buf, cases[i].out);
+		assert_int_equal(n, strlen(cases[i].out));
+	}
+}
+
+static char *write_temp(const char *data, size_t len)
+{
+	char tmpl[] = "/tmp/fetchall-input-XXXXXX";
+	int fd = mkstemp(tmpl);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return strdup(tmpl);
+}
+
+static void test_input_reads_lines_jobs_and_bad_lines(void **state)
+{
+	static char data[40000];
+	size_t len = 0;
+	char err[256];
+	struct input *in;
+	struct queue *jobs = queue_new(64, fetch_job_free);
+	struct queue *results = queue_new(64, fetch_result_free);
+	struct done_seen done = {0};
+	struct input_sink sink = {jobs, results, false, on_done, &done};
+	struct fetch_job *job;
+	struct fetch_result *res;
+	char *path;
+	void *item;
+
+	(void)state;
+	len += (size_t)snprintf(data + len, sizeof(data) - len,
+				"# comment\n"               /* 1 */
+				"\n"                        /* 2 */
+				"http://a.example/1\r\n"    /* 3 */
+				"   \n"                     /* 4 */
+				"not a url\n"               /* 5 */
+				"  https://b.example/2  \n" /* 6 */);
+	memset(data + len, 'x', 20000);             /* 7: too long */
+	len += 20000;
+	data[len++] = '\n';
+	len += (size_t)snprintf(data + len, sizeof(data) - len,
+				"file:///etc/passwd\n" /* 8 */
+				"http://c.example/3"   /* 9, no final newline */);
+	path = write_temp(data, len);
+
+	assert_int_equal(input_open(path, &in, err, sizeof(err)), FA_OK);
+	assert_int_equal(input_start(in, &sink), FA_OK);
+	input_join(in);
+
+	assert_int_equal(done.calls, 1);
+	assert_true(done.complete);
+	assert_int_equal(done.total, 6);
+	/* jobs: lines 3, 6, 9 in order, normalized */
+	assert_int_equal(queue_pop(jobs, &item), FA_OK);
+	job = item;
+	assert_string_equal(job->url, "http://a.example/1");
+	assert_int_equal(job->line, 3);
+	fetch_job_free(job);
+	assert_int_equal(queue_pop(jobs, &item), FA_OK);
+	job = item;
+	assert_string_equal(job->url, "https://b.example/2");
+	assert_int_equal(job->line, 6);
+	fetch_job_free(job);
+	assert_int_equal(queue_pop(jobs, &item), FA_OK);
+	job = item;
+	assert_string_equal(job->url, "http://c.example/3");
+	assert_int_equal(job->line, 9);
+	fetch_job_free(job);
+	/* the reader closed the job queue when done */
+	assert_int_equal(queue_pop(jobs, &item), FA_ERR_CLOSED);
+	/* bad lines: 5, 7, 8, each naming the file and line */
+	for (int k = 0; k < 3; k++) {
+		static const unsigned long lines[] = {5, 7, 8};
+		char want[64];
+
+		assert_int_equal(queue_try_pop(results, &item), FA_OK);
+		res = item;
+		assert_int_equal(res->line, lines[k]);
+		assert_false(res->ok);
+		snprintf(want, sizeof(want), " line %lu: ", lines[k]);
+		assert_non_null(strstr(res->error, want));
+		assert_non_null(strstr(res->error, path));
+		fetch_result_free(res);
+	}
+	assert_int_equal(queue_try_pop(results, &item), FA_ERR_BUSY);
+
+	input_free(in);
+	queue_free(jobs);
+	queue_free(results);
+	unlink(path);
+	free(path);
+}
+
+static void test_input_missing_file(void **state)
+{
+	struct input *in = (struct input *)1;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(input_open("/nonexistent/urls.txt", &in, err, sizeof(err)), FA_ERR_IO);
+	assert_null(in);
+	assert_non_null(strstr(err, "'/nonexistent/urls.txt'"));
+	assert_non_null(strstr(err, "No such file"));
+}
+
+/* A consumer slower than the list: the reader blocks on the full job
+ * queue instead of reading ahead, so memory does not grow with the list. */
+static void test_input_backpressure_bounded_queue(void **state)
+{
+	size_t n = 5000, len = 0;
+	char *data = malloc(n * 32);
+	struct queue *jobs = queue_new(4, fetch_job_free);
+	struct queue *results = queue_new(4, fetch_result_free);
+	struct done_seen done = {0};
+	struct input_sink sink = {jobs, results, false, on_done, &done};
+	struct input *in;
+	char err[128], *path;
+	void *item;
+	size_t got = 0;
+
+	(void)state;
+	assert_non_null(data);
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(data + len, 32, "http://h.example/%zu\n", i);
+	path = write_temp(data, len);
+	assert_int_equal(input_open(path, &in, err, sizeof(err)), FA_OK);
+	assert_int_equal(input_start(in, &sink), FA_OK);
+	while (queue_pop(jobs, &item) == FA_OK) {
+		assert_true(queue_length(jobs) <= 4);
+		fetch_job_free(item);
+		got++;
+	}
+	input_join(in);
+	assert_int_equal(got, n);
+	assert_int_equal(done.total, n);
+	assert_true(queue_high_water(jobs) <= 4);
+	input_free(in);
+	queue_free(jobs);
+	queue_free(results);
+	unlink(path);
+	free(path);
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_input_trim_table),
+		cmocka_unit_test(test_input_reads_lines_jobs_and_bad_lines),
+		cmocka_unit_test(test_input_missing_file),
+		cmocka_unit_test(test_input_backpressure_bounded_queue),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
