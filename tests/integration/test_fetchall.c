@@ -16,7 +16,10 @@
 #include <cmocka.h>
 
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -725,6 +728,56 @@ static void test_fetchall_credentials_redacted(void **state)
 	h_result_release(&r);
 }
 
+extern char **environ;
+
+/* `fetchall LIST --json | head -1`: the reader of stdout goes away after
+ * one line; fetchall must stop soon and cleanly (no crash, no hang). */
+static void test_fetchall_closed_stdout_ends_run(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[200];
+	char bufs[200][48];
+	const char *fetchall = getenv("FETCHALL");
+	char *argv[] = {(char *)"fetchall", c->list, (char *)"-o", c->out, (char *)"--json",
+			(char *)"-j", (char *)"2", NULL};
+	posix_spawn_file_actions_t fa;
+	int fds[2], status = -1;
+	char buf[4096];
+	pid_t pid;
+	double t0;
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "/delay/20/p%d", i);
+		paths[i] = bufs[i];
+	}
+	write_list(c, paths, 200);
+	assert_non_null(fetchall);
+	assert_int_equal(pipe(fds), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	assert_int_equal(posix_spawn(&pid, fetchall, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	/* read the first line (like head -1), then close the pipe */
+	assert_true(read(fds[0], buf, sizeof(buf)) > 0);
+	close(fds[0]);
+	t0 = now_s();
+	for (int i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		nanosleep(&(struct timespec){.tv_nsec = 50000000L}, NULL);
+	if (status == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("fetchall kept running after its stdout closed");
+	}
+	/* 200 URLs x 20 ms at -j 2 would take 2 s; it stopped well before */
+	assert_true(now_s() - t0 < 1.5);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 130);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -750,6 +803,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetchall_headers_agent_gzip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetchall_credentials_redacted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetchall_closed_stdout_ends_run, setup,
+						teardown),
 	};
 	int rc;
 
