@@ -1,0 +1,291 @@
+/*
+ * queue: bounded blocking MPMC queue with close.
+ *
+ * A ring buffer of `capacity` pointers (head = oldest, length = count) under
+ * one mutex, with two condition variables on CLOCK_MONOTONIC: not_empty for
+ * poppers and not_full for pushers.  Each side counts its blocked threads, and
+ * an operation signals the other side only when that count says somebody is
+ * waiting and one item or one slot has appeared, so exactly one waiter is woken
+ * per item or slot.  queue_close() is the only broadcast: it changes the
+ * answer for every waiter at once.  Every wait sits in a `while (!predicate)`
+ * loop, and a timed-out popper re-checks for an item before reporting a
+ * timeout, so a signal it consumed is not lost.
+ *
+ * Lock order: q->lock is a leaf.  free_item never runs under it, so a free
+ * callback may take its own locks or even use another queue.
+ */
+#include "queue.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct queue {
+	pthread_mutex_t lock;     /* guards every field below but the constants */
+	pthread_cond_t not_empty; /* an item arrived, or the queue closed */
+	pthread_cond_t not_full;  /* a slot freed up, or the queue closed */
+	void **items;             /* ring of capacity slots */
+	size_t capacity;          /* constant */
+	size_t head;              /* index of the oldest item */
+	size_t length;            /* items held, <= capacity */
+	size_t high_water;        /* largest length seen */
+	size_t push_waiters;      /* threads blocked in queue_push */
+	size_t pop_waiters;       /* threads blocked in a pop */
+	bool closed;
+	void (*free_item)(void *); /* constant, may be NULL */
+};
+
+/*
+ * A pthread call that fails on an initialised object means memory corruption
+ * or misuse (freeing a queue in use); there is no state to return to, so say
+ * what failed and abort.  This is the one place outside cli/report/main that
+ * prints.
+ */
+static void must(int rc, const char *what)
+{
+	char msg[128];
+
+	if (rc == 0)
+		return;
+	if (strerror_r(rc, msg, sizeof(msg)) != 0)
+		snprintf(msg, sizeof(msg), "error %d", rc);
+	fprintf(stderr, "fetchall: queue: %s failed: %s\n", what, msg);
+	abort();
+}
+
+/*
+ * The absolute CLOCK_MONOTONIC time timeout_ms (> 0) from now.  Cannot
+ * overflow: a long of milliseconds fits in time_t seconds on every ABI where
+ * long and time_t have the same width, and monotonic time starts near boot.
+ */
+static struct timespec deadline_after(long timeout_ms)
+{
+	struct timespec deadline;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
+		must(errno, "clock_gettime");
+	deadline.tv_sec += (time_t)(timeout_ms / 1000);
+	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	return deadline;
+}
+
+static void free_one(const struct queue *q, void *item)
+{
+	if (q->free_item)
+		q->free_item(item);
+}
+
+/* With q->lock held and q->length > 0: removes the oldest item. */
+static void *take_locked(struct queue *q)
+{
+	void *item = q->items[q->head];
+
+	q->items[q->head] = NULL;
+	q->head = (q->head + 1) % q->capacity;
+	q->length--;
+	if (q->push_waiters > 0)
+		must(pthread_cond_signal(&q->not_full), "pthread_cond_signal");
+	return item;
+}
+
+/*
+ * With q->lock held: hands out an item if there is one, else says why not.
+ * `empty_open` is what an open, empty queue means to the caller (BUSY for a
+ * try, TIMEOUT for an expired wait).
+ */
+static enum fa_err pop_locked(struct queue *q, void **item, enum fa_err empty_open)
+{
+	if (q->length > 0) {
+		*item = take_locked(q);
+		return FA_OK;
+	}
+	*item = NULL;
+	return q->closed ? FA_ERR_CLOSED : empty_open;
+}
+
+static int cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	rc = pthread_condattr_init(&attr);
+	if (rc != 0)
+		return rc;
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (rc == 0)
+		rc = pthread_cond_init(cond, &attr);
+	must(pthread_condattr_destroy(&attr), "pthread_condattr_destroy");
+	return rc;
+}
+
+struct queue *queue_new(size_t capacity, void (*free_item)(void *))
+{
+	struct queue *q;
+
+	if (capacity == 0)
+		return NULL;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->items = calloc(capacity, sizeof(*q->items));
+	if (!q->items)
+		goto fail_items;
+	if (pthread_mutex_init(&q->lock, NULL) != 0)
+		goto fail_lock;
+	if (cond_init_monotonic(&q->not_empty) != 0)
+		goto fail_not_empty;
+	if (cond_init_monotonic(&q->not_full) != 0)
+		goto fail_not_full;
+
+	q->capacity = capacity;
+	q->free_item = free_item;
+	return q;
+
+fail_not_full:
+	must(pthread_cond_destroy(&q->not_empty), "pthread_cond_destroy");
+fail_not_empty:
+	must(pthread_mutex_destroy(&q->lock), "pthread_mutex_destroy");
+fail_lock:
+	free(q->items);
+fail_items:
+	free(q);
+	return NULL;
+}
+
+void queue_free(struct queue *q)
+{
+	if (!q)
+		return;
+	while (q->length > 0) {
+		free_one(q, q->items[q->head]);
+		q->head = (q->head + 1) % q->capacity;
+		q->length--;
+	}
+	must(pthread_cond_destroy(&q->not_full), "pthread_cond_destroy");
+	must(pthread_cond_destroy(&q->not_empty), "pthread_cond_destroy");
+	must(pthread_mutex_destroy(&q->lock), "pthread_mutex_destroy");
+	free(q->items);
+	free(q);
+}
+
+enum fa_err queue_push(struct queue *q, void *item)
+{
+	enum fa_err err = FA_OK;
+
+	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	if (!q->closed && q->length == q->capacity) {
+		q->push_waiters++;
+		while (!q->closed && q->length == q->capacity)
+			must(pthread_cond_wait(&q->not_full, &q->lock), "pthread_cond_wait");
+		q->push_waiters--;
+	}
+	if (q->closed) {
+		err = FA_ERR_CLOSED;
+		goto out;
+	}
+	q->items[(q->head + q->length) % q->capacity] = item;
+	q->length++;
+	if (q->length > q->high_water)
+		q->high_water = q->length;
+	if (q->pop_waiters > 0)
+		must(pthread_cond_signal(&q->not_empty), "pthread_cond_signal");
+out:
+	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	if (err != FA_OK)
+		free_one(q, item);
+	return err;
+}
+
+enum fa_err queue_pop(struct queue *q, void **item)
+{
+	enum fa_err err;
+
+	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	if (!q->closed && q->length == 0) {
+		q->pop_waiters++;
+		while (!q->closed && q->length == 0)
+			must(pthread_cond_wait(&q->not_empty, &q->lock), "pthread_cond_wait");
+		q->pop_waiters--;
+	}
+	err = pop_locked(q, item, FA_ERR_CLOSED);
+	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	return err;
+}
+
+enum fa_err queue_pop_timed(struct queue *q, void **item, long timeout_ms)
+{
+	struct timespec deadline;
+	enum fa_err err;
+	int rc;
+
+	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	if (!q->closed && q->length == 0 && timeout_ms > 0) {
+		deadline = deadline_after(timeout_ms);
+		q->pop_waiters++;
+		while (!q->closed && q->length == 0) {
+			rc = pthread_cond_timedwait(&q->not_empty, &q->lock, &deadline);
+			if (rc == ETIMEDOUT)
+				break;
+			must(rc, "pthread_cond_timedwait");
+		}
+		q->pop_waiters--;
+	}
+	/* Also after ETIMEDOUT: an item pushed just in time is ours. */
+	err = pop_locked(q, item, FA_ERR_TIMEOUT);
+	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	return err;
+}
+
+enum fa_err queue_try_pop(struct queue *q, void **item)
+{
+	enum fa_err err;
+
+	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	err = pop_locked(q, item, FA_ERR_BUSY);
+	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	return err;
+}
+
+void queue_close(struct queue *q)
+{
+	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	if (!q->closed) {
+		q->closed = true;
+		must(pthread_cond_broadcast(&q->not_empty), "pthread_cond_broadcast");
+		must(pthread_cond_broadcast(&q->not_full), "pthread_cond_broadcast");
+	}
+	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+}
+
+size_t queue_length(struct queue *q)
+{
+	size_t length;
+
+	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	length = q->length;
+	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	return length;
+}
+
+size_t queue_capacity(const struct queue *q)
+{
+	return q->capacity;
+}
+
+size_t queue_high_water(struct queue *q)
+{
+	size_t high_water;
+
+	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	high_water = q->high_water;
+	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	return high_water;
+}
