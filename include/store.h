@@ -1,0 +1,175 @@
+/*
+ * store: where downloads land.  Maps a URL to a safe relative path, writes a
+ * transfer into an invisible file and publishes it under its final name in
+ * one atomic step, picks "name.1", "name.2", ... on collisions, and keeps or
+ * resumes "NAME.part" files for -c.
+ *
+ * A final name only ever appears complete: data goes to an anonymous
+ * O_TMPFILE (or, where that is unsupported, to "NAME.part") and is linked
+ * into place by store_commit(), which never replaces an existing file.
+ * Names ending in ".part" are reserved for in-progress files: no final name
+ * produced here ends that way.
+ */
+#ifndef FA_STORE_H
+#define FA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Caps on what store_name_for_url() produces (bytes, without the NUL).
+ * A component stays at most STORE_COMPONENT_MAX so that ".part", a ".999"
+ * collision suffix and store's own temporary names fit under NAME_MAX.  A
+ * buffer of STORE_PATH_MAX + 1 bytes always holds a result. */
+#define STORE_COMPONENT_MAX 200
+#define STORE_PATH_MAX      1024
+#define STORE_DEPTH_MAX     32
+
+/* The highest collision suffix store_commit() tries ("name.999"). */
+#define STORE_COLLISIONS_MAX 999
+
+enum store_flags {
+	STORE_CONTINUE = 1 << 0,   /* -c: resume NAME.part, skip existing */
+	STORE_NO_CLOBBER = 1 << 1, /* skip names that already exist */
+	STORE_NO_TMPFILE = 1 << 2, /* never use O_TMPFILE: write NAME.part;
+				      for tests and exotic file systems */
+};
+
+struct store;
+struct store_file;
+
+/*
+ * Maps url to a relative path for saving it, written NUL-terminated to out.
+ *
+ * Flat mode (tree false): the percent-decoded last path segment, or
+ * "index.html" when that segment is empty.  Tree mode (like wget -x):
+ * "host[:port]/dir/.../name", the host lowercased, the port only when it is
+ * not the scheme's default.  A query is folded in before the extension:
+ * "photo.jpg?w=200&h=1" gives "photo_w=200_h=1.jpg" (bytes other than
+ * [A-Za-z0-9._=-] become '_', at most 64 of them are kept).  The fragment
+ * is ignored.
+ *
+ * Every component is made safe: decoded, then NUL, '/', '\\' and control
+ * bytes become '_' (so "%2F" never separates); empty components are
+ * dropped; "." and ".." become "_" and "__"; a leading '-' becomes '_';
+ * at most STORE_COMPONENT_MAX bytes (a short extension, up to 10 bytes, is
+ * kept when cutting); a name ending in ".part" (any case) gets a trailing
+ * '_'.  The result is never absolute, never empty, holds no "." or ".."
+ * component, and stays within STORE_PATH_MAX bytes and STORE_DEPTH_MAX
+ * components: past those caps, later directories are dropped and the file
+ * name is kept.  Other bytes (including invalid UTF-8) are kept as they are.
+ *
+ * Returns FA_OK; FA_ERR_URL if libcurl cannot parse url (or, in tree mode,
+ * it has no host); FA_ERR_TOO_LONG if out (outlen bytes) is too small, with
+ * out left as an empty string; FA_ERR_ARG for NULL arguments or outlen 0;
+ * FA_ERR_NOMEM.  Pure (no I/O, no shared state): thread-safe.
+ */
+enum fa_err store_name_for_url(const char *url, bool tree, char *out, size_t outlen);
+
+/*
+ * Opens (creating it and its parents if missing, like mkdir -p) the output
+ * directory dir and checks that a file can be created in it, by creating
+ * and removing one.  Detects once whether O_TMPFILE works there.  flags is
+ * a set of enum store_flags.
+ *
+ * Returns FA_OK and a new store in *out (free with store_free()).  On
+ * failure returns FA_ERR_IO (or FA_ERR_NOMEM, FA_ERR_THREAD, FA_ERR_ARG),
+ * leaves *out NULL and, if errbuf is not NULL, writes to it (errlen bytes,
+ * NUL-terminated) a one-line reason naming dir and the system's error text,
+ * e.g. "cannot write to output directory 'x': Permission denied".
+ * dir is borrowed for the call only.  Not thread-safe with respect to the
+ * store it creates (there is none yet); call it before starting workers.
+ */
+enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char *errbuf,
+		      size_t errlen);
+
+/*
+ * Closes the output directory and frees store.  NULL is allowed.  Every
+ * store_file opened on it must have been committed or aborted first.  Not
+ * thread-safe: call it after every worker is done with store.
+ */
+void store_free(struct store *store);
+
+/*
+ * Starts a file to be saved at relpath (a relative path as made by
+ * store_name_for_url(); borrowed for the call only) below the output
+ * directory.  Missing directories are created; no symbolic link in the
+ * output directory is ever followed, for directories or files.
+ *
+ * - If the final name exists and STORE_NO_CLOBBER or STORE_CONTINUE is set:
+ *   returns FA_ERR_EXISTS (the caller reports "skipped").
+ * - If STORE_CONTINUE is set and "NAME.part" is a regular file (with one
+ *   link, not in use by another store_file of this store): reopens it and
+ *   store_offset() gives its size, where the transfer resumes.
+ * - Otherwise a new, empty, invisible file; store_offset() is 0.
+ *
+ * Returns FA_OK and a new store_file in *out, which the caller must end
+ * with store_commit() or store_abort().  FA_ERR_NAME if relpath is absolute,
+ * empty, has an empty, "." or ".." component or ends in ".part";
+ * FA_ERR_TOO_LONG if a component is over STORE_COMPONENT_MAX, the path
+ * over STORE_PATH_MAX or STORE_DEPTH_MAX components; FA_ERR_IO with errno set when the file system
+ * refuses (for instance ELOOP or ENOTDIR where a symbolic link or a file
+ * stands in place of a directory); FA_ERR_DISK_FULL; FA_ERR_NOMEM.  On
+ * failure *out is NULL and nothing is left behind but created directories.
+ * Thread-safe: any number of threads may open, commit and abort files of
+ * one store at once.
+ */
+enum fa_err store_open(struct store *store, const char *relpath, struct store_file **out);
+
+/*
+ * The number of bytes file holds: right after store_open(), the offset to
+ * resume from (send "Range: bytes=OFFSET-" when it is not 0).  Not
+ * thread-safe on one file: a store_file belongs to one thread at a time.
+ */
+off_t store_offset(const struct store_file *file);
+
+/*
+ * Appends len bytes from buf (borrowed for the call) to file, retrying
+ * short writes and EINTR.  Returns FA_OK; FA_ERR_DISK_FULL on ENOSPC or
+ * EDQUOT; FA_ERR_IO otherwise (store_errno() tells which).  After a failure
+ * some of the bytes may have been written; store_offset() counts them.  One
+ * thread at a time per file.
+ */
+enum fa_err store_write(struct store_file *file, const void *buf, size_t len);
+
+/* The errno of file's last failed system call, 0 if none.  One thread at a
+ * time per file. */
+int store_errno(const struct store_file *file);
+
+/*
+ * Empties file and rewinds it to offset 0, for a server that ignored our
+ * Range request and sends the whole body.  Returns FA_OK or FA_ERR_IO
+ * (store_errno() tells why).  One thread at a time per file.
+ */
+enum fa_err store_restart(struct store_file *file);
+
+/*
+ * Publishes file atomically under its final name, or, when that name is
+ * taken (by an earlier run, or by another URL of this run mapped to the
+ * same name), under the first free "name.1" ... "name.999"; an existing file
+ * is never replaced.  Data need not be synced first; it is all written.
+ *
+ * Returns FA_OK and, in *final_relpath, the relative path actually used
+ * (caller frees with free(); final_relpath may be NULL if not wanted).
+ * FA_ERR_EXISTS when all 1000 names are taken;
+ * FA_ERR_IO (errno set), FA_ERR_DISK_FULL or FA_ERR_NOMEM otherwise, with
+ * *final_relpath NULL and the data discarded as by store_abort(file, false).
+ * Takes ownership of file and frees it in every case.  Thread-safe across
+ * files of one store.
+ */
+enum fa_err store_commit(struct store_file *file, char **final_relpath);
+
+/*
+ * Ends file without publishing it.  If keep_part is true and file holds at
+ * least one byte, the bytes are kept as "NAME.part" for a later -c run,
+ * replacing an older one, unless another store_file of this store is using
+ * that "NAME.part" right now (then they are discarded).  Otherwise
+ * everything is removed, including a "NAME.part" that was resumed (after
+ * FA_ERR_DISK_FULL, pass false).  Takes ownership of file and frees it.
+ * NULL is allowed.  Thread-safe across files of one store.
+ */
+void store_abort(struct store_file *file, bool keep_part);
+
+#endif

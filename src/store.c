@@ -1,0 +1,1038 @@
+/*
+ * store: URL -> safe relative path, atomic publishing, collisions, resume.
+ *
+ * Names: store_name_for_url() parses with libcurl's URL API, splits the
+ * still-encoded path on '/' and only then percent-decodes each segment, so
+ * "%2F" can never make a separator; every component then passes one set of
+ * rules (finish_component) that rules out traversal, option-like names,
+ * over-long names and the ".part" names reserved for in-progress files.
+ *
+ * Files: a transfer writes into an anonymous O_TMPFILE in its final
+ * directory and store_commit() links it into place with linkat(), one
+ * directory operation that never replaces an existing name (DESIGN.md,
+ * "Measured on this machine").  Where O_TMPFILE or linking through
+ * /proc/self/fd does not work (probed once in store_new), or with
+ * STORE_NO_TMPFILE, the data goes to "NAME.part" instead, linked to the
+ * final name and then unlinked.  Collisions try "name.1" ... "name.999";
+ * linkat's EEXIST makes that race-free between threads and processes.
+ * Directories are opened one component at a time with O_NOFOLLOW, so a
+ * symbolic link planted in the output directory is never followed; files
+ * are only ever created with O_EXCL or O_TMPFILE, never opened through a
+ * name that could be a link, except a resumed "NAME.part" (O_NOFOLLOW,
+ * regular, one link).
+ *
+ * Locking: struct store is read-only after store_new() except part_owners,
+ * the list of store_files that own their "NAME.part" right now, guarded by
+ * store->lock (one check-and-insert, so two files of one run never write,
+ * resume or replace the same "NAME.part"); seq is atomic.  A store_file
+ * belongs to one thread.  Nothing here is safe against another process
+ * writing into the same directory at the same time, except that no final
+ * name is ever replaced.
+ */
+#define _GNU_SOURCE
+
+#include "store.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define QUERY_MAX   64      /* bytes of a folded query */
+#define EXT_MAX     10      /* longest extension kept when cutting, dot included */
+#define PART_SUFFIX ".part" /* in-progress files: "NAME.part" */
+#define PART_LEN    5
+#define TEMP_SUFFIX ".part.part" /* never a final name nor a NAME.part */
+#define TEMP_TRIES  100          /* unique temporary names tried before giving up */
+
+struct store {
+	int dirfd;
+	unsigned flags;
+	bool use_tmpfile;
+	pthread_mutex_t lock;           /* guards part_owners */
+	struct store_file *part_owners; /* files that own their NAME.part */
+	atomic_ulong seq;               /* makes temporary names unique */
+};
+
+enum file_kind {
+	FILE_ANON,  /* O_TMPFILE: no name until committed */
+	FILE_NAMED, /* diskname in dirfd: NAME.part or a temporary name */
+};
+
+struct store_file {
+	struct store *store;
+	int fd;
+	int dirfd;      /* the final name's directory */
+	bool own_dirfd; /* dirfd is not store->dirfd: close it */
+	enum file_kind kind;
+	bool owns_part; /* in store->part_owners */
+	off_t size;
+	int last_errno;
+	char *relpath;    /* as given to store_open; the key of part_owners */
+	size_t dirlen;    /* bytes of relpath before the final name */
+	const char *name; /* the final name, inside relpath */
+	char diskname[NAME_MAX + 1];
+	struct store_file *next_owner;
+};
+
+/* ---- name mapping ------------------------------------------------------ */
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool unsafe_byte(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '/' || c == '\\';
+}
+
+/* The byte at src[*i] (of len), percent-decoded; moves *i past an escape.
+ * A '%' not followed by two hex digits stays as it is. */
+static unsigned char decoded_byte(const char *src, size_t len, size_t *i)
+{
+	unsigned char c = (unsigned char)src[*i];
+
+	if (c == '%' && len - *i >= 3) {
+		int hi = hexval((unsigned char)src[*i + 1]);
+		int lo = hexval((unsigned char)src[*i + 2]);
+
+		if (hi >= 0 && lo >= 0) {
+			c = (unsigned char)(hi * 16 + lo);
+			*i += 2;
+		}
+	}
+	return c;
+}
+
+/* Percent-decodes src[0..len) into dst (room for len bytes), with every
+ * byte that may not appear in a component turned into '_'.  Returns the
+ * decoded length. */
+static size_t decode_component(const char *src, size_t len, char *dst)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = decoded_byte(src, len, &i);
+
+		dst[n++] = unsafe_byte(c) ? '_' : (char)c;
+	}
+	return n;
+}
+
+static bool query_byte_ok(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '=' || c == '-';
+}
+
+/* Folds a raw query into at most QUERY_MAX readable bytes in dst. */
+static size_t fold_query(const char *query, char *dst)
+{
+	size_t len = strlen(query);
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n < QUERY_MAX; i++) {
+		unsigned char c = decoded_byte(query, len, &i);
+
+		dst[n++] = query_byte_ok(c) ? (char)c : '_';
+	}
+	return n;
+}
+
+/* Length of s's extension (dot included) if it is short enough to keep
+ * when cutting, else 0.  A leading dot (".profile") is no extension. */
+static size_t ext_len(const char *s, size_t len)
+{
+	for (size_t e = 1; e <= EXT_MAX && e < len; e++) {
+		if (s[len - e] == '.')
+			return e;
+	}
+	return 0;
+}
+
+/* Moves a cut at s[cut] back to the start of a UTF-8 sequence, so that
+ * cutting a valid name leaves it valid (at most 3 bytes back). */
+static size_t utf8_boundary(const char *s, size_t cut)
+{
+	for (int back = 0; back < 3 && cut > 1; back++) {
+		if (((unsigned char)s[cut] & 0xc0) != 0x80)
+			break;
+		cut--;
+	}
+	return cut;
+}
+
+/* Shortens s (len bytes) to at most cap bytes, keeping a short extension. */
+static size_t cut_keep_ext(char *s, size_t len, size_t cap)
+{
+	size_t ext;
+	size_t stem;
+
+	if (len <= cap)
+		return len;
+	ext = ext_len(s, len);
+	stem = utf8_boundary(s, cap - ext);
+	memmove(s + stem, s + len - ext, ext);
+	return stem + ext;
+}
+
+/* Whether a name ends in ".part", in any case: such names are reserved for
+ * in-progress files (a case-insensitive file system would confuse them). */
+static bool reserved_name(const char *s, size_t len)
+{
+	if (len < PART_LEN)
+		return false;
+	for (size_t i = 0; i < PART_LEN; i++) {
+		char c = s[len - PART_LEN + i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != PART_SUFFIX[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The rules every component obeys, applied to s (len > 0 bytes, room for
+ * max(len, STORE_COMPONENT_MAX) + 1): no "." or "..", no leading '-', at
+ * most STORE_COMPONENT_MAX bytes, not a reserved ".part" name.  Returns
+ * the new length.
+ */
+static size_t finish_component(char *s, size_t len)
+{
+	if (len == 1 && s[0] == '.') {
+		s[0] = '_';
+	} else if (len == 2 && s[0] == '.' && s[1] == '.') {
+		s[0] = '_';
+		s[1] = '_';
+	}
+	if (s[0] == '-')
+		s[0] = '_';
+	len = cut_keep_ext(s, len, STORE_COMPONENT_MAX);
+	if (reserved_name(s, len)) {
+		len = cut_keep_ext(s, len, STORE_COMPONENT_MAX - 1);
+		s[len++] = '_';
+	}
+	return len;
+}
+
+/*
+ * Makes the file name from the raw last path segment and the raw query
+ * (NULL if none), into name (room for STORE_COMPONENT_MAX + 1).  work has
+ * room for rawlen + 2 bytes.  Returns the length.
+ */
+static size_t make_file_name(const char *raw, size_t rawlen, const char *query, char *work,
+			     char *name)
+{
+	size_t len = decode_component(raw, rawlen, work);
+	char folded[QUERY_MAX];
+	size_t qlen = 0;
+
+	if (len == 0) {
+		memcpy(work, "index.html", 10);
+		len = 10;
+	} else if (len <= 2 && memcmp(work, "..", len) == 0) {
+		/* Before folding, or "." plus a query would pass as a name. */
+		memset(work, '_', len);
+	}
+	if (query)
+		qlen = fold_query(query, folded);
+	if (qlen > 0) {
+		size_t ext = ext_len(work, len);
+		size_t stem = len - ext;
+		size_t budget = STORE_COMPONENT_MAX - ext - 1 - qlen;
+		size_t n = 0;
+
+		if (stem > budget)
+			stem = utf8_boundary(work, budget);
+		memcpy(name, work, stem);
+		n = stem;
+		name[n++] = '_';
+		memcpy(name + n, folded, qlen);
+		n += qlen;
+		memcpy(name + n, work + len - ext, ext);
+		n += ext;
+		return finish_component(name, n);
+	}
+	len = finish_component(work, len);
+	memcpy(name, work, len);
+	return len;
+}
+
+/* Appends a component to path (used bytes), with a '/' unless first. */
+static void path_append(char *path, size_t *used, const char *comp, size_t len)
+{
+	if (*used > 0)
+		path[(*used)++] = '/';
+	memcpy(path + *used, comp, len);
+	*used += len;
+}
+
+/* The first component in tree mode: "host" lowercased, ":port" when not
+ * the default, made safe like any component, into work (room for the
+ * host, the port and STORE_COMPONENT_MAX + 2).  Returns its length. */
+static size_t host_component(const char *host, const char *port, char *work)
+{
+	size_t len = decode_component(host, strlen(host), work);
+
+	for (size_t i = 0; i < len; i++) {
+		if (work[i] >= 'A' && work[i] <= 'Z')
+			work[i] = (char)(work[i] - 'A' + 'a');
+	}
+	if (port) {
+		work[len++] = ':';
+		memcpy(work + len, port, strlen(port));
+		len += strlen(port);
+	}
+	if (len == 0)
+		work[len++] = '_';
+	return finish_component(work, len);
+}
+
+/* A CURLUcode as ours: out of memory or a bad URL. */
+static enum fa_err url_err(CURLUcode rc)
+{
+	return rc == CURLUE_OUT_OF_MEMORY ? FA_ERR_NOMEM : FA_ERR_URL;
+}
+
+enum fa_err store_name_for_url(const char *url, bool tree, char *out, size_t outlen)
+{
+	CURLU *handle = NULL;
+	char *host = NULL;
+	char *port = NULL;
+	char *path = NULL;
+	char *query = NULL;
+	char *work = NULL;
+	char name[STORE_COMPONENT_MAX + 2];
+	char result[STORE_PATH_MAX + 1];
+	size_t used = 0;
+	size_t namelen;
+	const char *last;
+	enum fa_err err = FA_OK;
+	CURLUcode rc;
+
+	if (!url || !out || outlen == 0)
+		return FA_ERR_ARG;
+	out[0] = '\0';
+	handle = curl_url();
+	if (!handle)
+		return FA_ERR_NOMEM;
+	rc = curl_url_set(handle, CURLUPART_URL, url, 0);
+	if (rc != CURLUE_OK) {
+		err = url_err(rc);
+		goto out;
+	}
+	rc = curl_url_get(handle, CURLUPART_PATH, &path, 0);
+	if (rc != CURLUE_OK) {
+		err = url_err(rc);
+		goto out;
+	}
+	rc = curl_url_get(handle, CURLUPART_QUERY, &query, 0);
+	if (rc != CURLUE_OK && rc != CURLUE_NO_QUERY) {
+		err = url_err(rc);
+		goto out;
+	}
+	if (tree) {
+		rc = curl_url_get(handle, CURLUPART_HOST, &host, 0);
+		if (rc != CURLUE_OK) {
+			err = url_err(rc);
+			goto out;
+		}
+		rc = curl_url_get(handle, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
+		if (rc != CURLUE_OK && rc != CURLUE_NO_PORT) {
+			err = url_err(rc);
+			goto out;
+		}
+	}
+
+	{
+		size_t need = strlen(path);
+		size_t hostneed = host ? strlen(host) + 1 + (port ? strlen(port) : 0) : 0;
+
+		if (hostneed > need)
+			need = hostneed;
+		work = malloc(need + STORE_COMPONENT_MAX + 2);
+		if (!work) {
+			err = FA_ERR_NOMEM;
+			goto out;
+		}
+	}
+
+	last = strrchr(path, '/');
+	last = last ? last + 1 : path;
+	namelen = make_file_name(last, strlen(last), query, work, name);
+
+	if (tree) {
+		size_t len = host_component(host, port, work);
+		size_t depth = 1;
+		const char *seg = path;
+
+		path_append(result, &used, work, len);
+
+		/* Directories, while they fit with room left for the name. */
+		while (seg < last) {
+			const char *slash = strchr(seg, '/');
+			size_t rawlen = (size_t)(slash - seg);
+
+			if (rawlen > 0) {
+				len = finish_component(work, decode_component(seg, rawlen, work));
+				if (depth + 2 > STORE_DEPTH_MAX ||
+				    used + 1 + len + 1 + namelen > STORE_PATH_MAX)
+					break;
+				path_append(result, &used, work, len);
+				depth++;
+			}
+			seg = slash + 1;
+		}
+	}
+	path_append(result, &used, name, namelen);
+
+	if (used + 1 > outlen) {
+		err = FA_ERR_TOO_LONG;
+		goto out;
+	}
+	memcpy(out, result, used);
+	out[used] = '\0';
+out:
+	free(work);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(handle);
+	return err;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+static void lock_or_die(pthread_mutex_t *mutex)
+{
+	if (pthread_mutex_lock(mutex) != 0)
+		abort();
+}
+
+static void unlock_or_die(pthread_mutex_t *mutex)
+{
+	if (pthread_mutex_unlock(mutex) != 0)
+		abort();
+}
+
+static enum fa_err errno_err(int e)
+{
+	if (e == ENOSPC || e == EDQUOT)
+		return FA_ERR_DISK_FULL;
+	if (e == ENAMETOOLONG)
+		return FA_ERR_TOO_LONG;
+	return FA_ERR_IO;
+}
+
+/* Fills errbuf with "WHAT 'dir': strerror(e)". */
+static void report(char *errbuf, size_t errlen, const char *what, const char *dir, int e)
+{
+	char text[128];
+	const char *msg;
+
+	if (!errbuf || errlen == 0)
+		return;
+	msg = strerror_r(e, text, sizeof(text));
+	snprintf(errbuf, errlen, "%s '%s': %s", what, dir, msg);
+}
+
+/* Makes every missing directory of dir, like mkdir -p.  Returns 0 or an
+ * errno value. */
+static int mkdir_parents(const char *dir)
+{
+	size_t len = strlen(dir);
+	char *copy = malloc(len + 1);
+	int ret = 0;
+
+	if (!copy)
+		return ENOMEM;
+	memcpy(copy, dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		struct stat st;
+
+		if (copy[i] != '/' && copy[i] != '\0')
+			continue;
+		if (copy[i - 1] == '/')
+			continue;
+		copy[i] = '\0';
+		if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+			int saved = errno;
+
+			if (stat(copy, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				ret = saved;
+				break;
+			}
+		}
+		copy[i] = i < len ? '/' : '\0';
+	}
+	free(copy);
+	return ret;
+}
+
+/* Links the anonymous file fd as name in dirfd; linkat's result. */
+static int link_anon(int fd, int dirfd, const char *name)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+}
+
+/* A name no final name or NAME.part can have: "BASE.PID-SEQ.part.part". */
+static void temp_name(struct store *store, const char *base, char *buf, size_t len)
+{
+	unsigned long seq = atomic_fetch_add(&store->seq, 1);
+
+	snprintf(buf, len, "%s.%ld-%lu%s", base, (long)getpid(), seq, TEMP_SUFFIX);
+}
+
+/* Creates a uniquely named file in dirfd with O_EXCL, its name in buf.
+ * Returns the fd or -1 with errno set. */
+static int create_temp(struct store *store, int dirfd, const char *base, char *buf, size_t len)
+{
+	for (int i = 0; i < TEMP_TRIES; i++) {
+		int fd;
+
+		temp_name(store, base, buf, len);
+		fd = openat(dirfd, buf, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/*
+ * Checks that files can be made in the store's directory and whether the
+ * O_TMPFILE + linkat route works there.  Returns 0 or an errno value.
+ */
+static int probe_dir(struct store *store)
+{
+	char name[NAME_MAX + 1];
+	int fd;
+
+	if (!(store->flags & STORE_NO_TMPFILE)) {
+		fd = openat(store->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			for (int i = 0; i < TEMP_TRIES; i++) {
+				temp_name(store, ".fetchall-probe", name, sizeof(name));
+				if (link_anon(fd, store->dirfd, name) == 0) {
+					unlinkat(store->dirfd, name, 0);
+					store->use_tmpfile = true;
+					break;
+				}
+				if (errno != EEXIST)
+					break;
+			}
+			close(fd);
+			if (store->use_tmpfile)
+				return 0;
+		}
+	}
+	/* The fallback: tells the real reason when nothing can be created. */
+	fd = create_temp(store, store->dirfd, ".fetchall-probe", name, sizeof(name));
+	if (fd < 0)
+		return errno;
+	close(fd);
+	unlinkat(store->dirfd, name, 0);
+	return 0;
+}
+
+enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char *errbuf,
+		      size_t errlen)
+{
+	struct store *store = NULL;
+	enum fa_err err = FA_OK;
+	int e;
+
+	if (errbuf && errlen > 0)
+		errbuf[0] = '\0';
+	if (!out)
+		return FA_ERR_ARG;
+	*out = NULL;
+	if (!dir || dir[0] == '\0') {
+		if (errbuf && errlen > 0)
+			snprintf(errbuf, errlen, "no output directory given");
+		return FA_ERR_ARG;
+	}
+	store = calloc(1, sizeof(*store));
+	if (!store) {
+		report(errbuf, errlen, "cannot use output directory", dir, ENOMEM);
+		return FA_ERR_NOMEM;
+	}
+	store->dirfd = -1;
+	store->flags = flags;
+	atomic_init(&store->seq, 0);
+	if (pthread_mutex_init(&store->lock, NULL) != 0) {
+		free(store);
+		report(errbuf, errlen, "cannot use output directory", dir, EAGAIN);
+		return FA_ERR_THREAD;
+	}
+
+	e = mkdir_parents(dir);
+	if (e != 0) {
+		report(errbuf, errlen, "cannot create output directory", dir, e);
+		err = e == ENOMEM ? FA_ERR_NOMEM : FA_ERR_IO;
+		goto out;
+	}
+	store->dirfd = open(dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (store->dirfd < 0) {
+		report(errbuf, errlen, "cannot open output directory", dir, errno);
+		err = FA_ERR_IO;
+		goto out;
+	}
+	e = probe_dir(store);
+	if (e != 0) {
+		report(errbuf, errlen, "cannot write to output directory", dir, e);
+		err = errno_err(e);
+		goto out;
+	}
+	*out = store;
+	store = NULL;
+out:
+	store_free(store);
+	return err;
+}
+
+void store_free(struct store *store)
+{
+	if (!store)
+		return;
+	if (store->dirfd >= 0)
+		close(store->dirfd);
+	pthread_mutex_destroy(&store->lock);
+	free(store);
+}
+
+/*
+ * Makes file the owner of its NAME.part unless another file of the store
+ * is: one check-and-insert under the lock.  Returns whether it now owns it.
+ */
+static bool claim_part(struct store_file *file)
+{
+	struct store *store = file->store;
+	bool free_to_claim = true;
+
+	lock_or_die(&store->lock);
+	for (struct store_file *o = store->part_owners; o; o = o->next_owner) {
+		if (strcmp(o->relpath, file->relpath) == 0) {
+			free_to_claim = false;
+			break;
+		}
+	}
+	if (free_to_claim) {
+		file->next_owner = store->part_owners;
+		store->part_owners = file;
+		file->owns_part = true;
+	}
+	unlock_or_die(&store->lock);
+	return free_to_claim;
+}
+
+static void release_part(struct store_file *file)
+{
+	struct store *store = file->store;
+
+	if (!file->owns_part)
+		return;
+	lock_or_die(&store->lock);
+	for (struct store_file **p = &store->part_owners; *p; p = &(*p)->next_owner) {
+		if (*p == file) {
+			*p = file->next_owner;
+			break;
+		}
+	}
+	unlock_or_die(&store->lock);
+	file->owns_part = false;
+	file->next_owner = NULL;
+}
+
+/* Closes what file holds and frees it; the data's fate is decided before. */
+static void file_free(struct store_file *file)
+{
+	int saved = errno;
+
+	if (file->fd >= 0)
+		close(file->fd);
+	release_part(file);
+	if (file->own_dirfd)
+		close(file->dirfd);
+	free(file->relpath);
+	free(file);
+	errno = saved;
+}
+
+/*
+ * Checks relpath: relative, no empty, "." or ".." component, each at most
+ * STORE_COMPONENT_MAX bytes, the last not a reserved ".part" name.  Sets
+ * *dirlen to the bytes before the last component.
+ */
+static enum fa_err check_relpath(const char *relpath, size_t *dirlen)
+{
+	size_t len = strlen(relpath);
+	size_t depth = 0;
+	const char *comp = relpath;
+
+	if (len == 0 || relpath[0] == '/')
+		return FA_ERR_NAME;
+	if (len > STORE_PATH_MAX)
+		return FA_ERR_TOO_LONG;
+	for (;;) {
+		const char *slash = strchr(comp, '/');
+		size_t clen = slash ? (size_t)(slash - comp) : strlen(comp);
+
+		if (clen == 0 || (clen == 1 && comp[0] == '.') ||
+		    (clen == 2 && comp[0] == '.' && comp[1] == '.'))
+			return FA_ERR_NAME;
+		if (clen > STORE_COMPONENT_MAX || ++depth > STORE_DEPTH_MAX)
+			return FA_ERR_TOO_LONG;
+		if (!slash) {
+			if (reserved_name(comp, clen))
+				return FA_ERR_NAME;
+			*dirlen = (size_t)(comp - relpath);
+			return FA_OK;
+		}
+		comp = slash + 1;
+	}
+}
+
+/* Opens directory name in parent without following a link, creating it if
+ * missing.  Returns the fd or -1 with errno set. */
+static int open_subdir(int parent, const char *name)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(parent, name, flags);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	/* EEXIST: another thread made it first. */
+	if (mkdirat(parent, name, 0777) != 0 && errno != EEXIST)
+		return -1;
+	return openat(parent, name, flags);
+}
+
+/* Opens (making them) the directories of file->relpath, one at a time. */
+static enum fa_err open_parents(struct store_file *file)
+{
+	const char *comp = file->relpath;
+	const char *end = file->relpath + file->dirlen;
+	int cur = file->store->dirfd;
+	bool own = false;
+
+	while (comp < end) {
+		const char *slash = memchr(comp, '/', (size_t)(end - comp));
+		char name[STORE_COMPONENT_MAX + 1];
+		size_t len = (size_t)(slash - comp);
+		int next;
+		int saved;
+
+		memcpy(name, comp, len);
+		name[len] = '\0';
+		next = open_subdir(cur, name);
+		saved = errno;
+		if (own)
+			close(cur);
+		if (next < 0) {
+			errno = saved;
+			return errno_err(saved);
+		}
+		cur = next;
+		own = true;
+		comp = slash + 1;
+	}
+	file->dirfd = cur;
+	file->own_dirfd = own;
+	return FA_OK;
+}
+
+/* With -c: reopens NAME.part if it is ours to resume.  Returns whether it
+ * did; if not, file is as before. */
+static bool try_resume(struct store_file *file)
+{
+	struct stat st;
+	off_t end;
+	int fd;
+
+	if (!claim_part(file))
+		return false;
+	fd = openat(file->dirfd, file->diskname, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		goto no;
+	/* A fifo or device must not block us; a file with other links is not
+	 * ours to append to. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    fcntl(fd, F_SETFL, 0) != 0)
+		goto no;
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		goto no;
+	file->fd = fd;
+	file->kind = FILE_NAMED;
+	file->size = end;
+	return true;
+no:
+	if (fd >= 0)
+		close(fd);
+	release_part(file);
+	return false;
+}
+
+/* A new empty file: anonymous, or NAME.part, or a temporary name when
+ * another file of this store owns NAME.part (or it cannot be replaced). */
+static enum fa_err create_fresh(struct store_file *file)
+{
+	struct store *store = file->store;
+	int fd = -1;
+
+	if (store->use_tmpfile) {
+		fd = openat(file->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return errno_err(errno);
+		file->fd = fd;
+		file->kind = FILE_ANON;
+		return FA_OK;
+	}
+	if (claim_part(file)) {
+		/* Unlink rather than O_TRUNC: a stale NAME.part could be a hard
+		 * link to a file elsewhere. */
+		if (unlinkat(file->dirfd, file->diskname, 0) == 0 || errno == ENOENT)
+			fd = openat(file->dirfd, file->diskname,
+				    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0)
+			release_part(file);
+	}
+	if (fd < 0) {
+		fd = create_temp(store, file->dirfd, file->name, file->diskname,
+				 sizeof(file->diskname));
+		if (fd < 0)
+			return errno_err(errno);
+	}
+	file->fd = fd;
+	file->kind = FILE_NAMED;
+	return FA_OK;
+}
+
+enum fa_err store_open(struct store *store, const char *relpath, struct store_file **out)
+{
+	struct store_file *file = NULL;
+	enum fa_err err;
+	struct stat st;
+	size_t dirlen = 0;
+	int saved;
+
+	if (!out)
+		return FA_ERR_ARG;
+	*out = NULL;
+	if (!store || !relpath)
+		return FA_ERR_ARG;
+	err = check_relpath(relpath, &dirlen);
+	if (err != FA_OK)
+		return err;
+	file = calloc(1, sizeof(*file));
+	if (!file)
+		return FA_ERR_NOMEM;
+	file->store = store;
+	file->fd = -1;
+	file->dirfd = -1;
+	file->relpath = strdup(relpath);
+	if (!file->relpath) {
+		free(file);
+		return FA_ERR_NOMEM;
+	}
+	file->dirlen = dirlen;
+	file->name = file->relpath + dirlen;
+	snprintf(file->diskname, sizeof(file->diskname), "%s%s", file->name, PART_SUFFIX);
+
+	err = open_parents(file);
+	if (err != FA_OK)
+		goto out;
+	if ((store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) &&
+	    fstatat(file->dirfd, file->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		err = FA_ERR_EXISTS;
+		errno = EEXIST;
+		goto out;
+	}
+	if ((store->flags & STORE_CONTINUE) && try_resume(file))
+		goto out;
+	err = create_fresh(file);
+out:
+	saved = errno;
+	if (err != FA_OK) {
+		file_free(file);
+		file = NULL;
+	}
+	*out = file;
+	errno = saved;
+	return err;
+}
+
+off_t store_offset(const struct store_file *file)
+{
+	return file ? file->size : 0;
+}
+
+int store_errno(const struct store_file *file)
+{
+	return file ? file->last_errno : 0;
+}
+
+enum fa_err store_write(struct store_file *file, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	if (!file || (!buf && len > 0))
+		return FA_ERR_ARG;
+	while (len > 0) {
+		size_t chunk = len > SSIZE_MAX ? SSIZE_MAX : len;
+		ssize_t n = write(file->fd, p, chunk);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			file->last_errno = n < 0 ? errno : EIO;
+			return errno_err(file->last_errno);
+		}
+		p += n;
+		len -= (size_t)n;
+		file->size += n;
+	}
+	return FA_OK;
+}
+
+enum fa_err store_restart(struct store_file *file)
+{
+	if (!file)
+		return FA_ERR_ARG;
+	if (ftruncate(file->fd, 0) != 0 || lseek(file->fd, 0, SEEK_SET) != 0) {
+		file->last_errno = errno;
+		return errno_err(file->last_errno);
+	}
+	file->size = 0;
+	return FA_OK;
+}
+
+/* Gives file the name name in its directory, never replacing one.
+ * Returns 0 or -1 with errno set (EEXIST: taken). */
+static int publish(struct store_file *file, const char *name)
+{
+	if (file->kind == FILE_ANON)
+		return link_anon(file->fd, file->dirfd, name);
+	return linkat(file->dirfd, file->diskname, file->dirfd, name, 0);
+}
+
+/* Removes what a named file left on disk; an anonymous one goes on close. */
+static void discard(struct store_file *file)
+{
+	if (file->kind == FILE_NAMED && file->fd >= 0)
+		unlinkat(file->dirfd, file->diskname, 0);
+}
+
+enum fa_err store_commit(struct store_file *file, char **final_relpath)
+{
+	size_t namelen;
+	char *result;
+	char *candidate;
+	enum fa_err err = FA_ERR_EXISTS;
+
+	if (final_relpath)
+		*final_relpath = NULL;
+	if (!file)
+		return FA_ERR_ARG;
+	namelen = strlen(file->name);
+	result = malloc(file->dirlen + namelen + sizeof(".999"));
+	if (!result) {
+		discard(file);
+		file_free(file);
+		return FA_ERR_NOMEM;
+	}
+	memcpy(result, file->relpath, file->dirlen + namelen + 1);
+	candidate = result + file->dirlen;
+	for (unsigned n = 0; n <= STORE_COLLISIONS_MAX; n++) {
+		if (n > 0)
+			snprintf(candidate + namelen, sizeof(".999"), ".%u", n);
+		if (publish(file, candidate) == 0) {
+			err = FA_OK;
+			break;
+		}
+		if (errno != EEXIST) {
+			file->last_errno = errno;
+			err = errno_err(errno);
+			break;
+		}
+	}
+	if (err == FA_OK) {
+		discard(file); /* the temporary name of a named file */
+		if (final_relpath) {
+			*final_relpath = result;
+			result = NULL;
+		}
+	} else {
+		discard(file);
+	}
+	free(result);
+	if (err != FA_OK)
+		errno = file->last_errno ? file->last_errno : EEXIST;
+	file_free(file);
+	return err;
+}
+
+/* Keeps file's bytes as NAME.part (see store_abort). */
+static void keep_as_part(struct store_file *file)
+{
+	char temp[NAME_MAX + 1];
+	char part[NAME_MAX + 1];
+
+	if (file->owns_part)
+		return; /* it is NAME.part already */
+	if (!claim_part(file)) {
+		discard(file);
+		return;
+	}
+	snprintf(part, sizeof(part), "%s%s", file->name, PART_SUFFIX);
+	if (file->kind == FILE_NAMED) {
+		if (renameat(file->dirfd, file->diskname, file->dirfd, part) != 0)
+			discard(file);
+		return;
+	}
+	if (link_anon(file->fd, file->dirfd, part) == 0 || errno != EEXIST)
+		return;
+	/* Replace the old NAME.part in one step, never leaving none. */
+	for (int i = 0; i < TEMP_TRIES; i++) {
+		temp_name(file->store, file->name, temp, sizeof(temp));
+		if (link_anon(file->fd, file->dirfd, temp) == 0) {
+			if (renameat(file->dirfd, temp, file->dirfd, part) != 0)
+				unlinkat(file->dirfd, temp, 0);
+			return;
+		}
+		if (errno != EEXIST)
+			return;
+	}
+}
+
+void store_abort(struct store_file *file, bool keep_part)
+{
+	if (!file)
+		return;
+	if (keep_part && file->size > 0)
+		keep_as_part(file);
+	else
+		discard(file);
+	file_free(file);
+}
