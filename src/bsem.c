@@ -23,72 +23,17 @@
 #include <string.h>
 #include <time.h>
 
-/*
- * A pthread call that fails on an initialised object means memory corruption
- * or misuse (destroying a semaphore in use, unlocking from the wrong thread);
- * there is no state to return to, so say what failed and abort.  This is the
- * one place outside cli/report/main that prints.
- */
-static void must(int rc, const char *what)
-{
-	char msg[128];
-
-	if (rc == 0)
-		return;
-	if (strerror_r(rc, msg, sizeof(msg)) != 0)
-		snprintf(msg, sizeof(msg), "error %d", rc);
-	fprintf(stderr, "fetchall: bsem: %s failed: %s\n", what, msg);
-	abort();
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec now;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &now) != 0)
-		must(errno, "clock_gettime");
-	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-}
-
-/*
- * The absolute CLOCK_MONOTONIC time timeout_ms (> 0) from now.  Cannot
- * overflow: a long of milliseconds fits in time_t seconds on every ABI where
- * long and time_t have the same width, and monotonic time starts near boot.
- */
-static struct timespec deadline_after(long timeout_ms)
-{
-	struct timespec deadline;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
-		must(errno, "clock_gettime");
-	deadline.tv_sec += (time_t)(timeout_ms / 1000);
-	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	return deadline;
-}
+#include "sync.h"
 
 enum fa_err bsem_init(struct bsem *s, unsigned bound)
 {
-	pthread_condattr_t attr;
-	int rc;
-
 	if (bound == 0)
 		return FA_ERR_ARG;
-
-	if (pthread_condattr_init(&attr) != 0)
-		return FA_ERR_THREAD;
-	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (rc == 0)
-		rc = pthread_cond_init(&s->cond, &attr);
-	must(pthread_condattr_destroy(&attr), "pthread_condattr_destroy");
-	if (rc != 0)
+	if (sync_cond_init(&s->cond) != 0)
 		return FA_ERR_THREAD;
 
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
-		must(pthread_cond_destroy(&s->cond), "pthread_cond_destroy");
+		sync_must(pthread_cond_destroy(&s->cond), "pthread_cond_destroy");
 		return FA_ERR_THREAD;
 	}
 
@@ -100,8 +45,8 @@ enum fa_err bsem_init(struct bsem *s, unsigned bound)
 
 void bsem_destroy(struct bsem *s)
 {
-	must(pthread_cond_destroy(&s->cond), "pthread_cond_destroy");
-	must(pthread_mutex_destroy(&s->lock), "pthread_mutex_destroy");
+	sync_must(pthread_cond_destroy(&s->cond), "pthread_cond_destroy");
+	sync_must(pthread_mutex_destroy(&s->lock), "pthread_mutex_destroy");
 }
 
 void bsem_acquire(struct bsem *s)
@@ -114,19 +59,19 @@ void bsem_acquire_wait(struct bsem *s, uint64_t *waited_ns)
 	uint64_t started = 0;
 	uint64_t waited = 0;
 
-	must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
 	if (s->value == 0) {
 		if (waited_ns)
-			started = now_ns();
+			started = sync_now_ns();
 		s->waiters++;
 		while (s->value == 0)
-			must(pthread_cond_wait(&s->cond, &s->lock), "pthread_cond_wait");
+			sync_must(pthread_cond_wait(&s->cond, &s->lock), "pthread_cond_wait");
 		s->waiters--;
 		if (waited_ns)
-			waited = now_ns() - started;
+			waited = sync_now_ns() - started;
 	}
 	s->value--;
-	must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
 
 	if (waited_ns)
 		*waited_ns = waited;
@@ -136,12 +81,12 @@ enum fa_err bsem_try_acquire(struct bsem *s)
 {
 	enum fa_err err = FA_OK;
 
-	must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
 	if (s->value > 0)
 		s->value--;
 	else
 		err = FA_ERR_BUSY;
-	must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
 	return err;
 }
 
@@ -151,15 +96,15 @@ enum fa_err bsem_timed_acquire(struct bsem *s, long timeout_ms)
 	enum fa_err err = FA_OK;
 	int rc;
 
-	must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
 	if (s->value == 0 && timeout_ms > 0) {
-		deadline = deadline_after(timeout_ms);
+		deadline = sync_deadline_ms(timeout_ms);
 		s->waiters++;
 		while (s->value == 0) {
 			rc = pthread_cond_timedwait(&s->cond, &s->lock, &deadline);
 			if (rc == ETIMEDOUT)
 				break;
-			must(rc, "pthread_cond_timedwait");
+			sync_must(rc, "pthread_cond_timedwait");
 		}
 		s->waiters--;
 	}
@@ -168,7 +113,7 @@ enum fa_err bsem_timed_acquire(struct bsem *s, long timeout_ms)
 		s->value--;
 	else
 		err = FA_ERR_TIMEOUT;
-	must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
 	return err;
 }
 
@@ -176,16 +121,16 @@ enum fa_err bsem_release(struct bsem *s)
 {
 	enum fa_err err = FA_OK;
 
-	must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
 	if (s->value >= s->bound) {
 		err = FA_ERR_BSEM_OVER;
 		goto out;
 	}
 	s->value++;
 	if (s->waiters > 0)
-		must(pthread_cond_signal(&s->cond), "pthread_cond_signal");
+		sync_must(pthread_cond_signal(&s->cond), "pthread_cond_signal");
 out:
-	must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
 	return err;
 }
 
@@ -193,9 +138,9 @@ unsigned bsem_value(struct bsem *s)
 {
 	unsigned value;
 
-	must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
 	value = s->value;
-	must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
 	return value;
 }
 
@@ -203,9 +148,9 @@ unsigned bsem_waiters(struct bsem *s)
 {
 	unsigned waiters;
 
-	must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
 	waiters = s->waiters;
-	must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
 	return waiters;
 }
 

@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sync.h"
+
 static int sig_pipe[2] = {-1, -1};
 static int cancel_pipe[2] = {-1, -1};
 static volatile sig_atomic_t signal_hits;
@@ -39,14 +41,6 @@ static bool watcher_running;
 static void (*cancel_hook)(void *);
 static void *cancel_hook_arg;
 static struct sigaction old_int, old_term;
-
-static void must(int rc, const char *what)
-{
-	if (rc != 0) {
-		fprintf(stderr, "fetchall: fatal: %s failed (error %d)\n", what, rc);
-		abort();
-	}
-}
 
 static void on_signal(int sig)
 {
@@ -89,12 +83,7 @@ static void *watch(void *arg)
  * cannot be statically initialised; made once, never destroyed. */
 static void init_cond(void)
 {
-	pthread_condattr_t attr;
-
-	must(pthread_condattr_init(&attr), "pthread_condattr_init");
-	must(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC), "pthread_condattr_setclock");
-	must(pthread_cond_init(&cond, &attr), "pthread_cond_init");
-	pthread_condattr_destroy(&attr);
+	sync_must(sync_cond_init(&cond), "pthread_cond_init");
 }
 
 static int make_pipe(int fds[2])
@@ -142,7 +131,7 @@ void cancel_release(void)
 		/* Blocking write is fine: the watcher drains the pipe. */
 		while (write(sig_pipe[1], &q, 1) < 0 && errno == EAGAIN)
 			sched_yield();
-		must(pthread_join(watcher, NULL), "pthread_join");
+		sync_must(pthread_join(watcher, NULL), "pthread_join");
 		watcher_running = false;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -163,9 +152,9 @@ void cancel_trigger(int why)
 		return;
 	atomic_store(&reason, why);
 	pthread_once(&cond_once, init_cond);
-	must(pthread_mutex_lock(&lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&lock), "pthread_mutex_lock");
 	pthread_cond_broadcast(&cond);
-	must(pthread_mutex_unlock(&lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&lock), "pthread_mutex_unlock");
 	if (cancel_pipe[1] >= 0 && write(cancel_pipe[1], &byte, 1) < 0) {
 		/* Pollers then only see the flag at their next timeout. */
 	}
@@ -190,26 +179,19 @@ int cancel_fd(void)
 
 bool cancel_sleep_ms(long ms)
 {
-	struct timespec deadline;
+	struct timespec deadline = sync_deadline_ms(ms);
 	bool stop;
 
 	pthread_once(&cond_once, init_cond);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	must(pthread_mutex_lock(&lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&lock), "pthread_mutex_lock");
 	while (!(stop = cancel_requested())) {
 		int rc = pthread_cond_timedwait(&cond, &lock, &deadline);
 
 		if (rc == ETIMEDOUT)
 			break;
 		if (rc != 0)
-			must(rc, "pthread_cond_timedwait");
+			sync_must(rc, "pthread_cond_timedwait");
 	}
-	must(pthread_mutex_unlock(&lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&lock), "pthread_mutex_unlock");
 	return stop || cancel_requested();
 }

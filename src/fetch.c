@@ -32,6 +32,7 @@
 
 #include "cancel.h"
 #include "retry.h"
+#include "sync.h"
 
 struct fetch_share {
 	const struct fetch_opts *opts;
@@ -64,21 +65,13 @@ struct fetch_worker {
 	struct attempt *cur;
 };
 
-static void must(int rc, const char *what)
-{
-	if (rc != 0) {
-		fprintf(stderr, "fetchall: fatal: %s failed (error %d)\n", what, rc);
-		abort();
-	}
-}
-
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
 {
 	struct fetch_share *s = arg;
 
 	(void)h;
 	(void)access;
-	must(pthread_mutex_lock(&s->share_lock[data]), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&s->share_lock[data]), "pthread_mutex_lock");
 }
 
 static void share_unlock(CURL *h, curl_lock_data data, void *arg)
@@ -86,7 +79,7 @@ static void share_unlock(CURL *h, curl_lock_data data, void *arg)
 	struct fetch_share *s = arg;
 
 	(void)h;
-	must(pthread_mutex_unlock(&s->share_lock[data]), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&s->share_lock[data]), "pthread_mutex_unlock");
 }
 
 struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned inflight)
@@ -97,7 +90,7 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 		return NULL;
 	s->opts = opts;
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		must(pthread_mutex_init(&s->share_lock[i], NULL), "pthread_mutex_init");
+		sync_must(pthread_mutex_init(&s->share_lock[i], NULL), "pthread_mutex_init");
 	if (bsem_init(&s->inflight, inflight) != FA_OK)
 		goto fail_locks;
 	s->curlsh = curl_share_init();
@@ -416,7 +409,7 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job,
 	cc = curl_easy_perform(w->easy);
 	atomic_fetch_sub(&s->active, 1);
 	if (bsem_release(&s->inflight) != FA_OK)
-		must(-1, "bsem_release (more releases than acquires)");
+		sync_must(-1, "bsem_release (more releases than acquires)");
 	return cc;
 }
 
@@ -489,20 +482,12 @@ void fetch_run(struct fetch_worker *w, struct store *store, const struct fetch_j
 			set_error(res, FA_ERR_CANCELLED, "interrupted");
 			break;
 		}
-		if (a.range_mismatch) {
-			/* Start over without Range; does not use up a retry. */
-			err = store_restart(file);
-			if (err != FA_OK) {
-				set_error(res, err, "writing '%s': %s", relpath,
-					  store_reason(err, store_errno(file), why, sizeof(why)));
-				break;
-			}
-			attempt--;
-			continue;
-		}
-		if (cc == CURLE_OK && code == 416 && a.range_from > 0 && !restarted_416) {
-			/* Our .part is no prefix the server can continue. */
-			restarted_416 = true;
+		if (a.range_mismatch ||
+		    (cc == CURLE_OK && code == 416 && a.range_from > 0 && !restarted_416)) {
+			/* The server cannot continue our .part (a 206 for
+			 * another offset, or 416): start over without Range.
+			 * Once per URL, and it does not use up a retry. */
+			restarted_416 = restarted_416 || code == 416;
 			err = store_restart(file);
 			if (err != FA_OK) {
 				set_error(res, err, "writing '%s': %s", relpath,

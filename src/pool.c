@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sync.h"
+
 struct worker {
 	struct pool *pool;
 	pthread_t thread;
@@ -42,10 +44,8 @@ static void *work(void *arg)
 static void release(struct pool *p)
 {
 	for (unsigned i = 0; i < p->nthreads; i++) {
-		if (p->workers[i].started && pthread_join(p->workers[i].thread, NULL) != 0) {
-			fprintf(stderr, "fetchall: fatal: pthread_join failed\n");
-			abort();
-		}
+		if (p->workers[i].started)
+			sync_must(pthread_join(p->workers[i].thread, NULL), "pthread_join");
 		if (p->workers[i].state)
 			p->ops->thread_fini(p->workers[i].state);
 	}

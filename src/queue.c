@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "sync.h"
+
 struct queue {
 	pthread_mutex_t lock;     /* guards every field below but the constants */
 	pthread_cond_t not_empty; /* an item arrived, or the queue closed */
@@ -38,44 +40,6 @@ struct queue {
 	bool closed;
 	void (*free_item)(void *); /* constant, may be NULL */
 };
-
-/*
- * A pthread call that fails on an initialised object means memory corruption
- * or misuse (freeing a queue in use); there is no state to return to, so say
- * what failed and abort.  This is the one place outside cli/report/main that
- * prints.
- */
-static void must(int rc, const char *what)
-{
-	char msg[128];
-
-	if (rc == 0)
-		return;
-	if (strerror_r(rc, msg, sizeof(msg)) != 0)
-		snprintf(msg, sizeof(msg), "error %d", rc);
-	fprintf(stderr, "fetchall: queue: %s failed: %s\n", what, msg);
-	abort();
-}
-
-/*
- * The absolute CLOCK_MONOTONIC time timeout_ms (> 0) from now.  Cannot
- * overflow: a long of milliseconds fits in time_t seconds on every ABI where
- * long and time_t have the same width, and monotonic time starts near boot.
- */
-static struct timespec deadline_after(long timeout_ms)
-{
-	struct timespec deadline;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &deadline) != 0)
-		must(errno, "clock_gettime");
-	deadline.tv_sec += (time_t)(timeout_ms / 1000);
-	deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-	return deadline;
-}
 
 static void free_one(const struct queue *q, void *item)
 {
@@ -92,7 +56,7 @@ static void *take_locked(struct queue *q)
 	q->head = (q->head + 1) % q->capacity;
 	q->length--;
 	if (q->push_waiters > 0)
-		must(pthread_cond_signal(&q->not_full), "pthread_cond_signal");
+		sync_must(pthread_cond_signal(&q->not_full), "pthread_cond_signal");
 	return item;
 }
 
@@ -111,21 +75,6 @@ static enum fa_err pop_locked(struct queue *q, void **item, enum fa_err empty_op
 	return q->closed ? FA_ERR_CLOSED : empty_open;
 }
 
-static int cond_init_monotonic(pthread_cond_t *cond)
-{
-	pthread_condattr_t attr;
-	int rc;
-
-	rc = pthread_condattr_init(&attr);
-	if (rc != 0)
-		return rc;
-	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	if (rc == 0)
-		rc = pthread_cond_init(cond, &attr);
-	must(pthread_condattr_destroy(&attr), "pthread_condattr_destroy");
-	return rc;
-}
-
 struct queue *queue_new(size_t capacity, void (*free_item)(void *))
 {
 	struct queue *q;
@@ -140,9 +89,9 @@ struct queue *queue_new(size_t capacity, void (*free_item)(void *))
 		goto fail_items;
 	if (pthread_mutex_init(&q->lock, NULL) != 0)
 		goto fail_lock;
-	if (cond_init_monotonic(&q->not_empty) != 0)
+	if (sync_cond_init(&q->not_empty) != 0)
 		goto fail_not_empty;
-	if (cond_init_monotonic(&q->not_full) != 0)
+	if (sync_cond_init(&q->not_full) != 0)
 		goto fail_not_full;
 
 	q->capacity = capacity;
@@ -150,9 +99,9 @@ struct queue *queue_new(size_t capacity, void (*free_item)(void *))
 	return q;
 
 fail_not_full:
-	must(pthread_cond_destroy(&q->not_empty), "pthread_cond_destroy");
+	sync_must(pthread_cond_destroy(&q->not_empty), "pthread_cond_destroy");
 fail_not_empty:
-	must(pthread_mutex_destroy(&q->lock), "pthread_mutex_destroy");
+	sync_must(pthread_mutex_destroy(&q->lock), "pthread_mutex_destroy");
 fail_lock:
 	free(q->items);
 fail_items:
@@ -169,9 +118,9 @@ void queue_free(struct queue *q)
 		q->head = (q->head + 1) % q->capacity;
 		q->length--;
 	}
-	must(pthread_cond_destroy(&q->not_full), "pthread_cond_destroy");
-	must(pthread_cond_destroy(&q->not_empty), "pthread_cond_destroy");
-	must(pthread_mutex_destroy(&q->lock), "pthread_mutex_destroy");
+	sync_must(pthread_cond_destroy(&q->not_full), "pthread_cond_destroy");
+	sync_must(pthread_cond_destroy(&q->not_empty), "pthread_cond_destroy");
+	sync_must(pthread_mutex_destroy(&q->lock), "pthread_mutex_destroy");
 	free(q->items);
 	free(q);
 }
@@ -180,11 +129,11 @@ enum fa_err queue_push(struct queue *q, void *item)
 {
 	enum fa_err err = FA_OK;
 
-	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
 	if (!q->closed && q->length == q->capacity) {
 		q->push_waiters++;
 		while (!q->closed && q->length == q->capacity)
-			must(pthread_cond_wait(&q->not_full, &q->lock), "pthread_cond_wait");
+			sync_must(pthread_cond_wait(&q->not_full, &q->lock), "pthread_cond_wait");
 		q->push_waiters--;
 	}
 	if (q->closed) {
@@ -196,9 +145,9 @@ enum fa_err queue_push(struct queue *q, void *item)
 	if (q->length > q->high_water)
 		q->high_water = q->length;
 	if (q->pop_waiters > 0)
-		must(pthread_cond_signal(&q->not_empty), "pthread_cond_signal");
+		sync_must(pthread_cond_signal(&q->not_empty), "pthread_cond_signal");
 out:
-	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
 	if (err != FA_OK)
 		free_one(q, item);
 	return err;
@@ -208,15 +157,15 @@ enum fa_err queue_pop(struct queue *q, void **item)
 {
 	enum fa_err err;
 
-	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
 	if (!q->closed && q->length == 0) {
 		q->pop_waiters++;
 		while (!q->closed && q->length == 0)
-			must(pthread_cond_wait(&q->not_empty, &q->lock), "pthread_cond_wait");
+			sync_must(pthread_cond_wait(&q->not_empty, &q->lock), "pthread_cond_wait");
 		q->pop_waiters--;
 	}
 	err = pop_locked(q, item, FA_ERR_CLOSED);
-	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
 	return err;
 }
 
@@ -226,21 +175,21 @@ enum fa_err queue_pop_timed(struct queue *q, void **item, long timeout_ms)
 	enum fa_err err;
 	int rc;
 
-	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
 	if (!q->closed && q->length == 0 && timeout_ms > 0) {
-		deadline = deadline_after(timeout_ms);
+		deadline = sync_deadline_ms(timeout_ms);
 		q->pop_waiters++;
 		while (!q->closed && q->length == 0) {
 			rc = pthread_cond_timedwait(&q->not_empty, &q->lock, &deadline);
 			if (rc == ETIMEDOUT)
 				break;
-			must(rc, "pthread_cond_timedwait");
+			sync_must(rc, "pthread_cond_timedwait");
 		}
 		q->pop_waiters--;
 	}
 	/* Also after ETIMEDOUT: an item pushed just in time is ours. */
 	err = pop_locked(q, item, FA_ERR_TIMEOUT);
-	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
 	return err;
 }
 
@@ -248,30 +197,30 @@ enum fa_err queue_try_pop(struct queue *q, void **item)
 {
 	enum fa_err err;
 
-	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
 	err = pop_locked(q, item, FA_ERR_BUSY);
-	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
 	return err;
 }
 
 void queue_close(struct queue *q)
 {
-	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
 	if (!q->closed) {
 		q->closed = true;
-		must(pthread_cond_broadcast(&q->not_empty), "pthread_cond_broadcast");
-		must(pthread_cond_broadcast(&q->not_full), "pthread_cond_broadcast");
+		sync_must(pthread_cond_broadcast(&q->not_empty), "pthread_cond_broadcast");
+		sync_must(pthread_cond_broadcast(&q->not_full), "pthread_cond_broadcast");
 	}
-	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
 }
 
 size_t queue_length(struct queue *q)
 {
 	size_t length;
 
-	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
 	length = q->length;
-	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
 	return length;
 }
 
@@ -284,8 +233,8 @@ size_t queue_high_water(struct queue *q)
 {
 	size_t high_water;
 
-	must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
 	high_water = q->high_water;
-	must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
 	return high_water;
 }
