@@ -59,6 +59,8 @@ ITEST_BINS  := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(ITEST
 HARNESS_SRCS := $(filter-out $(ITEST_SRCS),$(wildcard tests/integration/*.c))
 HARNESS_OBJS := $(patsubst %.c,$(B)/%.o,$(HARNESS_SRCS))
 
+.SECONDARY:
+
 .PHONY: all test check unit integration asan tsan demo bench fuzz format format-check install clean
 
 all: $(B)/fetchall $(B)/testserver
