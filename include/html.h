@@ -1,0 +1,64 @@
+/*
+ * html: links and images out of an HTML document, with libxml2.
+ *
+ * Given a page's bytes and its URL, returns absolute URLs with their kind:
+ * links to follow, images, and page requisites (stylesheets, scripts).
+ * URLs are resolved against the page URL or its <base href> with libcurl's
+ * CURLU API, fragments dropped; javascript:, mailto:, data: and other
+ * non-http(s) links are skipped.  Malformed HTML, broken encodings and deep
+ * nesting never crash and never hang (libxml2's recovering HTML parser with
+ * no network access; caps on output).
+ */
+#ifndef FA_HTML_H
+#define FA_HTML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum html_kind {
+	HTML_LINK = 1 << 0,      /* a href, area href, frame/iframe src */
+	HTML_IMAGE = 1 << 1,     /* img src/srcset, source srcset, input type=image,
+				    link rel~=icon, meta og:image, style url() */
+	HTML_REQUISITE = 1 << 2, /* link rel=stylesheet, script src */
+};
+
+struct html_link {
+	enum html_kind kind;
+	char *url; /* absolute http(s) URL, no fragment; owned by the list */
+};
+
+/* A growable list; zero-initialise before use. */
+struct html_links {
+	struct html_link *items;
+	size_t count, cap;
+	size_t skipped; /* links that could not be resolved or were refused */
+};
+
+/* At most this many URLs are returned for one page (the rest are
+ * counted in `skipped`). */
+#define HTML_MAX_LINKS 100000
+
+/*
+ * Parses `len` bytes of HTML at `body` (not NUL-terminated) fetched from
+ * `page_url`, appending every URL of a kind in `kinds` (a set of enum
+ * html_kind) to *out in document order, duplicates included (callers
+ * dedupe).  `charset` is the charset from the Content-Type header, or
+ * NULL to let libxml2 detect it (meta tags, BOM).  Returns FA_OK, or
+ * FA_ERR_URL if page_url is not an absolute URL, FA_ERR_NOMEM, FA_ERR_PARSE
+ * if libxml2 produced no document at all.  Thread-safe (after
+ * xmlInitParser() in main).
+ */
+enum fa_err html_extract(const char *body, size_t len, const char *page_url, const char *charset,
+			 unsigned kinds, struct html_links *out);
+
+/* Appends a copy of url with kind to *list; FA_OK or FA_ERR_NOMEM.
+ * Shared by the extractor and the process pool's frame decoder. */
+enum fa_err html_links_add(struct html_links *list, enum html_kind kind, const char *url,
+			   size_t url_len);
+
+/* Frees the URLs and the array; leaves *list zeroed.  NULL is fine. */
+void html_links_release(struct html_links *list);
+
+#endif
