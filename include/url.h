@@ -32,4 +32,24 @@ enum fa_err url_check(const char *text, bool allow_file, char **normalized,
  */
 void url_redact(const char *url, char *out, size_t outlen);
 
+/*
+ * The crawl's canonical form of an absolute http(s) URL, for the seen-set:
+ * scheme and host lowercased, the scheme's default port dropped, dot
+ * segments removed, the fragment dropped, percent-escapes of unreserved
+ * characters decoded and the others' hex digits uppercased.  Two spellings
+ * of one resource ("HTTP://Host:80/a/./b/../c%7e#x" and
+ * "http://host/a/c~") give the same string.  On success stores it in *out
+ * (caller frees with free()).  FA_ERR_URL if text is not a URL libcurl can
+ * parse, FA_ERR_NOMEM.  Thread-safe.
+ */
+enum fa_err url_normalize(const char *text, char **out);
+
+/*
+ * Writes the politeness key of an absolute URL, "host:port" with the host
+ * lowercased and the port always given ("example.com:443"), to out.
+ * FA_ERR_URL if it has no host, FA_ERR_TOO_LONG if out is too small.
+ * Thread-safe.
+ */
+enum fa_err url_host_key(const char *url, char *out, size_t outlen);
+
 #endif

@@ -9,7 +9,9 @@
  */
 #include "url.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -98,4 +100,100 @@ void url_redact(const char *url, char *out, size_t outlen)
 	/* scheme://user: + *** + @rest */
 	snprintf(out, outlen, "%.*s***%s", (int)(auth - url + colon), url,
 		 auth + at - 1);
+}
+
+static void lowercase(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* In place: %XY of an unreserved character decoded, other escapes' hex
+ * digits uppercased (RFC 3986 6.2.2.1-2). */
+static void normalize_escapes(char *s)
+{
+	char *out = s;
+
+	while (*s) {
+		int hi, lo;
+
+		if (s[0] == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0) {
+			int c = hi * 16 + lo;
+
+			if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+				*out++ = (char)c;
+			} else {
+				*out++ = '%';
+				*out++ = (char)toupper((unsigned char)s[1]);
+				*out++ = (char)toupper((unsigned char)s[2]);
+			}
+			s += 3;
+		} else {
+			*out++ = *s++;
+		}
+	}
+	*out = '\0';
+}
+
+enum fa_err url_normalize(const char *text, char **out)
+{
+	enum fa_err err = FA_ERR_URL;
+	CURLU *h = curl_url();
+	char *host = NULL, *url = NULL, *path;
+
+	*out = NULL;
+	if (!h)
+		return FA_ERR_NOMEM;
+	if (curl_url_set(h, CURLUPART_URL, text, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	lowercase(host);
+	if (curl_url_set(h, CURLUPART_HOST, host, 0) != CURLUE_OK ||
+	    curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK)
+		goto out;
+	if (curl_url_get(h, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT) != CURLUE_OK)
+		goto out;
+	/* libcurl keeps escapes as written (and its setters may recase them),
+	 * so normalise the finished string after the authority. */
+	path = strchr(strstr(url, "://") + 3, '/');
+	if (path)
+		normalize_escapes(path);
+	*out = strdup(url);
+	err = *out ? FA_OK : FA_ERR_NOMEM;
+out:
+	curl_free(host);
+	curl_free(url);
+	curl_url_cleanup(h);
+	return err;
+}
+
+enum fa_err url_host_key(const char *url, char *out, size_t outlen)
+{
+	enum fa_err err = FA_ERR_URL;
+	CURLU *h = curl_url();
+	char *host = NULL, *port = NULL;
+	int n;
+
+	if (!h)
+		return FA_ERR_NOMEM;
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		goto out;
+	lowercase(host);
+	n = snprintf(out, outlen, "%s:%s", host, port);
+	err = n >= 0 && (size_t)n < outlen ? FA_OK : FA_ERR_TOO_LONG;
+out:
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(h);
+	return err;
 }

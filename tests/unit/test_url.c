@@ -96,6 +96,56 @@ static void test_url_redact_truncates(void **state)
 	assert_null(strstr(out, "p@"));
 }
 
+static void test_url_normalize_spellings_agree(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"HTTP://Example.COM:80/a/./b/../c%7e#frag", "http://example.com/a/c~"},
+		{"http://example.com/a/c~", "http://example.com/a/c~"},
+		{"https://example.com:443", "https://example.com/"},
+		{"https://example.com:8443/", "https://example.com:8443/"},
+		{"http://h/%2f%3a?q=%7a%2F", "http://h/%2F%3A?q=z%2F"},
+		{"http://h/x?", "http://h/x"},
+		{"http://h/a%20b", "http://h/a%20b"},
+		{"http://H/../../up", "http://h/up"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL;
+
+		assert_int_equal(url_normalize(cases[i].in, &out), FA_OK);
+		if (strcmp(out, cases[i].out))
+			fail_msg("'%s' -> '%s', want '%s'", cases[i].in, out, cases[i].out);
+		free(out);
+	}
+}
+
+static void test_url_normalize_rejects(void **state)
+{
+	char *out = (char *)"x";
+
+	(void)state;
+	assert_int_equal(url_normalize("not a url", &out), FA_ERR_URL);
+	assert_null(out);
+}
+
+static void test_url_host_key_table(void **state)
+{
+	char key[64];
+
+	(void)state;
+	assert_int_equal(url_host_key("http://Example.com/x", key, sizeof(key)), FA_OK);
+	assert_string_equal(key, "example.com:80");
+	assert_int_equal(url_host_key("https://a.b:8443/", key, sizeof(key)), FA_OK);
+	assert_string_equal(key, "a.b:8443");
+	assert_int_equal(url_host_key("https://a.b/", key, sizeof(key)), FA_OK);
+	assert_string_equal(key, "a.b:443");
+	assert_int_equal(url_host_key("https://a.b/", key, 5), FA_ERR_TOO_LONG);
+	assert_int_equal(url_host_key("nope", key, sizeof(key)), FA_ERR_URL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +153,9 @@ int main(void)
 		cmocka_unit_test(test_url_check_file_hint),
 		cmocka_unit_test(test_url_redact_table),
 		cmocka_unit_test(test_url_redact_truncates),
+		cmocka_unit_test(test_url_normalize_spellings_agree),
+		cmocka_unit_test(test_url_normalize_rejects),
+		cmocka_unit_test(test_url_host_key_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
