@@ -14,9 +14,9 @@
 #define FETCHALL_VERSION "0.1.0"
 
 struct fa_opts {
-	const char *list;        /* URL list path, "-" for stdin */
-	const char *output_dir;  /* default "downloads" */
-	unsigned jobs;           /* -j: transfers in flight, 1..1024 */
+	const char *list;       /* URL list path, "-" for stdin */
+	const char *output_dir; /* default "downloads" */
+	unsigned jobs;          /* -j: transfers in flight, 1..1024 */
 	bool tree, cont, no_clobber, json, quiet, verbose, allow_file, insecure;
 	const char *user_agent;
 	struct curl_slist *headers; /* owned; cli_release() frees */
@@ -40,8 +40,8 @@ enum cli_action {
  * text to `out`.  On a usage error fills errbuf with one line naming the
  * option and value.  Caller calls cli_release() in every case.
  */
-enum cli_action cli_parse(int argc, char **argv, struct fa_opts *opts, FILE *out,
-			  char *errbuf, size_t errlen);
+enum cli_action cli_parse(int argc, char **argv, struct fa_opts *opts, FILE *out, char *errbuf,
+			  size_t errlen);
 
 void cli_release(struct fa_opts *opts);
 

@@ -30,9 +30,9 @@ enum fa_err input_open(const char *path, struct input **out, char *errbuf, size_
 void input_free(struct input *in);
 
 struct input_sink {
-	struct queue *jobs;     /* fetch_job pushed here; borrowed */
-	struct queue *results;  /* failed fetch_result for bad lines; borrowed */
-	bool allow_file;        /* file:// URLs are valid lines */
+	struct queue *jobs;    /* fetch_job pushed here; borrowed */
+	struct queue *results; /* failed fetch_result for bad lines; borrowed */
+	bool allow_file;       /* file:// URLs are valid lines */
 	/* Called once on the reader thread when the list has been read
 	 * through (or the read stopped): the number of results it will
 	 * cause, and whether the whole list was read. */

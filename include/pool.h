@@ -30,8 +30,8 @@ struct pool;
  * leaves nothing running (threads already started are stopped by closing
  * `jobs` and joined).  Not thread-safe: call from one thread.
  */
-enum fa_err pool_new(unsigned nthreads, struct queue *jobs, const struct pool_ops *ops,
-		     void *ctx, struct pool **out);
+enum fa_err pool_new(unsigned nthreads, struct queue *jobs, const struct pool_ops *ops, void *ctx,
+		     struct pool **out);
 
 /* Waits for every thread to finish (someone must close the queue), frees
  * the states and the pool.  NULL is fine. */

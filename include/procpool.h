@@ -27,13 +27,13 @@ struct procpool_opts {
 
 /* Counters for reports; a snapshot. */
 struct procpool_stats {
-	uint64_t pages;         /* parsed successfully */
-	uint64_t failures;      /* crashed, timed out or over memory */
-	uint64_t restarts;      /* workers replaced */
-	uint64_t bytes_in;      /* page bytes sent to workers */
-	double parse_ms;        /* wall time of parse requests, summed */
-	double worker_cpu_s;    /* CPU seconds used by workers (reaped ones
-				   exactly, live ones from /proc) */
+	uint64_t pages;      /* parsed successfully */
+	uint64_t failures;   /* crashed, timed out or over memory */
+	uint64_t restarts;   /* workers replaced */
+	uint64_t bytes_in;   /* page bytes sent to workers */
+	double parse_ms;     /* wall time of parse requests, summed */
+	double worker_cpu_s; /* CPU seconds used by workers (reaped ones
+				exactly, live ones from /proc) */
 };
 
 struct procpool;

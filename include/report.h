@@ -28,12 +28,12 @@ enum report_exit {
 };
 
 struct report_opts {
-	bool json;      /* one JSON object per URL on `out` */
-	bool quiet;     /* nothing on `err` but fatal errors */
-	bool verbose;   /* a line per URL on `err` */
-	bool progress;  /* live progress line on `err` (caller checks isatty) */
-	FILE *out;      /* borrowed; normally stdout */
-	FILE *err;      /* borrowed; normally stderr */
+	bool json;     /* one JSON object per URL on `out` */
+	bool quiet;    /* nothing on `err` but fatal errors */
+	bool verbose;  /* a line per URL on `err` */
+	bool progress; /* live progress line on `err` (caller checks isatty) */
+	FILE *out;     /* borrowed; normally stdout */
+	FILE *err;     /* borrowed; normally stderr */
 };
 
 struct report_counts {

@@ -34,88 +34,88 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{"jobs", required_argument, NULL, 'j'},
-	{"output-dir", required_argument, NULL, 'o'},
-	{"input-file", required_argument, NULL, 'i'},
-	{"tree", no_argument, NULL, 'x'},
-	{"force-directories", no_argument, NULL, 'x'},
-	{"continue", no_argument, NULL, 'c'},
-	{"no-clobber", no_argument, NULL, OPT_NO_CLOBBER},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"quiet", no_argument, NULL, 'q'},
-	{"verbose", no_argument, NULL, 'v'},
-	{"user-agent", required_argument, NULL, 'U'},
-	{"header", required_argument, NULL, 'H'},
-	{"retries", required_argument, NULL, OPT_RETRIES},
-	{"retry-wait", required_argument, NULL, OPT_RETRY_WAIT},
-	{"retry-max-wait", required_argument, NULL, OPT_RETRY_MAX_WAIT},
-	{"retry-after-max", required_argument, NULL, OPT_RETRY_AFTER_MAX},
-	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"max-time", required_argument, NULL, OPT_TIMEOUT},
-	{"speed-limit", required_argument, NULL, OPT_SPEED_LIMIT},
-	{"speed-time", required_argument, NULL, OPT_SPEED_TIME},
-	{"max-redirs", required_argument, NULL, OPT_MAX_REDIRS},
-	{"max-filesize", required_argument, NULL, OPT_MAX_FILESIZE},
-	{"allow-file", no_argument, NULL, OPT_ALLOW_FILE},
-	{"insecure", no_argument, NULL, 'k'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{NULL, 0, NULL, 0},
+    {"jobs", required_argument, NULL, 'j'},
+    {"output-dir", required_argument, NULL, 'o'},
+    {"input-file", required_argument, NULL, 'i'},
+    {"tree", no_argument, NULL, 'x'},
+    {"force-directories", no_argument, NULL, 'x'},
+    {"continue", no_argument, NULL, 'c'},
+    {"no-clobber", no_argument, NULL, OPT_NO_CLOBBER},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"user-agent", required_argument, NULL, 'U'},
+    {"header", required_argument, NULL, 'H'},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"retry-wait", required_argument, NULL, OPT_RETRY_WAIT},
+    {"retry-max-wait", required_argument, NULL, OPT_RETRY_MAX_WAIT},
+    {"retry-after-max", required_argument, NULL, OPT_RETRY_AFTER_MAX},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"max-time", required_argument, NULL, OPT_TIMEOUT},
+    {"speed-limit", required_argument, NULL, OPT_SPEED_LIMIT},
+    {"speed-time", required_argument, NULL, OPT_SPEED_TIME},
+    {"max-redirs", required_argument, NULL, OPT_MAX_REDIRS},
+    {"max-filesize", required_argument, NULL, OPT_MAX_FILESIZE},
+    {"allow-file", no_argument, NULL, OPT_ALLOW_FILE},
+    {"insecure", no_argument, NULL, 'k'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
 };
 
 static const char usage_text[] =
-	"Usage: fetchall [OPTIONS] LIST\n"
-	"Download every URL in LIST (a file, or - for standard input), many at once.\n"
-	"\n"
-	"Input and output:\n"
-	"  -i, --input-file LIST      the URL list (same as the LIST argument)\n"
-	"  -o, --output-dir DIR       save files under DIR (default: downloads)\n"
-	"  -x, --tree                 mirror host/path under DIR, like wget -x\n"
-	"                             (alias --force-directories)\n"
-	"  -c, --continue             resume NAME.part files; skip complete files\n"
-	"      --no-clobber           skip URLs whose file already exists\n"
-	"      --json                 one JSON object per URL on standard output\n"
-	"  -q, --quiet                no progress, failures or summary on stderr\n"
-	"  -v, --verbose              a line on stderr for every saved file\n"
-	"\n"
-	"Concurrency:\n"
-	"  -j, --jobs N               transfers in flight at most, 1..1024 (default 8)\n"
-	"\n"
-	"HTTP:\n"
-	"  -U, --user-agent STR       User-Agent (default fetchall/" FETCHALL_VERSION ")\n"
-	"  -H, --header 'NAME: VALUE' extra request header (repeatable)\n"
-	"      --max-redirs N         redirects followed at most (default 10)\n"
-	"      --max-filesize SIZE    fail bodies larger than SIZE (k, M, G; default none)\n"
-	"      --allow-file           also accept file:// URLs in LIST\n"
-	"  -k, --insecure             do not verify TLS certificates (dangerous)\n"
-	"\n"
-	"Timeouts and retries:\n"
-	"      --connect-timeout S    give up connecting after S seconds (default 30)\n"
-	"      --timeout S            give up a transfer after S seconds (default none;\n"
-	"                             alias --max-time)\n"
-	"      --speed-limit B        abort a transfer slower than B bytes/s ...\n"
-	"      --speed-time S         ... for S seconds (defaults 1 B/s for 30 s;\n"
-	"                             --speed-time 0 turns the stall check off)\n"
-	"      --retries N            retries of a transient failure (default 3)\n"
-	"      --retry-wait S         first backoff, doubled each retry (default 1)\n"
-	"      --retry-max-wait S     backoff cap (default 30)\n"
-	"      --retry-after-max S    longest Retry-After honoured (default 120)\n"
-	"\n"
-	"  -h, --help                 this text\n"
-	"  -V, --version              versions of fetchall, libcurl and libxml2\n"
-	"\n"
-	"Transient failures (connection errors, timeouts, 408, 429, 500, 502, 503,\n"
-	"504) are retried with exponential backoff and jitter, honouring Retry-After;\n"
-	"a retry resumes a cut-off body with a Range request.  Files are written\n"
-	"atomically: a file with its final name is always complete.\n"
-	"\n"
-	"Exit status:\n"
-	"  0    every URL saved (or skipped), or the list was empty\n"
-	"  1    some URLs failed\n"
-	"  2    usage or input error (bad option, missing list, unwritable DIR)\n"
-	"  3    every URL failed\n"
-	"  130  interrupted (SIGINT or SIGTERM); run again with -c to resume\n";
+    "Usage: fetchall [OPTIONS] LIST\n"
+    "Download every URL in LIST (a file, or - for standard input), many at once.\n"
+    "\n"
+    "Input and output:\n"
+    "  -i, --input-file LIST      the URL list (same as the LIST argument)\n"
+    "  -o, --output-dir DIR       save files under DIR (default: downloads)\n"
+    "  -x, --tree                 mirror host/path under DIR, like wget -x\n"
+    "                             (alias --force-directories)\n"
+    "  -c, --continue             resume NAME.part files; skip complete files\n"
+    "      --no-clobber           skip URLs whose file already exists\n"
+    "      --json                 one JSON object per URL on standard output\n"
+    "  -q, --quiet                no progress, failures or summary on stderr\n"
+    "  -v, --verbose              a line on stderr for every saved file\n"
+    "\n"
+    "Concurrency:\n"
+    "  -j, --jobs N               transfers in flight at most, 1..1024 (default 8)\n"
+    "\n"
+    "HTTP:\n"
+    "  -U, --user-agent STR       User-Agent (default fetchall/" FETCHALL_VERSION ")\n"
+    "  -H, --header 'NAME: VALUE' extra request header (repeatable)\n"
+    "      --max-redirs N         redirects followed at most (default 10)\n"
+    "      --max-filesize SIZE    fail bodies larger than SIZE (k, M, G; default none)\n"
+    "      --allow-file           also accept file:// URLs in LIST\n"
+    "  -k, --insecure             do not verify TLS certificates (dangerous)\n"
+    "\n"
+    "Timeouts and retries:\n"
+    "      --connect-timeout S    give up connecting after S seconds (default 30)\n"
+    "      --timeout S            give up a transfer after S seconds (default none;\n"
+    "                             alias --max-time)\n"
+    "      --speed-limit B        abort a transfer slower than B bytes/s ...\n"
+    "      --speed-time S         ... for S seconds (defaults 1 B/s for 30 s;\n"
+    "                             --speed-time 0 turns the stall check off)\n"
+    "      --retries N            retries of a transient failure (default 3)\n"
+    "      --retry-wait S         first backoff, doubled each retry (default 1)\n"
+    "      --retry-max-wait S     backoff cap (default 30)\n"
+    "      --retry-after-max S    longest Retry-After honoured (default 120)\n"
+    "\n"
+    "  -h, --help                 this text\n"
+    "  -V, --version              versions of fetchall, libcurl and libxml2\n"
+    "\n"
+    "Transient failures (connection errors, timeouts, 408, 429, 500, 502, 503,\n"
+    "504) are retried with exponential backoff and jitter, honouring Retry-After;\n"
+    "a retry resumes a cut-off body with a Range request.  Files are written\n"
+    "atomically: a file with its final name is always complete.\n"
+    "\n"
+    "Exit status:\n"
+    "  0    every URL saved (or skipped), or the list was empty\n"
+    "  1    some URLs failed\n"
+    "  2    usage or input error (bad option, missing list, unwritable DIR)\n"
+    "  3    every URL failed\n"
+    "  130  interrupted (SIGINT or SIGTERM); run again with -c to resume\n";
 
 enum fa_err cli_parse_long(const char *s, long long min, long long max, long long *out)
 {
@@ -160,9 +160,12 @@ enum fa_err cli_parse_size(const char *s, long long *bytes)
 		return FA_ERR_PARSE;
 	memcpy(num, s, len + 1);
 	switch (num[len - 1]) {
-	case 'k': case 'K': mult = 1024LL; break;
-	case 'm': case 'M': mult = 1024LL * 1024; break;
-	case 'g': case 'G': mult = 1024LL * 1024 * 1024; break;
+	case 'k':
+	case 'K': mult = 1024LL; break;
+	case 'm':
+	case 'M': mult = 1024LL * 1024; break;
+	case 'g':
+	case 'G': mult = 1024LL * 1024 * 1024; break;
 	default: break;
 	}
 	if (mult != 1)
@@ -284,7 +287,8 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_ALLOW_FILE: o->allow_file = true; break;
 		case OPT_RETRIES:
 			if (cli_parse_long(optarg, 0, 100, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "--retries wants 0 to 100, not '%s'", optarg);
+				snprintf(errbuf, errlen, "--retries wants 0 to 100, not '%s'",
+					 optarg);
 				return CLI_USAGE;
 			}
 			o->retries = (unsigned)n;
@@ -321,7 +325,8 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_TIMEOUT:
 		case OPT_SPEED_TIME:
 			if (cli_parse_seconds(optarg, &ms) != FA_OK) {
-				snprintf(errbuf, errlen, "%s wants seconds, not '%s'", name, optarg);
+				snprintf(errbuf, errlen, "%s wants seconds, not '%s'", name,
+					 optarg);
 				return CLI_USAGE;
 			}
 			if (c == OPT_RETRY_WAIT)
@@ -337,12 +342,8 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 			else
 				o->speed_time_s = (ms + 999) / 1000;
 			break;
-		case 'h':
-			fputs(usage_text, out);
-			return CLI_EXIT_OK;
-		case 'V':
-			print_version(out);
-			return CLI_EXIT_OK;
+		case 'h': fputs(usage_text, out); return CLI_EXIT_OK;
+		case 'V': print_version(out); return CLI_EXIT_OK;
 		case ':':
 			snprintf(errbuf, errlen, "option %s needs a value", argv[optind - 1]);
 			return CLI_USAGE;

@@ -23,11 +23,11 @@
 #include "fetch.h"
 #include "url.h"
 
-#define BLOCK (64 * 1024)
+#define BLOCK    (64 * 1024)
 #define MAX_LINE (16 * 1024)
 
 struct input {
-	char *path;  /* for messages; "standard input" for "-" */
+	char *path; /* for messages; "standard input" for "-" */
 	int fd;
 	bool owns_fd;
 	pthread_t thread;
@@ -85,8 +85,7 @@ size_t input_trim(char *line, size_t len)
 {
 	size_t start = 0;
 
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
-			   line[len - 1] == '\t'))
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		len--;
 	while (start < len && (line[start] == ' ' || line[start] == '\t'))
 		start++;
@@ -141,13 +140,14 @@ static bool take_line(struct input *in)
 		snprintf(full, sizeof(full), "not a valid URL: %s", reason);
 		return push_bad(in, in->line, full);
 	}
-	job = malloc(sizeof(*job));
+	job = calloc(1, sizeof(*job));
 	if (!job) {
 		free(normalized);
 		return false;
 	}
 	job->url = normalized;
 	job->line = in->lineno;
+	job->save = true;
 	in->total++;
 	return queue_push(in->sink->jobs, job) == FA_OK;
 }

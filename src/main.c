@@ -147,33 +147,34 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (opts.insecure && !opts.quiet)
-		fprintf(stderr, "fetchall: warning: --insecure: TLS certificates are not verified\n");
+		fprintf(stderr,
+			"fetchall: warning: --insecure: TLS certificates are not verified\n");
 
 	fo = (struct fetch_opts){
-		.connect_timeout_ms = opts.connect_timeout_ms,
-		.timeout_ms = opts.timeout_ms,
-		.speed_limit = opts.speed_limit,
-		.speed_time_s = opts.speed_time_s,
-		.max_redirs = opts.max_redirs,
-		.allow_file = opts.allow_file,
-		.insecure = opts.insecure,
-		.tree = opts.tree,
-		.keep_part = opts.cont,
-		.user_agent = opts.user_agent,
-		.headers = opts.headers,
-		.retries = opts.retries,
-		.retry_base_ms = opts.retry_wait_ms,
-		.retry_max_ms = opts.retry_max_wait_ms,
-		.retry_after_max_ms = opts.retry_after_max_ms,
-		.max_filesize = opts.max_filesize,
+	    .connect_timeout_ms = opts.connect_timeout_ms,
+	    .timeout_ms = opts.timeout_ms,
+	    .speed_limit = opts.speed_limit,
+	    .speed_time_s = opts.speed_time_s,
+	    .max_redirs = opts.max_redirs,
+	    .allow_file = opts.allow_file,
+	    .insecure = opts.insecure,
+	    .tree = opts.tree,
+	    .keep_part = opts.cont,
+	    .user_agent = opts.user_agent,
+	    .headers = opts.headers,
+	    .retries = opts.retries,
+	    .retry_base_ms = opts.retry_wait_ms,
+	    .retry_max_ms = opts.retry_max_wait_ms,
+	    .retry_after_max_ms = opts.retry_after_max_ms,
+	    .max_filesize = opts.max_filesize,
 	};
 	ro = (struct report_opts){
-		.json = opts.json,
-		.quiet = opts.quiet,
-		.verbose = opts.verbose,
-		.progress = isatty(STDERR_FILENO) == 1,
-		.out = stdout,
-		.err = stderr,
+	    .json = opts.json,
+	    .quiet = opts.quiet,
+	    .verbose = opts.verbose,
+	    .progress = isatty(STDERR_FILENO) == 1,
+	    .out = stdout,
+	    .err = stderr,
 	};
 	qcap = opts.jobs * 2 < 64 ? 64 : opts.jobs * 2;
 	run.share = fetch_share_new(&fo, opts.jobs);
@@ -197,11 +198,11 @@ int main(int argc, char **argv)
 		goto out_report;
 	}
 	sink = (struct input_sink){
-		.jobs = run.jobs,
-		.results = run.results,
-		.allow_file = opts.allow_file,
-		.done = list_done,
-		.arg = &run,
+	    .jobs = run.jobs,
+	    .results = run.results,
+	    .allow_file = opts.allow_file,
+	    .done = list_done,
+	    .arg = &run,
 	};
 	if (input_start(in, &sink) != FA_OK) {
 		fprintf(stderr, "fetchall: cannot start the reader thread\n");

@@ -53,8 +53,8 @@ static void release(struct pool *p)
 	free(p);
 }
 
-enum fa_err pool_new(unsigned nthreads, struct queue *jobs, const struct pool_ops *ops,
-		     void *ctx, struct pool **out)
+enum fa_err pool_new(unsigned nthreads, struct queue *jobs, const struct pool_ops *ops, void *ctx,
+		     struct pool **out)
 {
 	struct pool *p;
 	enum fa_err err = FA_OK;

@@ -30,7 +30,7 @@
 #include "url.h"
 
 #define TOTAL_UNKNOWN UINT64_MAX
-#define REDRAW_MS 100
+#define REDRAW_MS     100
 
 struct report {
 	const struct report_opts *opts;
@@ -42,9 +42,9 @@ struct report {
 	struct report_counts counts;
 	struct timespec start;
 	double last_draw_ms;
-	bool drawn;       /* a progress line is on the screen */
-	bool out_broken;  /* stdout was closed under us */
-	char *line;       /* the JSON line buffer, reused */
+	bool drawn;      /* a progress line is on the screen */
+	bool out_broken; /* stdout was closed under us */
+	char *line;      /* the JSON line buffer, reused */
 	size_t line_cap;
 };
 
@@ -121,11 +121,11 @@ size_t report_json_string(char *out, size_t outlen, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t need = 0;
 
-#define PUT(str, n) \
-	do { \
+#define PUT(str, n)                                         \
+	do {                                                \
 		for (size_t k_ = 0; k_ < (n); k_++, need++) \
-			if (need + 1 < outlen) \
-				out[need] = (str)[k_]; \
+			if (need + 1 < outlen)              \
+				out[need] = (str)[k_];      \
 	} while (0)
 	if (!s) {
 		PUT("null", 4);
@@ -137,11 +137,26 @@ size_t report_json_string(char *out, size_t outlen, const char *s)
 		size_t n;
 
 		switch (*p) {
-		case '"': PUT("\\\"", 2); p++; continue;
-		case '\\': PUT("\\\\", 2); p++; continue;
-		case '\n': PUT("\\n", 2); p++; continue;
-		case '\r': PUT("\\r", 2); p++; continue;
-		case '\t': PUT("\\t", 2); p++; continue;
+		case '"':
+			PUT("\\\"", 2);
+			p++;
+			continue;
+		case '\\':
+			PUT("\\\\", 2);
+			p++;
+			continue;
+		case '\n':
+			PUT("\\n", 2);
+			p++;
+			continue;
+		case '\r':
+			PUT("\\r", 2);
+			p++;
+			continue;
+		case '\t':
+			PUT("\\t", 2);
+			p++;
+			continue;
 		default: break;
 		}
 		if (*p < 0x20 || *p == 0x7f) {
@@ -184,7 +199,7 @@ void report_format_bytes(char *out, size_t outlen, double bytes)
 
 /* Appends to the reusable line buffer; false on OOM. */
 static bool add(struct report *rep, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static bool grow(struct report *rep, size_t need)
 {
@@ -305,10 +320,10 @@ static void draw_progress(struct report *rep)
 			 (unsigned long long)total);
 	report_format_bytes(size, sizeof(size), bytes);
 	report_format_bytes(rate, sizeof(rate), elapsed > 0 ? bytes * 1000.0 / elapsed : 0);
-	n = snprintf(line, sizeof(line), "[%s] %llu ok, %llu failed | %s | %s/s | %u active | %u:%02u",
-		     done, (unsigned long long)c->ok + c->skipped, (unsigned long long)c->failed,
-		     size, rate, rep->share ? fetch_share_active(rep->share) : 0, secs / 60,
-		     secs % 60);
+	n = snprintf(line, sizeof(line),
+		     "[%s] %llu ok, %llu failed | %s | %s/s | %u active | %u:%02u", done,
+		     (unsigned long long)c->ok + c->skipped, (unsigned long long)c->failed, size,
+		     rate, rep->share ? fetch_share_active(rep->share) : 0, secs / 60, secs % 60);
 	if (n < 0)
 		return;
 	if ((unsigned)n >= width)

@@ -20,8 +20,7 @@
 bool retry_is_transient(CURLcode cc, long http_code)
 {
 	switch (cc) {
-	case CURLE_OK:
-		break;
+	case CURLE_OK: break;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_PARTIAL_FILE:
@@ -30,10 +29,8 @@ bool retry_is_transient(CURLcode cc, long http_code)
 	case CURLE_GOT_NOTHING:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-		return true;
-	default:
-		return false;
+	case CURLE_SSL_CONNECT_ERROR: return true;
+	default: return false;
 	}
 	switch (http_code) {
 	case 408:
@@ -41,10 +38,8 @@ bool retry_is_transient(CURLcode cc, long http_code)
 	case 500:
 	case 502:
 	case 503:
-	case 504:
-		return true;
-	default:
-		return false;
+	case 504: return true;
+	default: return false;
 	}
 }
 

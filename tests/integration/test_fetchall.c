@@ -90,8 +90,8 @@ static void write_list(struct ctx *c, const char *const *paths, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char line[2048];
 		int k = paths[i][0] == '!'
-				? snprintf(line, sizeof(line), "%s\n", paths[i] + 1)
-				: snprintf(line, sizeof(line), "%s%s\n", server.base, paths[i]);
+			    ? snprintf(line, sizeof(line), "%s\n", paths[i] + 1)
+			    : snprintf(line, sizeof(line), "%s%s\n", server.base, paths[i]);
 
 		assert_true(k > 0 && (size_t)k < sizeof(line));
 		while (len + (size_t)k + 1 > cap) {
@@ -354,8 +354,8 @@ static void test_fetchall_stall_and_truncation_fail_cleanly(void **state)
 	struct h_result r;
 
 	write_list(c, paths, 3);
-	run(c, &r, NULL, "--speed-time", "1", "--retries", "1", "--retry-wait", "0.05",
-	    "--json", NULL);
+	run(c, &r, NULL, "--speed-time", "1", "--retries", "1", "--retry-wait", "0.05", "--json",
+	    NULL);
 	assert_int_equal(r.status, 1);
 	out_path(c, "s.bin", path, sizeof(path));
 	assert_false(exists(path));
@@ -457,8 +457,8 @@ static void test_fetchall_resume_with_continue(void **state)
 static void test_fetchall_invalid_lines_named(void **state)
 {
 	struct ctx *c = *state;
-	const char *paths[] = {"!# a comment", "/bytes/10/a", "!", "!not a url",
-			       "!ftp://example.com/x", "/bytes/10/b"};
+	const char *paths[] = {"!# a comment", "/bytes/10/a",          "!",
+			       "!not a url",   "!ftp://example.com/x", "/bytes/10/b"};
 	char line[4096];
 	struct h_result r;
 
@@ -466,7 +466,8 @@ static void test_fetchall_invalid_lines_named(void **state)
 	run(c, &r, NULL, "--json", NULL);
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, "urls.txt line 4: not a valid URL"));
-	assert_non_null(strstr(r.err, "urls.txt line 5: not a valid URL: unsupported scheme 'ftp'"));
+	assert_non_null(
+	    strstr(r.err, "urls.txt line 5: not a valid URL: unsupported scheme 'ftp'"));
 	assert_int_equal(count_lines(r.out), 4);
 	assert_non_null(json_line_for(r.out, "not a url", line, sizeof(line)));
 	assert_int_equal(json_int(line, "line"), 4);
@@ -619,7 +620,8 @@ static void test_fetchall_sigint_then_continue(void **state)
 
 		snprintf(name, sizeof(name), "d%02d_ms=2.bin", i);
 		out_path(c, name, path, sizeof(path));
-		if (exists(path) && !h_check_bytes(path, (uint64_t)(2000 + i), (uint64_t)(2000 + i)))
+		if (exists(path) &&
+		    !h_check_bytes(path, (uint64_t)(2000 + i), (uint64_t)(2000 + i)))
 			fail_msg("%s has its final name but is not complete", name);
 	}
 
@@ -738,8 +740,8 @@ static void test_fetchall_closed_stdout_ends_run(void **state)
 	const char *paths[200];
 	char bufs[200][48];
 	const char *fetchall = getenv("FETCHALL");
-	char *argv[] = {(char *)"fetchall", c->list, (char *)"-o", c->out, (char *)"--json",
-			(char *)"-j", (char *)"2", NULL};
+	char *argv[] = {(char *)"fetchall", c->list,      (char *)"-o", c->out,
+			(char *)"--json",   (char *)"-j", (char *)"2",  NULL};
 	posix_spawn_file_actions_t fa;
 	int fds[2], status = -1;
 	char buf[4096];
@@ -781,30 +783,28 @@ static void test_fetchall_closed_stdout_ends_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fetchall_200_urls_exact_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_jobs_bound_reached_not_exceeded, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_connections_reused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_retries_transient_statuses, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_retry_after_honoured, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_stall_and_truncation_fail_cleanly,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_redirects_followed_and_capped, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_redirect_to_file_refused, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_resume_with_continue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_invalid_lines_named, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_stdin_and_failed_rerun, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_headers_agent_gzip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_credentials_redacted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetchall_closed_stdout_ends_run, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_200_urls_exact_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_jobs_bound_reached_not_exceeded, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_connections_reused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_retries_transient_statuses, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_retry_after_honoured, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_stall_and_truncation_fail_cleanly, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_redirects_followed_and_capped, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_redirect_to_file_refused, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_resume_with_continue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_invalid_lines_named, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_stdin_and_failed_rerun, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_headers_agent_gzip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_credentials_redacted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_closed_stdout_ends_run, setup, teardown),
 	};
 	int rc;
 

@@ -55,9 +55,9 @@ static void test_cli_options(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(parse(&o, err, sizeof(err), 16, "-i", "l.txt", "-j", "16", "-o",
-			       "imgs/", "-x", "-c", "--json", "-H", "X-A: 1", "-H", "X-B;",
-			       "--timeout=2.5", "--max-filesize", "10M"),
+	assert_int_equal(parse(&o, err, sizeof(err), 16, "-i", "l.txt", "-j", "16", "-o", "imgs/",
+			       "-x", "-c", "--json", "-H", "X-A: 1", "-H", "X-B;", "--timeout=2.5",
+			       "--max-filesize", "10M"),
 			 CLI_RUN);
 	assert_string_equal(o.list, "l.txt");
 	assert_int_equal(o.jobs, 16);
@@ -81,18 +81,18 @@ static void test_cli_usage_errors(void **state)
 		const char *a, *b, *c;
 		const char *needle;
 	} cases[] = {
-		{"-j", "0", "l", "-j/--jobs"},
-		{"-j", "1025", "l", "-j/--jobs"},
-		{"-j", "8x", "l", "-j/--jobs"},
-		{"--retries", "-1", "l", "--retries"},
-		{"--timeout", "soon", "l", "--timeout"},
-		{"--max-filesize", "12Q", "l", "--max-filesize"},
-		{"-H", "NoColon", "l", "-H/--header"},
-		{"-H", "A: b\r\nEvil: 1", "l", "-H/--header"},
-		{"--bogus", "l", NULL, "unknown option"},
-		{"a.txt", "b.txt", NULL, "only one URL list"},
-		{"-c", "--no-clobber", "l", "cannot be combined"},
-		{"-q", NULL, NULL, "no URL list"},
+	    {"-j", "0", "l", "-j/--jobs"},
+	    {"-j", "1025", "l", "-j/--jobs"},
+	    {"-j", "8x", "l", "-j/--jobs"},
+	    {"--retries", "-1", "l", "--retries"},
+	    {"--timeout", "soon", "l", "--timeout"},
+	    {"--max-filesize", "12Q", "l", "--max-filesize"},
+	    {"-H", "NoColon", "l", "-H/--header"},
+	    {"-H", "A: b\r\nEvil: 1", "l", "-H/--header"},
+	    {"--bogus", "l", NULL, "unknown option"},
+	    {"a.txt", "b.txt", NULL, "only one URL list"},
+	    {"-c", "--no-clobber", "l", "cannot be combined"},
+	    {"-q", NULL, NULL, "no URL list"},
 	};
 
 	(void)state;
@@ -101,9 +101,9 @@ static void test_cli_usage_errors(void **state)
 		char err[256];
 		int argc = cases[i].c ? 3 : cases[i].b ? 2 : 1;
 
-		assert_int_equal(parse(&o, err, sizeof(err), argc, cases[i].a, cases[i].b,
-				       cases[i].c),
-				 CLI_USAGE);
+		assert_int_equal(
+		    parse(&o, err, sizeof(err), argc, cases[i].a, cases[i].b, cases[i].c),
+		    CLI_USAGE);
 		if (!strstr(err, cases[i].needle))
 			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].needle);
 		cli_release(&o);
@@ -147,11 +147,9 @@ static void test_cli_number_parsers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cli_defaults),
-		cmocka_unit_test(test_cli_options),
-		cmocka_unit_test(test_cli_usage_errors),
-		cmocka_unit_test(test_cli_help_and_version),
-		cmocka_unit_test(test_cli_number_parsers),
+	    cmocka_unit_test(test_cli_defaults),       cmocka_unit_test(test_cli_options),
+	    cmocka_unit_test(test_cli_usage_errors),   cmocka_unit_test(test_cli_help_and_version),
+	    cmocka_unit_test(test_cli_number_parsers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,11 +35,11 @@ static void test_input_trim_table(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"http://a/\r", "http://a/"},
-		{"  http://a/ \t", "http://a/"},
-		{"\t\t", ""},
-		{"", ""},
-		{"x", "x"},
+	    {"http://a/\r", "http://a/"},
+	    {"  http://a/ \t", "http://a/"},
+	    {"\t\t", ""},
+	    {"", ""},
+	    {"x", "x"},
 	};
 
 	(void)state;
@@ -82,18 +82,18 @@ static void test_input_reads_lines_jobs_and_bad_lines(void **state)
 
 	(void)state;
 	len += (size_t)snprintf(data + len, sizeof(data) - len,
-				"# comment\n"               /* 1 */
-				"\n"                        /* 2 */
-				"http://a.example/1\r\n"    /* 3 */
-				"   \n"                     /* 4 */
-				"not a url\n"               /* 5 */
+				"# comment\n"            /* 1 */
+				"\n"                     /* 2 */
+				"http://a.example/1\r\n" /* 3 */
+				"   \n"                  /* 4 */
+				"not a url\n"            /* 5 */
 				"  https://b.example/2  \n" /* 6 */);
-	memset(data + len, 'x', 20000);             /* 7: too long */
+	memset(data + len, 'x', 20000); /* 7: too long */
 	len += 20000;
 	data[len++] = '\n';
 	len += (size_t)snprintf(data + len, sizeof(data) - len,
 				"file:///etc/passwd\n" /* 8 */
-				"http://c.example/3"   /* 9, no final newline */);
+				"http://c.example/3" /* 9, no final newline */);
 	path = write_temp(data, len);
 
 	assert_int_equal(input_open(path, &in, err, sizeof(err)), FA_OK);
@@ -198,10 +198,10 @@ static void test_input_backpressure_bounded_queue(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_input_trim_table),
-		cmocka_unit_test(test_input_reads_lines_jobs_and_bad_lines),
-		cmocka_unit_test(test_input_missing_file),
-		cmocka_unit_test(test_input_backpressure_bounded_queue),
+	    cmocka_unit_test(test_input_trim_table),
+	    cmocka_unit_test(test_input_reads_lines_jobs_and_bad_lines),
+	    cmocka_unit_test(test_input_missing_file),
+	    cmocka_unit_test(test_input_backpressure_bounded_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

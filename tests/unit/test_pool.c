@@ -114,8 +114,8 @@ static void test_pool_init_failure_cleans_up(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pool_every_job_once),
-		cmocka_unit_test(test_pool_init_failure_cleans_up),
+	    cmocka_unit_test(test_pool_every_job_once),
+	    cmocka_unit_test(test_pool_init_failure_cleans_up),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

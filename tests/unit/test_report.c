@@ -15,17 +15,18 @@ static void test_report_json_string_table(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"plain", "\"plain\""},
-		{"", "\"\""},
-		{"a\"b\\c", "\"a\\\"b\\\\c\""},
-		{"line\nbreak\r\ttab", "\"line\\nbreak\\r\\ttab\""},
-		{"\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\""},
-		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
-		{"bad\xff\xfe", "\"bad\\ufffd\\ufffd\""},
-		{"overlong\xc0\xaf", "\"overlong\\ufffd\\ufffd\""},
-		{"surrogate\xed\xa0\x80", "\"surrogate\\ufffd\\ufffd\\ufffd\""},
-		{"cut\xe2\x82", "\"cut\\ufffd\\ufffd\""},
-		{"</script>", "\"</script>\""},
+	    {"plain", "\"plain\""},
+	    {"", "\"\""},
+	    {"a\"b\\c", "\"a\\\"b\\\\c\""},
+	    {"line\nbreak\r\ttab", "\"line\\nbreak\\r\\ttab\""},
+	    {"\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\""},
+	    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	     "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+	    {"bad\xff\xfe", "\"bad\\ufffd\\ufffd\""},
+	    {"overlong\xc0\xaf", "\"overlong\\ufffd\\ufffd\""},
+	    {"surrogate\xed\xa0\x80", "\"surrogate\\ufffd\\ufffd\\ufffd\""},
+	    {"cut\xe2\x82", "\"cut\\ufffd\\ufffd\""},
+	    {"</script>", "\"</script>\""},
 	};
 
 	(void)state;
@@ -58,9 +59,8 @@ static void test_report_format_bytes_table(void **state)
 		double bytes;
 		const char *out;
 	} cases[] = {
-		{0, "0 B"},          {999, "999 B"},        {1000, "1.00 kB"},
-		{12345, "12.3 kB"},  {9876543, "9.88 MB"},  {2.5e9, "2.50 GB"},
-		{123e12, "123.0 TB"},
+	    {0, "0 B"},           {999, "999 B"},     {1000, "1.00 kB"},    {12345, "12.3 kB"},
+	    {9876543, "9.88 MB"}, {2.5e9, "2.50 GB"}, {123e12, "123.0 TB"},
 	};
 
 	(void)state;
@@ -75,9 +75,9 @@ static void test_report_format_bytes_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_report_json_string_table),
-		cmocka_unit_test(test_report_json_string_null_and_truncation),
-		cmocka_unit_test(test_report_format_bytes_table),
+	    cmocka_unit_test(test_report_json_string_table),
+	    cmocka_unit_test(test_report_json_string_null_and_truncation),
+	    cmocka_unit_test(test_report_format_bytes_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,18 +15,29 @@ static void test_retry_transient_table(void **state)
 		long code;
 		bool transient;
 	} cases[] = {
-		{CURLE_OK, 200, false},         {CURLE_OK, 404, false},
-		{CURLE_OK, 403, false},         {CURLE_OK, 410, false},
-		{CURLE_OK, 408, true},          {CURLE_OK, 429, true},
-		{CURLE_OK, 500, true},          {CURLE_OK, 501, false},
-		{CURLE_OK, 502, true},          {CURLE_OK, 503, true},
-		{CURLE_OK, 504, true},          {CURLE_OK, 505, false},
-		{CURLE_COULDNT_CONNECT, 0, true}, {CURLE_OPERATION_TIMEDOUT, 0, true},
-		{CURLE_PARTIAL_FILE, 200, true}, {CURLE_RECV_ERROR, 0, true},
-		{CURLE_GOT_NOTHING, 0, true},   {CURLE_COULDNT_RESOLVE_HOST, 0, false},
-		{CURLE_WRITE_ERROR, 200, false}, {CURLE_TOO_MANY_REDIRECTS, 302, false},
-		{CURLE_ABORTED_BY_CALLBACK, 0, false}, {CURLE_FILESIZE_EXCEEDED, 200, false},
-		{CURLE_UNSUPPORTED_PROTOCOL, 0, false},
+	    {CURLE_OK, 200, false},
+	    {CURLE_OK, 404, false},
+	    {CURLE_OK, 403, false},
+	    {CURLE_OK, 410, false},
+	    {CURLE_OK, 408, true},
+	    {CURLE_OK, 429, true},
+	    {CURLE_OK, 500, true},
+	    {CURLE_OK, 501, false},
+	    {CURLE_OK, 502, true},
+	    {CURLE_OK, 503, true},
+	    {CURLE_OK, 504, true},
+	    {CURLE_OK, 505, false},
+	    {CURLE_COULDNT_CONNECT, 0, true},
+	    {CURLE_OPERATION_TIMEDOUT, 0, true},
+	    {CURLE_PARTIAL_FILE, 200, true},
+	    {CURLE_RECV_ERROR, 0, true},
+	    {CURLE_GOT_NOTHING, 0, true},
+	    {CURLE_COULDNT_RESOLVE_HOST, 0, false},
+	    {CURLE_WRITE_ERROR, 200, false},
+	    {CURLE_TOO_MANY_REDIRECTS, 302, false},
+	    {CURLE_ABORTED_BY_CALLBACK, 0, false},
+	    {CURLE_FILESIZE_EXCEEDED, 200, false},
+	    {CURLE_UNSUPPORTED_PROTOCOL, 0, false},
 	};
 
 	(void)state;
@@ -87,8 +98,8 @@ static void test_retry_after_parse_forms(void **state)
 
 static void test_retry_after_parse_rejects(void **state)
 {
-	static const char *const bad[] = {"", "   ", "-5", "12abc", "soon", "1.5", "0x10",
-					  "Tue, 99 Foo 2023"};
+	static const char *const bad[] = {"",     "   ", "-5",   "12abc",
+					  "soon", "1.5", "0x10", "Tue, 99 Foo 2023"};
 	long ms = 42;
 
 	(void)state;
@@ -102,10 +113,10 @@ static void test_retry_after_parse_rejects(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_retry_transient_table),
-		cmocka_unit_test(test_retry_backoff_bounds_and_growth),
-		cmocka_unit_test(test_retry_after_parse_forms),
-		cmocka_unit_test(test_retry_after_parse_rejects),
+	    cmocka_unit_test(test_retry_transient_table),
+	    cmocka_unit_test(test_retry_backoff_bounds_and_growth),
+	    cmocka_unit_test(test_retry_after_parse_forms),
+	    cmocka_unit_test(test_retry_after_parse_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

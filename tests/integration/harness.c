@@ -1,0 +1,710 @@
+/*
+ * harness: the integration tests' helpers (see harness.h) — the test
+ * server's lifecycle and counters, running fetchall with a time bound, and
+ * file utilities.
+ *
+ * Children are started with posix_spawn (file actions prepared before the
+ * spawn; nothing runs in the child but exec), never through a shell, and
+ * inherit only descriptors 0-2.  A
+ * child's stdin and captured stdout/stderr are unlinked temporary files,
+ * so a chatty child can never block on a full pipe.  Waiting for a child is
+ * a poll() on its pidfd with a deadline; where pidfds are missing it falls
+ * back to waitpid(WNOHANG) every 5 ms.  Every child is reaped: on timeout
+ * it is killed with SIGKILL first.
+ *
+ * There is no shared state and no locking: each call works on what its
+ * caller passes, so calls from different threads do not interfere.
+ */
+#define _GNU_SOURCE /* posix_spawn_file_actions_addchdir_np, mkostemp, nftw */
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "content.h"
+#include "harness.h"
+
+extern char **environ;
+
+#define SERVER_START_MS 10000
+#define SERVER_STOP_S   5
+#define STATS_BODY_MAX  1024
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int decode_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return -1;
+}
+
+/* Waits until pid has exited or deadline passes, without reaping it.
+ * Returns 1 if it has exited, 0 on timeout. */
+static int wait_exit(pid_t pid, int64_t deadline)
+{
+#ifdef SYS_pidfd_open
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pfd >= 0) {
+		int ready = 0;
+
+		for (;;) {
+			struct pollfd p;
+			int64_t left = deadline - now_ms();
+			int n;
+
+			if (left <= 0)
+				break;
+			p.fd = pfd;
+			p.events = POLLIN;
+			p.revents = 0;
+			n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+			if (n < 0 && errno == EINTR)
+				continue;
+			ready = n > 0;
+			break;
+		}
+		close(pfd);
+		return ready;
+	}
+#endif
+	for (;;) {
+		siginfo_t info;
+
+		memset(&info, 0, sizeof(info));
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    info.si_pid == pid)
+			return 1;
+		if (now_ms() >= deadline)
+			return 0;
+		sleep_ms(5);
+	}
+}
+
+int h_wait(pid_t pid, int timeout_s, int *status)
+{
+	int wstatus = 0;
+	int exited = wait_exit(pid, now_ms() + (int64_t)timeout_s * 1000);
+
+	if (!exited)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	*status = exited ? decode_status(wstatus) : 128 + SIGKILL;
+	return exited ? 0 : -1;
+}
+
+/* An unlinked temporary file open for reading and writing, or -1. */
+static int temp_fd(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	int fd;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/fetchall-h-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads fd from its current offset to EOF into a new NUL-terminated heap
+ * buffer.  Returns 0 or -1. */
+static int read_all(int fd, char **data, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	char *buf = malloc(cap);
+
+	if (buf == NULL)
+		return -1;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - used < 2) {
+			char *grown = realloc(buf, cap * 2);
+
+			if (grown == NULL) {
+				free(buf);
+				return -1;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	*data = buf;
+	*len = used;
+	return 0;
+}
+
+/* A file descriptor to give as the child's stdin: the data in an unlinked
+ * temp file, or /dev/null.  Returns the fd or -1. */
+static int stdin_fd(const char *data)
+{
+	int fd;
+
+	if (data == NULL)
+		return open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fd = temp_fd();
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, strlen(data)) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Spawns path with argv[1..] (argv[0] replaced by path) in cwd (NULL: the
+ * current one), with fds in_fd/out_fd/err_fd as its stdin/stdout/stderr
+ * (-1: inherit).  Returns the pid or -1.
+ */
+static pid_t spawn(const char *path, const char *const argv[], const char *cwd, int in_fd,
+		   int out_fd, int err_fd)
+{
+	posix_spawn_file_actions_t fa;
+	char resolved[PATH_MAX];
+	char **args;
+	size_t n = 0, i;
+	pid_t pid = -1;
+	int rc;
+
+	if (cwd != NULL && path[0] != '/') {
+		/* the child resolves a relative path after its chdir */
+		if (realpath(path, resolved) == NULL)
+			return -1;
+		path = resolved;
+	}
+	while (argv != NULL && argv[n] != NULL)
+		n++;
+	/* path, then argv[1..n-1], then NULL */
+	args = calloc(n + 2, sizeof(*args));
+	if (args == NULL)
+		return -1;
+	args[0] = (char *)path;
+	for (i = 1; i < n; i++)
+		args[i] = (char *)argv[i];
+
+	rc = posix_spawn_file_actions_init(&fa);
+	if (rc != 0) {
+		free(args);
+		return -1;
+	}
+	if (in_fd >= 0)
+		rc |= posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	if (out_fd >= 0)
+		rc |= posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	if (err_fd >= 0)
+		rc |= posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+	if (cwd != NULL)
+		rc |= posix_spawn_file_actions_addchdir_np(&fa, cwd);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	/* the child gets stdin, stdout and stderr only: no test socket or
+	 * pipe of ours stays open in it */
+	rc |= posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	if (rc == 0)
+		rc = posix_spawn(&pid, path, &fa, NULL, args, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(args);
+	if (rc != 0) {
+		fprintf(stderr, "harness: cannot run %s: %s\n", path, strerror(rc));
+		return -1;
+	}
+	return pid;
+}
+
+static const char *fetchall_path(void)
+{
+	const char *p = getenv("FETCHALL");
+
+	if (p == NULL || p[0] == '\0')
+		fprintf(stderr, "harness: FETCHALL is not set\n");
+	return p != NULL && p[0] != '\0' ? p : NULL;
+}
+
+int h_run_in(const char *cwd, const char *const argv[], const char *stdin_data_or_null,
+	     int timeout_s, struct h_result *out)
+{
+	const char *path = fetchall_path();
+	int in_fd = -1, out_fd = -1, err_fd = -1, rc = -1, status;
+	pid_t pid;
+
+	memset(out, 0, sizeof(*out));
+	if (path == NULL)
+		return -1;
+	in_fd = stdin_fd(stdin_data_or_null);
+	out_fd = temp_fd();
+	err_fd = temp_fd();
+	if (in_fd < 0 || out_fd < 0 || err_fd < 0)
+		goto out;
+	pid = spawn(path, argv, cwd, in_fd, out_fd, err_fd);
+	if (pid < 0)
+		goto out;
+	out->timed_out = h_wait(pid, timeout_s > 0 ? timeout_s : 60, &status) != 0;
+	out->status = status;
+	if (lseek(out_fd, 0, SEEK_SET) != 0 || lseek(err_fd, 0, SEEK_SET) != 0 ||
+	    read_all(out_fd, &out->out, &out->out_len) != 0 ||
+	    read_all(err_fd, &out->err, &out->err_len) != 0) {
+		h_result_release(out);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (in_fd >= 0)
+		close(in_fd);
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	return rc;
+}
+
+int h_run(const char *const argv[], const char *stdin_data_or_null, int timeout_s,
+	  struct h_result *out)
+{
+	return h_run_in(NULL, argv, stdin_data_or_null, timeout_s, out);
+}
+
+void h_result_release(struct h_result *r)
+{
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}
+
+pid_t h_spawn(const char *const argv[], const char *stdin_data_or_null, const char *dir)
+{
+	const char *path = fetchall_path();
+	char name[PATH_MAX];
+	int in_fd = -1, out_fd = -1, err_fd = -1;
+	pid_t pid = -1;
+
+	if (path == NULL)
+		return -1;
+	in_fd = stdin_fd(stdin_data_or_null);
+	snprintf(name, sizeof(name), "%s/stdout", dir);
+	out_fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	snprintf(name, sizeof(name), "%s/stderr", dir);
+	err_fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (in_fd >= 0 && out_fd >= 0 && err_fd >= 0)
+		pid = spawn(path, argv, NULL, in_fd, out_fd, err_fd);
+	if (in_fd >= 0)
+		close(in_fd);
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
+	return pid;
+}
+
+/* ---- the test server ---- */
+
+/* Reads the "port N" line from fd within deadline.  Returns the port or -1. */
+static int read_port(int fd, int64_t deadline)
+{
+	char line[64];
+	size_t used = 0;
+
+	for (;;) {
+		struct pollfd p;
+		int64_t left = deadline - now_ms();
+		char *nl, *end;
+		ssize_t n;
+		long port;
+
+		nl = memchr(line, '\n', used);
+		if (nl != NULL) {
+			*nl = '\0';
+			if (strncmp(line, "port ", 5) != 0)
+				return -1;
+			errno = 0;
+			port = strtol(line + 5, &end, 10);
+			if (errno != 0 || end == line + 5 || *end != '\0' || port <= 0 ||
+			    port > 65535)
+				return -1;
+			return (int)port;
+		}
+		if (left <= 0 || used == sizeof(line))
+			return -1;
+		p.fd = fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		n = poll(&p, 1, (int)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		n = read(fd, line + used, sizeof(line) - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		used += (size_t)n;
+	}
+}
+
+int h_server_start(struct h_server *s, const char *root_or_null)
+{
+	const char *path = getenv("TESTSERVER");
+	const char *argv[7];
+	int fds[2], in_fd, status;
+	pid_t pid;
+
+	memset(s, 0, sizeof(*s));
+	if (path == NULL || path[0] == '\0') {
+		fprintf(stderr, "harness: TESTSERVER is not set\n");
+		return -1;
+	}
+	argv[0] = path;
+	argv[1] = "--quiet";
+	argv[2] = "--max-seconds";
+	argv[3] = "600";
+	argv[4] = root_or_null != NULL ? "--root" : NULL;
+	argv[5] = root_or_null;
+	argv[6] = NULL;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	pid = in_fd >= 0 ? spawn(path, argv, NULL, in_fd, fds[1], -1) : -1;
+	if (in_fd >= 0)
+		close(in_fd);
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return -1;
+	}
+	s->port = read_port(fds[0], now_ms() + SERVER_START_MS);
+	close(fds[0]);
+	if (s->port < 0) {
+		fprintf(stderr, "harness: %s did not report its port\n", path);
+		kill(pid, SIGKILL);
+		(void)h_wait(pid, SERVER_STOP_S, &status);
+		memset(s, 0, sizeof(*s));
+		return -1;
+	}
+	s->pid = pid;
+	snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+	return 0;
+}
+
+int h_server_stop(struct h_server *s)
+{
+	int status = 0;
+
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		if (h_wait(s->pid, SERVER_STOP_S, &status) != 0)
+			fprintf(stderr, "harness: test server ignored SIGTERM\n");
+		else if (status != 0)
+			fprintf(stderr, "harness: test server exited with %d\n", status);
+	}
+	memset(s, 0, sizeof(*s));
+	return status == 0 ? 0 : -1;
+}
+
+char *h_url(const struct h_server *s, const char *path)
+{
+	size_t len = strlen(s->base) + strlen(path) + 1;
+	char *url = malloc(len);
+
+	if (url != NULL)
+		snprintf(url, len, "%s%s", s->base, path);
+	return url;
+}
+
+struct body {
+	char data[STATS_BODY_MAX];
+	size_t len;
+};
+
+static size_t collect(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct body *b = userdata;
+	size_t n = size * nmemb;
+
+	if (n >= sizeof(b->data) - b->len)
+		return 0; /* too big for /stats: abort the transfer */
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+/* The number after "\"key\":" in json.  Returns 0 or -1. */
+static int json_number(const char *json, const char *key, long long *out)
+{
+	char pattern[64];
+	const char *p;
+	char *end;
+
+	snprintf(pattern, sizeof(pattern), "\"%s\":", key);
+	p = strstr(json, pattern);
+	if (p == NULL)
+		return -1;
+	p += strlen(pattern);
+	errno = 0;
+	*out = strtoll(p, &end, 10);
+	return errno != 0 || end == p ? -1 : 0;
+}
+
+static int fetch_stats(const struct h_server *s, const char *path, struct h_stats *st)
+{
+	struct body b;
+	struct h_stats got;
+	CURL *curl = curl_easy_init();
+	char *url = h_url(s, path);
+	long code = 0;
+	int rc = -1;
+
+	b.len = 0;
+	b.data[0] = '\0';
+	if (curl == NULL || url == NULL)
+		goto out;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(curl) != CURLE_OK)
+		goto out;
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200 || json_number(b.data, "connections", &got.connections) != 0 ||
+	    json_number(b.data, "requests", &got.requests) != 0 ||
+	    json_number(b.data, "inflight", &got.inflight) != 0 ||
+	    json_number(b.data, "max_inflight", &got.max_inflight) != 0)
+		goto out;
+	if (st != NULL)
+		*st = got;
+	rc = 0;
+out:
+	curl_easy_cleanup(curl);
+	free(url);
+	return rc;
+}
+
+int h_server_stats(const struct h_server *s, struct h_stats *st)
+{
+	return fetch_stats(s, "/stats", st);
+}
+
+int h_server_reset(const struct h_server *s, struct h_stats *st_or_null)
+{
+	return fetch_stats(s, "/stats/reset", st_or_null);
+}
+
+/* ---- files ---- */
+
+char *h_tmpdir(void)
+{
+	const char *dir = getenv("TMPDIR");
+	size_t len;
+	char *path;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	len = strlen(dir) + sizeof("/fetchall-test-XXXXXX");
+	path = malloc(len);
+	if (path == NULL)
+		return NULL;
+	snprintf(path, len, "%s/fetchall-test-XXXXXX", dir);
+	if (mkdtemp(path) == NULL) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+void h_rmrf(const char *dir)
+{
+	if (dir != NULL)
+		(void)nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int h_read_file(const char *path, char **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = read_all(fd, data, len);
+	close(fd);
+	return rc;
+}
+
+int h_write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, data, len);
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
+}
+
+static int ends_with(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), k = strlen(suffix);
+
+	return n >= k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* Counts matching files in the directory open as dfd (taken over and
+ * closed) and below it.  Returns the count or -1. */
+static int count_in(int dfd, const char *suffix)
+{
+	DIR *d = fdopendir(dfd);
+	int count = 0;
+
+	if (d == NULL) {
+		close(dfd);
+		return -1;
+	}
+	for (;;) {
+		struct dirent *e = readdir(d);
+		struct stat st;
+
+		if (e == NULL)
+			break;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), e->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int k = sub >= 0 ? count_in(sub, suffix) : -1;
+
+			if (k > 0)
+				count += k;
+		} else if (S_ISREG(st.st_mode) &&
+			   (suffix == NULL || ends_with(e->d_name, suffix))) {
+			count++;
+		}
+	}
+	closedir(d);
+	return count;
+}
+
+int h_count_files(const char *dir, const char *suffix_or_null)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return -1;
+	return count_in(dfd, suffix_or_null);
+}
+
+int h_check_bytes(const char *path, uint64_t seed, uint64_t n)
+{
+	uint8_t got[16384], want[16384];
+	uint64_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int ok = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != n)
+		goto out;
+	while (off < n) {
+		ssize_t r = read(fd, got, sizeof(got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || (uint64_t)r > n - off)
+			goto out;
+		tsrv_fill(seed, off, want, (size_t)r);
+		if (memcmp(got, want, (size_t)r) != 0)
+			goto out;
+		off += (uint64_t)r;
+	}
+	ok = 1;
+out:
+	close(fd);
+	return ok;
+}
+
+const char *h_fixtures(void)
+{
+	const char *f = getenv("FIXTURES");
+
+	return f != NULL && f[0] != '\0' ? f : "fixtures";
+}

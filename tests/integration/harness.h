@@ -1,0 +1,127 @@
+/*
+ * harness: what the integration tests share — starting the test server,
+ * reading its counters, running the real fetchall binary with a time bound,
+ * and small file helpers.
+ *
+ * Paths come from the environment, as `make test` sets them: FETCHALL (the
+ * binary under test), TESTSERVER (the test server) and FIXTURES (the
+ * fixtures directory).  No shell is ever involved: children are started
+ * with posix_spawn and every child is reaped.
+ *
+ * A test's main() must call curl_global_init() before using
+ * h_server_stats()/h_server_reset() and before starting any thread.
+ * Functions that keep no state (everything except what the caller passes
+ * in) are thread-safe; none prints except to report a harness failure on
+ * stderr.
+ */
+#ifndef H_HARNESS_H
+#define H_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A running test server.  Filled by h_server_start(); pid is 0 when none. */
+struct h_server {
+	pid_t pid;
+	int port;
+	char base[64]; /* "http://127.0.0.1:PORT", no trailing slash */
+};
+
+/* The server's /stats counters (see tests/server/server.c). */
+struct h_stats {
+	long long connections;  /* connections that carried a counted request */
+	long long requests;     /* requests counted (not /stats itself) */
+	long long inflight;     /* requests being handled now */
+	long long max_inflight; /* most handled at once since the last reset */
+};
+
+/* The outcome of h_run().  out and err are NUL-terminated heap strings
+ * owned by the result; h_result_release() frees them. */
+struct h_result {
+	int status;    /* exit code, or 128 + signal number */
+	int timed_out; /* 1 if the timeout hit and the child was killed */
+	char *out;     /* everything written to stdout */
+	size_t out_len;
+	char *err; /* everything written to stderr */
+	size_t err_len;
+};
+
+/* Starts $TESTSERVER --quiet --max-seconds 600 [--root root_or_null] and
+ * waits at most 10 s for its "port N" line.  Returns 0 and fills *s, or -1
+ * (nothing left running; *s zeroed).  root_or_null is only borrowed. */
+int h_server_start(struct h_server *s, const char *root_or_null);
+
+/* Stops the server: SIGTERM, up to 5 s for it to exit, then SIGKILL.  The
+ * process is always reaped and *s zeroed.  Returns 0 if it exited with
+ * status 0 (or none was running), -1 otherwise (killed, crashed, or a
+ * sanitizer failed it) after saying so on stderr.  Safe on a zeroed or
+ * already stopped *s. */
+int h_server_stop(struct h_server *s);
+
+/* "BASE" + path as a new heap string ("http://127.0.0.1:PORT/bytes/10"); the
+ * caller frees it.  Returns NULL only when out of memory. */
+char *h_url(const struct h_server *s, const char *path);
+
+/* Fetches /stats (5 s timeout) into *st.  Returns 0 or -1. */
+int h_server_stats(const struct h_server *s, struct h_stats *st);
+
+/* Fetches /stats/reset, zeroing the counters (inflight stays a live gauge;
+ * max_inflight restarts from it).  Fills *st_or_null with the counters
+ * after the reset.  Returns 0 or -1. */
+int h_server_reset(const struct h_server *s, struct h_stats *st_or_null);
+
+/* Runs $FETCHALL with argv[1..] (argv[0] is ignored and replaced; argv ends
+ * with NULL) in the current directory.  stdin_data_or_null (a NUL-terminated
+ * string) is its stdin, else /dev/null.  After timeout_s seconds the child
+ * is killed with SIGKILL (status 128 + 9, timed_out 1).  Returns 0 and
+ * fills *out (caller releases it), or -1 if the child could not be run (out
+ * then holds nothing to release).  argv and stdin are borrowed. */
+int h_run(const char *const argv[], const char *stdin_data_or_null, int timeout_s,
+	  struct h_result *out);
+
+/* As h_run(), but the child starts in directory cwd. */
+int h_run_in(const char *cwd, const char *const argv[], const char *stdin_data_or_null,
+	     int timeout_s, struct h_result *out);
+
+/* Frees what *r holds and zeroes it.  Safe on a zeroed result. */
+void h_result_release(struct h_result *r);
+
+/* Starts $FETCHALL with argv as h_run() does, without waiting: stdout goes
+ * to DIR/stdout and stderr to DIR/stderr (created or truncated).  Returns
+ * the pid, which the caller must pass to h_wait(), or -1. */
+pid_t h_spawn(const char *const argv[], const char *stdin_data_or_null, const char *dir);
+
+/* Waits up to timeout_s for pid to exit and reaps it.  Returns 0 with
+ * *status = exit code or 128 + signal; or -1 on timeout, after killing it
+ * with SIGKILL and reaping it (*status = 128 + 9). */
+int h_wait(pid_t pid, int timeout_s, int *status);
+
+/* Makes a fresh directory under $TMPDIR (or /tmp).  Returns its path as a
+ * heap string the caller frees, or NULL. */
+char *h_tmpdir(void);
+
+/* Removes dir and everything under it, never following symlinks.  Errors
+ * are ignored. */
+void h_rmrf(const char *dir);
+
+/* Reads a whole file into a new NUL-terminated heap buffer *data (caller
+ * frees) of *len bytes (the NUL not counted).  Returns 0 or -1. */
+int h_read_file(const char *path, char **data, size_t *len);
+
+/* Creates or truncates path with len bytes of data.  Returns 0 or -1. */
+int h_write_file(const char *path, const void *data, size_t len);
+
+/* Counts regular files under dir, recursively, whose names end with
+ * suffix_or_null (all files if NULL).  Returns the count, or -1 if dir
+ * cannot be read. */
+int h_count_files(const char *dir, const char *suffix_or_null);
+
+/* True (1) iff path holds exactly the n bytes of /bytes/N?seed=seed;
+ * 0 otherwise (including when it cannot be read). */
+int h_check_bytes(const char *path, uint64_t seed, uint64_t n);
+
+/* $FIXTURES, or "fixtures" when unset.  Borrowed from the environment. */
+const char *h_fixtures(void);
+
+#endif
