@@ -27,6 +27,27 @@ struct fa_opts {
 	long max_redirs;
 	long long max_filesize;
 	char user_agent_buf[64];
+
+	/* URLs given as arguments (borrowed from argv); cli_release() frees
+	 * the arrays. */
+	const char **urls;
+	size_t n_urls;
+
+	/* pages, images, crawl (issue 3) */
+	bool images, crawl, requisites, span_hosts, no_parent, no_robots, random_wait, dedupe;
+	unsigned depth;       /* UINT_MAX: inf */
+	unsigned long long max_pages;
+	unsigned per_host;    /* 0: no cap but -j */
+	long wait_ms;
+	unsigned parse_procs; /* -P; 0: parse in the fetch threads */
+	long parse_timeout_ms;
+	long long parse_mem_limit, max_page_size, min_size, max_size;
+	const char *domains, *accept_ext, *accept_types;
+	const char **includes, **excludes;
+	size_t n_includes, n_excludes;
+
+	/* hidden: run as a parser worker process */
+	bool parse_worker;
 };
 
 enum cli_action {

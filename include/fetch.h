@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include <curl/curl.h>
 
 #include "bsem.h"
@@ -40,11 +42,28 @@ struct fetch_opts {
 	curl_off_t max_filesize;    /* 0: none */
 };
 
+enum fetch_job_kind {
+	JOB_FILE = 0, /* save it */
+	JOB_PAGE,     /* fetch it, maybe save it, parse it for URLs */
+	JOB_ROBOTS,   /* a host's robots.txt, for the frontier */
+};
+
+struct frontier_host;
+
 /* One URL to fetch.  Owned by whoever holds it; fetch_job_free(). */
 struct fetch_job {
-	char *url;          /* normalized absolute URL */
-	unsigned long line; /* input line number, 0 if none */
+	char *url;                  /* absolute URL */
+	char *source;               /* page it was found on; NULL if listed */
+	struct frontier_host *host; /* set by frontier_next() */
+	unsigned long line;         /* input line number, 0 if none */
+	unsigned depth;             /* links followed from a listed URL */
+	enum fetch_job_kind kind;
+	bool save;              /* write the body to the store */
+	struct fetch_job *next; /* the frontier's queue link */
 };
+
+/* A new job for url (copied); NULL on OOM.  Other fields zero. */
+struct fetch_job *fetch_job_new(const char *url, enum fetch_job_kind kind);
 
 /* What happened to one URL; owned by whoever holds it; fetch_result_free().
  * Times are milliseconds of the last attempt, split by phase. */
@@ -55,14 +74,48 @@ struct fetch_result {
 	char *content_type; /* NULL if none */
 	char *error;        /* NULL when ok */
 	unsigned long line;
-	enum fa_err err;    /* FA_OK, FA_ERR_EXISTS when skipped, ... */
+	enum fa_err err; /* FA_OK, FA_ERR_EXISTS when skipped, ... */
 	bool ok;
-	bool skipped;       /* existing file kept (--no-clobber, -c) */
+	bool skipped; /* existing file kept (--no-clobber, -c) */
 	long http_code;
 	unsigned attempts;
-	uint64_t bytes;     /* body bytes now in the file */
-	double queue_ms;    /* waiting for a transfer slot, all attempts */
+	uint64_t bytes;          /* body bytes now in the file */
+	const char *skip_reason; /* static text when skipped: why */
+	char *source; /* the page the URL was found on; NULL if listed */
+	uint64_t hash[2];        /* content hash of the body, if asked for */
+	double queue_ms;         /* waiting for a transfer slot, all attempts */
 	double dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, total_ms;
+};
+
+/* Body bytes kept in memory (a page to parse, a robots.txt). */
+struct fetch_buffer {
+	char *data; /* heap; fetch_buffer_release() frees; NUL-terminated */
+	size_t len, cap;
+	size_t max;     /* bytes kept at most; the rest is not kept ... */
+	bool truncated; /* ... and this says so */
+};
+
+/* Called around every attempt: start() may block (politeness) and returns
+ * false to give up (the run is closing); end() reports the outcome. */
+struct fetch_gate {
+	bool (*start)(void *arg);
+	void (*end)(void *arg, long http_code, bool transport_error, long retry_after_ms);
+	void *arg;
+};
+
+/* Where a body goes and what may stop it.  Everything is optional. */
+struct fetch_target {
+	struct store *store;         /* save under the URL's name */
+	struct fetch_buffer *buffer; /* keep in memory */
+	const struct fetch_gate *gate;
+	uint64_t max_size; /* larger bodies are skipped; 0: none */
+	bool hash;         /* fill res->hash */
+	/* After a complete 2xx body, before it is saved: NULL to save it, or
+	 * a static reason to skip it (the file is discarded).  head holds
+	 * the body's first head_len (<= 64) bytes. */
+	const char *(*check)(void *arg, const struct fetch_result *res, const unsigned char *head,
+			     size_t head_len);
+	void *check_arg;
 };
 
 struct fetch_share;
@@ -94,14 +147,17 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *share);
 void fetch_worker_free(struct fetch_worker *worker);
 
 /*
- * Fetches job->url into `store` and fills *res (zeroed first; the caller
- * frees its strings with fetch_result_release()).  Never prints.  Waits
- * for a slot of the share's semaphore around each attempt, not during
- * backoff.  Stops early, with res->err FA_ERR_CANCELLED, when cancel is
- * raised.  Thread-safe across workers; one worker at a time.
+ * Fetches job->url into the target and fills *res (zeroed first; the
+ * caller frees its strings with fetch_result_release()).  Never prints.
+ * Waits for a slot of the share's semaphore around each attempt, not
+ * during backoff.  Stops early, with res->err FA_ERR_CANCELLED, when
+ * cancel is raised.  Thread-safe across workers; one worker at a time.
  */
-void fetch_run(struct fetch_worker *worker, struct store *store,
+void fetch_run(struct fetch_worker *worker, const struct fetch_target *target,
 	       const struct fetch_job *job, struct fetch_result *res);
+
+/* Frees a buffer's data; leaves it empty (max kept).  NULL is fine. */
+void fetch_buffer_release(struct fetch_buffer *buf);
 
 /* Helpers for the types above; all accept NULL. */
 void fetch_job_free(void *job);

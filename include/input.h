@@ -2,8 +2,8 @@
  * input: the URL list, streamed line by line by the reader thread.
  *
  * The list is never held in memory: the reader reads it in blocks, turns
- * each URL line into a fetch_job on the job queue (which blocks when the
- * workers are behind, so memory stays flat on a 10-million-line list) and
+ * each URL line into a fetch_job handed to sink->push (which blocks when
+ * the workers are behind, so memory stays flat on a 10-million-line list) and
  * each bad line into a failed fetch_result on the results queue.  Blank
  * lines and lines starting with '#' are skipped; surrounding blanks and a
  * trailing CR are ignored.
@@ -29,21 +29,25 @@ enum fa_err input_open(const char *path, struct input **out, char *errbuf, size_
 /* Closes the list (not standard input's descriptor).  NULL is fine. */
 void input_free(struct input *in);
 
+struct fetch_job;
+
 struct input_sink {
-	struct queue *jobs;    /* fetch_job pushed here; borrowed */
+	/* Takes each job (ownership passes in every case); may block while
+	 * the workers are behind.  Anything but FA_OK stops the reader. */
+	enum fa_err (*push)(void *arg, struct fetch_job *job);
 	struct queue *results; /* failed fetch_result for bad lines; borrowed */
 	bool allow_file;       /* file:// URLs are valid lines */
 	/* Called once on the reader thread when the list has been read
 	 * through (or the read stopped): the number of results it will
 	 * cause, and whether the whole list was read. */
 	void (*done)(void *arg, uint64_t total, bool complete);
-	void *arg;
+	void *arg; /* for push and done */
 };
 
 /*
  * Starts the reader thread.  It stops at end of input, on a read error
  * (reported as one failed result naming the list), or on cancel; then it
- * calls sink->done and closes sink->jobs.  `in` and `sink` are borrowed
+ * calls sink->done.  `in` and `sink` are borrowed
  * until input_join().
  */
 enum fa_err input_start(struct input *in, const struct input_sink *sink);

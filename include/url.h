@@ -21,8 +21,8 @@
  * and writes a short reason to errbuf ("unsupported scheme 'ftp'", "bad
  * port number", ...).  Thread-safe.
  */
-enum fa_err url_check(const char *text, bool allow_file, char **normalized,
-		      char *errbuf, size_t errlen);
+enum fa_err url_check(const char *text, bool allow_file, char **normalized, char *errbuf,
+		      size_t errlen);
 
 /*
  * Copies `url` to out with any password in its user-info replaced by

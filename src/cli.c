@@ -31,6 +31,25 @@ enum {
 	OPT_MAX_REDIRS,
 	OPT_MAX_FILESIZE,
 	OPT_ALLOW_FILE,
+	OPT_IMAGES,
+	OPT_MAX_PAGES,
+	OPT_SPAN_HOSTS,
+	OPT_DOMAINS,
+	OPT_INCLUDE,
+	OPT_EXCLUDE,
+	OPT_NO_PARENT,
+	OPT_NO_ROBOTS,
+	OPT_PER_HOST,
+	OPT_WAIT,
+	OPT_RANDOM_WAIT,
+	OPT_PARSE_TIMEOUT,
+	OPT_PARSE_MEM,
+	OPT_ACCEPT_TYPE,
+	OPT_MIN_SIZE,
+	OPT_MAX_SIZE,
+	OPT_DEDUPE,
+	OPT_MAX_PAGE_SIZE,
+	OPT_PARSE_WORKER,
 };
 
 static const struct option long_options[] = {
@@ -190,6 +209,18 @@ static const char *option_name(int val)
 	return "option";
 }
 
+/* Appends a borrowed string to a growable array; false on OOM. */
+static bool push_arg(const char ***items, size_t *count, const char *arg)
+{
+	const char **p = realloc(*items, (*count + 1) * sizeof(*p));
+
+	if (!p)
+		return false;
+	p[(*count)++] = arg;
+	*items = p;
+	return true;
+}
+
 static void defaults(struct fa_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -205,6 +236,10 @@ static void defaults(struct fa_opts *o)
 	o->speed_limit = 1;
 	o->speed_time_s = 30;
 	o->max_redirs = 10;
+	o->depth = 2;
+	o->parse_timeout_ms = 10000;
+	o->parse_mem_limit = 1024LL * 1024 * 1024;
+	o->max_page_size = 10LL * 1024 * 1024;
 }
 
 static void print_version(FILE *out)
@@ -238,7 +273,7 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	defaults(o);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:o:i:xcqvU:H:khV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:o:i:xcqvU:H:khVrd:pP:A:", long_options, NULL)) != -1) {
 		const char *name = option_name(c);
 
 		switch (c) {
@@ -353,7 +388,16 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 			return CLI_USAGE;
 		}
 	}
+	if (o->parse_worker)
+		return CLI_RUN;
 	for (int i = optind; i < argc; i++) {
+		if (strstr(argv[i], "://")) {
+			if (!push_arg(&o->urls, &o->n_urls, argv[i])) {
+				snprintf(errbuf, errlen, "out of memory");
+				return CLI_USAGE;
+			}
+			continue;
+		}
 		if (o->list) {
 			snprintf(errbuf, errlen, "only one URL list may be given ('%s' and '%s')",
 				 o->list, argv[i]);
@@ -361,10 +405,13 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		}
 		o->list = argv[i];
 	}
-	if (!o->list) {
-		snprintf(errbuf, errlen, "no URL list given (a file, or - for standard input)");
+	if (!o->list && o->n_urls == 0) {
+		snprintf(errbuf, errlen,
+			 "no URL list given (a file, - for standard input, or URLs)");
 		return CLI_USAGE;
 	}
+	if (o->crawl)
+		o->tree = true;
 	if (o->cont && o->no_clobber) {
 		snprintf(errbuf, errlen, "-c/--continue and --no-clobber cannot be combined");
 		return CLI_USAGE;
@@ -378,4 +425,9 @@ void cli_release(struct fa_opts *o)
 {
 	curl_slist_free_all(o->headers);
 	o->headers = NULL;
+	free(o->urls);
+	free(o->includes);
+	free(o->excludes);
+	o->urls = o->includes = o->excludes = NULL;
+	o->n_urls = o->n_includes = o->n_excludes = 0;
 }

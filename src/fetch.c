@@ -44,17 +44,25 @@ struct fetch_share {
 	atomic_uint_fast32_t seed; /* jitter PRNG state */
 };
 
+#define HEAD_BYTES 64
+
 /* One attempt's state, seen by libcurl's callbacks. */
 struct attempt {
 	struct fetch_worker *worker;
-	struct store_file *file;
-	off_t range_from;       /* Range asked for; 0: none */
-	bool body_seen;         /* the body's first bytes were classified */
-	bool discard;           /* error status: drop the body */
-	bool range_mismatch;    /* 206 for another offset than asked */
-	enum fa_err store_err;  /* a write to the file failed */
-	uint64_t bytes;         /* body bytes written this attempt */
-	long retry_after_ms;    /* from the last response; -1: none */
+	const struct fetch_target *target;
+	struct store_file *file; /* NULL when not saving */
+	uint64_t *hash;          /* running content hash, or NULL */
+	bool too_big;            /* over target->max_size */
+	off_t range_from;        /* Range asked for; 0: none */
+	bool body_seen;          /* the body's first bytes were classified */
+	bool discard;            /* error status: drop the body */
+	bool range_mismatch;     /* 206 for another offset than asked */
+	enum fa_err store_err;   /* a write to the file failed */
+	uint64_t bytes;          /* body bytes written this attempt */
+	uint64_t total;          /* body bytes now held (file or buffer) */
+	unsigned char head[HEAD_BYTES];
+	size_t head_len;
+	long retry_after_ms;       /* from the last response; -1: none */
 	off_t content_range_start; /* from the last 206; -1: none */
 };
 
@@ -158,9 +166,69 @@ static bool status_ok(long code)
 	return code == 0 || (code >= 200 && code < 300);
 }
 
+/* The start of the body over again: a server answered our Range request
+ * with the whole body. */
+static enum fa_err restart_body(struct attempt *a)
+{
+	struct fetch_buffer *buf = a->target->buffer;
+
+	if (buf) {
+		buf->len = 0;
+		buf->truncated = false;
+	}
+	if (a->hash)
+		a->hash[0] = a->hash[1] = 0;
+	a->total = 0;
+	a->head_len = 0;
+	return a->file ? store_restart(a->file) : FA_OK;
+}
+
+static bool buffer_append(struct fetch_buffer *buf, const char *data, size_t len)
+{
+	size_t room;
+
+	if (buf->len + len > buf->max) {
+		buf->truncated = true;
+		len = buf->max - buf->len;
+	}
+	room = buf->len + len + 1;
+	if (room > buf->cap) {
+		size_t cap = buf->cap ? buf->cap : 16384;
+		char *p;
+
+		while (cap < room)
+			cap *= 2;
+		p = realloc(buf->data, cap);
+		if (!p)
+			return false;
+		buf->data = p;
+		buf->cap = cap;
+	}
+	memcpy(buf->data + buf->len, data, len);
+	buf->len += len;
+	buf->data[buf->len] = '\0';
+	return true;
+}
+
+/* Two FNV-1a lanes: a 128-bit content fingerprint, byte by byte so that
+ * chunk boundaries do not matter. */
+static void hash_update(uint64_t h[2], const unsigned char *p, size_t len)
+{
+	uint64_t a = h[0] ? h[0] : UINT64_C(0xcbf29ce484222325);
+	uint64_t b = h[1] ? h[1] : UINT64_C(0x6c62272e07bb0142);
+
+	for (size_t i = 0; i < len; i++) {
+		a = (a ^ p[i]) * UINT64_C(0x100000001b3);
+		b = (b ^ p[i] ^ (b >> 29)) * UINT64_C(0x100000001b3);
+	}
+	h[0] = a;
+	h[1] = b;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
+	const struct fetch_target *t = a->target;
 	size_t len = size * nmemb;
 	enum fa_err err;
 
@@ -176,9 +244,9 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 				a->range_mismatch = true;
 				return 0;
 			}
-		} else if (store_offset(a->file) > 0) {
+		} else if (a->total > 0) {
 			/* A 200 to a Range request: the server sends it all. */
-			err = store_restart(a->file);
+			err = restart_body(a);
 			if (err != FA_OK) {
 				a->store_err = err;
 				return 0;
@@ -187,12 +255,31 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	if (a->discard)
 		return len;
-	err = store_write(a->file, data, len);
-	if (err != FA_OK) {
-		a->store_err = err;
+	if (t->max_size && a->total + len > t->max_size) {
+		a->too_big = true;
 		return 0;
 	}
+	if (a->file) {
+		err = store_write(a->file, data, len);
+		if (err != FA_OK) {
+			a->store_err = err;
+			return 0;
+		}
+	}
+	if (t->buffer && !t->buffer->truncated && !buffer_append(t->buffer, data, len)) {
+		a->store_err = FA_ERR_NOMEM;
+		return 0;
+	}
+	if (a->hash)
+		hash_update(a->hash, (const unsigned char *)data, len);
+	if (a->head_len < HEAD_BYTES) {
+		size_t n = HEAD_BYTES - a->head_len < len ? HEAD_BYTES - a->head_len : len;
+
+		memcpy(a->head + a->head_len, data, n);
+		a->head_len += n;
+	}
 	a->bytes += len;
+	a->total += len;
 	atomic_fetch_add_explicit(&a->worker->share->bytes, len, memory_order_relaxed);
 	return len;
 }
@@ -245,8 +332,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
-static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-		       curl_off_t ultotal, curl_off_t ulnow)
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
 {
 	(void)arg;
 	(void)dltotal;
@@ -271,9 +358,9 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 		free(w);
 		return NULL;
 	}
-#define SET(opt, val) \
-	do { \
-		if (cc == CURLE_OK) \
+#define SET(opt, val)                                             \
+	do {                                                      \
+		if (cc == CURLE_OK)                               \
 			cc = curl_easy_setopt(w->easy, opt, val); \
 	} while (0)
 	SET(CURLOPT_NOSIGNAL, 1L);
@@ -330,7 +417,7 @@ static char *dup_or_null(const char *s)
 }
 
 static void set_error(struct fetch_result *res, enum fa_err err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_error(struct fetch_result *res, enum fa_err err, const char *fmt, ...)
 {
@@ -383,15 +470,15 @@ static const char *curl_reason(struct fetch_worker *w, CURLcode cc)
 }
 
 /* Runs one attempt; returns libcurl's code and leaves the rest in *a. */
-static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job,
-			struct attempt *a, struct fetch_result *res)
+static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, struct attempt *a,
+			struct fetch_result *res)
 {
 	struct fetch_share *s = w->share;
 	char range[32];
 	uint64_t waited_ns = 0;
 	CURLcode cc;
 
-	a->range_from = store_offset(a->file);
+	a->range_from = (off_t)a->total;
 	if (a->range_from > 0) {
 		snprintf(range, sizeof(range), "%lld-", (long long)a->range_from);
 		curl_easy_setopt(w->easy, CURLOPT_RANGE, range);
@@ -413,28 +500,51 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job,
 	return cc;
 }
 
-void fetch_run(struct fetch_worker *w, struct store *store, const struct fetch_job *job,
+/* Ends a transfer that will not be saved: the file goes, with its .part
+ * kept only where -c or Ctrl-C asks for it. */
+static void discard_file(struct store_file **file, bool keep)
+{
+	if (*file) {
+		store_abort(*file, keep);
+		*file = NULL;
+	}
+}
+
+void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struct fetch_job *job,
 	       struct fetch_result *res)
 {
 	const struct fetch_opts *o = w->share->opts;
 	struct store_file *file = NULL;
-	char relpath[4096];
+	char relpath[4096] = "";
 	char why[128];
 	enum fa_err err;
-	bool restarted_416 = false;
+	bool restarted = false;
+	uint64_t held = 0; /* body bytes held across attempts (resume point) */
 
 	memset(res, 0, sizeof(*res));
 	res->line = job->line;
+	res->source = dup_or_null(job->source);
 	res->url = strdup(job->url);
+	if (t->buffer) {
+		t->buffer->len = 0;
+		t->buffer->truncated = false;
+	}
 
-	err = store_name_for_url(job->url, o->tree, relpath, sizeof(relpath));
-	if (err != FA_OK) {
-		set_error(res, err, "no safe file name for this URL: %s", fa_strerror(err));
-		return;
+	if (t->store) {
+		err = store_name_for_url(job->url, o->tree, relpath, sizeof(relpath));
+		if (err != FA_OK) {
+			set_error(res, err, "no safe file name for this URL: %s", fa_strerror(err));
+			return;
+		}
 	}
 
 	for (unsigned attempt = 1;; attempt++) {
-		struct attempt a = {.worker = w, .retry_after_ms = -1, .content_range_start = -1};
+		struct attempt a = {.worker = w,
+				    .target = t,
+				    .retry_after_ms = -1,
+				    .content_range_start = -1,
+				    .total = held,
+				    .hash = t->hash ? res->hash : NULL};
 		long code = 0;
 		char *ct = NULL, *eff = NULL;
 		CURLcode cc;
@@ -444,12 +554,13 @@ void fetch_run(struct fetch_worker *w, struct store *store, const struct fetch_j
 			set_error(res, FA_ERR_CANCELLED, "interrupted");
 			break;
 		}
-		if (!file) {
+		if (t->store && !file) {
 			errno = 0;
-			err = store_open(store, relpath, &file);
+			err = store_open(t->store, relpath, &file);
 			if (err == FA_ERR_EXISTS) {
 				res->ok = true;
 				res->skipped = true;
+				res->skip_reason = "file exists";
 				res->err = FA_ERR_EXISTS;
 				res->path = strdup(relpath);
 				return;
@@ -459,13 +570,29 @@ void fetch_run(struct fetch_worker *w, struct store *store, const struct fetch_j
 					  store_reason(err, errno, why, sizeof(why)));
 				return;
 			}
+			/* A resumed .part: its bytes are not in the hash or the
+			 * buffer, so a resumed file is never hashed. */
+			held = (uint64_t)store_offset(file);
+			a.total = held;
+			if (held > 0)
+				a.hash = NULL;
 		}
 		a.file = file;
+		if (t->gate && !t->gate->start(t->gate->arg)) {
+			set_error(res, FA_ERR_CANCELLED, "interrupted");
+			break;
+		}
 		res->attempts = attempt;
 		cc = perform(w, job, &a, res);
+		held = a.total;
 		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_getinfo(w->easy, CURLINFO_CONTENT_TYPE, &ct);
 		curl_easy_getinfo(w->easy, CURLINFO_EFFECTIVE_URL, &eff);
+		if (t->gate)
+			t->gate->end(t->gate->arg, code,
+				     cc != CURLE_OK && cc != CURLE_WRITE_ERROR &&
+					 cc != CURLE_ABORTED_BY_CALLBACK,
+				     a.retry_after_ms);
 		res->http_code = code;
 		free(res->content_type);
 		res->content_type = dup_or_null(ct);
@@ -474,21 +601,34 @@ void fetch_run(struct fetch_worker *w, struct store *store, const struct fetch_j
 		record_times(w->easy, res);
 
 		if (a.store_err != FA_OK) {
-			set_error(res, a.store_err, "writing '%s': %s", relpath,
-				  store_reason(a.store_err, store_errno(file), why, sizeof(why)));
+			if (a.store_err == FA_ERR_NOMEM)
+				set_error(res, a.store_err, "out of memory");
+			else
+				set_error(res, a.store_err, "writing '%s': %s", relpath,
+					  store_reason(a.store_err, file ? store_errno(file) : 0,
+						       why, sizeof(why)));
 			break;
 		}
 		if (cc == CURLE_ABORTED_BY_CALLBACK && cancel_requested()) {
 			set_error(res, FA_ERR_CANCELLED, "interrupted");
 			break;
 		}
+		if (a.too_big) {
+			discard_file(&file, false);
+			res->ok = true;
+			res->skipped = true;
+			res->skip_reason = "larger than --max-size";
+			res->bytes = 0;
+			return;
+		}
 		if (a.range_mismatch ||
-		    (cc == CURLE_OK && code == 416 && a.range_from > 0 && !restarted_416)) {
-			/* The server cannot continue our .part (a 206 for
+		    (cc == CURLE_OK && code == 416 && a.range_from > 0 && !restarted)) {
+			/* The server cannot continue what we hold (a 206 for
 			 * another offset, or 416): start over without Range.
 			 * Once per URL, and it does not use up a retry. */
-			restarted_416 = restarted_416 || code == 416;
-			err = store_restart(file);
+			restarted = restarted || code == 416;
+			err = restart_body(&a);
+			held = 0;
 			if (err != FA_OK) {
 				set_error(res, err, "writing '%s': %s", relpath,
 					  store_reason(err, store_errno(file), why, sizeof(why)));
@@ -498,18 +638,29 @@ void fetch_run(struct fetch_worker *w, struct store *store, const struct fetch_j
 			continue;
 		}
 		if (cc == CURLE_OK && status_ok(code)) {
+			const char *skip =
+			    t->check ? t->check(t->check_arg, res, a.head, a.head_len) : NULL;
 			char *final = NULL;
 
-			res->bytes = (uint64_t)store_offset(file);
-			errno = 0;
-			err = store_commit(file, &final);
-			file = NULL;
-			if (err != FA_OK) {
-				set_error(res, err, "saving '%s': %s", relpath,
-					  store_reason(err, errno, why, sizeof(why)));
+			res->bytes = held;
+			if (skip) {
+				discard_file(&file, false);
+				res->ok = true;
+				res->skipped = true;
+				res->skip_reason = skip;
 				return;
 			}
-			res->path = final;
+			if (file) {
+				errno = 0;
+				err = store_commit(file, &final);
+				file = NULL;
+				if (err != FA_OK) {
+					set_error(res, err, "saving '%s': %s", relpath,
+						  store_reason(err, errno, why, sizeof(why)));
+					return;
+				}
+				res->path = final;
+			}
 			res->ok = true;
 			res->err = FA_OK;
 			return;
@@ -533,12 +684,36 @@ void fetch_run(struct fetch_worker *w, struct store *store, const struct fetch_j
 		}
 	}
 
-	if (file) {
-		res->bytes = (uint64_t)store_offset(file);
-		store_abort(file, (o->keep_part || res->err == FA_ERR_CANCELLED) &&
-					  res->err != FA_ERR_DISK_FULL);
-	}
+	res->bytes = held;
+	discard_file(&file, (o->keep_part || res->err == FA_ERR_CANCELLED) &&
+				res->err != FA_ERR_DISK_FULL);
 	res->ok = false;
+}
+
+void fetch_buffer_release(struct fetch_buffer *buf)
+{
+	if (!buf)
+		return;
+	free(buf->data);
+	buf->data = NULL;
+	buf->len = buf->cap = 0;
+	buf->truncated = false;
+}
+
+struct fetch_job *fetch_job_new(const char *url, enum fetch_job_kind kind)
+{
+	struct fetch_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->url = strdup(url);
+	if (!job->url) {
+		free(job);
+		return NULL;
+	}
+	job->kind = kind;
+	job->save = kind != JOB_ROBOTS;
+	return job;
 }
 
 void fetch_job_free(void *p)
@@ -548,6 +723,7 @@ void fetch_job_free(void *p)
 	if (!job)
 		return;
 	free(job->url);
+	free(job->source);
 	free(job);
 }
 
@@ -560,6 +736,7 @@ void fetch_result_release(struct fetch_result *res)
 	free(res->path);
 	free(res->content_type);
 	free(res->error);
+	free(res->source);
 	memset(res, 0, sizeof(*res));
 }
 

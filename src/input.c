@@ -149,7 +149,7 @@ static bool take_line(struct input *in)
 	job->line = in->lineno;
 	job->save = true;
 	in->total++;
-	return queue_push(in->sink->jobs, job) == FA_OK;
+	return in->sink->push(in->sink->arg, job) == FA_OK;
 }
 
 static void append(struct input *in, const char *data, size_t len)
@@ -229,7 +229,6 @@ stop:
 	free(block);
 	if (in->sink->done)
 		in->sink->done(in->sink->arg, in->total, complete);
-	queue_close(in->sink->jobs);
 	return NULL;
 }
 

@@ -4,12 +4,17 @@
  * Start-up happens here, on the one thread, before any other starts:
  * SIGPIPE ignored, curl_global_init(), xmlInitParser(), the signal
  * watcher.  Then the threads of the design: the reporter (draining
- * results), J fetch workers (draining jobs) and the reader (filling jobs).
- * Shutdown runs the other way: the reader closes the job queue when the
- * list ends (or on cancel), the workers drain it and are joined, then the
- * results queue is closed and the reporter joined.  Every thread is
- * joined before global cleanup.
+ * results), J fetch workers (taking jobs from the frontier) and the reader
+ * (feeding the frontier from the list).  Shutdown runs the other way: the
+ * reader tells the frontier when the list is in; the workers stop when the
+ * frontier has nothing queued or active and are joined; then the results
+ * queue is closed and the reporter joined.  Every thread is joined and
+ * every parser process reaped before global cleanup.
+ *
+ * `fetchall --parse-worker` is the parser process's entry: it runs the
+ * worker loop on stdin/stdout and nothing else.
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,77 +28,75 @@
 #include "cancel.h"
 #include "cli.h"
 #include "fetch.h"
+#include "frontier.h"
 #include "input.h"
+#include "job.h"
 #include "pool.h"
+#include "procpool.h"
 #include "queue.h"
 #include "report.h"
+#include "scope.h"
+#include "seen.h"
 #include "store.h"
+#include "sync.h"
+#include "url.h"
 
 struct run {
 	struct fetch_share *share;
-	struct store *store;
-	struct queue *jobs;
-	struct queue *results;
+	struct job_ctx ctx;
 	struct report *report;
-};
-
-/* One fetch thread's state: its easy handle and the run it serves. */
-struct worker {
-	struct fetch_worker *fetch;
-	struct run *run;
 };
 
 static void *worker_init(void *arg, unsigned index)
 {
-	struct worker *w = malloc(sizeof(*w));
+	struct run *run = arg;
 
 	(void)index;
-	if (!w)
-		return NULL;
-	w->run = arg;
-	w->fetch = fetch_worker_new(w->run->share);
-	if (!w->fetch) {
-		free(w);
-		return NULL;
-	}
-	return w;
+	return job_worker_new(&run->ctx, run->share);
 }
 
 static void worker_run(void *state, void *job)
 {
-	struct worker *w = state;
-	struct fetch_result *res = malloc(sizeof(*res));
-
-	if (res) {
-		fetch_run(w->fetch, w->run->store, job, res);
-		/* The queue takes the result, and frees it if closed. */
-		queue_push(w->run->results, res);
-	}
-	fetch_job_free(job);
+	job_run(state, job);
 }
 
 static void worker_fini(void *state)
 {
-	struct worker *w = state;
+	job_worker_free(state);
+}
 
-	fetch_worker_free(w->fetch);
-	free(w);
+static enum fa_err frontier_next_job(void *frontier, void **job)
+{
+	return frontier_next(frontier, (struct fetch_job **)job);
+}
+
+static void frontier_stop(void *frontier)
+{
+	frontier_close(frontier);
+}
+
+static enum fa_err push_listed(void *arg, struct fetch_job *job)
+{
+	struct run *run = arg;
+
+	return job_add_seed(&run->ctx, job);
 }
 
 static void list_done(void *arg, uint64_t total, bool complete)
 {
 	struct run *run = arg;
 
-	if (complete)
+	if (complete && !run->ctx.opts->crawl && !run->ctx.opts->images)
 		report_set_total(run->report, total);
+	frontier_input_done(run->ctx.frontier);
 }
 
 static void on_cancel(void *arg)
 {
 	struct run *run = arg;
 
-	/* Stop taking new URLs; queued ones drain as "interrupted". */
-	queue_close(run->jobs);
+	/* Stop handing out jobs; transfers in flight abort on their own. */
+	frontier_close(run->ctx.frontier);
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -104,21 +107,98 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Builds the crawl scope from the options and the seed URLs. */
+static struct scope *make_scope(const struct fa_opts *o, char *err, size_t errlen)
+{
+	struct scope *s = scope_new();
+	enum fa_err e = FA_OK;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	scope_set_span_hosts(s, o->span_hosts);
+	scope_set_no_parent(s, o->no_parent);
+	for (size_t i = 0; e == FA_OK && i < o->n_urls; i++)
+		e = scope_add_seed(s, o->urls[i], err, errlen);
+	if (e == FA_OK && o->domains)
+		e = scope_add_domains(s, o->domains, err, errlen);
+	for (size_t i = 0; e == FA_OK && i < o->n_includes; i++)
+		e = scope_add_include(s, o->includes[i], err, errlen);
+	for (size_t i = 0; e == FA_OK && i < o->n_excludes; i++)
+		e = scope_add_exclude(s, o->excludes[i], err, errlen);
+	if (e != FA_OK) {
+		scope_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The product token of the User-Agent, for robots.txt groups. */
+static void robots_agent(const char *ua, char *out, size_t len)
+{
+	size_t n = strcspn(ua, "/ ");
+
+	if (n == 0 || n >= len) {
+		snprintf(out, len, "fetchall");
+		return;
+	}
+	memcpy(out, ua, n);
+	out[n] = '\0';
+}
+
+/* Prints what parsing did, for -v and with -P (the thread/process split
+ * made visible). */
+static void print_parse_stats(const struct run *run, const struct fa_opts *o)
+{
+	const struct job_stats *st = &run->ctx.stats;
+	uint64_t parsed = atomic_load(&st->pages_parsed);
+
+	if (o->quiet || (!o->images && !o->crawl && !o->requisites))
+		return;
+	fprintf(stderr,
+		"fetchall: %llu pages parsed (%s), %.2f s parsing, %llu URLs found, %llu queued, "
+		"%llu parse failures, %llu not HTML, %llu over --max-page-size, %llu unparsable "
+		"links\n",
+		(unsigned long long)parsed,
+		run->ctx.procpool ? "in worker processes" : "in the fetch threads",
+		(double)atomic_load(&st->parse_ns) / 1e9,
+		(unsigned long long)atomic_load(&st->links_found),
+		(unsigned long long)atomic_load(&st->links_queued),
+		(unsigned long long)atomic_load(&st->parse_failures),
+		(unsigned long long)atomic_load(&st->pages_not_html),
+		(unsigned long long)atomic_load(&st->pages_too_big),
+		(unsigned long long)atomic_load(&st->links_unparsable));
+	if (run->ctx.procpool) {
+		struct procpool_stats ps = procpool_stats(run->ctx.procpool);
+
+		fprintf(stderr,
+			"fetchall: parser processes: %llu pages, %llu failures, %llu restarts, "
+			"%.2f s CPU\n",
+			(unsigned long long)ps.pages, (unsigned long long)ps.failures,
+			(unsigned long long)ps.restarts, ps.worker_cpu_s);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	static const struct pool_ops ops = {worker_init, worker_run, worker_fini};
+	static const struct pool_ops ops = {worker_init, worker_run, worker_fini,
+					    frontier_next_job, frontier_stop};
 	struct fa_opts opts;
 	struct fetch_opts fo;
 	struct report_opts ro;
+	struct job_opts jo;
+	struct frontier_opts fro;
 	struct run run = {0};
 	struct input *in = NULL;
 	struct pool *pool = NULL;
+	struct scope *scope = NULL;
 	struct input_sink sink;
 	struct timespec t0;
-	char err[1024] = "";
+	char err[1024] = "", agent[64];
 	int status = REPORT_EXIT_USAGE;
 	enum cli_action action;
-	size_t qcap;
+	bool content_lock = false;
 
 	signal(SIGPIPE, SIG_IGN);
 	action = cli_parse(argc, argv, &opts, stdout, err, sizeof(err));
@@ -128,6 +208,13 @@ int main(int argc, char **argv)
 		cli_release(&opts);
 		return action == CLI_EXIT_OK ? 0 : REPORT_EXIT_USAGE;
 	}
+	if (opts.parse_worker) {
+		cli_release(&opts);
+		xmlInitParser();
+		status = procpool_worker_main(STDIN_FILENO, STDOUT_FILENO);
+		xmlCleanupParser();
+		return status;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "fetchall: libcurl failed to initialise\n");
 		cli_release(&opts);
@@ -136,99 +223,176 @@ int main(int argc, char **argv)
 	xmlInitParser();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
-	if (input_open(opts.list, &in, err, sizeof(err)) != FA_OK) {
+	for (size_t i = 0; i < opts.n_urls; i++) {
+		char why[256];
+
+		if (url_check(opts.urls[i], opts.allow_file, NULL, why, sizeof(why)) != FA_OK) {
+			fprintf(stderr, "fetchall: '%s' is not a valid URL: %s\n", opts.urls[i], why);
+			goto out;
+		}
+	}
+	if (opts.list && input_open(opts.list, &in, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;
 	}
+	if (opts.crawl) {
+		scope = make_scope(&opts, err, sizeof(err));
+		if (!scope) {
+			fprintf(stderr, "fetchall: %s\n", err);
+			goto out;
+		}
+	}
 	if (store_new(opts.output_dir,
 		      (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0),
-		      &run.store, err, sizeof(err)) != FA_OK) {
+		      &run.ctx.store, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;
 	}
 	if (opts.insecure && !opts.quiet)
-		fprintf(stderr,
-			"fetchall: warning: --insecure: TLS certificates are not verified\n");
+		fprintf(stderr, "fetchall: warning: --insecure: TLS certificates are not verified\n");
 
 	fo = (struct fetch_opts){
-	    .connect_timeout_ms = opts.connect_timeout_ms,
-	    .timeout_ms = opts.timeout_ms,
-	    .speed_limit = opts.speed_limit,
-	    .speed_time_s = opts.speed_time_s,
-	    .max_redirs = opts.max_redirs,
-	    .allow_file = opts.allow_file,
-	    .insecure = opts.insecure,
-	    .tree = opts.tree,
-	    .keep_part = opts.cont,
-	    .user_agent = opts.user_agent,
-	    .headers = opts.headers,
-	    .retries = opts.retries,
-	    .retry_base_ms = opts.retry_wait_ms,
-	    .retry_max_ms = opts.retry_max_wait_ms,
-	    .retry_after_max_ms = opts.retry_after_max_ms,
-	    .max_filesize = opts.max_filesize,
+		.connect_timeout_ms = opts.connect_timeout_ms,
+		.timeout_ms = opts.timeout_ms,
+		.speed_limit = opts.speed_limit,
+		.speed_time_s = opts.speed_time_s,
+		.max_redirs = opts.max_redirs,
+		.allow_file = opts.allow_file,
+		.insecure = opts.insecure,
+		.tree = opts.tree,
+		.keep_part = opts.cont,
+		.user_agent = opts.user_agent,
+		.headers = opts.headers,
+		.retries = opts.retries,
+		.retry_base_ms = opts.retry_wait_ms,
+		.retry_max_ms = opts.retry_max_wait_ms,
+		.retry_after_max_ms = opts.retry_after_max_ms,
+		.max_filesize = opts.max_filesize,
 	};
 	ro = (struct report_opts){
-	    .json = opts.json,
-	    .quiet = opts.quiet,
-	    .verbose = opts.verbose,
-	    .progress = isatty(STDERR_FILENO) == 1,
-	    .out = stdout,
-	    .err = stderr,
+		.json = opts.json,
+		.quiet = opts.quiet,
+		.verbose = opts.verbose,
+		.progress = isatty(STDERR_FILENO) == 1,
+		.out = stdout,
+		.err = stderr,
 	};
-	qcap = opts.jobs * 2 < 64 ? 64 : opts.jobs * 2;
+	robots_agent(opts.user_agent, agent, sizeof(agent));
+	jo = (struct job_opts){
+		.images = opts.images,
+		.crawl = opts.crawl,
+		.requisites = opts.requisites,
+		.max_depth = opts.depth,
+		.max_pages = opts.max_pages,
+		.max_page_size = (size_t)opts.max_page_size,
+		.accept_ext = opts.accept_ext,
+		.accept_types = opts.accept_types,
+		.min_size = (uint64_t)opts.min_size,
+		.max_size = (uint64_t)opts.max_size,
+		.dedupe = opts.dedupe,
+		.robots_agent = agent,
+	};
+	fro = (struct frontier_opts){
+		.per_host = opts.per_host,
+		.wait_ms = opts.wait_ms,
+		.random_wait = opts.random_wait,
+		.robots = opts.crawl && !opts.no_robots,
+		/* a list streams through a small window; a crawl's frontier
+		 * holds what it has discovered */
+		.max_queued = opts.crawl ? 4u << 20 : (size_t)opts.jobs * 4 + 64,
+		.max_seen = 64u << 20,
+		.backoff_base_ms = opts.retry_wait_ms > 0 ? opts.retry_wait_ms : 1000,
+		.backoff_max_ms = opts.retry_after_max_ms,
+	};
+	run.ctx.opts = &jo;
+	run.ctx.scope = scope;
 	run.share = fetch_share_new(&fo, opts.jobs);
-	run.jobs = queue_new(qcap, fetch_job_free);
-	run.results = queue_new(qcap, fetch_result_free);
+	run.ctx.frontier = frontier_new(&fro);
+	run.ctx.results = queue_new(opts.jobs * 2 < 64 ? 64 : opts.jobs * 2, fetch_result_free);
 	run.report = run.share ? report_new(&ro, run.share) : NULL;
-	if (!run.share || !run.jobs || !run.results || !run.report) {
+	if (opts.dedupe)
+		run.ctx.content = seen_new(0);
+	if (!run.share || !run.ctx.frontier || !run.ctx.results || !run.report ||
+	    (opts.dedupe && !run.ctx.content)) {
 		fprintf(stderr, "fetchall: out of memory setting up\n");
 		goto out;
+	}
+	sync_must(pthread_mutex_init(&run.ctx.content_lock, NULL), "pthread_mutex_init");
+	content_lock = true;
+	if (opts.parse_procs > 0) {
+		struct procpool_opts po = {
+			.nprocs = opts.parse_procs,
+			.timeout_ms = opts.parse_timeout_ms,
+			.mem_limit_bytes = (uint64_t)opts.parse_mem_limit,
+		};
+
+		if (procpool_new(&po, &run.ctx.procpool, err, sizeof(err)) != FA_OK) {
+			fprintf(stderr, "fetchall: %s\n", err);
+			goto out;
+		}
 	}
 	if (cancel_init(on_cancel, &run) != FA_OK) {
 		fprintf(stderr, "fetchall: cannot set up signal handling\n");
 		goto out;
 	}
-	if (report_start(run.report, run.results) != FA_OK) {
+	if (report_start(run.report, run.ctx.results) != FA_OK) {
 		fprintf(stderr, "fetchall: cannot start the reporter thread\n");
 		goto out_cancel;
 	}
-	if (pool_new(opts.jobs, run.jobs, &ops, &run, &pool) != FA_OK) {
+	if (pool_new(opts.jobs, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
 		fprintf(stderr, "fetchall: cannot start %u worker threads\n", opts.jobs);
 		goto out_report;
 	}
-	sink = (struct input_sink){
-	    .jobs = run.jobs,
-	    .results = run.results,
-	    .allow_file = opts.allow_file,
-	    .done = list_done,
-	    .arg = &run,
-	};
-	if (input_start(in, &sink) != FA_OK) {
-		fprintf(stderr, "fetchall: cannot start the reader thread\n");
-		queue_close(run.jobs);
-		pool_join(pool);
-		goto out_report;
+	for (size_t i = 0; i < opts.n_urls; i++) {
+		struct fetch_job *job = fetch_job_new(opts.urls[i], JOB_FILE);
+
+		if (!job || job_add_seed(&run.ctx, job) == FA_ERR_NOMEM) {
+			fprintf(stderr, "fetchall: out of memory\n");
+			break;
+		}
 	}
-	input_join(in);
+	if (in) {
+		sink = (struct input_sink){
+			.push = push_listed,
+			.results = run.ctx.results,
+			.allow_file = opts.allow_file,
+			.done = list_done,
+			.arg = &run,
+		};
+		if (input_start(in, &sink) != FA_OK) {
+			fprintf(stderr, "fetchall: cannot start the reader thread\n");
+			frontier_close(run.ctx.frontier);
+		}
+		input_join(in);
+	} else {
+		if (!opts.crawl && !opts.images)
+			report_set_total(run.report, opts.n_urls);
+		frontier_input_done(run.ctx.frontier);
+	}
 	pool_join(pool);
-	queue_close(run.results);
+	queue_close(run.ctx.results);
 	report_join(run.report);
+	print_parse_stats(&run, &opts);
 	report_summary(run.report, seconds_since(&t0));
 	status = report_exit_code(run.report, cancel_requested());
 	goto out_cancel;
 
 out_report:
-	queue_close(run.results);
+	queue_close(run.ctx.results);
 	report_join(run.report);
 out_cancel:
 	cancel_release();
 out:
+	procpool_free(run.ctx.procpool);
 	report_free(run.report);
-	queue_free(run.jobs);
-	queue_free(run.results);
+	queue_free(run.ctx.results);
+	frontier_free(run.ctx.frontier);
 	fetch_share_free(run.share);
-	store_free(run.store);
+	store_free(run.ctx.store);
+	seen_free(run.ctx.content);
+	if (content_lock)
+		pthread_mutex_destroy(&run.ctx.content_lock);
+	scope_free(scope);
 	input_free(in);
 	cli_release(&opts);
 	xmlCleanupParser();

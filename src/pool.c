@@ -1,10 +1,10 @@
 /*
- * pool: a fixed set of threads draining one job queue.
+ * pool: a fixed set of threads draining one job source.
  *
- * Modelled on libuv's threadpool: the queue is the only shared state and
- * carries its own lock; threads block in queue_pop() and leave when it
- * reports the queue closed and empty, so shutdown is "close the queue,
- * join every thread" and no job is lost or run twice.  States are made
+ * Modelled on libuv's threadpool: the source (a queue, the frontier) is
+ * the only shared state and carries its own lock; threads block in its
+ * next() and leave when it reports that no job will come, so shutdown is
+ * "close the source, join every thread" and no job is lost or run twice.  States are made
  * up front on the caller's thread.  A failed pthread call other than
  * create aborts: it means a broken invariant, not a condition to handle.
  */
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "queue.h"
 #include "sync.h"
 
 struct worker {
@@ -25,7 +26,7 @@ struct worker {
 };
 
 struct pool {
-	struct queue *jobs;
+	void *source;
 	const struct pool_ops *ops;
 	unsigned nthreads;
 	struct worker *workers;
@@ -36,7 +37,7 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	void *job;
 
-	while (queue_pop(w->pool->jobs, &job) == FA_OK)
+	while (w->pool->ops->next(w->pool->source, &job) == FA_OK)
 		w->pool->ops->run(w->state, job);
 	return NULL;
 }
@@ -53,14 +54,24 @@ static void release(struct pool *p)
 	free(p);
 }
 
-enum fa_err pool_new(unsigned nthreads, struct queue *jobs, const struct pool_ops *ops, void *ctx,
+enum fa_err pool_queue_next(void *queue, void **job)
+{
+	return queue_pop(queue, job);
+}
+
+void pool_queue_close(void *queue)
+{
+	queue_close(queue);
+}
+
+enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, void *source,
 		     struct pool **out)
 {
 	struct pool *p;
 	enum fa_err err = FA_OK;
 
 	*out = NULL;
-	if (nthreads == 0 || !jobs || !ops)
+	if (nthreads == 0 || !source || !ops)
 		return FA_ERR_ARG;
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -70,7 +81,7 @@ enum fa_err pool_new(unsigned nthreads, struct queue *jobs, const struct pool_op
 		free(p);
 		return FA_ERR_NOMEM;
 	}
-	p->jobs = jobs;
+	p->source = source;
 	p->ops = ops;
 	p->nthreads = nthreads;
 	for (unsigned i = 0; i < nthreads; i++) {
@@ -89,7 +100,7 @@ enum fa_err pool_new(unsigned nthreads, struct queue *jobs, const struct pool_op
 		p->workers[i].started = true;
 	}
 	if (err != FA_OK) {
-		queue_close(jobs);
+		ops->close(source);
 		release(p);
 		return err;
 	}

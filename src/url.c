@@ -24,8 +24,8 @@ static bool scheme_allowed(const char *scheme, bool allow_file)
 	return allow_file && !strcasecmp(scheme, "file");
 }
 
-enum fa_err url_check(const char *text, bool allow_file, char **normalized,
-		      char *errbuf, size_t errlen)
+enum fa_err url_check(const char *text, bool allow_file, char **normalized, char *errbuf,
+		      size_t errlen)
 {
 	enum fa_err err = FA_ERR_URL;
 	CURLU *h = curl_url();
@@ -98,8 +98,7 @@ void url_redact(const char *url, char *out, size_t outlen)
 		return;
 	}
 	/* scheme://user: + *** + @rest */
-	snprintf(out, outlen, "%.*s***%s", (int)(auth - url + colon), url,
-		 auth + at - 1);
+	snprintf(out, outlen, "%.*s***%s", (int)(auth - url + colon), url, auth + at - 1);
 }
 
 static void lowercase(char *s)

@@ -536,7 +536,8 @@ static int fetch_stats(const struct h_server *s, const char *path, struct h_stat
 	if (code != 200 || json_number(b.data, "connections", &got.connections) != 0 ||
 	    json_number(b.data, "requests", &got.requests) != 0 ||
 	    json_number(b.data, "inflight", &got.inflight) != 0 ||
-	    json_number(b.data, "max_inflight", &got.max_inflight) != 0)
+	    json_number(b.data, "max_inflight", &got.max_inflight) != 0 ||
+	    json_number(b.data, "robots_requests", &got.robots_requests) != 0)
 		goto out;
 	if (st != NULL)
 		*st = got;

@@ -30,10 +30,11 @@ struct h_server {
 
 /* The server's /stats counters (see tests/server/server.c). */
 struct h_stats {
-	long long connections;  /* connections that carried a counted request */
-	long long requests;     /* requests counted (not /stats itself) */
-	long long inflight;     /* requests being handled now */
-	long long max_inflight; /* most handled at once since the last reset */
+	long long connections;     /* connections that carried a counted request */
+	long long requests;        /* requests counted (not /stats itself) */
+	long long inflight;        /* requests being handled now */
+	long long max_inflight;    /* most handled at once since the last reset */
+	long long robots_requests; /* requests for /robots.txt since the reset */
 };
 
 /* The outcome of h_run().  out and err are NUL-terminated heap strings

@@ -15,19 +15,29 @@
 #include "input.h"
 #include "queue.h"
 
-struct done_seen {
+/* The sink's push: into a queue, closed by on_done. */
+struct sink_ctx {
+	struct queue *jobs;
 	uint64_t total;
 	bool complete;
 	int calls;
 };
 
+static enum fa_err push_job(void *arg, struct fetch_job *job)
+{
+	struct sink_ctx *c = arg;
+
+	return queue_push(c->jobs, job);
+}
+
 static void on_done(void *arg, uint64_t total, bool complete)
 {
-	struct done_seen *d = arg;
+	struct sink_ctx *d = arg;
 
 	d->total = total;
 	d->complete = complete;
 	d->calls++;
+	queue_close(d->jobs);
 }
 
 static void test_input_trim_table(void **state)
@@ -73,8 +83,8 @@ static void test_input_reads_lines_jobs_and_bad_lines(void **state)
 	struct input *in;
 	struct queue *jobs = queue_new(64, fetch_job_free);
 	struct queue *results = queue_new(64, fetch_result_free);
-	struct done_seen done = {0};
-	struct input_sink sink = {jobs, results, false, on_done, &done};
+	struct sink_ctx done = {.jobs = jobs};
+	struct input_sink sink = {push_job, results, false, on_done, &done};
 	struct fetch_job *job;
 	struct fetch_result *res;
 	char *path;
@@ -164,8 +174,8 @@ static void test_input_backpressure_bounded_queue(void **state)
 	char *data = malloc(n * 32);
 	struct queue *jobs = queue_new(4, fetch_job_free);
 	struct queue *results = queue_new(4, fetch_result_free);
-	struct done_seen done = {0};
-	struct input_sink sink = {jobs, results, false, on_done, &done};
+	struct sink_ctx done = {.jobs = jobs};
+	struct input_sink sink = {push_job, results, false, on_done, &done};
 	struct input *in;
 	char err[128], *path;
 	void *item;

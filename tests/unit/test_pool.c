@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "pool.h"
+#include "queue.h"
 
 #define NJOBS 5000
 
@@ -57,7 +58,7 @@ static void t_fini(void *state)
 	free(s);
 }
 
-static const struct pool_ops ops = {t_init, t_run, t_fini};
+static const struct pool_ops ops = {t_init, t_run, t_fini, pool_queue_next, pool_queue_close};
 
 static void test_pool_every_job_once(void **state)
 {
@@ -73,7 +74,7 @@ static void test_pool_every_job_once(void **state)
 			assert_non_null(w);
 			assert_non_null(q);
 			w->fail_at = -1;
-			assert_int_equal(pool_new(threads[t], q, &ops, w, &p), FA_OK);
+			assert_int_equal(pool_new(threads[t], &ops, w, q, &p), FA_OK);
 			for (int i = 0; i < NJOBS; i++) {
 				int *n = malloc(sizeof(*n));
 
@@ -102,11 +103,11 @@ static void test_pool_init_failure_cleans_up(void **state)
 	(void)state;
 	assert_non_null(w);
 	w->fail_at = 3;
-	assert_int_equal(pool_new(8, q, &ops, w, &p), FA_ERR_NOMEM);
+	assert_int_equal(pool_new(8, &ops, w, q, &p), FA_ERR_NOMEM);
 	assert_null(p);
 	assert_int_equal(atomic_load(&w->inits), 3);
 	assert_int_equal(atomic_load(&w->finis), 3);
-	assert_int_equal(pool_new(0, q, &ops, w, &p), FA_ERR_ARG);
+	assert_int_equal(pool_new(0, &ops, w, q, &p), FA_ERR_ARG);
 	queue_free(q);
 	free(w);
 }

@@ -19,28 +19,28 @@ static void test_url_check_table(void **state)
 		bool ok;
 		const char *normalized; /* NULL: don't check */
 	} cases[] = {
-		{"http://example.com/a.jpg", false, true, "http://example.com/a.jpg"},
-		{"HTTPS://example.com", false, true, "https://example.com/"},
-		{"http://127.0.0.1:8080/x?y=1#frag", false, true, NULL},
-		{"http://[::1]:80/", false, true, NULL},
-		{"ftp://example.com/file", false, false, NULL},
-		{"file:///etc/passwd", false, false, NULL},
-		{"file:///etc/passwd", true, true, NULL},
-		{"example.com/a.jpg", false, false, NULL},
-		{"not a url", false, false, NULL},
-		{"http://", false, false, NULL},
-		{"http://exa mple.com/", false, false, NULL},
-		{"http://example.com:99999/", false, false, NULL},
-		{"javascript:alert(1)", false, false, NULL},
-		{"", false, false, NULL},
+	    {"http://example.com/a.jpg", false, true, "http://example.com/a.jpg"},
+	    {"HTTPS://example.com", false, true, "https://example.com/"},
+	    {"http://127.0.0.1:8080/x?y=1#frag", false, true, NULL},
+	    {"http://[::1]:80/", false, true, NULL},
+	    {"ftp://example.com/file", false, false, NULL},
+	    {"file:///etc/passwd", false, false, NULL},
+	    {"file:///etc/passwd", true, true, NULL},
+	    {"example.com/a.jpg", false, false, NULL},
+	    {"not a url", false, false, NULL},
+	    {"http://", false, false, NULL},
+	    {"http://exa mple.com/", false, false, NULL},
+	    {"http://example.com:99999/", false, false, NULL},
+	    {"javascript:alert(1)", false, false, NULL},
+	    {"", false, false, NULL},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char why[128];
 		char *norm = NULL;
-		enum fa_err err = url_check(cases[i].text, cases[i].allow_file, &norm, why,
-					    sizeof(why));
+		enum fa_err err =
+		    url_check(cases[i].text, cases[i].allow_file, &norm, why, sizeof(why));
 
 		if ((err == FA_OK) != cases[i].ok)
 			fail_msg("case %zu '%s': got %d (%s)", i, cases[i].text, err, why);
@@ -68,13 +68,13 @@ static void test_url_redact_table(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"https://bob:secret@host/p", "https://bob:***@host/p"},
-		{"https://bob@host/p", "https://bob@host/p"},
-		{"https://host/p?u=a:b@c", "https://host/p?u=a:b@c"},
-		{"http://a:b:c@h:8080/", "http://a:***@h:8080/"},
-		{"http://u:p@w@h/", "http://u:***@h/"},
-		{"not a url a:b@c", "not a url a:b@c"},
-		{"", ""},
+	    {"https://bob:secret@host/p", "https://bob:***@host/p"},
+	    {"https://bob@host/p", "https://bob@host/p"},
+	    {"https://host/p?u=a:b@c", "https://host/p?u=a:b@c"},
+	    {"http://a:b:c@h:8080/", "http://a:***@h:8080/"},
+	    {"http://u:p@w@h/", "http://u:***@h/"},
+	    {"not a url a:b@c", "not a url a:b@c"},
+	    {"", ""},
 	};
 
 	(void)state;
@@ -101,14 +101,14 @@ static void test_url_normalize_spellings_agree(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{"HTTP://Example.COM:80/a/./b/../c%7e#frag", "http://example.com/a/c~"},
-		{"http://example.com/a/c~", "http://example.com/a/c~"},
-		{"https://example.com:443", "https://example.com/"},
-		{"https://example.com:8443/", "https://example.com:8443/"},
-		{"http://h/%2f%3a?q=%7a%2F", "http://h/%2F%3A?q=z%2F"},
-		{"http://h/x?", "http://h/x"},
-		{"http://h/a%20b", "http://h/a%20b"},
-		{"http://H/../../up", "http://h/up"},
+	    {"HTTP://Example.COM:80/a/./b/../c%7e#frag", "http://example.com/a/c~"},
+	    {"http://example.com/a/c~", "http://example.com/a/c~"},
+	    {"https://example.com:443", "https://example.com/"},
+	    {"https://example.com:8443/", "https://example.com:8443/"},
+	    {"http://h/%2f%3a?q=%7a%2F", "http://h/%2F%3A?q=z%2F"},
+	    {"http://h/x?", "http://h/x"},
+	    {"http://h/a%20b", "http://h/a%20b"},
+	    {"http://H/../../up", "http://h/up"},
 	};
 
 	(void)state;
@@ -149,13 +149,13 @@ static void test_url_host_key_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_url_check_table),
-		cmocka_unit_test(test_url_check_file_hint),
-		cmocka_unit_test(test_url_redact_table),
-		cmocka_unit_test(test_url_redact_truncates),
-		cmocka_unit_test(test_url_normalize_spellings_agree),
-		cmocka_unit_test(test_url_normalize_rejects),
-		cmocka_unit_test(test_url_host_key_table),
+	    cmocka_unit_test(test_url_check_table),
+	    cmocka_unit_test(test_url_check_file_hint),
+	    cmocka_unit_test(test_url_redact_table),
+	    cmocka_unit_test(test_url_redact_truncates),
+	    cmocka_unit_test(test_url_normalize_spellings_agree),
+	    cmocka_unit_test(test_url_normalize_rejects),
+	    cmocka_unit_test(test_url_host_key_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

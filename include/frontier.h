@@ -1,0 +1,133 @@
+/*
+ * frontier: the work still to do, and the one per-host controller.
+ *
+ * Every job, listed or discovered, waits here in its host's queue until a
+ * worker may start it.  frontier_next() hands out the job of lowest depth
+ * (breadth-first) among the hosts that are ready: under their cap of
+ * transfers at once (--per-host) and past their next allowed start, which
+ * the host's delay sets: --wait (or robots.txt's Crawl-delay, whichever is
+ * larger) plus a host-wide backoff that a 429 or 503 raises (to the
+ * server's Retry-After if it gave one, else doubling) and successes lower
+ * again.  Retries go through the same gate, so a host that said "slow
+ * down" is slowed for every request, not just the one that was told.
+ *
+ * In crawl mode the frontier also keeps the seen-set (a URL is queued at
+ * most once, check-and-insert under one lock) and sequences robots.txt: a
+ * host's first job out is a robots job, and its other jobs wait until the
+ * robots verdict is in.
+ */
+#ifndef FA_FRONTIER_H
+#define FA_FRONTIER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "fetch.h"
+
+struct robots;
+
+struct frontier_opts {
+	unsigned per_host;    /* transfers at once per host; 0: no cap */
+	long wait_ms;         /* between two request starts to one host */
+	bool random_wait;     /* each wait is wait_ms x [0.5, 1.5) */
+	bool robots;          /* fetch and obey robots.txt per host */
+	size_t max_queued;    /* jobs waiting at most (see frontier_add) */
+	size_t max_seen;      /* seen-set cap; 0: none */
+	long backoff_base_ms; /* first host-wide slowdown without Retry-After */
+	long backoff_max_ms;  /* cap of a host's slowdown (and of Retry-After) */
+};
+
+/* One host, as the live display shows it. */
+struct frontier_host_view {
+	char key[96]; /* "host:port" */
+	unsigned active;
+	size_t queued;
+	uint64_t requests, errors, throttled;
+	long delay_ms; /* current gap between request starts */
+};
+
+struct frontier_stats {
+	size_t queued, active, hosts;
+	size_t seen, seen_bytes;
+	uint64_t dropped;  /* not queued: frontier full or seen-set full */
+	size_t high_water; /* most jobs queued at once */
+};
+
+struct frontier;
+struct frontier_host;
+
+/* A new, empty frontier; opts copied.  NULL on OOM. */
+struct frontier *frontier_new(const struct frontier_opts *opts);
+
+/* Frees the frontier and every job still queued.  NULL is fine. */
+void frontier_free(struct frontier *f);
+
+/*
+ * Queues job (taking ownership in every case).  With dedupe, the URL's
+ * normal form is checked and inserted in the seen-set first and a URL seen
+ * before is dropped: FA_ERR_EXISTS.  When max_queued jobs wait already:
+ * with block, waits for room (the reader streaming a list, so memory stays
+ * flat); without, drops it: FA_ERR_TOO_LONG (counted in `dropped`).
+ * FA_ERR_CLOSED after frontier_close(); FA_ERR_URL for a URL without a
+ * host.  The job is freed whenever the result is not FA_OK.  Thread-safe.
+ */
+enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe, bool block);
+
+/*
+ * Marks a URL (any spelling) as seen without queuing it, e.g. the final
+ * URL a redirect reached.  Returns true if it was new.  Thread-safe.
+ */
+bool frontier_mark_seen(struct frontier *f, const char *url);
+
+/*
+ * Blocks until a job may start and hands it out (the caller owns it;
+ * job->host is set, and the host counts it as active until
+ * frontier_done()).  A host's first job in robots mode comes back as a
+ * JOB_ROBOTS job for its robots.txt.  Returns FA_ERR_CLOSED when no job
+ * can ever come: after frontier_close(), or once input is done and
+ * nothing is queued or active.  Thread-safe.
+ */
+enum fa_err frontier_next(struct frontier *f, struct fetch_job **job);
+
+/*
+ * The per-attempt gate: frontier_attempt_start() waits (without any lock
+ * or slot held) until the host's next allowed start and books the next
+ * one; false if the run is closing.  frontier_attempt_end() reports the
+ * attempt's outcome: http_code (0 if none), whether the transport failed,
+ * and the Retry-After the server sent (-1 if none).  Thread-safe.
+ */
+bool frontier_attempt_start(struct frontier *f, struct frontier_host *host);
+void frontier_attempt_end(struct frontier *f, struct frontier_host *host, long http_code,
+			  bool transport_error, long retry_after_ms);
+
+/*
+ * The robots verdict for the host of a JOB_ROBOTS job: takes ownership of
+ * robots (NULL: everything allowed).  Its Crawl-delay becomes the host's
+ * minimum delay.  Thread-safe.
+ */
+void frontier_set_robots(struct frontier *f, struct frontier_host *host, struct robots *robots);
+
+/* The host's robots rules (NULL: none, allow all); valid until
+ * frontier_free(). */
+const struct robots *frontier_robots(struct frontier_host *host);
+
+/* The job handed out by frontier_next() is finished (its host is no
+ * longer busy with it).  Call before freeing the job.  Thread-safe. */
+void frontier_done(struct frontier *f, struct fetch_job *job);
+
+/* No more jobs will come from outside (the list or the seeds are in);
+ * workers may now stop once the work runs out.  Thread-safe. */
+void frontier_input_done(struct frontier *f);
+
+/* Stops handing out jobs; wakes every waiter.  Idempotent, thread-safe. */
+void frontier_close(struct frontier *f);
+
+struct frontier_stats frontier_stats(struct frontier *f);
+
+/* Up to n busiest hosts (most active, then most queued) into out; returns
+ * how many.  Thread-safe. */
+size_t frontier_top_hosts(struct frontier *f, struct frontier_host_view *out, size_t n);
+
+#endif

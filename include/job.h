@@ -1,0 +1,79 @@
+/*
+ * job: what a fetch thread does with one job from the frontier.
+ *
+ * A file is fetched and saved.  A page is fetched (saved too when the
+ * crawl keeps pages), and if it is HTML it is parsed, in the thread or in
+ * the parser process pool, and the URLs it yields become new jobs:
+ * images (with --images or -p), requisites (-p), and, in a crawl, links
+ * within scope and depth.  A host's robots.txt job sets the host's rules.
+ * Every job except robots.txt gives one fetch_result to the reporter.
+ */
+#ifndef FA_JOB_H
+#define FA_JOB_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "fetch.h"
+
+struct frontier;
+struct procpool;
+struct queue;
+struct scope;
+struct store;
+struct seen;
+
+struct job_opts {
+	bool images;          /* save the images pages show, not the pages */
+	bool crawl;           /* follow links */
+	bool requisites;      /* -p: also images, stylesheets and scripts */
+	unsigned max_depth;   /* links followed from a seed at most */
+	uint64_t max_pages;   /* pages queued at most; 0: no cap */
+	size_t max_page_size; /* larger pages are saved but not parsed */
+	const char *accept_ext;   /* --accept: comma list, NULL: all */
+	const char *accept_types; /* --accept-type: comma list, NULL: all */
+	uint64_t min_size, max_size;
+	bool dedupe;          /* identical content saved once */
+	const char *robots_agent; /* user agent for robots.txt groups */
+};
+
+struct job_stats {
+	atomic_uint_fast64_t pages_parsed, parse_failures, pages_not_html, pages_too_big;
+	atomic_uint_fast64_t links_found, links_unparsable, links_queued;
+	atomic_uint_fast64_t parse_ns;  /* wall time spent parsing */
+	atomic_uint_fast64_t pages_queued;
+};
+
+/* Shared by every worker; built by main before the pool starts. */
+struct job_ctx {
+	const struct job_opts *opts;
+	struct store *store;
+	struct frontier *frontier;
+	struct procpool *procpool; /* NULL: parse in the fetch thread */
+	struct queue *results;
+	const struct scope *scope; /* crawl only */
+	struct seen *content;      /* --dedupe fingerprints; under content_lock */
+	pthread_mutex_t content_lock;
+	struct job_stats stats;
+};
+
+struct job_worker;
+
+/* Per-thread state: a fetch worker plus reusable buffers.  NULL on OOM. */
+struct job_worker *job_worker_new(struct job_ctx *ctx, struct fetch_share *share);
+void job_worker_free(struct job_worker *w);
+
+/* Runs job to the end and frees it (the frontier is told it is done).
+ * Thread-safe across workers. */
+void job_run(struct job_worker *w, struct fetch_job *job);
+
+/*
+ * Queues a listed URL or a seed (job->url and job->line set) as a job of
+ * the right kind for the mode: a page with --images or --crawl, else a
+ * file.  Blocks while the frontier is full.  Takes ownership of job.
+ */
+enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job);
+
+#endif

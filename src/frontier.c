@@ -1,0 +1,581 @@
+/*
+ * frontier: per-host job queues, the host scheduler, the seen-set.
+ *
+ * Data: a hash table of hosts by "host:port"; each host has a FIFO of
+ * jobs (linked through fetch_job.next) and its politeness state.  Hosts
+ * with queued jobs are also on the `waiting` list, which frontier_next()
+ * scans for the ready host whose first job has the lowest depth; the
+ * chosen host moves to the list's tail, so hosts of equal depth take
+ * turns.  The scan is O(hosts with work): list mode keeps at most
+ * max_queued jobs (so few hosts), and a crawl's hosts are bounded by its
+ * scope.  Idle hosts with nothing to remember are freed, so a list of a
+ * million hosts does not keep a million entries.
+ *
+ * Locking: one mutex guards everything here, including the seen-set
+ * (wget2's check-and-insert under one lock); it is a leaf lock.  `work` is
+ * broadcast when a job may have become startable or the end may have
+ * come (a job added, a host freed, robots known, input done, close);
+ * `room` is signalled when a queued job leaves.  Waits for a host's next
+ * start are timed waits on `work`, so frontier_close() cuts them short.
+ * URL normalisation runs before taking the lock.
+ */
+#include "frontier.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "robots.h"
+#include "seen.h"
+#include "sync.h"
+#include "url.h"
+
+enum robots_state { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY };
+
+struct frontier_host {
+	char key[96];
+	struct fetch_job *head, *tail;
+	size_t queued;
+	unsigned active;
+	uint64_t next_start_ms; /* monotonic ms of the next allowed start */
+	long backoff_ms;        /* host-wide slowdown after 429/503 */
+	long crawl_delay_ms;    /* from robots.txt; -1 none */
+	enum robots_state robots_state;
+	struct robots *robots;
+	char *robots_url;
+	uint64_t requests, errors, throttled;
+	struct frontier_host *chain;       /* hash bucket */
+	struct frontier_host *prev, *next; /* `waiting` list */
+	bool waiting;
+};
+
+struct frontier {
+	struct frontier_opts opts;
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	pthread_cond_t room;
+	struct frontier_host **buckets;
+	size_t nbuckets, nhosts;
+	struct frontier_host *wait_head, *wait_tail;
+	struct seen *seen;
+	size_t queued, active, high_water;
+	uint64_t dropped;
+	unsigned random_state;
+	bool input_done, closed;
+};
+
+static uint64_t now_ms(void)
+{
+	return sync_now_ns() / 1000000u;
+}
+
+struct frontier *frontier_new(const struct frontier_opts *opts)
+{
+	struct frontier *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->opts = *opts;
+	if (f->opts.max_queued == 0)
+		f->opts.max_queued = 1;
+	f->nbuckets = 64;
+	f->buckets = calloc(f->nbuckets, sizeof(*f->buckets));
+	f->seen = seen_new(opts->max_seen);
+	if (!f->buckets || !f->seen) {
+		free(f->buckets);
+		seen_free(f->seen);
+		free(f);
+		return NULL;
+	}
+	sync_must(pthread_mutex_init(&f->lock, NULL), "pthread_mutex_init");
+	sync_must(sync_cond_init(&f->work), "pthread_cond_init");
+	sync_must(sync_cond_init(&f->room), "pthread_cond_init");
+	f->random_state = (unsigned)sync_now_ns();
+	return f;
+}
+
+static void host_free(struct frontier_host *h)
+{
+	while (h->head) {
+		struct fetch_job *job = h->head;
+
+		h->head = job->next;
+		fetch_job_free(job);
+	}
+	robots_free(h->robots);
+	free(h->robots_url);
+	free(h);
+}
+
+void frontier_free(struct frontier *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nbuckets; i++) {
+		while (f->buckets[i]) {
+			struct frontier_host *h = f->buckets[i];
+
+			f->buckets[i] = h->chain;
+			host_free(h);
+		}
+	}
+	free(f->buckets);
+	seen_free(f->seen);
+	pthread_cond_destroy(&f->work);
+	pthread_cond_destroy(&f->room);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+static size_t bucket_of(const struct frontier *f, const char *key)
+{
+	return (size_t)seen_fingerprint(key, strlen(key)) & (f->nbuckets - 1);
+}
+
+static void grow_table(struct frontier *f)
+{
+	size_t n = f->nbuckets * 2;
+	struct frontier_host **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return; /* longer chains, still correct */
+	for (size_t i = 0; i < f->nbuckets; i++) {
+		while (f->buckets[i]) {
+			struct frontier_host *h = f->buckets[i];
+			size_t k = (size_t)seen_fingerprint(h->key, strlen(h->key)) & (n - 1);
+
+			f->buckets[i] = h->chain;
+			h->chain = b[k];
+			b[k] = h;
+		}
+	}
+	free(f->buckets);
+	f->buckets = b;
+	f->nbuckets = n;
+}
+
+/* With the lock held: the host for key, made if missing; NULL on OOM. */
+static struct frontier_host *host_get(struct frontier *f, const char *key, const char *url)
+{
+	size_t b = bucket_of(f, key);
+	struct frontier_host *h;
+
+	for (h = f->buckets[b]; h; h = h->chain)
+		if (!strcmp(h->key, key))
+			return h;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	snprintf(h->key, sizeof(h->key), "%s", key);
+	h->crawl_delay_ms = -1;
+	if (f->opts.robots) {
+		/* scheme://authority/robots.txt of the first URL seen */
+		const char *auth = strstr(url, "://");
+		size_t len = auth ? strcspn(auth + 3, "/?#") + (size_t)(auth + 3 - url) : 0;
+
+		h->robots_url = malloc(len + sizeof("/robots.txt"));
+		if (!h->robots_url || !auth) {
+			free(h->robots_url);
+			free(h);
+			return NULL;
+		}
+		memcpy(h->robots_url, url, len);
+		memcpy(h->robots_url + len, "/robots.txt", sizeof("/robots.txt"));
+	} else {
+		h->robots_state = ROBOTS_READY;
+	}
+	h->chain = f->buckets[b];
+	f->buckets[b] = h;
+	if (++f->nhosts > f->nbuckets)
+		grow_table(f);
+	return h;
+}
+
+static void waiting_remove(struct frontier *f, struct frontier_host *h)
+{
+	if (!h->waiting)
+		return;
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		f->wait_head = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	else
+		f->wait_tail = h->prev;
+	h->prev = h->next = NULL;
+	h->waiting = false;
+}
+
+static void waiting_append(struct frontier *f, struct frontier_host *h)
+{
+	if (h->waiting)
+		return;
+	h->prev = f->wait_tail;
+	h->next = NULL;
+	if (f->wait_tail)
+		f->wait_tail->next = h;
+	else
+		f->wait_head = h;
+	f->wait_tail = h;
+	h->waiting = true;
+}
+
+/* With the lock held: frees h if it holds nothing worth remembering. */
+static void maybe_evict(struct frontier *f, struct frontier_host *h)
+{
+	struct frontier_host **p;
+
+	if (h->queued || h->active || h->backoff_ms || f->opts.robots ||
+	    h->next_start_ms > now_ms())
+		return;
+	for (p = &f->buckets[bucket_of(f, h->key)]; *p; p = &(*p)->chain) {
+		if (*p == h) {
+			*p = h->chain;
+			break;
+		}
+	}
+	waiting_remove(f, h);
+	f->nhosts--;
+	host_free(h);
+}
+
+enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe, bool block)
+{
+	char key[96];
+	uint64_t fp = 0;
+	struct frontier_host *h;
+	enum fa_err err;
+
+	if (url_host_key(job->url, key, sizeof(key)) != FA_OK) {
+		fetch_job_free(job);
+		return FA_ERR_URL;
+	}
+	if (dedupe) {
+		char *norm = NULL;
+
+		err = url_normalize(job->url, &norm);
+		if (err != FA_OK) {
+			fetch_job_free(job);
+			return err;
+		}
+		fp = seen_fingerprint(norm, strlen(norm));
+		free(norm);
+	}
+
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	while (block && !f->closed && f->queued >= f->opts.max_queued)
+		sync_must(pthread_cond_wait(&f->room, &f->lock), "pthread_cond_wait");
+	if (f->closed) {
+		err = FA_ERR_CLOSED;
+		goto fail;
+	}
+	if (f->queued >= f->opts.max_queued) {
+		f->dropped++;
+		err = FA_ERR_TOO_LONG;
+		goto fail;
+	}
+	if (dedupe) {
+		err = seen_add(f->seen, fp);
+		if (err == FA_ERR_TOO_LONG || err == FA_ERR_NOMEM)
+			f->dropped++;
+		if (err != FA_OK)
+			goto fail;
+	}
+	h = host_get(f, key, job->url);
+	if (!h) {
+		err = FA_ERR_NOMEM;
+		goto fail;
+	}
+	job->next = NULL;
+	if (h->tail)
+		h->tail->next = job;
+	else
+		h->head = job;
+	h->tail = job;
+	h->queued++;
+	f->queued++;
+	if (f->queued > f->high_water)
+		f->high_water = f->queued;
+	waiting_append(f, h);
+	pthread_cond_broadcast(&f->work);
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	return FA_OK;
+fail:
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	fetch_job_free(job);
+	return err;
+}
+
+bool frontier_mark_seen(struct frontier *f, const char *url)
+{
+	char *norm = NULL;
+	uint64_t fp;
+	enum fa_err err;
+
+	if (url_normalize(url, &norm) != FA_OK)
+		return false;
+	fp = seen_fingerprint(norm, strlen(norm));
+	free(norm);
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	err = seen_add(f->seen, fp);
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	return err == FA_OK;
+}
+
+/* With the lock held: true if h may start a job now; else, if only time
+ * holds it back, lowers *wake to when it may. */
+static bool host_ready(const struct frontier *f, const struct frontier_host *h, uint64_t now,
+		       uint64_t *wake)
+{
+	if (f->opts.per_host && h->active >= f->opts.per_host)
+		return false;
+	if (h->robots_state == ROBOTS_FETCHING)
+		return false;
+	if (h->next_start_ms > now) {
+		if (h->next_start_ms < *wake)
+			*wake = h->next_start_ms;
+		return false;
+	}
+	return true;
+}
+
+/* With the lock held: the next job of the best ready host, or NULL. */
+static struct fetch_job *pick(struct frontier *f, uint64_t *wake)
+{
+	uint64_t now = now_ms();
+	struct frontier_host *best = NULL;
+	struct fetch_job *job;
+
+	for (struct frontier_host *h = f->wait_head; h; h = h->next) {
+		if (!host_ready(f, h, now, wake))
+			continue;
+		if (!best || h->head->depth < best->head->depth)
+			best = h;
+		if (best->head->depth == 0 && best->robots_state == ROBOTS_READY)
+			break; /* nothing beats depth 0 */
+	}
+	if (!best)
+		return NULL;
+	if (best->robots_state == ROBOTS_NONE) {
+		job = fetch_job_new(best->robots_url, JOB_ROBOTS);
+		if (!job)
+			return NULL;
+		best->robots_state = ROBOTS_FETCHING;
+	} else {
+		job = best->head;
+		best->head = job->next;
+		if (!best->head)
+			best->tail = NULL;
+		job->next = NULL;
+		best->queued--;
+		f->queued--;
+		pthread_cond_signal(&f->room);
+	}
+	waiting_remove(f, best);
+	if (best->queued)
+		waiting_append(f, best); /* to the tail: hosts take turns */
+	job->host = best;
+	best->active++;
+	f->active++;
+	return job;
+}
+
+enum fa_err frontier_next(struct frontier *f, struct fetch_job **out)
+{
+	enum fa_err err = FA_ERR_CLOSED;
+
+	*out = NULL;
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	while (!f->closed) {
+		uint64_t wake = UINT64_MAX;
+
+		*out = pick(f, &wake);
+		if (*out) {
+			err = FA_OK;
+			break;
+		}
+		if (f->input_done && f->queued == 0 && f->active == 0) {
+			pthread_cond_broadcast(&f->work); /* the end: tell the others */
+			break;
+		}
+		if (wake != UINT64_MAX) {
+			uint64_t now = now_ms();
+			struct timespec deadline =
+			    sync_deadline_ms(wake > now ? (long)(wake - now) : 0);
+			int rc = pthread_cond_timedwait(&f->work, &f->lock, &deadline);
+
+			if (rc != 0 && rc != ETIMEDOUT)
+				sync_must(rc, "pthread_cond_timedwait");
+		} else {
+			sync_must(pthread_cond_wait(&f->work, &f->lock), "pthread_cond_wait");
+		}
+	}
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	return err;
+}
+
+/* With the lock held: the gap to keep before h's next request start. */
+static long host_delay(struct frontier *f, const struct frontier_host *h)
+{
+	long wait = f->opts.wait_ms;
+
+	if (wait > 0 && f->opts.random_wait)
+		wait = wait / 2 + (long)(rand_r(&f->random_state) % (unsigned)(wait + 1));
+	if (h->crawl_delay_ms > wait)
+		wait = h->crawl_delay_ms;
+	return wait + h->backoff_ms;
+}
+
+bool frontier_attempt_start(struct frontier *f, struct frontier_host *h)
+{
+	bool go = false;
+
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	while (!f->closed) {
+		uint64_t now = now_ms();
+		struct timespec deadline;
+		int rc;
+
+		if (now >= h->next_start_ms) {
+			h->next_start_ms = now + (uint64_t)host_delay(f, h);
+			h->requests++;
+			go = true;
+			break;
+		}
+		deadline = sync_deadline_ms((long)(h->next_start_ms - now));
+		rc = pthread_cond_timedwait(&f->work, &f->lock, &deadline);
+		if (rc != 0 && rc != ETIMEDOUT)
+			sync_must(rc, "pthread_cond_timedwait");
+	}
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	return go;
+}
+
+void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http_code,
+			  bool transport_error, long retry_after_ms)
+{
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	if (http_code == 429 || http_code == 503) {
+		long b = retry_after_ms >= 0 ? retry_after_ms
+			 : h->backoff_ms     ? h->backoff_ms * 2
+					     : f->opts.backoff_base_ms;
+		uint64_t until;
+
+		if (b > f->opts.backoff_max_ms)
+			b = f->opts.backoff_max_ms;
+		h->backoff_ms = b;
+		h->throttled++;
+		until = now_ms() + (uint64_t)b;
+		if (until > h->next_start_ms)
+			h->next_start_ms = until;
+	} else if (transport_error || http_code >= 500) {
+		h->errors++;
+	} else if (h->backoff_ms > 0) {
+		/* recover gradually: halve the slowdown per success */
+		h->backoff_ms /= 2;
+		if (h->backoff_ms < 10)
+			h->backoff_ms = 0;
+	}
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+}
+
+void frontier_set_robots(struct frontier *f, struct frontier_host *h, struct robots *robots)
+{
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	robots_free(h->robots);
+	h->robots = robots;
+	h->crawl_delay_ms = robots ? robots_crawl_delay_ms(robots) : -1;
+	h->robots_state = ROBOTS_READY;
+	pthread_cond_broadcast(&f->work);
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+}
+
+const struct robots *frontier_robots(struct frontier_host *h)
+{
+	return h->robots;
+}
+
+void frontier_done(struct frontier *f, struct fetch_job *job)
+{
+	struct frontier_host *h = job->host;
+
+	if (!h)
+		return;
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	h->active--;
+	f->active--;
+	job->host = NULL;
+	maybe_evict(f, h);
+	pthread_cond_broadcast(&f->work);
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+}
+
+void frontier_input_done(struct frontier *f)
+{
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	f->input_done = true;
+	pthread_cond_broadcast(&f->work);
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+}
+
+void frontier_close(struct frontier *f)
+{
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	f->closed = true;
+	pthread_cond_broadcast(&f->work);
+	pthread_cond_broadcast(&f->room);
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+}
+
+struct frontier_stats frontier_stats(struct frontier *f)
+{
+	struct frontier_stats st;
+
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	st.queued = f->queued;
+	st.active = f->active;
+	st.hosts = f->nhosts;
+	st.seen = seen_count(f->seen);
+	st.seen_bytes = seen_bytes(f->seen);
+	st.dropped = f->dropped;
+	st.high_water = f->high_water;
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	return st;
+}
+
+static bool busier(const struct frontier_host *a, const struct frontier_host_view *b)
+{
+	return a->active != b->active ? a->active > b->active : a->queued > b->queued;
+}
+
+size_t frontier_top_hosts(struct frontier *f, struct frontier_host_view *out, size_t n)
+{
+	size_t got = 0;
+
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	for (size_t b = 0; b < f->nbuckets && n; b++) {
+		for (struct frontier_host *h = f->buckets[b]; h; h = h->chain) {
+			size_t at = got;
+
+			/* insertion into the sorted top n */
+			while (at > 0 && busier(h, &out[at - 1]))
+				at--;
+			if (at >= n)
+				continue;
+			if (got < n)
+				got++;
+			memmove(&out[at + 1], &out[at], (got - 1 - at) * sizeof(*out));
+			snprintf(out[at].key, sizeof(out[at].key), "%s", h->key);
+			out[at].active = h->active;
+			out[at].queued = h->queued;
+			out[at].requests = h->requests;
+			out[at].errors = h->errors;
+			out[at].throttled = h->throttled;
+			out[at].delay_ms = host_delay(f, h);
+		}
+	}
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	return got;
+}

@@ -1,0 +1,361 @@
+/*
+ * job: one job's life in a fetch thread: robots check, transfer, parse,
+ * new jobs, result.
+ *
+ * Order matters for termination: URLs a page yields are queued before
+ * frontier_done() is called for the page, so the frontier never sees
+ * "nothing queued, nothing active" while a page still has links to give.
+ * The page buffer and the link list are per thread and reused, so a crawl
+ * allocates per page only what the page's URLs need.
+ *
+ * Locking: the frontier and the results queue lock themselves;
+ * content_lock guards the --dedupe set; statistics are atomics.
+ */
+#include "job.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "frontier.h"
+#include "html.h"
+#include "procpool.h"
+#include "queue.h"
+#include "robots.h"
+#include "scope.h"
+#include "seen.h"
+#include "sniff.h"
+#include "sync.h"
+
+struct job_worker {
+	struct job_ctx *ctx;
+	struct fetch_worker *fetch;
+	struct fetch_buffer page;
+	struct html_links links;
+};
+
+struct job_worker *job_worker_new(struct job_ctx *ctx, struct fetch_share *share)
+{
+	struct job_worker *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->ctx = ctx;
+	w->fetch = fetch_worker_new(share);
+	if (!w->fetch) {
+		free(w);
+		return NULL;
+	}
+	w->page.max = ctx->opts->max_page_size;
+	return w;
+}
+
+void job_worker_free(struct job_worker *w)
+{
+	if (!w)
+		return;
+	fetch_worker_free(w->fetch);
+	fetch_buffer_release(&w->page);
+	html_links_release(&w->links);
+	free(w);
+}
+
+struct gate_arg {
+	struct frontier *frontier;
+	struct frontier_host *host;
+};
+
+static bool gate_start(void *arg)
+{
+	struct gate_arg *g = arg;
+
+	return frontier_attempt_start(g->frontier, g->host);
+}
+
+static void gate_end(void *arg, long http_code, bool transport_error, long retry_after_ms)
+{
+	struct gate_arg *g = arg;
+
+	frontier_attempt_end(g->frontier, g->host, http_code, transport_error, retry_after_ms);
+}
+
+/* Hands a copy of *res to the reporter; *res is left empty. */
+static void report(struct job_ctx *ctx, struct fetch_result *res)
+{
+	struct fetch_result *copy = malloc(sizeof(*copy));
+
+	if (!copy) {
+		fetch_result_release(res);
+		return;
+	}
+	*copy = *res;
+	memset(res, 0, sizeof(*res));
+	queue_push(ctx->results, copy); /* the queue frees it if closed */
+}
+
+static void report_skip(struct job_ctx *ctx, const struct fetch_job *job, const char *why)
+{
+	struct fetch_result res = {0};
+
+	res.url = strdup(job->url);
+	res.source = job->source ? strdup(job->source) : NULL;
+	res.line = job->line;
+	res.ok = true;
+	res.skipped = true;
+	res.skip_reason = why;
+	report(ctx, &res);
+}
+
+/* Filters on a complete body before it is saved (fetch_target.check). */
+static const char *check_file(void *arg, const struct fetch_result *res,
+			      const unsigned char *head, size_t head_len)
+{
+	struct job_ctx *ctx = arg;
+	const struct job_opts *o = ctx->opts;
+
+	if (o->min_size && res->bytes < o->min_size)
+		return "smaller than --min-size";
+	if (o->accept_types && !sniff_type_matches(res->content_type, o->accept_types) &&
+	    !sniff_type_matches(sniff_type(head, head_len), o->accept_types))
+		return "type not accepted by --accept-type";
+	if (o->dedupe && (res->hash[0] | res->hash[1])) {
+		uint64_t fp = res->hash[0] ^ (res->hash[1] * UINT64_C(0x9e3779b97f4a7c15));
+		enum fa_err err;
+
+		sync_must(pthread_mutex_lock(&ctx->content_lock), "pthread_mutex_lock");
+		err = seen_add(ctx->content, fp);
+		sync_must(pthread_mutex_unlock(&ctx->content_lock), "pthread_mutex_unlock");
+		if (err == FA_ERR_EXISTS)
+			return "same content as an earlier file (--dedupe)";
+	}
+	return NULL;
+}
+
+/* "path?query" of an absolute URL, for robots.txt ("/" if none). */
+static const char *path_of(const char *url)
+{
+	const char *auth = strstr(url, "://");
+	const char *path = auth ? auth + 3 + strcspn(auth + 3, "/?#") : url;
+
+	return *path == '/' ? path : "/";
+}
+
+/* The charset parameter of a Content-Type into buf; NULL if none. */
+static const char *charset_of(const char *ct, char *buf, size_t len)
+{
+	const char *p;
+	size_t n = 0;
+
+	if (!ct)
+		return NULL;
+	for (p = ct; *p; p++)
+		if (!strncasecmp(p, "charset=", 8))
+			break;
+	if (!*p)
+		return NULL;
+	p += 8;
+	if (*p == '"' || *p == '\'')
+		p++;
+	while (p[n] && p[n] != '"' && p[n] != '\'' && p[n] != ';' && !isspace((unsigned char)p[n]))
+		n++;
+	if (n == 0 || n >= len)
+		return NULL;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void run_robots(struct job_worker *w, struct fetch_job *job, const struct fetch_gate *gate)
+{
+	struct job_ctx *ctx = w->ctx;
+	struct fetch_buffer buf = {.max = ROBOTS_MAX_BYTES};
+	struct fetch_target t = {.buffer = &buf, .gate = gate};
+	struct fetch_result res;
+	struct robots *rules = NULL;
+
+	fetch_run(w->fetch, &t, job, &res);
+	switch (res.ok ? ROBOTS_FETCH_PARSE : robots_verdict_for_status(res.http_code)) {
+	case ROBOTS_FETCH_PARSE:
+		if (robots_parse(buf.data ? buf.data : "", buf.len, ctx->opts->robots_agent,
+				 &rules) != FA_OK)
+			rules = robots_allow_all();
+		break;
+	case ROBOTS_FETCH_ALLOW_ALL:
+		rules = robots_allow_all();
+		break;
+	default:
+		rules = robots_disallow_all();
+		break;
+	}
+	frontier_set_robots(ctx->frontier, job->host, rules);
+	fetch_result_release(&res);
+	fetch_buffer_release(&buf);
+}
+
+/* Queues one URL a page gave; counts it. */
+static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char *page_url,
+		   const struct html_link *link)
+{
+	const struct job_opts *o = ctx->opts;
+	struct fetch_job *job;
+	bool is_page = link->kind == HTML_LINK;
+
+	if (is_page) {
+		if (!o->crawl || page->depth + 1 > o->max_depth || !scope_allows(ctx->scope, link->url))
+			return;
+	} else {
+		if (link->kind == HTML_IMAGE && !o->images && !o->requisites)
+			return;
+		if (link->kind == HTML_REQUISITE && !o->requisites)
+			return;
+		if (ctx->scope && !scope_patterns_allow(ctx->scope, link->url))
+			return;
+		if (link->kind == HTML_IMAGE && o->accept_ext &&
+		    !sniff_ext_matches(link->url, o->accept_ext))
+			return;
+	}
+	job = fetch_job_new(link->url, is_page ? JOB_PAGE : JOB_FILE);
+	if (!job)
+		return;
+	job->depth = page->depth + 1;
+	job->save = !is_page || !o->images;
+	job->source = strdup(page_url);
+	if (is_page && o->max_pages &&
+	    atomic_fetch_add(&ctx->stats.pages_queued, 1) >= o->max_pages) {
+		atomic_fetch_sub(&ctx->stats.pages_queued, 1);
+		fetch_job_free(job);
+		return;
+	}
+	if (frontier_add(ctx->frontier, job, true, false) == FA_OK)
+		atomic_fetch_add(&ctx->stats.links_queued, 1);
+	else if (is_page && o->max_pages)
+		atomic_fetch_sub(&ctx->stats.pages_queued, 1);
+}
+
+/* Parses a fetched page and queues what it yields.  Returns FA_OK or the
+ * parse error (with errbuf filled). */
+static enum fa_err parse_page(struct job_worker *w, const struct fetch_job *job,
+			      const struct fetch_result *res, char *errbuf, size_t errlen)
+{
+	struct job_ctx *ctx = w->ctx;
+	const struct job_opts *o = ctx->opts;
+	const char *base = res->final_url ? res->final_url : job->url;
+	unsigned kinds = 0;
+	char cs[64];
+	const char *charset = charset_of(res->content_type, cs, sizeof(cs));
+	uint64_t t0;
+	enum fa_err err;
+
+	if (o->crawl)
+		kinds |= HTML_LINK;
+	if (o->images || o->requisites)
+		kinds |= HTML_IMAGE;
+	if (o->requisites)
+		kinds |= HTML_REQUISITE;
+	html_links_release(&w->links);
+	t0 = sync_now_ns();
+	if (ctx->procpool)
+		err = procpool_parse(ctx->procpool, base, charset, w->page.data, w->page.len, kinds,
+				     &w->links, errbuf, errlen);
+	else
+		err = html_extract(w->page.data, w->page.len, base, charset, kinds, &w->links);
+	atomic_fetch_add(&ctx->stats.parse_ns, sync_now_ns() - t0);
+	if (err != FA_OK) {
+		atomic_fetch_add(&ctx->stats.parse_failures, 1);
+		if (!ctx->procpool)
+			snprintf(errbuf, errlen, "cannot parse the page: %s", fa_strerror(err));
+		return err;
+	}
+	atomic_fetch_add(&ctx->stats.pages_parsed, 1);
+	atomic_fetch_add(&ctx->stats.links_found, w->links.count);
+	atomic_fetch_add(&ctx->stats.links_unparsable, w->links.skipped);
+	if (res->final_url && strcmp(res->final_url, job->url))
+		frontier_mark_seen(ctx->frontier, res->final_url);
+	for (size_t i = 0; i < w->links.count; i++)
+		follow(ctx, job, base, &w->links.items[i]);
+	return FA_OK;
+}
+
+static bool page_is_html(const struct fetch_result *res, const struct fetch_buffer *page)
+{
+	const char *sniffed;
+
+	if (res->content_type)
+		return sniff_type_matches(res->content_type, "text/html,application/xhtml+xml");
+	sniffed = sniff_type((const unsigned char *)page->data, page->len);
+	return sniffed && !strcmp(sniffed, "text/html");
+}
+
+void job_run(struct job_worker *w, struct fetch_job *job)
+{
+	struct job_ctx *ctx = w->ctx;
+	const struct job_opts *o = ctx->opts;
+	struct gate_arg ga = {ctx->frontier, job->host};
+	struct fetch_gate gate = {gate_start, gate_end, &ga};
+	struct fetch_target t = {.gate = job->host ? &gate : NULL};
+	const struct robots *rules = job->host ? frontier_robots(job->host) : NULL;
+	struct fetch_result res;
+
+	if (job->kind == JOB_ROBOTS) {
+		run_robots(w, job, t.gate);
+		goto done;
+	}
+	if (rules && !robots_allowed(rules, path_of(job->url))) {
+		report_skip(ctx, job, "disallowed by robots.txt");
+		goto done;
+	}
+	if (job->kind == JOB_FILE && job->line && o->accept_ext &&
+	    !sniff_ext_matches(job->url, o->accept_ext)) {
+		report_skip(ctx, job, "name not accepted by --accept");
+		goto done;
+	}
+	if (job->save)
+		t.store = ctx->store;
+	if (job->kind == JOB_PAGE) {
+		t.buffer = &w->page;
+	} else {
+		t.max_size = o->max_size;
+		t.hash = o->dedupe;
+		t.check = check_file;
+		t.check_arg = ctx;
+	}
+	fetch_run(w->fetch, &t, job, &res);
+
+	if (job->kind == JOB_PAGE && res.ok && !res.skipped) {
+		char why[256];
+
+		if (!page_is_html(&res, &w->page)) {
+			atomic_fetch_add(&ctx->stats.pages_not_html, 1);
+		} else if (w->page.truncated) {
+			atomic_fetch_add(&ctx->stats.pages_too_big, 1);
+		} else if (parse_page(w, job, &res, why, sizeof(why)) != FA_OK) {
+			res.ok = false;
+			res.err = FA_ERR_PARSE;
+			free(res.error);
+			res.error = strdup(why);
+		}
+	}
+	report(ctx, &res);
+done:
+	frontier_done(ctx->frontier, job);
+	fetch_job_free(job);
+}
+
+enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job)
+{
+	const struct job_opts *o = ctx->opts;
+	bool page = o->images || o->crawl;
+
+	job->kind = page ? JOB_PAGE : JOB_FILE;
+	job->depth = 0;
+	job->save = !o->images;
+	if (o->crawl && o->max_pages) {
+		if (atomic_fetch_add(&ctx->stats.pages_queued, 1) >= o->max_pages) {
+			fetch_job_free(job);
+			return FA_OK;
+		}
+	}
+	return frontier_add(ctx->frontier, job, o->crawl, true);
+}
