@@ -78,14 +78,41 @@ static const struct option long_options[] = {
     {"max-filesize", required_argument, NULL, OPT_MAX_FILESIZE},
     {"allow-file", no_argument, NULL, OPT_ALLOW_FILE},
     {"insecure", no_argument, NULL, 'k'},
+    {"images", no_argument, NULL, OPT_IMAGES},
+    {"crawl", no_argument, NULL, 'r'},
+    {"recursive", no_argument, NULL, 'r'},
+    {"depth", required_argument, NULL, 'd'},
+    {"level", required_argument, NULL, 'd'},
+    {"max-pages", required_argument, NULL, OPT_MAX_PAGES},
+    {"span-hosts", no_argument, NULL, OPT_SPAN_HOSTS},
+    {"domains", required_argument, NULL, OPT_DOMAINS},
+    {"include", required_argument, NULL, OPT_INCLUDE},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"no-parent", no_argument, NULL, OPT_NO_PARENT},
+    {"no-robots", no_argument, NULL, OPT_NO_ROBOTS},
+    {"page-requisites", no_argument, NULL, 'p'},
+    {"per-host", required_argument, NULL, OPT_PER_HOST},
+    {"wait", required_argument, NULL, OPT_WAIT},
+    {"random-wait", no_argument, NULL, OPT_RANDOM_WAIT},
+    {"parse-procs", required_argument, NULL, 'P'},
+    {"parse-timeout", required_argument, NULL, OPT_PARSE_TIMEOUT},
+    {"parse-mem-limit", required_argument, NULL, OPT_PARSE_MEM},
+    {"accept", required_argument, NULL, 'A'},
+    {"accept-type", required_argument, NULL, OPT_ACCEPT_TYPE},
+    {"min-size", required_argument, NULL, OPT_MIN_SIZE},
+    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
+    {"dedupe", no_argument, NULL, OPT_DEDUPE},
+    {"max-page-size", required_argument, NULL, OPT_MAX_PAGE_SIZE},
+    {"parse-worker", no_argument, NULL, OPT_PARSE_WORKER},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
 static const char usage_text[] =
-    "Usage: fetchall [OPTIONS] LIST\n"
+    "Usage: fetchall [OPTIONS] LIST|URL...\n"
     "Download every URL in LIST (a file, or - for standard input), many at once.\n"
+    "Arguments containing :// are URLs; at most one other argument is a LIST.\n"
     "\n"
     "Input and output:\n"
     "  -i, --input-file LIST      the URL list (same as the LIST argument)\n"
@@ -100,7 +127,42 @@ static const char usage_text[] =
     "\n"
     "Concurrency:\n"
     "  -j, --jobs N               transfers in flight at most, 1..1024 (default 8)\n"
+    "  -P, --parse-procs N        parse HTML in N worker processes (default 0:\n"
+    "                             in the fetch threads)\n"
+    "      --parse-timeout S      kill a parser worker after S s on a page (default 10)\n"
+    "      --parse-mem-limit SIZE memory cap of a parser worker (default 1G)\n"
+    "\n";
+
+/* In parts: C11 compilers need only take string literals of 4095 bytes. */
+static const char usage_text2[] =
+    "Pages and images:\n"
+    "      --images               LIST holds pages: download the images they show\n"
+    "  -p, --page-requisites      also images, stylesheets and scripts of pages\n"
+    "  -A, --accept EXT,...       only images whose names end in these extensions\n"
+    "      --accept-type T,...    only files of these types (Content-Type or magic\n"
+    "                             bytes), e.g. image/* or image/png,image/jpeg\n"
+    "      --min-size SIZE        skip files smaller than SIZE (k, M, G)\n"
+    "      --max-size SIZE        skip files larger than SIZE\n"
+    "      --dedupe               save identical content once\n"
+    "      --max-page-size SIZE   larger pages are not parsed (default 10M)\n"
     "\n"
+    "Crawling:\n"
+    "  -r, --crawl                follow links from the URLs given (alias --recursive);\n"
+    "                             files are saved as host/path (-x)\n"
+    "  -d, --depth N|inf          links followed from a start URL (default 2)\n"
+    "      --max-pages N          pages fetched at most\n"
+    "      --span-hosts           follow links to any host\n"
+    "      --domains D,...        also follow hosts in these domains\n"
+    "      --include REGEX        follow only URLs matching (repeatable)\n"
+    "      --exclude REGEX        never follow URLs matching (repeatable)\n"
+    "      --no-parent            stay at or below each start URL's directory\n"
+    "      --no-robots            ignore robots.txt (obeyed by default)\n"
+    "      --per-host N           transfers at once per host at most (default -j)\n"
+    "      --wait S               between two requests to one host (default 0)\n"
+    "      --random-wait          each wait is 0.5 to 1.5 times --wait\n"
+    "\n";
+
+static const char usage_text3[] =
     "HTTP:\n"
     "  -U, --user-agent STR       User-Agent (default fetchall/" FETCHALL_VERSION ")\n"
     "  -H, --header 'NAME: VALUE' extra request header (repeatable)\n"
@@ -377,7 +439,91 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 			else
 				o->speed_time_s = (ms + 999) / 1000;
 			break;
-		case 'h': fputs(usage_text, out); return CLI_EXIT_OK;
+		case OPT_IMAGES: o->images = true; break;
+		case 'r': o->crawl = true; break;
+		case 'p': o->requisites = true; break;
+		case OPT_SPAN_HOSTS: o->span_hosts = true; break;
+		case OPT_NO_PARENT: o->no_parent = true; break;
+		case OPT_NO_ROBOTS: o->no_robots = true; break;
+		case OPT_RANDOM_WAIT: o->random_wait = true; break;
+		case OPT_DEDUPE: o->dedupe = true; break;
+		case OPT_PARSE_WORKER: o->parse_worker = true; break;
+		case OPT_DOMAINS: o->domains = optarg; break;
+		case 'A': o->accept_ext = optarg; break;
+		case OPT_ACCEPT_TYPE: o->accept_types = optarg; break;
+		case OPT_INCLUDE:
+		case OPT_EXCLUDE:
+			if (!push_arg(c == OPT_INCLUDE ? &o->includes : &o->excludes,
+				      c == OPT_INCLUDE ? &o->n_includes : &o->n_excludes, optarg)) {
+				snprintf(errbuf, errlen, "out of memory");
+				return CLI_USAGE;
+			}
+			break;
+		case 'd':
+			if (!strcmp(optarg, "inf")) {
+				o->depth = UINT_MAX;
+			} else if (cli_parse_long(optarg, 0, 1000000, &n) == FA_OK) {
+				o->depth = (unsigned)n;
+			} else {
+				snprintf(errbuf, errlen, "-d/--depth wants a number or inf, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case OPT_MAX_PAGES:
+			if (cli_parse_long(optarg, 1, LLONG_MAX, &n) != FA_OK) {
+				snprintf(errbuf, errlen, "--max-pages wants a positive number, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			o->max_pages = (unsigned long long)n;
+			break;
+		case OPT_PER_HOST:
+			if (cli_parse_long(optarg, 1, 1024, &n) != FA_OK) {
+				snprintf(errbuf, errlen, "--per-host wants 1 to 1024, not '%s'", optarg);
+				return CLI_USAGE;
+			}
+			o->per_host = (unsigned)n;
+			break;
+		case 'P':
+			if (cli_parse_long(optarg, 0, 256, &n) != FA_OK) {
+				snprintf(errbuf, errlen, "-P/--parse-procs wants 0 to 256, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			o->parse_procs = (unsigned)n;
+			break;
+		case OPT_WAIT:
+		case OPT_PARSE_TIMEOUT:
+			if (cli_parse_seconds(optarg, &ms) != FA_OK) {
+				snprintf(errbuf, errlen, "%s wants seconds, not '%s'", name, optarg);
+				return CLI_USAGE;
+			}
+			*(c == OPT_WAIT ? &o->wait_ms : &o->parse_timeout_ms) = ms;
+			break;
+		case OPT_PARSE_MEM:
+		case OPT_MAX_PAGE_SIZE:
+		case OPT_MIN_SIZE:
+		case OPT_MAX_SIZE:
+			if (cli_parse_size(optarg, &n) != FA_OK) {
+				snprintf(errbuf, errlen, "%s wants a size like 500k or 2G, not '%s'",
+					 name, optarg);
+				return CLI_USAGE;
+			}
+			if (c == OPT_PARSE_MEM)
+				o->parse_mem_limit = n;
+			else if (c == OPT_MAX_PAGE_SIZE)
+				o->max_page_size = n;
+			else if (c == OPT_MIN_SIZE)
+				o->min_size = n;
+			else
+				o->max_size = n;
+			break;
+		case 'h':
+			fputs(usage_text, out);
+			fputs(usage_text2, out);
+			fputs(usage_text3, out);
+			return CLI_EXIT_OK;
 		case 'V': print_version(out); return CLI_EXIT_OK;
 		case ':':
 			snprintf(errbuf, errlen, "option %s needs a value", argv[optind - 1]);

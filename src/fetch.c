@@ -638,11 +638,11 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			continue;
 		}
 		if (cc == CURLE_OK && status_ok(code)) {
-			const char *skip =
-			    t->check ? t->check(t->check_arg, res, a.head, a.head_len) : NULL;
+			const char *skip;
 			char *final = NULL;
 
 			res->bytes = held;
+			skip = t->check ? t->check(t->check_arg, res, a.head, a.head_len) : NULL;
 			if (skip) {
 				discard_file(&file, false);
 				res->ok = true;

@@ -271,6 +271,8 @@ static void write_json(struct report *rep, const struct fetch_result *r)
 	     add_str(rep, &len, "content_type", r->content_type) &&
 	     add(rep, &len, ",\"attempts\":%u", r->attempts) &&
 	     add_str(rep, &len, "error", r->error) &&
+	     add_str(rep, &len, "skip_reason", r->skip_reason) &&
+	     add_url(rep, &len, "source", r->source) &&
 	     add(rep, &len,
 		 ",\"queue_ms\":%.3f,\"dns_ms\":%.3f,\"connect_ms\":%.3f,\"tls_ms\":%.3f,"
 		 "\"ttfb_ms\":%.3f,\"transfer_ms\":%.3f,\"total_ms\":%.3f}\n",
