@@ -81,9 +81,10 @@ struct fetch_result {
 	unsigned attempts;
 	uint64_t bytes;          /* body bytes now in the file */
 	const char *skip_reason; /* static text when skipped: why */
-	char *source; /* the page the URL was found on; NULL if listed */
+	char *source;            /* the page the URL was found on; NULL if listed */
 	uint64_t hash[2];        /* content hash of the body, if asked for */
 	double queue_ms;         /* waiting for a transfer slot, all attempts */
+	double start_ms;         /* first request sent, ms after the run began */
 	double dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, total_ms;
 };
 

@@ -42,6 +42,7 @@ struct fetch_share {
 	atomic_uint_fast64_t bytes;
 	atomic_uint active;
 	atomic_uint_fast32_t seed; /* jitter PRNG state */
+	uint64_t t0_ns;            /* when the run began */
 };
 
 #define HEAD_BYTES 64
@@ -112,6 +113,7 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION))
 		goto fail_share;
 	atomic_init(&s->seed, (uint_fast32_t)time(NULL) ^ 0x9e3779b9u);
+	s->t0_ns = sync_now_ns();
 	return s;
 fail_share:
 	curl_share_cleanup(s->curlsh);
@@ -583,6 +585,8 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			break;
 		}
 		res->attempts = attempt;
+		if (attempt == 1)
+			res->start_ms = (double)(sync_now_ns() - w->share->t0_ns) / 1e6;
 		cc = perform(w, job, &a, res);
 		held = a.total;
 		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);

@@ -108,17 +108,36 @@ static void report_skip(struct job_ctx *ctx, const struct fetch_job *job, const 
 	report(ctx, &res);
 }
 
+/*
+ * What a body is, for --accept-type: its magic bytes when they name a
+ * format; else the server's Content-Type, unless it claims a format whose
+ * magic we know and the bytes do not have it (a text page sent as
+ * image/png is not a PNG).
+ */
+static const char *body_type(const struct fetch_result *res, const unsigned char *head,
+			     size_t head_len)
+{
+	static const char *const verifiable =
+	    "image/png,image/jpeg,image/gif,image/webp,image/avif";
+	const char *sniffed = sniff_type(head, head_len);
+
+	if (sniffed)
+		return sniffed;
+	if (sniff_type_matches(res->content_type, verifiable))
+		return NULL;
+	return res->content_type;
+}
+
 /* Filters on a complete body before it is saved (fetch_target.check). */
-static const char *check_file(void *arg, const struct fetch_result *res,
-			      const unsigned char *head, size_t head_len)
+static const char *check_file(void *arg, const struct fetch_result *res, const unsigned char *head,
+			      size_t head_len)
 {
 	struct job_ctx *ctx = arg;
 	const struct job_opts *o = ctx->opts;
 
 	if (o->min_size && res->bytes < o->min_size)
 		return "smaller than --min-size";
-	if (o->accept_types && !sniff_type_matches(res->content_type, o->accept_types) &&
-	    !sniff_type_matches(sniff_type(head, head_len), o->accept_types))
+	if (o->accept_types && !sniff_type_matches(body_type(res, head, head_len), o->accept_types))
 		return "type not accepted by --accept-type";
 	if (o->dedupe && (res->hash[0] | res->hash[1])) {
 		uint64_t fp = res->hash[0] ^ (res->hash[1] * UINT64_C(0x9e3779b97f4a7c15));
@@ -182,12 +201,8 @@ static void run_robots(struct job_worker *w, struct fetch_job *job, const struct
 				 &rules) != FA_OK)
 			rules = robots_allow_all();
 		break;
-	case ROBOTS_FETCH_ALLOW_ALL:
-		rules = robots_allow_all();
-		break;
-	default:
-		rules = robots_disallow_all();
-		break;
+	case ROBOTS_FETCH_ALLOW_ALL: rules = robots_allow_all(); break;
+	default: rules = robots_disallow_all(); break;
 	}
 	frontier_set_robots(ctx->frontier, job->host, rules);
 	fetch_result_release(&res);
@@ -203,7 +218,8 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 	bool is_page = link->kind == HTML_LINK;
 
 	if (is_page) {
-		if (!o->crawl || page->depth + 1 > o->max_depth || !scope_allows(ctx->scope, link->url))
+		if (!o->crawl || page->depth + 1 > o->max_depth ||
+		    !scope_allows(ctx->scope, link->url))
 			return;
 	} else {
 		if (link->kind == HTML_IMAGE && !o->images && !o->requisites)

@@ -274,10 +274,11 @@ static void write_json(struct report *rep, const struct fetch_result *r)
 	     add_str(rep, &len, "skip_reason", r->skip_reason) &&
 	     add_url(rep, &len, "source", r->source) &&
 	     add(rep, &len,
-		 ",\"queue_ms\":%.3f,\"dns_ms\":%.3f,\"connect_ms\":%.3f,\"tls_ms\":%.3f,"
+		 ",\"start_ms\":%.3f,\"queue_ms\":%.3f,\"dns_ms\":%.3f,\"connect_ms\":%.3f,\"tls_"
+		 "ms\":%.3f,"
 		 "\"ttfb_ms\":%.3f,\"transfer_ms\":%.3f,\"total_ms\":%.3f}\n",
-		 r->queue_ms, r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms, r->transfer_ms,
-		 r->total_ms);
+		 r->start_ms, r->queue_ms, r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms,
+		 r->transfer_ms, r->total_ms);
 	if (!ok)
 		return;
 	if (fwrite(rep->line, 1, len, out) != len || fflush(out) != 0) {

@@ -1,0 +1,496 @@
+/*
+ * End-to-end tests of pages: --crawl, --images, filters, the parser
+ * process pool and per-host politeness, against the test server's
+ * generated site (tests/server/routes.c, /site/N/...) served with
+ * fixtures/site as its root (so /robots.txt disallows /site/N/private/).
+ *
+ * Exact sets are checked on both sides: the files left in the output dir
+ * and the server's own per-path request counts (/stats/paths), so a URL
+ * fetched twice or one fetched that should not have been both show.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "content.h"
+#include "harness.h"
+
+#define RUN_TIMEOUT 120
+
+static struct h_server server;
+
+struct ctx {
+	char *dir;
+	char list[4096];
+	char out[4096];
+};
+
+static int group_setup(void **state)
+{
+	char root[4096];
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/site", h_fixtures());
+	return h_server_start(&server, root);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	return h_server_stop(&server);
+}
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (!c || !(c->dir = h_tmpdir()))
+		return -1;
+	snprintf(c->list, sizeof(c->list), "%s/urls.txt", c->dir);
+	snprintf(c->out, sizeof(c->out), "%s/out", c->dir);
+	*state = c;
+	return h_server_reset(&server, NULL);
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	h_rmrf(c->dir);
+	free(c->dir);
+	free(c);
+	unsetenv("FETCHALL_TEST_HOOKS");
+	return 0;
+}
+
+/* Writes the list: server paths, one per argument, NULL-terminated. */
+static void write_list(struct ctx *c, ...)
+{
+	char buf[16384];
+	size_t len = 0;
+	const char *p;
+	va_list ap;
+
+	va_start(ap, c);
+	while ((p = va_arg(ap, const char *))) {
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s\n", server.base, p);
+		assert_true(len < sizeof(buf));
+	}
+	va_end(ap);
+	assert_int_equal(h_write_file(c->list, buf, len), 0);
+}
+
+/* Runs fetchall -o OUT args... (NULL-terminated). */
+static void run(struct ctx *c, struct h_result *r, ...)
+{
+	const char *argv[48];
+	int argc = 0;
+	const char *a;
+	va_list ap;
+
+	argv[argc++] = "fetchall";
+	argv[argc++] = "-o";
+	argv[argc++] = c->out;
+	va_start(ap, r);
+	while ((a = va_arg(ap, const char *)) && argc < 46)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, r), 0);
+	assert_false(r->timed_out);
+}
+
+struct body {
+	char *data;
+	size_t len;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct body *b = arg;
+	char *d = realloc(b->data, b->len + size * n + 1);
+
+	if (!d)
+		return 0;
+	memcpy(d + b->len, p, size * n);
+	b->data = d;
+	b->len += size * n;
+	b->data[b->len] = '\0';
+	return size * n;
+}
+
+/* The server's "COUNT PATH" lines since the last reset; caller frees. */
+static char *server_paths(void)
+{
+	char url[128];
+	struct body b = {0};
+	CURL *h = curl_easy_init();
+
+	assert_non_null(h);
+	snprintf(url, sizeof(url), "%s/stats/paths", server.base);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+	assert_int_equal(curl_easy_perform(h), CURLE_OK);
+	curl_easy_cleanup(h);
+	return b.data ? b.data : strdup("");
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Asserts that the server saw exactly these paths, each once. */
+static void assert_paths(const char *const *want, size_t n)
+{
+	char *got = server_paths();
+
+	for (size_t i = 0; i < n; i++) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "1 %s\n", want[i]);
+		if (!strstr(got, line))
+			fail_msg("server did not see %s exactly once; it saw:\n%s", want[i], got);
+	}
+	if ((size_t)count_lines(got) != n)
+		fail_msg("server saw %d paths, want %zu:\n%s", count_lines(got), n, got);
+	free(got);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* True if the file at dir/name holds the site's image NAME byte for byte. */
+static bool image_ok(const char *dir, const char *name)
+{
+	char path[4200];
+	char *data = NULL;
+	size_t len, want = tsrv_image_size(name);
+	uint8_t *expect;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (h_read_file(path, &data, &len) != 0)
+		return false;
+	expect = malloc(want ? want : 1);
+	tsrv_image_fill(name, expect);
+	ok = len == want && memcmp(data, expect, want) == 0;
+	free(expect);
+	free(data);
+	return ok;
+}
+
+static void test_pages_crawl_exact_set(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[16];
+	char bufs[16][64], seed[128], tree[4200];
+	struct h_result r;
+
+	snprintf(seed, sizeof(seed), "%s/site/20/page/0.html", server.base);
+	run(c, &r, "--crawl", seed, "-d", "3", "-j", "4", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	/* pages 0..14 are within 3 links of page 0 (page K links 2K+1, 2K+2),
+	 * page 1 is fetched once whatever its spelling, localhost and
+	 * example.invalid are other hosts, private/ is disallowed */
+	paths[0] = "/robots.txt";
+	for (int k = 0; k < 15; k++) {
+		snprintf(bufs[k], sizeof(bufs[k]), "/site/20/page/%d.html", k);
+		paths[k + 1] = bufs[k];
+	}
+	assert_paths(paths, 16);
+	snprintf(tree, sizeof(tree), "%s/127.0.0.1:%d/site/20/page", c->out, server.port);
+	assert_int_equal(h_count_files(c->out, NULL), 15);
+	assert_int_equal(h_count_files(tree, ".html"), 15);
+	assert_non_null(strstr(r.out, "disallowed by robots.txt"));
+	assert_null(strstr(r.out, "localhost"));
+	h_result_release(&r);
+}
+
+static void test_pages_crawl_no_robots_and_max_pages(void **state)
+{
+	struct ctx *c = *state;
+	char seed[128];
+	char *got;
+	struct h_result r;
+
+	snprintf(seed, sizeof(seed), "%s/site/20/page/0.html", server.base);
+	run(c, &r, "-r", seed, "-d", "1", "--no-robots", NULL);
+	assert_int_equal(r.status, 0);
+	got = server_paths();
+	/* page 0, its children 1 and 2, its private page; no robots.txt */
+	assert_non_null(strstr(got, "1 /site/20/private/0.html\n"));
+	assert_null(strstr(got, "/robots.txt"));
+	assert_int_equal(count_lines(got), 4);
+	free(got);
+	h_result_release(&r);
+
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	h_rmrf(c->out);
+	run(c, &r, "-r", seed, "-d", "inf", "--max-pages", "5", NULL);
+	assert_int_equal(r.status, 0);
+	got = server_paths();
+	assert_int_equal(count_lines(got), 6); /* 5 pages + robots.txt */
+	free(got);
+	h_result_release(&r);
+}
+
+static void test_pages_images_exact_set(void **state)
+{
+	struct ctx *c = *state;
+	static const char *const want[] = {
+	    "/site/20/page/0.html",     "/site/20/page/1.html",     "/site/20/page/2.html",
+	    "/site/20/page/3.html",     "/site/20/img/shared.gif",  "/site/20/img/0.png",
+	    "/site/20/img/1.png",       "/site/20/img/2.png",       "/site/20/img/3.png",
+	    "/site/20/img/0-small.jpg", "/site/20/img/1-small.jpg", "/site/20/img/2-small.jpg",
+	    "/site/20/img/3-small.jpg", "/site/20/img/0-big.jpg",   "/site/20/img/1-big.jpg",
+	    "/site/20/img/2-big.jpg",   "/site/20/img/3-big.jpg"};
+	struct h_result r;
+
+	write_list(c, "/site/20/page/0.html", "/site/20/page/1.html", "/site/20/page/2.html",
+		   "/site/20/page/3.html", NULL);
+	run(c, &r, c->list, "--images", "-j", "4", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_paths(want, sizeof(want) / sizeof(want[0]));
+	/* images only, flat, byte for byte; the pages are not saved */
+	assert_int_equal(h_count_files(c->out, NULL), 13);
+	for (size_t i = 5; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!image_ok(c->out, strrchr(want[i], '/') + 1))
+			fail_msg("%s is not the server's image", want[i]);
+	assert_true(image_ok(c->out, "shared.gif"));
+	/* each image's JSON line names the page it came from */
+	assert_non_null(strstr(r.out, "\"source\":\"http://127.0.0.1:"));
+	h_result_release(&r);
+}
+
+static void test_pages_images_filters_in_processes(void **state)
+{
+	struct ctx *c = *state;
+	struct h_result r;
+
+	write_list(c, "/site/20/page/0.html", "/site/20/page/1.html", NULL);
+	run(c, &r, c->list, "--images", "-P", "2", "--accept", "jpg,png", "--min-size", "10k",
+	    NULL);
+	assert_int_equal(r.status, 0);
+	/* .gif refused by name before any request; small ones after */
+	assert_int_equal(h_count_files(c->out, NULL), 2);
+	assert_true(image_ok(c->out, "0-big.jpg"));
+	assert_true(image_ok(c->out, "1-big.jpg"));
+	assert_non_null(strstr(r.err, "in worker processes"));
+	h_result_release(&r);
+}
+
+static void test_pages_accept_type_by_magic(void **state)
+{
+	struct ctx *c = *state;
+	struct h_result r;
+	char path[4200];
+
+	write_list(c, "/site/20/img/m.png?type=text/plain", "/site/20/img/fake.png",
+		   "/site/20/style.css", "/site/20/img/w.gif", NULL);
+	run(c, &r, c->list, "--accept-type", "image/png,image/gif", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	/* a PNG sent as text/plain is a PNG; text sent as image/png is not */
+	snprintf(path, sizeof(path), "%s/m_type=text_plain.png", c->out);
+	assert_true(exists(path));
+	assert_true(image_ok(c->out, "w.gif"));
+	assert_int_equal(h_count_files(c->out, NULL), 2);
+	assert_non_null(strstr(r.out, "type not accepted by --accept-type"));
+	h_result_release(&r);
+}
+
+static void test_pages_dedupe_same_content(void **state)
+{
+	struct ctx *c = *state;
+	struct h_result r;
+
+	write_list(c, "/bytes/5000/a.bin", "/bytes/5000/b.bin", "/bytes/5001/c.bin", NULL);
+	run(c, &r, c->list, "--dedupe", "-j", "1", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_count_files(c->out, NULL), 2);
+	assert_non_null(strstr(r.out, "--dedupe"));
+	h_result_release(&r);
+}
+
+/* No parser worker may outlive the run. */
+static int count_parse_workers(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[300], *data = NULL;
+		size_t len;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if (h_read_file(path, &data, &len) != 0)
+			continue;
+		for (size_t i = 0; i + 1 < len; i++)
+			if (data[i] == '\0')
+				data[i] = ' ';
+		/* fetchall's workers: argv[0] "fetchall", then --parse-worker */
+		if (!strncmp(data, "fetchall --parse-worker", 23))
+			n++;
+		free(data);
+	}
+	closedir(d);
+	return n;
+}
+
+static void test_pages_parser_crash_and_hang_isolated(void **state)
+{
+	struct ctx *c = *state;
+	struct h_result r;
+
+	setenv("FETCHALL_TEST_HOOKS", "1", 1);
+	write_list(
+	    c,
+	    "/html?b=%3C%21--fetchall-test%3Acrash--%3E%3Cimg%20src%3D%2Fsite%2F20%2Fimg%2Fc.png%"
+	    "3E",
+	    "/html?b=%3C%21--fetchall-test%3Ahang--%3E%3Cimg%20src%3D%2Fsite%2F20%2Fimg%2Fh.png%3E",
+	    "/site/20/page/0.html", NULL);
+	run(c, &r, c->list, "--images", "-P", "1", "-j", "1", "--parse-timeout", "1", NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "crashed"));
+	assert_non_null(strstr(r.err, "timed out"));
+	/* the good page's images all came; the poisoned pages' did not */
+	assert_int_equal(h_count_files(c->out, NULL), 4);
+	assert_true(image_ok(c->out, "0-big.jpg"));
+	assert_non_null(strstr(r.err, "2 restarts"));
+	assert_int_equal(count_parse_workers(), 0);
+	h_result_release(&r);
+}
+
+static void test_pages_per_host_bound(void **state)
+{
+	struct ctx *c = *state;
+	char buf[4096];
+	size_t len = 0;
+	struct h_stats st;
+	struct h_result r;
+
+	for (int i = 0; i < 12; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s/delay/200/p%d\n",
+					server.base, i);
+	assert_int_equal(h_write_file(c->list, buf, len), 0);
+	run(c, &r, c->list, "-j", "8", "--per-host", "2", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	assert_int_equal(st.requests, 12);
+	assert_int_equal(st.max_inflight, 2);
+	h_result_release(&r);
+}
+
+/* "start_ms" of the JSON line whose URL ends with suffix. */
+static double start_ms(const char *out, const char *suffix)
+{
+	char pat[128];
+	const char *p, *line;
+
+	snprintf(pat, sizeof(pat), "%s\",\"final_url\"", suffix);
+	p = strstr(out, pat);
+	assert_non_null(p);
+	for (line = p; line > out && line[-1] != '\n'; line--)
+		;
+	p = strstr(line, "\"start_ms\":");
+	assert_non_null(p);
+	return strtod(p + 11, NULL);
+}
+
+static void test_pages_host_slows_down_after_503(void **state)
+{
+	struct ctx *c = *state;
+	char buf[1024];
+	struct h_result r;
+
+	/* one 503 with Retry-After: 1 slows the whole host, not just that URL */
+	snprintf(
+	    buf, sizeof(buf),
+	    "%s/delay/300/x\n%s/retry-after/1/a?key=slow-%ld\n%s/bytes/10/y1\n%s/bytes/10/y2\n",
+	    server.base, server.base, (long)getpid(), server.base, server.base);
+	assert_int_equal(h_write_file(c->list, buf, strlen(buf)), 0);
+	run(c, &r, c->list, "-j", "2", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	/* without the host-wide slowdown y1 would start when x ends, ~300 ms */
+	if (start_ms(r.out, "/y1") < 900)
+		fail_msg("y1 started %.0f ms in, before the host's Retry-After ran out",
+			 start_ms(r.out, "/y1"));
+	h_result_release(&r);
+}
+
+static void test_pages_wait_between_requests(void **state)
+{
+	struct ctx *c = *state;
+	double t[4];
+	struct h_stats st;
+	struct h_result r;
+
+	write_list(c, "/bytes/10/w0", "/bytes/10/w1", "/bytes/10/w2", "/bytes/10/w3", NULL);
+	run(c, &r, c->list, "-j", "4", "--wait", "0.3", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	t[0] = start_ms(r.out, "/w0");
+	t[1] = start_ms(r.out, "/w1");
+	t[2] = start_ms(r.out, "/w2");
+	t[3] = start_ms(r.out, "/w3");
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++) {
+			double d = t[i] > t[j] ? t[i] - t[j] : t[j] - t[i];
+
+			if (d < 280)
+				fail_msg("requests %d and %d only %.0f ms apart", i, j, d);
+		}
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	assert_int_equal(st.max_inflight, 1);
+	h_result_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_pages_crawl_exact_set, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_crawl_no_robots_and_max_pages, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_images_exact_set, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_images_filters_in_processes, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_accept_type_by_magic, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_dedupe_same_content, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_parser_crash_and_hang_isolated, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_per_host_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_host_slows_down_after_503, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_wait_between_requests, setup, teardown),
+	};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	curl_global_cleanup();
+	return rc;
+}
