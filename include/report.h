@@ -19,6 +19,8 @@
 #include "fetch.h"
 #include "queue.h"
 
+struct frontier;
+
 enum report_exit {
 	REPORT_EXIT_OK = 0,          /* every URL ok (or skipped), or none */
 	REPORT_EXIT_SOME_FAILED = 1, /* at least one failed, one ok */
@@ -28,12 +30,14 @@ enum report_exit {
 };
 
 struct report_opts {
-	bool json;     /* one JSON object per URL on `out` */
-	bool quiet;    /* nothing on `err` but fatal errors */
-	bool verbose;  /* a line per URL on `err` */
-	bool progress; /* live progress line on `err` (caller checks isatty) */
-	FILE *out;     /* borrowed; normally stdout */
-	FILE *err;     /* borrowed; normally stderr */
+	bool json;                 /* one JSON object per URL on `out` */
+	bool quiet;                /* nothing on `err` but fatal errors */
+	bool verbose;              /* a line per URL on `err` */
+	bool progress;             /* live progress line on `err` (caller checks isatty) */
+	FILE *out;                 /* borrowed; normally stdout */
+	FILE *err;                 /* borrowed; normally stderr */
+	struct frontier *frontier; /* borrowed; for queue depth and hosts; may be NULL */
+	bool show_hosts;           /* add the busiest host to the progress line */
 };
 
 struct report_counts {

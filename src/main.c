@@ -182,8 +182,8 @@ static void print_parse_stats(const struct run *run, const struct fa_opts *o)
 
 int main(int argc, char **argv)
 {
-	static const struct pool_ops ops = {worker_init, worker_run, worker_fini,
-					    frontier_next_job, frontier_stop};
+	static const struct pool_ops ops = {worker_init, worker_run, worker_fini, frontier_next_job,
+					    frontier_stop};
 	struct fa_opts opts;
 	struct fetch_opts fo;
 	struct report_opts ro;
@@ -227,7 +227,8 @@ int main(int argc, char **argv)
 		char why[256];
 
 		if (url_check(opts.urls[i], opts.allow_file, NULL, why, sizeof(why)) != FA_OK) {
-			fprintf(stderr, "fetchall: '%s' is not a valid URL: %s\n", opts.urls[i], why);
+			fprintf(stderr, "fetchall: '%s' is not a valid URL: %s\n", opts.urls[i],
+				why);
 			goto out;
 		}
 	}
@@ -249,65 +250,68 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (opts.insecure && !opts.quiet)
-		fprintf(stderr, "fetchall: warning: --insecure: TLS certificates are not verified\n");
+		fprintf(stderr,
+			"fetchall: warning: --insecure: TLS certificates are not verified\n");
 
 	fo = (struct fetch_opts){
-		.connect_timeout_ms = opts.connect_timeout_ms,
-		.timeout_ms = opts.timeout_ms,
-		.speed_limit = opts.speed_limit,
-		.speed_time_s = opts.speed_time_s,
-		.max_redirs = opts.max_redirs,
-		.allow_file = opts.allow_file,
-		.insecure = opts.insecure,
-		.tree = opts.tree,
-		.keep_part = opts.cont,
-		.user_agent = opts.user_agent,
-		.headers = opts.headers,
-		.retries = opts.retries,
-		.retry_base_ms = opts.retry_wait_ms,
-		.retry_max_ms = opts.retry_max_wait_ms,
-		.retry_after_max_ms = opts.retry_after_max_ms,
-		.max_filesize = opts.max_filesize,
+	    .connect_timeout_ms = opts.connect_timeout_ms,
+	    .timeout_ms = opts.timeout_ms,
+	    .speed_limit = opts.speed_limit,
+	    .speed_time_s = opts.speed_time_s,
+	    .max_redirs = opts.max_redirs,
+	    .allow_file = opts.allow_file,
+	    .insecure = opts.insecure,
+	    .tree = opts.tree,
+	    .keep_part = opts.cont,
+	    .user_agent = opts.user_agent,
+	    .headers = opts.headers,
+	    .retries = opts.retries,
+	    .retry_base_ms = opts.retry_wait_ms,
+	    .retry_max_ms = opts.retry_max_wait_ms,
+	    .retry_after_max_ms = opts.retry_after_max_ms,
+	    .max_filesize = opts.max_filesize,
 	};
 	ro = (struct report_opts){
-		.json = opts.json,
-		.quiet = opts.quiet,
-		.verbose = opts.verbose,
-		.progress = isatty(STDERR_FILENO) == 1,
-		.out = stdout,
-		.err = stderr,
+	    .json = opts.json,
+	    .quiet = opts.quiet,
+	    .verbose = opts.verbose,
+	    .progress = isatty(STDERR_FILENO) == 1,
+	    .out = stdout,
+	    .err = stderr,
+	    .show_hosts = opts.crawl,
 	};
 	robots_agent(opts.user_agent, agent, sizeof(agent));
 	jo = (struct job_opts){
-		.images = opts.images,
-		.crawl = opts.crawl,
-		.requisites = opts.requisites,
-		.max_depth = opts.depth,
-		.max_pages = opts.max_pages,
-		.max_page_size = (size_t)opts.max_page_size,
-		.accept_ext = opts.accept_ext,
-		.accept_types = opts.accept_types,
-		.min_size = (uint64_t)opts.min_size,
-		.max_size = (uint64_t)opts.max_size,
-		.dedupe = opts.dedupe,
-		.robots_agent = agent,
+	    .images = opts.images,
+	    .crawl = opts.crawl,
+	    .requisites = opts.requisites,
+	    .max_depth = opts.depth,
+	    .max_pages = opts.max_pages,
+	    .max_page_size = (size_t)opts.max_page_size,
+	    .accept_ext = opts.accept_ext,
+	    .accept_types = opts.accept_types,
+	    .min_size = (uint64_t)opts.min_size,
+	    .max_size = (uint64_t)opts.max_size,
+	    .dedupe = opts.dedupe,
+	    .robots_agent = agent,
 	};
 	fro = (struct frontier_opts){
-		.per_host = opts.per_host,
-		.wait_ms = opts.wait_ms,
-		.random_wait = opts.random_wait,
-		.robots = opts.crawl && !opts.no_robots,
-		/* a list streams through a small window; a crawl's frontier
-		 * holds what it has discovered */
-		.max_queued = opts.crawl ? 4u << 20 : (size_t)opts.jobs * 4 + 64,
-		.max_seen = 64u << 20,
-		.backoff_base_ms = opts.retry_wait_ms > 0 ? opts.retry_wait_ms : 1000,
-		.backoff_max_ms = opts.retry_after_max_ms,
+	    .per_host = opts.per_host,
+	    .wait_ms = opts.wait_ms,
+	    .random_wait = opts.random_wait,
+	    .robots = opts.crawl && !opts.no_robots,
+	    /* a list streams through a small window; a crawl's frontier
+	     * holds what it has discovered */
+	    .max_queued = opts.crawl ? 4u << 20 : (size_t)opts.jobs * 4 + 64,
+	    .max_seen = 64u << 20,
+	    .backoff_base_ms = opts.retry_wait_ms > 0 ? opts.retry_wait_ms : 1000,
+	    .backoff_max_ms = opts.retry_after_max_ms,
 	};
 	run.ctx.opts = &jo;
 	run.ctx.scope = scope;
 	run.share = fetch_share_new(&fo, opts.jobs);
 	run.ctx.frontier = frontier_new(&fro);
+	ro.frontier = run.ctx.frontier;
 	run.ctx.results = queue_new(opts.jobs * 2 < 64 ? 64 : opts.jobs * 2, fetch_result_free);
 	run.report = run.share ? report_new(&ro, run.share) : NULL;
 	if (opts.dedupe)
@@ -321,9 +325,9 @@ int main(int argc, char **argv)
 	content_lock = true;
 	if (opts.parse_procs > 0) {
 		struct procpool_opts po = {
-			.nprocs = opts.parse_procs,
-			.timeout_ms = opts.parse_timeout_ms,
-			.mem_limit_bytes = (uint64_t)opts.parse_mem_limit,
+		    .nprocs = opts.parse_procs,
+		    .timeout_ms = opts.parse_timeout_ms,
+		    .mem_limit_bytes = (uint64_t)opts.parse_mem_limit,
 		};
 
 		if (procpool_new(&po, &run.ctx.procpool, err, sizeof(err)) != FA_OK) {
@@ -353,11 +357,11 @@ int main(int argc, char **argv)
 	}
 	if (in) {
 		sink = (struct input_sink){
-			.push = push_listed,
-			.results = run.ctx.results,
-			.allow_file = opts.allow_file,
-			.done = list_done,
-			.arg = &run,
+		    .push = push_listed,
+		    .results = run.ctx.results,
+		    .allow_file = opts.allow_file,
+		    .done = list_done,
+		    .arg = &run,
 		};
 		if (input_start(in, &sink) != FA_OK) {
 			fprintf(stderr, "fetchall: cannot start the reader thread\n");

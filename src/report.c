@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "frontier.h"
 #include "url.h"
 
 #define TOTAL_UNKNOWN UINT64_MAX
@@ -311,7 +312,7 @@ static void draw_progress(struct report *rep)
 	uint64_t total = atomic_load(&rep->total);
 	double elapsed = now_ms(&rep->start);
 	double bytes = rep->share ? (double)fetch_share_bytes(rep->share) : (double)c->bytes;
-	char done[48], size[32], rate[32], line[256];
+	char done[48], size[32], rate[32], line[512], hosts[200] = "";
 	unsigned width = term_width(rep->opts->err);
 	unsigned secs = (unsigned)(elapsed / 1000.0);
 	int n;
@@ -323,10 +324,23 @@ static void draw_progress(struct report *rep)
 			 (unsigned long long)total);
 	report_format_bytes(size, sizeof(size), bytes);
 	report_format_bytes(rate, sizeof(rate), elapsed > 0 ? bytes * 1000.0 / elapsed : 0);
+	if (rep->opts->frontier) {
+		struct frontier_stats fs = frontier_stats(rep->opts->frontier);
+		struct frontier_host_view top;
+		int k = snprintf(hosts, sizeof(hosts), ", %zu queued", fs.queued);
+
+		if (rep->opts->show_hosts && k > 0 &&
+		    frontier_top_hosts(rep->opts->frontier, &top, 1) == 1)
+			snprintf(hosts + k, sizeof(hosts) - (size_t)k,
+				 " | %s %ua %zuq %llue %llut %ldms", top.key, top.active,
+				 top.queued, (unsigned long long)top.errors,
+				 (unsigned long long)top.throttled, top.delay_ms);
+	}
 	n = snprintf(line, sizeof(line),
-		     "[%s] %llu ok, %llu failed | %s | %s/s | %u active | %u:%02u", done,
-		     (unsigned long long)c->ok + c->skipped, (unsigned long long)c->failed, size,
-		     rate, rep->share ? fetch_share_active(rep->share) : 0, secs / 60, secs % 60);
+		     "[%s] %llu ok, %llu failed | %u active%s | %s %s/s | %u:%02u", done,
+		     (unsigned long long)c->ok + c->skipped, (unsigned long long)c->failed,
+		     rep->share ? fetch_share_active(rep->share) : 0, hosts, size, rate, secs / 60,
+		     secs % 60);
 	if (n < 0)
 		return;
 	if ((unsigned)n >= width)
