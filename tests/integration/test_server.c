@@ -14,14 +14,21 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "content.h"
 #include "harness.h"
@@ -1375,6 +1382,985 @@ static void test_server_max_seconds(void **state)
 	h_result_release(&r);
 }
 
+/* ---- generated sites: /site, /gallery, /html, /notfound ---- */
+
+/* An ordered list of short strings. */
+struct strs {
+	char item[64][256];
+	int n;
+};
+
+static void strs_add(struct strs *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void strs_add(struct strs *l, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	assert_true(l->n < 64);
+	va_start(ap, fmt);
+	w = vsnprintf(l->item[l->n], sizeof(l->item[0]), fmt, ap);
+	va_end(ap);
+	assert_true(w > 0 && (size_t)w < sizeof(l->item[0]));
+	l->n++;
+}
+
+static void assert_strs_equal(const struct strs *got, const struct strs *want, const char *what)
+{
+	int i;
+
+	for (i = 0; i < got->n && i < want->n; i++) {
+		if (strcmp(got->item[i], want->item[i]) != 0)
+			fail_msg("%s: reference %d is %s, want %s", what, i, got->item[i],
+				 want->item[i]);
+	}
+	if (got->n != want->n)
+		fail_msg("%s: %d references, want %d", what, got->n, want->n);
+}
+
+/* The attribute values of html, crudely: every ` href="…"`, ` src="…"` and
+ * ` srcset="…"` in document order, as "href=…", "src=…", "srcset=…". */
+static void crude_refs(const char *html, struct strs *out)
+{
+	static const char *const attrs[] = {" href=\"", " src=\"", " srcset=\""};
+	const char *p;
+
+	out->n = 0;
+	for (p = html; *p != '\0'; p++) {
+		size_t a;
+
+		for (a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+			size_t alen = strlen(attrs[a]);
+			const char *v, *end;
+
+			if (strncmp(p, attrs[a], alen) != 0)
+				continue;
+			v = p + alen;
+			end = strchr(v, '"');
+			assert_non_null(end);
+			strs_add(out, "%.*s=%.*s", (int)alen - 3, attrs[a] + 1, (int)(end - v), v);
+			p = end;
+			break;
+		}
+	}
+}
+
+/* How many times needle occurs in haystack. */
+static int occurrences(const char *haystack, const char *needle)
+{
+	int n = 0;
+	const char *p = haystack;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/* The references page k of /site/n holds, as route_site documents them. */
+static void site_expected(struct strs *l, unsigned long long n, unsigned long long k, int port)
+{
+	unsigned long long child;
+
+	l->n = 0;
+	strs_add(l, "href=/site/%llu/style.css", n);
+	for (child = 2 * k + 1; child <= 2 * k + 2 && child < n; child++)
+		strs_add(l, "href=%llu.html", child);
+	strs_add(l, "href=/site/%llu/page/0.html", n);
+	if (k == 0 && n >= 2) {
+		strs_add(l, "href=./1.html");
+		strs_add(l, "href=/site/%llu/page/%%31.html", n);
+		strs_add(l, "href=1.html#top");
+		strs_add(l, "href=HTTP://127.0.0.1:%d/site/%llu/page/1.html", port, n);
+		strs_add(l, "href=/site/%llu/page/../page/1.html", n);
+	}
+	strs_add(l, "href=http://localhost:%d/site/%llu/page/%llu.html", port, n, k);
+	strs_add(l, "href=https://example.invalid/x.html");
+	strs_add(l, "href=/site/%llu/private/%llu.html", n, k);
+	strs_add(l, "href=mailto:nobody@example.invalid");
+	strs_add(l, "href=javascript:void(0)");
+	strs_add(l, "src=/site/%llu/img/%llu.png", n, k);
+	strs_add(l, "srcset=/site/%llu/img/%llu-small.jpg 1x, /site/%llu/img/%llu-big.jpg 2x", n, k,
+		 n, k);
+	strs_add(l, "src=/site/%llu/img/shared.gif", n);
+}
+
+/* Asserts f holds a 200 text/html; charset=utf-8 with a right
+ * Content-Length. */
+static void assert_html_200(const struct fetch *f)
+{
+	char len[32];
+
+	assert_int_equal(f->code, CURLE_OK);
+	assert_int_equal(f->status, 200);
+	assert_header(f, "Content-Type", "text/html; charset=utf-8");
+	snprintf(len, sizeof(len), "%zu", f->len);
+	assert_header(f, "Content-Length", len);
+}
+
+static void test_server_site_page_links(void **state)
+{
+	static const struct {
+		unsigned long long n, k;
+	} cases[] = {
+	    {1, 0},  {2, 0},  {3, 0},       {10, 0},           {10, 1},           {10, 3},
+	    {10, 4}, {10, 9}, {1000000, 0}, {1000000, 499999}, {1000000, 999999},
+	};
+	const struct h_server *srv = *state;
+	CURL *h = curl_easy_init();
+	size_t i;
+
+	assert_non_null(h);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strs *got = calloc(1, sizeof(*got)), *want = calloc(1, sizeof(*want));
+		struct fetch f = {0};
+		char path[128], what[160];
+
+		assert_non_null(got);
+		assert_non_null(want);
+		snprintf(path, sizeof(path), "/site/%llu/page/%llu.html", cases[i].n, cases[i].k);
+		snprintf(what, sizeof(what), "GET %s", path);
+		assert_int_equal(fetch_on(h, srv, path, &f), CURLE_OK);
+		assert_html_200(&f);
+		crude_refs(f.body, got);
+		site_expected(want, cases[i].n, cases[i].k, srv->port);
+		assert_strs_equal(got, want, what);
+		/* one <a> without href; three <img> */
+		assert_int_equal(occurrences(f.body, "<a "), occurrences(f.body, "<a href=") + 1);
+		assert_int_equal(occurrences(f.body, "<a name=\"top\">"), 1);
+		assert_int_equal(occurrences(f.body, "<img "), 3);
+		assert_int_equal(occurrences(f.body, "<link rel=\"stylesheet\" "), 1);
+		fetch_release(&f);
+		free(got);
+		free(want);
+	}
+	curl_easy_cleanup(h);
+}
+
+/* GETs the absolute url into *f. */
+static CURLcode fetch_url(const char *url, struct fetch *f)
+{
+	CURL *h = curl_easy_init();
+
+	assert_non_null(h);
+	fetch_setup(h, url, f);
+	f->code = curl_easy_perform(h);
+	fetch_finish(h, f);
+	curl_easy_cleanup(h);
+	return f->code;
+}
+
+/* The /stats/paths listing. */
+static void stats_paths(const struct h_server *srv, struct fetch *f)
+{
+	assert_int_equal(fetch(srv, "/stats/paths", f), CURLE_OK);
+	assert_int_equal(f->status, 200);
+	assert_header(f, "Content-Type", "text/plain");
+	if (f->body == NULL)
+		f->body = calloc(1, 1); /* an empty listing */
+	assert_non_null(f->body);
+}
+
+static void test_server_site_page1_spellings(void **state)
+{
+	/* every spelling of page 1 on page 0, resolved as a browser would
+	 * (libcurl's URL API), serves page 1 */
+	const struct h_server *srv = *state;
+	struct fetch page0 = {0}, one = {0}, listing = {0};
+	struct strs *refs = calloc(1, sizeof(*refs));
+	char base[128], want_paths[256];
+	int i, spellings = 0;
+
+	assert_non_null(refs);
+	assert_int_equal(fetch(srv, "/site/20/page/1.html", &one), CURLE_OK);
+	assert_html_200(&one);
+	assert_int_equal(h_server_reset(srv, NULL), 0);
+	assert_int_equal(fetch(srv, "/site/20/page/0.html", &page0), CURLE_OK);
+	assert_html_200(&page0);
+	crude_refs(page0.body, refs);
+	snprintf(base, sizeof(base), "%s/site/20/page/0.html", srv->base);
+	for (i = 0; i < refs->n; i++) {
+		const char *href = refs->item[i] + 5;
+		struct fetch f = {0};
+		CURLU *u;
+		char *url = NULL;
+
+		if (strncmp(refs->item[i], "href=", 5) != 0 ||
+		    (strstr(href, "1.html") == NULL && strstr(href, "%31") == NULL))
+			continue;
+		u = curl_url();
+		assert_non_null(u);
+		assert_int_equal(curl_url_set(u, CURLUPART_URL, base, 0), CURLUE_OK);
+		assert_int_equal(curl_url_set(u, CURLUPART_URL, href, 0), CURLUE_OK);
+		assert_int_equal(curl_url_get(u, CURLUPART_URL, &url, 0), CURLUE_OK);
+		assert_int_equal(fetch_url(url, &f), CURLE_OK);
+		if (f.status != 200 || f.len != one.len || memcmp(f.body, one.body, f.len) != 0)
+			fail_msg("%s (%s) is not page 1", href, url);
+		spellings++;
+		fetch_release(&f);
+		curl_free(url);
+		curl_url_cleanup(u);
+	}
+	/* "1.html" (the child link) and the five others */
+	assert_int_equal(spellings, 6);
+
+	/* the server saw two spellings of the path: the raw %31 and the rest */
+	stats_paths(srv, &listing);
+	snprintf(want_paths, sizeof(want_paths),
+		 "1 /site/20/page/%%31.html\n1 /site/20/page/0.html\n5 /site/20/page/1.html\n");
+	assert_string_equal(listing.body, want_paths);
+	fetch_release(&listing);
+	fetch_release(&page0);
+	fetch_release(&one);
+	free(refs);
+}
+
+static void test_server_site_tree_depth(void **state)
+{
+	/* following only the numeric relative links from page 0 reaches each
+	 * page once, at depth tsrv_site_depth(K); the pages within depth d
+	 * are 0 .. tsrv_site_pages_within(N, d) - 1 */
+	enum { N = 50 };
+	const struct h_server *srv = *state;
+	int depth[N], queue[N], head = 0, tail = 0, k;
+	unsigned d;
+	CURL *h = curl_easy_init();
+
+	assert_non_null(h);
+	for (k = 0; k < N; k++)
+		depth[k] = -1;
+	depth[0] = 0;
+	queue[tail++] = 0;
+	while (head < tail) {
+		struct strs *refs = calloc(1, sizeof(*refs));
+		struct fetch f = {0};
+		char path[64];
+		int cur = queue[head++], i;
+
+		assert_non_null(refs);
+		snprintf(path, sizeof(path), "/site/%d/page/%d.html", N, cur);
+		assert_int_equal(fetch_on(h, srv, path, &f), CURLE_OK);
+		assert_html_200(&f);
+		crude_refs(f.body, refs);
+		for (i = 0; i < refs->n; i++) {
+			const char *v = refs->item[i] + 5;
+			char *end;
+			long child;
+
+			/* "1.html#top" on page 0 is a spelling of a link
+			 * already counted */
+			if (strncmp(refs->item[i], "href=", 5) != 0 || *v < '0' || *v > '9' ||
+			    strchr(v, '#') != NULL)
+				continue;
+			child = strtol(v, &end, 10);
+			assert_string_equal(end, ".html");
+			assert_true(child > 0 && child < N);
+			assert_int_equal(depth[child], -1); /* a tree: reached once */
+			depth[child] = depth[cur] + 1;
+			queue[tail++] = (int)child;
+		}
+		fetch_release(&f);
+		free(refs);
+	}
+	assert_int_equal(tail, N);
+	for (k = 0; k < N; k++)
+		assert_int_equal(depth[k], (int)tsrv_site_depth((uint64_t)k));
+	for (d = 0; d < 8; d++) {
+		uint64_t within = 0;
+
+		for (k = 0; k < N; k++)
+			within += depth[k] <= (int)d;
+		assert_int_equal(tsrv_site_pages_within(N, d), within);
+	}
+	assert_int_equal(tsrv_site_pages_within(1000000, 100), 1000000);
+	assert_int_equal(tsrv_site_pages_within(1000000, 2), 7);
+	curl_easy_cleanup(h);
+}
+
+static void test_server_site_other_routes(void **state)
+{
+	static const struct {
+		const char *path;
+		long status;
+		const char *type;
+	} cases[] = {
+	    {"/site/10/private/3.html", 200, "text/html; charset=utf-8"},
+	    {"/site/10/private/9.html", 200, "text/html; charset=utf-8"},
+	    {"/site/10/style.css", 200, "text/css"},
+	    {"/site/1000000/page/999999.html", 200, "text/html; charset=utf-8"},
+	    {"/site/10/page/%39.html", 200, "text/html; charset=utf-8"},
+	    {"/site/10/page/10.html", 404, "text/plain"},
+	    {"/site/10/private/10.html", 404, "text/plain"},
+	    {"/site/0/page/0.html", 404, "text/plain"},
+	    {"/site/1000001/page/0.html", 404, "text/plain"},
+	    {"/site/010/page/0.html", 404, "text/plain"},
+	    {"/site/10/page/01.html", 404, "text/plain"},
+	    {"/site/10/page/1.htm", 404, "text/plain"},
+	    {"/site/10/page/1.html/x", 404, "text/plain"},
+	    {"/site/10/page/", 404, "text/plain"},
+	    {"/site/10/page/-1.html", 404, "text/plain"},
+	    {"/site/10/other", 404, "text/plain"},
+	    {"/site/10", 404, "text/plain"},
+	    {"/site/x/page/0.html", 404, "text/plain"},
+	    {"/site/10/img/1.txt", 404, "text/plain"},
+	    {"/site/10/img/a/b.png", 404, "text/plain"},
+	    {"/site/10/img/", 404, "text/plain"},
+	    {"/site/10/page/%zz.html", 400, "text/plain"},
+	    {"/site/10/page/%00.html", 400, "text/plain"},
+	    {"/gallery/0/page/0.html", 404, "text/plain"},
+	    {"/gallery/5/page/5.html", 404, "text/plain"},
+	};
+	const struct h_server *srv = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, cases[i].path, &f), CURLE_OK);
+		if (f.status != cases[i].status)
+			fail_msg("%s: status %ld, want %ld", cases[i].path, f.status,
+				 cases[i].status);
+		assert_header(&f, "Content-Type", cases[i].type);
+		if (f.status == 200 && strstr(cases[i].path, "/private/") != NULL) {
+			/* a private page links nothing */
+			assert_null(strstr(f.body, "href="));
+			assert_null(strstr(f.body, "src="));
+		}
+		if (strcmp(cases[i].type, "text/css") == 0)
+			assert_null(strstr(f.body, "url("));
+		fetch_release(&f);
+	}
+}
+
+/* Asserts body[0..len) is the image name, byte for byte, with its magic. */
+static void assert_image(const char *body, size_t len, const char *name)
+{
+	size_t size = tsrv_image_size(name);
+	uint8_t *want = malloc(size);
+	const uint8_t *b = (const uint8_t *)body;
+
+	assert_non_null(want);
+	assert_int_equal(len, size);
+	tsrv_image_fill(name, want);
+	assert_memory_equal(body, want, size);
+	switch (tsrv_image_kind(name)) {
+	case TSRV_IMAGE_PNG:
+		assert_memory_equal(b, "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16);
+		assert_memory_equal(b + size - 8, "IEND\xae\x42\x60\x82", 8);
+		break;
+	case TSRV_IMAGE_JPEG:
+		assert_memory_equal(b, "\xff\xd8\xff\xe0\x00\x10JFIF\0", 11);
+		assert_memory_equal(b + size - 2, "\xff\xd9", 2);
+		break;
+	case TSRV_IMAGE_GIF:
+		assert_memory_equal(b, "GIF89a", 6);
+		assert_int_equal(b[size - 1], 0x3b);
+		break;
+	case TSRV_IMAGE_WEBP:
+		assert_memory_equal(b, "RIFF", 4);
+		assert_memory_equal(b + 8, "WEBPVP8L", 8);
+		assert_int_equal(b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24, size - 8);
+		break;
+	case TSRV_IMAGE_NONE: fail_msg("%s is not an image name", name);
+	}
+	free(want);
+}
+
+static void test_server_site_images(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *type;
+		int big;
+	} cases[] = {
+	    {"0.png", "image/png", 0},        {"3.png", "image/png", 0},
+	    {"3-small.jpg", "image/jpeg", 0}, {"3-big.jpg", "image/jpeg", 1},
+	    {"shared.gif", "image/gif", 0},   {"pic.webp", "image/webp", 0},
+	    {"photo.jpeg", "image/jpeg", 0},  {"wide-big.png", "image/png", 1},
+	    {"anim-big.gif", "image/gif", 1}, {"x-big.webp", "image/webp", 1},
+	    {"big.jpg", "image/jpeg", 0},     {"7-9.jpg", "image/jpeg", 0},
+	};
+	static const char *const prefixes[] = {"/site/7/img/", "/site/1000000/img/",
+					       "/gallery/3/img/"};
+	const struct h_server *srv = *state;
+	CURL *h = curl_easy_init();
+	size_t i, p;
+
+	assert_non_null(h);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t size = tsrv_image_size(cases[i].name);
+		char len[32];
+
+		assert_string_equal(tsrv_image_type(cases[i].name), cases[i].type);
+		if (cases[i].big)
+			assert_true(size >= 20000 && size < 30000);
+		else
+			assert_true(size >= 2000 && size < 5000);
+		snprintf(len, sizeof(len), "%zu", size);
+		for (p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+			struct fetch f = {0};
+			char path[128];
+
+			snprintf(path, sizeof(path), "%s%s", prefixes[p], cases[i].name);
+			assert_int_equal(fetch_on(h, srv, path, &f), CURLE_OK);
+			assert_int_equal(f.status, 200);
+			assert_header(&f, "Content-Type", cases[i].type);
+			assert_header(&f, "Content-Length", len);
+			assert_image(f.body, f.len, cases[i].name);
+			fetch_release(&f);
+		}
+	}
+
+	{
+		/* a Range of an image, and HEAD */
+		struct fetch f = {0};
+		uint8_t want[TSRV_IMAGE_MAX];
+
+		tsrv_image_fill("3-big.jpg", want);
+		f.range = "100-199";
+		assert_int_equal(fetch_on(h, srv, "/site/7/img/3-big.jpg", &f), CURLE_OK);
+		assert_int_equal(f.status, 206);
+		assert_int_equal(f.len, 100);
+		assert_memory_equal(f.body, want + 100, 100);
+		fetch_release(&f);
+		memset(&f, 0, sizeof(f));
+		f.head = 1;
+		assert_int_equal(fetch_on(h, srv, "/gallery/3/img/0-0.jpg", &f), CURLE_OK);
+		assert_int_equal(f.status, 200);
+		assert_int_equal(f.len, 0);
+		assert_header(&f, "Content-Type", "image/jpeg");
+		fetch_release(&f);
+	}
+	curl_easy_cleanup(h);
+}
+
+static void test_server_image_content(void **state)
+{
+	/* the content.h functions alone: deterministic, in range, varied */
+	static const char *const forms[] = {".png", "-small.jpg", "-big.jpg", ".gif", ".webp"};
+	size_t distinct_sizes = 0, prev = 0;
+	uint8_t a[TSRV_IMAGE_MAX], b[TSRV_IMAGE_MAX];
+	int i;
+	size_t f;
+
+	(void)state;
+	for (i = 0; i < 500; i++) {
+		for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+			char name[64];
+			size_t size;
+			uint32_t crc;
+
+			snprintf(name, sizeof(name), "%d%s", i, forms[f]);
+			size = tsrv_image_size(name);
+			assert_true(size >= 2000 && size <= TSRV_IMAGE_MAX);
+			assert_int_equal(size >= 20000, strstr(name, "-big") != NULL);
+			distinct_sizes += size != prev;
+			prev = size;
+			memset(a, 0, sizeof(a));
+			memset(b, 0xff, sizeof(b));
+			tsrv_image_fill(name, a);
+			tsrv_image_fill(name, b);
+			assert_memory_equal(a, b, size);
+			assert_image((const char *)a, size, name);
+			if (tsrv_image_kind(name) == TSRV_IMAGE_PNG) {
+				crc = (uint32_t)a[29] << 24 | (uint32_t)a[30] << 16 |
+				      (uint32_t)a[31] << 8 | a[32];
+				assert_int_equal(crc, tsrv_crc32(a + 12, 17));
+			}
+		}
+	}
+	assert_true(distinct_sizes > 2000);
+	assert_int_equal(tsrv_image_size("x.txt"), 0);
+	assert_int_equal(tsrv_image_size("x.PNG"), 0);
+	assert_int_equal(tsrv_image_size("png"), 0);
+	assert_int_equal(tsrv_image_size("x.png.txt"), 0);
+	assert_null(tsrv_image_type("x.html"));
+	assert_int_equal(tsrv_image_size(TSRV_FAKE_IMAGE), sizeof(TSRV_FAKE_IMAGE_TEXT) - 1);
+	assert_int_equal(tsrv_site_depth(0), 0);
+	assert_int_equal(tsrv_site_depth(1), 1);
+	assert_int_equal(tsrv_site_depth(2), 1);
+	assert_int_equal(tsrv_site_depth(3), 2);
+	assert_int_equal(tsrv_site_depth(6), 2);
+	assert_int_equal(tsrv_site_depth(7), 3);
+	assert_int_equal(tsrv_site_depth(999999), 19);
+}
+
+static void test_server_image_type_override(void **state)
+{
+	static const struct {
+		const char *path;
+		long status;
+		const char *type;
+	} cases[] = {
+	    {"/site/5/img/1.png?type=text/plain", 200, "text/plain"},
+	    {"/site/5/img/1.png?type=text%2Fhtml%3B%20charset%3Dutf-8", 200,
+	     "text/html; charset=utf-8"},
+	    {"/site/5/img/1.png?type=application/octet-stream", 200, "application/octet-stream"},
+	    {"/gallery/2/img/1.png?type=image/jpeg", 200, "image/jpeg"},
+	    {"/site/5/img/1.png?type=", 400, "text/plain"},
+	    {"/site/5/img/1.png?type=a%0D%0AX-Evil:%201", 400, "text/plain"},
+	    {"/site/5/img/1.png?type=%zz", 400, "text/plain"},
+	};
+	const struct h_server *srv = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, cases[i].path, &f), CURLE_OK);
+		if (f.status != cases[i].status)
+			fail_msg("%s: status %ld", cases[i].path, f.status);
+		assert_header(&f, "Content-Type", cases[i].type);
+		assert_no_header(&f, "X-Evil");
+		if (f.status == 200)
+			assert_image(f.body, f.len, "1.png"); /* still a PNG inside */
+		fetch_release(&f);
+	}
+}
+
+static void test_server_fake_image(void **state)
+{
+	const struct h_server *srv = *state;
+	struct fetch f = {0};
+
+	assert_int_equal(fetch(srv, "/site/5/img/fake.png", &f), CURLE_OK);
+	assert_int_equal(f.status, 200);
+	assert_header(&f, "Content-Type", "image/png");
+	assert_string_equal(f.body, TSRV_FAKE_IMAGE_TEXT);
+	assert_int_equal(f.len, tsrv_image_size(TSRV_FAKE_IMAGE));
+	assert_true((uint8_t)f.body[0] != 0x89);
+	fetch_release(&f);
+}
+
+static void test_server_gallery(void **state)
+{
+	enum { P = 200 };
+	const struct h_server *srv = *state;
+	CURL *h = curl_easy_init();
+	int k;
+
+	assert_non_null(h);
+	for (k = 0; k < P; k++) {
+		struct strs *got = calloc(1, sizeof(*got)), *want = calloc(1, sizeof(*want));
+		struct fetch f = {0};
+		char path[64];
+		int j;
+
+		assert_non_null(got);
+		assert_non_null(want);
+		snprintf(path, sizeof(path), "/gallery/%d/page/%d.html", P, k);
+		assert_int_equal(fetch_on(h, srv, path, &f), CURLE_OK);
+		assert_html_200(&f);
+		crude_refs(f.body, got);
+		for (j = 0; j < 10; j++)
+			strs_add(want, "src=/gallery/%d/img/%d-%d.jpg", P, k, j);
+		if (k + 1 < P)
+			strs_add(want, "href=%d.html", k + 1);
+		assert_strs_equal(got, want, path);
+		fetch_release(&f);
+		free(got);
+		free(want);
+	}
+	{
+		struct fetch f = {0};
+
+		assert_int_equal(fetch_on(h, srv, "/gallery/200/img/199-9.jpg", &f), CURLE_OK);
+		assert_int_equal(f.status, 200);
+		assert_header(&f, "Content-Type", "image/jpeg");
+		assert_image(f.body, f.len, "199-9.jpg");
+		fetch_release(&f);
+	}
+	curl_easy_cleanup(h);
+}
+
+static void test_server_html_body(void **state)
+{
+	static const struct {
+		const char *path;
+		long status;
+		const char *body;
+	} cases[] = {
+	    {"/html?b=%3Ch1%3Ehi%3C%2Fh1%3E", 200, "<h1>hi</h1>"},
+	    {"/html/a.html?x=1&b=%3Ca+href%3D%22%2Fx%22%3Ey%3C%2Fa%3E", 200,
+	     "<a href=\"/x\">y</a>"},
+	    {"/html?b=", 200, ""},
+	    {"/html?b=caf%C3%A9", 200, "caf\xc3\xa9"},
+	    {"/html", 400, "bad request\n"},
+	    {"/html?b=%zz", 400, "bad request\n"},
+	};
+	const struct h_server *srv = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, cases[i].path, &f), CURLE_OK);
+		if (f.status != cases[i].status)
+			fail_msg("%s: status %ld", cases[i].path, f.status);
+		assert_string_equal(f.body != NULL ? f.body : "", cases[i].body);
+		if (f.status == 200)
+			assert_html_200(&f);
+		fetch_release(&f);
+	}
+}
+
+static void test_server_notfound_html(void **state)
+{
+	static const char *const paths[] = {"/notfound.html", "/notfound/deep/x.html"};
+	const struct h_server *srv = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct strs *refs = calloc(1, sizeof(*refs));
+		struct fetch f = {0};
+		int r;
+
+		assert_non_null(refs);
+		assert_int_equal(fetch(srv, paths[i], &f), CURLE_OK);
+		assert_int_equal(f.status, 404);
+		assert_header(&f, "Content-Type", "text/html; charset=utf-8");
+		crude_refs(f.body, refs);
+		assert_int_equal(refs->n, 3);
+		for (r = 0; r < refs->n; r++) {
+			/* each linked path exists, so only the crawler's rule
+			 * keeps it from being fetched */
+			const char *target = strchr(refs->item[r], '=') + 1;
+			struct fetch t = {0};
+
+			assert_non_null(strstr(target, "linked-from-404"));
+			assert_int_equal(fetch(srv, target, &t), CURLE_OK);
+			assert_int_equal(t.status, 200);
+			fetch_release(&t);
+		}
+		fetch_release(&f);
+		free(refs);
+	}
+}
+
+/* ---- robots ---- */
+
+static void test_server_robots_count(void **state)
+{
+	const struct h_server *srv = *state;
+	struct h_stats st;
+	int i;
+
+	assert_int_equal(h_server_reset(srv, &st), 0);
+	assert_int_equal(st.robots_requests, 0);
+	for (i = 0; i < 3; i++) {
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, "/robots.txt", &f), CURLE_OK);
+		assert_int_equal(f.status, 200);
+		assert_string_equal(f.body, robots_txt);
+		fetch_release(&f);
+	}
+	{
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, "/robots.txtx", &f), CURLE_OK); /* not robots */
+		assert_int_equal(f.status, 404);
+		fetch_release(&f);
+	}
+	assert_int_equal(h_server_stats(srv, &st), 0);
+	assert_int_equal(st.robots_requests, 3);
+	assert_int_equal(st.requests, 4);
+	assert_int_equal(h_server_reset(srv, &st), 0);
+	assert_int_equal(st.robots_requests, 0);
+}
+
+/* Starts $TESTSERVER with argv (argv[0] ignored) through h_spawn(), its
+ * output in dir, and waits at most 10 s for its port.  Returns 0 and fills
+ * *s (stop it with h_server_stop()), or -1. */
+static int start_server_argv(struct h_server *s, const char *const argv[], const char *dir)
+{
+	const char *server = getenv("TESTSERVER");
+	const char *fetchall = getenv("FETCHALL");
+	char *saved = fetchall != NULL ? strdup(fetchall) : NULL;
+	char out[1024];
+	double deadline = now_s() + 10;
+	pid_t pid;
+
+	memset(s, 0, sizeof(*s));
+	if (server == NULL || setenv("FETCHALL", server, 1) != 0) {
+		free(saved);
+		return -1;
+	}
+	pid = h_spawn(argv, NULL, dir);
+	if (saved != NULL)
+		setenv("FETCHALL", saved, 1);
+	else
+		unsetenv("FETCHALL");
+	free(saved);
+	if (pid < 0)
+		return -1;
+	s->pid = pid;
+	snprintf(out, sizeof(out), "%s/stdout", dir);
+	while (now_s() < deadline) {
+		struct timespec ts = {0, 10 * 1000000L};
+		char *text = NULL;
+		size_t len;
+
+		if (h_read_file(out, &text, &len) == 0 && strchr(text, '\n') != NULL &&
+		    sscanf(text, "port %d", &s->port) == 1) {
+			free(text);
+			snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+			return 0;
+		}
+		free(text);
+		nanosleep(&ts, NULL);
+	}
+	(void)h_server_stop(s);
+	return -1;
+}
+
+static void test_server_robots_option(void **state)
+{
+	char *dir = h_tmpdir(), *want = NULL, robots[1024];
+	struct h_server srv;
+	struct h_stats st;
+	struct fetch f = {0};
+	size_t want_len;
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(robots, sizeof(robots), "%s/site/robots.txt", h_fixtures());
+	assert_int_equal(h_read_file(robots, &want, &want_len), 0);
+	assert_non_null(strstr(want, "Disallow: /site/*/private/"));
+	{
+		/* --robots wins over the root's robots.txt */
+		const char *const argv[] = {"testserver", "--quiet", "--max-seconds",
+					    "60",         "--root",  root_dir,
+					    "--robots",   robots,    NULL};
+
+		assert_int_equal(start_server_argv(&srv, argv, dir), 0);
+	}
+	assert_int_equal(fetch(&srv, "/robots.txt", &f), CURLE_OK);
+	assert_int_equal(f.status, 200);
+	assert_header(&f, "Content-Type", "text/plain; charset=utf-8");
+	assert_int_equal(f.len, want_len);
+	assert_memory_equal(f.body, want, want_len);
+	fetch_release(&f);
+	memset(&f, 0, sizeof(f));
+	f.head = 1;
+	assert_int_equal(fetch(&srv, "/robots.txt", &f), CURLE_OK);
+	assert_int_equal(f.status, 200);
+	fetch_release(&f);
+	/* the root still serves everything else */
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(fetch(&srv, "/static/hello.txt", &f), CURLE_OK);
+	assert_int_equal(f.status, 200);
+	fetch_release(&f);
+	assert_int_equal(h_server_stats(&srv, &st), 0);
+	assert_int_equal(st.robots_requests, 2);
+	assert_int_equal(st.requests, 3);
+	assert_int_equal(h_server_stop(&srv), 0);
+
+	{
+		/* --robots without --root */
+		const char *const argv[] = {"testserver", "--quiet", "--robots", robots, NULL};
+
+		assert_int_equal(start_server_argv(&srv, argv, dir), 0);
+	}
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(fetch(&srv, "/robots.txt", &f), CURLE_OK);
+	assert_int_equal(f.status, 200);
+	assert_int_equal(f.len, want_len);
+	fetch_release(&f);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(fetch(&srv, "/static/hello.txt", &f), CURLE_OK);
+	assert_int_equal(f.status, 404);
+	fetch_release(&f);
+	assert_int_equal(h_server_stop(&srv), 0);
+
+	{
+		/* an unreadable --robots is refused at start */
+		const char *const argv[] = {"testserver", "--robots", "/nonexistent/robots.txt",
+					    NULL};
+		struct h_result r;
+
+		run_server_binary(argv, &r);
+		assert_int_equal(r.status, 2);
+		assert_string_equal(r.out, "");
+		assert_non_null(strstr(r.err, "--robots"));
+		h_result_release(&r);
+	}
+	free(want);
+	h_rmrf(dir);
+	free(dir);
+}
+
+/* ---- /stats/paths ---- */
+
+static void test_server_stats_paths(void **state)
+{
+	static const char *const gets[] = {
+	    "/bytes/10",        "/site/5/page/0.html",
+	    "/bytes/10?seed=3", "/site/5/page/%31.html",
+	    "/bytes/10",        "/stats",
+	    "/robots.txt",      "/bytes/10",
+	    "/status/404",
+	};
+	const struct h_server *srv = *state;
+	struct fetch listing = {0};
+	struct h_stats st;
+	size_t i;
+
+	assert_int_equal(h_server_reset(srv, NULL), 0);
+	stats_paths(srv, &listing);
+	assert_string_equal(listing.body, "");
+	assert_header(&listing, "Cache-Control", "no-store");
+	fetch_release(&listing);
+
+	for (i = 0; i < sizeof(gets) / sizeof(gets[0]); i++) {
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, gets[i], &f), CURLE_OK);
+		fetch_release(&f);
+	}
+	{
+		struct fetch f = {0};
+
+		f.head = 1; /* HEAD counts too */
+		assert_int_equal(fetch(srv, "/status/404", &f), CURLE_OK);
+		fetch_release(&f);
+	}
+	/* sorted by path (bytewise); the query is not part of a path; the
+	 * /stats routes are not recorded; 404s are */
+	memset(&listing, 0, sizeof(listing));
+	stats_paths(srv, &listing);
+	assert_string_equal(listing.body, "4 /bytes/10\n"
+					  "1 /robots.txt\n"
+					  "1 /site/5/page/%31.html\n"
+					  "1 /site/5/page/0.html\n"
+					  "2 /status/404\n");
+	fetch_release(&listing);
+	assert_int_equal(h_server_stats(srv, &st), 0);
+	assert_int_equal(st.requests, 9);
+
+	/* reset empties it */
+	assert_int_equal(h_server_reset(srv, NULL), 0);
+	memset(&listing, 0, sizeof(listing));
+	stats_paths(srv, &listing);
+	assert_string_equal(listing.body, "");
+	fetch_release(&listing);
+}
+
+/* Sends n pipelined GETs of prefix + I (six digits) for I = 0..n-1 on one
+ * raw connection, the last with "Connection: close", and
+ * reads (dropping) every response until the server closes.  Bounded by
+ * timeout_s. */
+static void pipeline(const struct h_server *srv, const char *prefix, int n, int timeout_s)
+{
+	struct sockaddr_in sa;
+	char out[64 * 1024], in[64 * 1024];
+	size_t out_len = 0, out_off = 0;
+	double deadline = now_s() + timeout_s;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), next = 0, closed = 0;
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)srv->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+	while (!closed) {
+		struct pollfd p;
+		int left_ms = (int)((deadline - now_s()) * 1000);
+
+		if (left_ms <= 0)
+			fail_msg("pipeline: %d of %d requests sent before the deadline", next, n);
+		while (out_off == out_len && next < n) {
+			/* refill with whole requests */
+			char path[256];
+			int w;
+
+			out_len = out_off = 0;
+			while (next < n && out_len + 512 < sizeof(out)) {
+				snprintf(path, sizeof(path), "%s%06d", prefix, next);
+				w = snprintf(out + out_len, sizeof(out) - out_len,
+					     "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", path,
+					     next == n - 1 ? "Connection: close\r\n" : "");
+				out_len += (size_t)w;
+				next++;
+			}
+		}
+		p.fd = fd;
+		p.events = POLLIN | (out_off < out_len ? POLLOUT : 0);
+		p.revents = 0;
+		if (poll(&p, 1, left_ms) < 0) {
+			assert_int_equal(errno, EINTR);
+			continue;
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t got = recv(fd, in, sizeof(in), 0);
+
+			if (got == 0)
+				closed = 1;
+			else if (got < 0 && errno != EAGAIN && errno != EINTR)
+				fail_msg("pipeline: recv: %s", strerror(errno));
+		}
+		if (!closed && (p.revents & POLLOUT)) {
+			ssize_t sent = send(fd, out + out_off, out_len - out_off, MSG_NOSIGNAL);
+
+			if (sent > 0)
+				out_off += (size_t)sent;
+			else if (sent < 0 && errno != EAGAIN && errno != EINTR)
+				fail_msg("pipeline: send: %s", strerror(errno));
+		}
+	}
+	assert_int_equal(next, n);
+	close(fd);
+}
+
+static void test_server_stats_paths_cap(void **state)
+{
+	/* 100,000 distinct paths are recorded; the rest only counted as
+	 * dropped, in a last "#" line; known paths keep counting */
+	const struct h_server *srv = *state;
+	struct fetch listing = {0};
+	struct h_stats st;
+	const char *last, *p;
+	double t0 = now_s();
+	int lines = 0;
+
+	assert_int_equal(h_server_reset(srv, NULL), 0);
+	pipeline(srv, "/bytes/0/p", 100005, 120);
+	pipeline(srv, "/bytes/0/p", 2, 10); /* p000000, p000001 again */
+	print_message("100007 pipelined requests in %.2f s\n", now_s() - t0);
+	assert_int_equal(h_server_stats(srv, &st), 0);
+	assert_int_equal(st.requests, 100007);
+
+	stats_paths(srv, &listing);
+	for (p = listing.body; *p != '\0'; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 100001);
+	assert_true(strncmp(listing.body,
+			    "2 /bytes/0/p000000\n2 /bytes/0/p000001\n1 /bytes/0/p000002\n",
+			    57) == 0);
+	assert_non_null(strstr(listing.body, "\n1 /bytes/0/p099999\n#"));
+	assert_null(strstr(listing.body, "p100000"));
+	last = strrchr(listing.body, '#');
+	assert_non_null(last);
+	assert_non_null(strstr(last, " 5 requests"));
+	fetch_release(&listing);
+
+	/* a reset makes room again */
+	assert_int_equal(h_server_reset(srv, NULL), 0);
+	{
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, "/bytes/0/p100004", &f), CURLE_OK);
+		fetch_release(&f);
+	}
+	memset(&listing, 0, sizeof(listing));
+	stats_paths(srv, &listing);
+	assert_string_equal(listing.body, "1 /bytes/0/p100004\n");
+	fetch_release(&listing);
+}
+
 #define SERVER_TEST(fn) cmocka_unit_test_setup_teardown(fn, server_setup, server_teardown)
 
 int main(void)
@@ -1415,6 +2401,21 @@ int main(void)
 	    SERVER_TEST(test_server_keepalive_throughput),
 	    SERVER_TEST(test_server_sigterm_while_busy),
 	    cmocka_unit_test(test_server_max_seconds),
+	    SERVER_TEST(test_server_site_page_links),
+	    SERVER_TEST(test_server_site_page1_spellings),
+	    SERVER_TEST(test_server_site_tree_depth),
+	    SERVER_TEST(test_server_site_other_routes),
+	    SERVER_TEST(test_server_site_images),
+	    cmocka_unit_test(test_server_image_content),
+	    SERVER_TEST(test_server_image_type_override),
+	    SERVER_TEST(test_server_fake_image),
+	    SERVER_TEST(test_server_gallery),
+	    SERVER_TEST(test_server_html_body),
+	    SERVER_TEST(test_server_notfound_html),
+	    SERVER_TEST(test_server_robots_count),
+	    cmocka_unit_test(test_server_robots_option),
+	    SERVER_TEST(test_server_stats_paths),
+	    SERVER_TEST(test_server_stats_paths_cap),
 	};
 	int failed;
 

@@ -10,6 +10,22 @@
  *
  * The /gzip route's decoded text is TSRV_GZIP_TEXT_LEN bytes of
  * TSRV_GZIP_LINE repeated (the last line cut short).
+ *
+ * The images of /site/N/img/NAME and /gallery/P/img/NAME depend on NAME
+ * alone (the last path segment, decoded; never N, P or the query), so the
+ * same NAME under two sites is the same file.  NAME's extension, lowercase,
+ * picks the format: .png, .jpg/.jpeg, .gif, .webp.  The body is that
+ * format's real magic bytes and a plausible header (PNG: signature and an
+ * IHDR chunk with its CRC; JPEG: SOI and a JFIF APP0; GIF: "GIF89a" and a
+ * logical screen descriptor; WebP: RIFF size "WEBP" "VP8L" size), then
+ * filler bytes tsrv_fill(tsrv_name_hash(NAME), offset), then a trailer
+ * (PNG: an IEND chunk; JPEG: EOI FF D9; GIF: 0x3B).  Only the magic bytes
+ * and headers are meaningful: no decoder will accept the filler.  The size
+ * is 2000 + h % 3000 bytes (h = tsrv_name_hash(NAME)), or 20000 + h % 10000
+ * when the name's stem ends in "-big" ("3-big.jpg"), so a --min-size 10k
+ * filter keeps exactly the -big images.  TSRV_FAKE_IMAGE ("fake.png") is
+ * the exception: its body is TSRV_FAKE_IMAGE_TEXT, though it is served as
+ * image/png.
  */
 #ifndef TSRV_CONTENT_H
 #define TSRV_CONTENT_H
@@ -76,6 +92,245 @@ static inline void tsrv_gzip_text(char *buf)
 
 	for (i = 0; i < TSRV_GZIP_TEXT_LEN; i++)
 		buf[i] = tsrv_gzip_char(i);
+}
+
+/* ---- images ---- */
+
+#define TSRV_IMAGE_MAX       30000 /* largest image body, bytes */
+#define TSRV_FAKE_IMAGE      "fake.png"
+#define TSRV_FAKE_IMAGE_TEXT "this is not an image, whatever its Content-Type says\n"
+
+enum tsrv_image_kind {
+	TSRV_IMAGE_NONE, /* not an image name: the server answers 404 */
+	TSRV_IMAGE_PNG,
+	TSRV_IMAGE_JPEG,
+	TSRV_IMAGE_GIF,
+	TSRV_IMAGE_WEBP
+};
+
+/* 64-bit hash of a NUL-terminated name (FNV-1a, then mixed by
+ * tsrv_word()). */
+static inline uint64_t tsrv_name_hash(const char *name)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	while (*name != '\0') {
+		h ^= (uint8_t)*name++;
+		h *= UINT64_C(0x100000001b3);
+	}
+	return tsrv_word(h, 0);
+}
+
+/* Length of name minus its extension (the part from the last '.'), or of
+ * the whole name if it has none. */
+static inline size_t tsrv_name_stem_len(const char *name)
+{
+	size_t len = 0, dot = 0;
+	int has_dot = 0;
+
+	for (; name[len] != '\0'; len++) {
+		if (name[len] == '.') {
+			dot = len;
+			has_dot = 1;
+		}
+	}
+	return has_dot ? dot : len;
+}
+
+/* The format that name's extension picks (exact, lowercase). */
+static inline enum tsrv_image_kind tsrv_image_kind(const char *name)
+{
+	static const struct {
+		const char *ext;
+		enum tsrv_image_kind kind;
+	} exts[] = {
+	    {".png", TSRV_IMAGE_PNG}, {".jpg", TSRV_IMAGE_JPEG},  {".jpeg", TSRV_IMAGE_JPEG},
+	    {".gif", TSRV_IMAGE_GIF}, {".webp", TSRV_IMAGE_WEBP},
+	};
+	const char *ext = name + tsrv_name_stem_len(name);
+	size_t i, k;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		for (k = 0; exts[i].ext[k] != '\0' && exts[i].ext[k] == ext[k]; k++)
+			;
+		if (exts[i].ext[k] == '\0' && ext[k] == '\0')
+			return exts[i].kind;
+	}
+	return TSRV_IMAGE_NONE;
+}
+
+/* The Content-Type the server gives name ("image/png" ...), or NULL if
+ * name is not an image name.  Static storage. */
+static inline const char *tsrv_image_type(const char *name)
+{
+	switch (tsrv_image_kind(name)) {
+	case TSRV_IMAGE_PNG: return "image/png";
+	case TSRV_IMAGE_JPEG: return "image/jpeg";
+	case TSRV_IMAGE_GIF: return "image/gif";
+	case TSRV_IMAGE_WEBP: return "image/webp";
+	case TSRV_IMAGE_NONE: break;
+	}
+	return NULL;
+}
+
+static inline int tsrv_is_fake_image(const char *name)
+{
+	const char *f = TSRV_FAKE_IMAGE;
+
+	while (*f != '\0' && *f == *name) {
+		f++;
+		name++;
+	}
+	return *f == '\0' && *name == '\0';
+}
+
+/* The body size of image name, at most TSRV_IMAGE_MAX; 0 if name is not
+ * an image name. */
+static inline size_t tsrv_image_size(const char *name)
+{
+	size_t stem = tsrv_name_stem_len(name);
+	uint64_t h;
+
+	if (tsrv_image_kind(name) == TSRV_IMAGE_NONE)
+		return 0;
+	if (tsrv_is_fake_image(name))
+		return sizeof(TSRV_FAKE_IMAGE_TEXT) - 1;
+	h = tsrv_name_hash(name);
+	if (stem >= 4 && name[stem - 4] == '-' && name[stem - 3] == 'b' && name[stem - 2] == 'i' &&
+	    name[stem - 1] == 'g')
+		return 20000 + (size_t)(h % 10000);
+	return 2000 + (size_t)(h % 3000);
+}
+
+/* CRC-32 (ISO-HDLC, as PNG uses) of p[0..len). */
+static inline uint32_t tsrv_crc32(const uint8_t *p, size_t len)
+{
+	uint32_t crc = 0xFFFFFFFFu;
+	size_t i;
+	int k;
+
+	for (i = 0; i < len; i++) {
+		crc ^= p[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+	}
+	return crc ^ 0xFFFFFFFFu;
+}
+
+static inline void tsrv_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void tsrv_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/* Writes the whole body of image name into buf, which must hold
+ * tsrv_image_size(name) bytes (nothing is written when that is 0). */
+static inline void tsrv_image_fill(const char *name, uint8_t *buf)
+{
+	static const uint8_t png_sig[16] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+					    0,    0,   0,   13,  'I',  'H',  'D',  'R'};
+	static const uint8_t png_iend[12] = {0,   0,   0,    0,    'I',  'E',
+					     'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+	static const uint8_t jfif[20] = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J',
+					 'F',  'I',  'F',  0x00, 0x01, 0x01, 0x00,
+					 0x00, 0x01, 0x00, 0x01, 0x00, 0x00};
+	size_t size = tsrv_image_size(name), head = 0, tail = 0, i;
+	uint64_t h = tsrv_name_hash(name);
+	uint32_t width = 1 + (uint32_t)(h % 1024), height = 1 + (uint32_t)((h >> 16) % 1024);
+
+	if (size == 0)
+		return;
+	if (tsrv_is_fake_image(name)) {
+		for (i = 0; i < size; i++)
+			buf[i] = (uint8_t)TSRV_FAKE_IMAGE_TEXT[i];
+		return;
+	}
+	switch (tsrv_image_kind(name)) {
+	case TSRV_IMAGE_PNG:
+		for (i = 0; i < sizeof(png_sig); i++)
+			buf[i] = png_sig[i];
+		tsrv_put_be32(buf + 16, width);
+		tsrv_put_be32(buf + 20, height);
+		buf[24] = 8; /* bit depth */
+		buf[25] = 2; /* truecolour */
+		buf[26] = 0;
+		buf[27] = 0;
+		buf[28] = 0;
+		tsrv_put_be32(buf + 29, tsrv_crc32(buf + 12, 17));
+		head = 33;
+		tail = sizeof(png_iend);
+		for (i = 0; i < tail; i++)
+			buf[size - tail + i] = png_iend[i];
+		break;
+	case TSRV_IMAGE_JPEG:
+		for (i = 0; i < sizeof(jfif); i++)
+			buf[i] = jfif[i];
+		head = sizeof(jfif);
+		tail = 2;
+		buf[size - 2] = 0xFF;
+		buf[size - 1] = 0xD9;
+		break;
+	case TSRV_IMAGE_GIF:
+		for (i = 0; i < 6; i++)
+			buf[i] = (uint8_t) "GIF89a"[i];
+		buf[6] = (uint8_t)width;
+		buf[7] = (uint8_t)(width >> 8);
+		buf[8] = (uint8_t)height;
+		buf[9] = (uint8_t)(height >> 8);
+		buf[10] = 0; /* no global colour table */
+		buf[11] = 0;
+		buf[12] = 0;
+		head = 13;
+		tail = 1;
+		buf[size - 1] = 0x3B;
+		break;
+	case TSRV_IMAGE_WEBP:
+		for (i = 0; i < 4; i++) {
+			buf[i] = (uint8_t) "RIFF"[i];
+			buf[8 + i] = (uint8_t) "WEBP"[i];
+			buf[12 + i] = (uint8_t) "VP8L"[i];
+		}
+		tsrv_put_le32(buf + 4, (uint32_t)(size - 8));
+		tsrv_put_le32(buf + 16, (uint32_t)(size - 20));
+		buf[20] = 0x2F; /* VP8L signature byte */
+		head = 21;
+		break;
+	case TSRV_IMAGE_NONE: return;
+	}
+	tsrv_fill(h, head, buf + head, size - head - tail);
+}
+
+/* ---- /site ---- */
+
+/* The depth of page k of a /site (its distance in links from page 0):
+ * floor(log2(k + 1)).  The links are documented at route_site in
+ * tests/server/routes.c. */
+static inline unsigned tsrv_site_depth(uint64_t k)
+{
+	unsigned d = 0;
+
+	for (k++; k > 1; k >>= 1)
+		d++;
+	return d;
+}
+
+/* How many pages of /site/N lie within depth d of page 0 (they are pages
+ * 0 .. result-1): min(n, 2^(d+1) - 1). */
+static inline uint64_t tsrv_site_pages_within(uint64_t n, unsigned d)
+{
+	uint64_t within = d >= 63 ? UINT64_MAX : (UINT64_C(1) << (d + 1)) - 1;
+
+	return within < n ? within : n;
 }
 
 #endif

@@ -8,7 +8,9 @@
  * bodies (/bytes, /stall-after, /truncate, /drip) are produced in chunks by
  * tsrv_fill() from content.h, never held whole in memory.  The /gzip body
  * is built once at start: a gzip member holding one deflate "stored" block,
- * so no zlib is needed.
+ * so no zlib is needed.  Generated HTML pages (/site, /gallery) are
+ * written into one fixed buffer per request; images are built whole by
+ * tsrv_image_fill() (at most TSRV_IMAGE_MAX bytes, on the stack).
  *
  * Routes ("[/x]": any suffix allowed; bodies are text/plain unless said):
  *   /bytes/N[/x][?seed=S]   N (<= 1 GiB) bytes tsrv_byte(S, i), S = N by
@@ -33,20 +35,33 @@
  *   /headers                the request's header lines, verbatim
  *   /static/PATH            ROOT/PATH (no ".."), Range as /bytes; a directory
  *                           serves its index.html
- *   /robots.txt             ROOT/robots.txt
+ *   /robots.txt             the --robots file if given, else ROOT/robots.txt,
+ *                           else 404 (requests counted in /stats as
+ *                           "robots_requests")
+ *   /site/N/page/K.html     a generated site of N (<= 1000000) linked pages
+ *   /site/N/private/K.html  with private pages, a stylesheet and images;
+ *   /site/N/style.css       every link documented at route_site below
+ *   /site/N/img/NAME[?type=T]  the image NAME (content.h), typed T if given;
+ *                           fake.png is text served as image/png
+ *   /gallery/P/page/K.html  P pages of 10 images each (see route_gallery)
+ *   /gallery/P/img/NAME     as /site/N/img/NAME
+ *   /html[/x]?b=BODY        BODY (decoded) as a text/html document
+ *   /notfound.html, /notfound[/x]  404 with an HTML body full of links
  *   /stats, /stats/reset    counters as JSON (see server.c)
+ *   /stats/paths            "COUNT PATH" per distinct path (see server.c)
  *   anything else           404
  * Bad numbers or parameters answer 400.
  *
- * Shared state: the static root and the gzip body are written before any
- * thread starts and only read afterwards.  The per-key hit counts of /flaky
- * and /retry-after live in one bounded open-addressing table under
- * table_lock, taken only inside table_hit() and never with another lock.
+ * Shared state: the static root, the --robots body, the port and the gzip
+ * body are written before any thread starts and only read afterwards.  The per-key hit counts of
+ * /flaky and /retry-after live in one bounded open-addressing table under table_lock, taken only
+ * inside table_hit() and never with another lock.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +84,17 @@
 #define TABLE_SLOTS       131072 /* power of two */
 #define TABLE_MAX         (TABLE_SLOTS / 2)
 #define CHUNK             (64 * 1024) /* > TSRV_OUT_SIZE: big bodies skip the copy */
+#define SITE_MAX_PAGES    1000000
+#define GALLERY_MAX_PAGES 1000000
+#define GALLERY_IMAGES    10
+#define PAGE_MAX          8192 /* a generated page, bytes */
+#define SITE_PATH_MAX     1024 /* a decoded /site or /gallery path, bytes */
+#define TYPE_MAX          128  /* a ?type= override */
 
 static const char *static_root;
+static char *robots_body; /* --robots, or NULL */
+static size_t robots_len;
+static int server_port; /* what generated pages call the server */
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct slot {
@@ -83,29 +107,6 @@ static uint8_t *gzip_body;
 static size_t gzip_len;
 
 /* ---- shared state ---- */
-
-static uint32_t crc32_of(const uint8_t *p, size_t len)
-{
-	uint32_t crc = 0xFFFFFFFFu;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		int k;
-
-		crc ^= p[i];
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-	}
-	return crc ^ 0xFFFFFFFFu;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
 
 /* RFC 1952 member: header, RFC 1951 stored block(s), CRC-32, ISIZE. */
 static int build_gzip(void)
@@ -136,20 +137,20 @@ static int build_gzip(void)
 		o += n;
 		off += n;
 	}
-	put_le32(gzip_body + o, crc32_of((const uint8_t *)text, TSRV_GZIP_TEXT_LEN));
-	put_le32(gzip_body + o + 4, TSRV_GZIP_TEXT_LEN);
+	tsrv_put_le32(gzip_body + o, tsrv_crc32((const uint8_t *)text, TSRV_GZIP_TEXT_LEN));
+	tsrv_put_le32(gzip_body + o + 4, TSRV_GZIP_TEXT_LEN);
 	return 0;
 }
 
-int tsrv_routes_init(const char *root)
+int tsrv_routes_init(const char *root, char *robots, size_t robots_size, int port)
 {
 	static_root = root;
+	robots_body = robots;
+	robots_len = robots_size;
+	server_port = port;
 	table = calloc(TABLE_SLOTS, sizeof(*table));
-	if (table == NULL)
-		return -1;
-	if (build_gzip() != 0) {
-		free(table);
-		table = NULL;
+	if (table == NULL || build_gzip() != 0) {
+		tsrv_routes_release();
 		return -1;
 	}
 	return 0;
@@ -168,6 +169,9 @@ void tsrv_routes_release(void)
 	table_used = 0;
 	free(gzip_body);
 	gzip_body = NULL;
+	free(robots_body);
+	robots_body = NULL;
+	robots_len = 0;
 }
 
 /* Counts one more hit for key.  Returns the hit number (1 for the first),
@@ -704,25 +708,388 @@ static int route_static(struct tsrv_conn *c, struct tsrv_request *r, const char 
 	return serve_file(c, r, rel);
 }
 
-/* /robots.txt: ROOT/robots.txt when there is one */
+/* /robots.txt: the --robots file, else ROOT/robots.txt, else 404 */
 static int route_robots(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
-	if (static_root == NULL || rest[0] != '\0')
+	if (rest[0] != '\0')
+		return not_found(c, r);
+	if (robots_body != NULL)
+		return tsrv_respond(c, r, 200, "text/plain; charset=utf-8", robots_body, robots_len,
+				    NULL);
+	if (static_root == NULL)
 		return not_found(c, r);
 	return serve_file(c, r, "robots.txt");
 }
 
-int tsrv_is_stats_path(const char *path)
+/* ---- generated sites ---- */
+
+/* A generated document being written into a fixed buffer. */
+struct page {
+	char text[PAGE_MAX];
+	size_t len;
+	int overflow; /* something did not fit: the page must not be served */
+};
+
+static void add(struct page *pg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add(struct page *pg, const char *fmt, ...)
 {
-	return strcmp(path, "/stats") == 0 || strcmp(path, "/stats/reset") == 0;
+	va_list ap;
+	int n;
+
+	if (pg->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(pg->text + pg->len, sizeof(pg->text) - pg->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(pg->text) - pg->len)
+		pg->overflow = 1;
+	else
+		pg->len += (size_t)n;
 }
 
-/* /stats, /stats/reset */
+static int html(struct tsrv_conn *c, struct tsrv_request *r, int status, const struct page *pg)
+{
+	if (pg->overflow)
+		return text(c, r, 500, "generated page too large\n", NULL);
+	return tsrv_respond(c, r, status, "text/html; charset=utf-8", pg->text, pg->len, NULL);
+}
+
+/* Parses s[0..len) as a decimal in canonical form (no sign, no leading
+ * zero) <= max, so that each number has one spelling.  Returns 0 or -1. */
+static int canon_num(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	if (len > 1 && s[0] == '0')
+		return -1;
+	return tsrv_parse_u64(s, len, max, out);
+}
+
+/* Takes "/N/" off the front of *p, N canonical in [1, max].  Returns 0 and
+ * advances *p past the second slash, or -1. */
+static int take_count(const char **p, uint64_t max, uint64_t *n)
+{
+	const char *s = *p, *slash;
+
+	if (s[0] != '/')
+		return -1;
+	slash = strchr(s + 1, '/');
+	if (slash == NULL || canon_num(s + 1, (size_t)(slash - s - 1), max, n) != 0 || *n == 0)
+		return -1;
+	*p = slash + 1;
+	return 0;
+}
+
+/* True if s is exactly "K.html" with K canonical and < n; sets *k. */
+static int page_number(const char *s, uint64_t n, uint64_t *k)
+{
+	size_t len = strlen(s);
+
+	if (len <= 5 || strcmp(s + len - 5, ".html") != 0)
+		return 0;
+	return canon_num(s, len - 5, n - 1, k) == 0;
+}
+
+/* If s starts with prefix, returns what follows it; else NULL. */
+static const char *after(const char *s, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return strncmp(s, prefix, len) == 0 ? s + len : NULL;
+}
+
+/* Decodes the route's rest (percent escapes, not '+') into buf, as a
+ * server would before matching a file path.  Returns 0, or -1 (malformed
+ * escape, decoded NUL or too long). */
+static int decode_rest(const char *rest, char *buf, size_t size)
+{
+	long n = tsrv_pct_decode(rest, strlen(rest), 0, buf, size);
+
+	if (n < 0 || memchr(buf, '\0', (size_t)n) != NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * /site/N/img/NAME and /gallery/P/img/NAME: the image tsrv_image_fill(NAME)
+ * (content.h), typed by NAME's extension or by ?type=T, with single Range
+ * requests honoured.  NAME without an image extension, or with a '/': 404.
+ */
+static int serve_image(struct tsrv_conn *c, struct tsrv_request *r, const char *name)
+{
+	uint8_t body[TSRV_IMAGE_MAX];
+	char type[TYPE_MAX], extra[160];
+	size_t size = tsrv_image_size(name);
+	const char *ctype = tsrv_image_type(name);
+	uint64_t first, len;
+	long n;
+	int status, sent = 0;
+
+	if (size == 0 || strchr(name, '/') != NULL)
+		return not_found(c, r);
+	n = tsrv_query(r->query, "type", type, sizeof(type));
+	if (n == -2 || n == 0)
+		return bad_request(c, r);
+	if (n > 0) {
+		long i;
+
+		for (i = 0; i < n; i++) {
+			/* no header injection through the decoded type */
+			if ((unsigned char)type[i] < 0x20 || (unsigned char)type[i] == 0x7f)
+				return bad_request(c, r);
+		}
+		ctype = type;
+	}
+	tsrv_image_fill(name, body);
+	status = plan_range(c, r, size, 1, &first, &len, extra, sizeof(extra), &sent);
+	if (status == 416)
+		return sent;
+	if (tsrv_respond_start(c, r, status, ctype, (int64_t)len, extra) != 0 ||
+	    tsrv_respond_body(c, r, body + first, (size_t)len) != 0)
+		return -1;
+	return tsrv_flush(c);
+}
+
+/* Page K of /site/N; see route_site. */
+static void site_page(struct page *pg, unsigned long long n, unsigned long long k)
+{
+	unsigned long long child;
+
+	add(pg,
+	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>site %llu page %llu</title>\n"
+	    "<link rel=\"stylesheet\" href=\"/site/%llu/style.css\">\n"
+	    "</head><body>\n<h1>Page %llu of %llu</h1>\n<ul>\n",
+	    n, k, n, k, n);
+	for (child = 2 * k + 1; child <= 2 * k + 2 && child < n; child++)
+		add(pg, "<li><a href=\"%llu.html\">child %llu</a>\n", child, child);
+	add(pg, "<li><a href=\"/site/%llu/page/0.html\">home</a>\n", n);
+	if (k == 0 && n >= 2) {
+		add(pg,
+		    "<li><a href=\"./1.html\">page 1, dot</a>\n"
+		    "<li><a href=\"/site/%llu/page/%%31.html\">page 1, escaped</a>\n"
+		    "<li><a href=\"1.html#top\">page 1, fragment</a>\n"
+		    "<li><a href=\"HTTP://127.0.0.1:%d/site/%llu/page/1.html\">page 1, "
+		    "absolute</a>\n"
+		    "<li><a href=\"/site/%llu/page/../page/1.html\">page 1, dot-dot</a>\n",
+		    n, server_port, n, n);
+	}
+	add(pg,
+	    "<li><a href=\"http://localhost:%d/site/%llu/page/%llu.html\">other host name</a>\n"
+	    "<li><a href=\"https://example.invalid/x.html\">other host</a>\n"
+	    "<li><a href=\"/site/%llu/private/%llu.html\">private</a>\n"
+	    "<li><a href=\"mailto:nobody@example.invalid\">mail</a>\n"
+	    "<li><a href=\"javascript:void(0)\">script</a>\n"
+	    "<li><a name=\"top\">no href</a>\n"
+	    "</ul>\n"
+	    "<img src=\"/site/%llu/img/%llu.png\" alt=\"picture %llu\">\n"
+	    "<img srcset=\"/site/%llu/img/%llu-small.jpg 1x, /site/%llu/img/%llu-big.jpg 2x\" "
+	    "alt=\"photo %llu\">\n"
+	    "<img src=\"/site/%llu/img/shared.gif\" alt=\"logo\">\n"
+	    "</body></html>\n",
+	    server_port, n, k, n, k, n, k, k, n, k, n, k, k, n);
+}
+
+/*
+ * /site/N/... (1 <= N <= 1000000): a generated site of N pages forming a
+ * binary tree, for crawl and --images tests and benchmarks.  The path is
+ * percent-decoded before it is matched (so /site/N/page/%31.html is page
+ * 1); numbers must be canonical (no leading zeros); dot segments are not
+ * resolved.  Anything not listed, K >= N or N out of range: 404.
+ *
+ *   /site/N/page/K.html     page K (0 <= K < N), text/html; charset=utf-8
+ *   /site/N/private/K.html  a small text/html page, no links (K < N)
+ *   /site/N/style.css       text/css, no url()
+ *   /site/N/img/NAME[?type=T]  the image NAME of content.h (any NAME with
+ *                           an image extension, not only those linked);
+ *                           Content-Type T instead of NAME's type if given;
+ *                           /site/N/img/fake.png: text, typed image/png
+ *
+ * Page K, fetched as http://127.0.0.1:PORT/site/N/page/K.html (PORT: the
+ * port the server listens on, whatever the Host header says), contains
+ * exactly these references, in this order, and no others:
+ *
+ *   <link rel="stylesheet" href="/site/N/style.css">
+ *   <a href="C.html">           for C = 2K+1 and C = 2K+2, each if C < N
+ *   <a href="/site/N/page/0.html">                         (a cycle)
+ *   only on page 0, and only if N >= 2, page 1 spelled five more ways:
+ *     <a href="./1.html">
+ *     <a href="/site/N/page/%31.html">
+ *     <a href="1.html#top">
+ *     <a href="HTTP://127.0.0.1:PORT/site/N/page/1.html">
+ *     <a href="/site/N/page/../page/1.html">
+ *   <a href="http://localhost:PORT/site/N/page/K.html">  (same server, other
+ *                                                         host name)
+ *   <a href="https://example.invalid/x.html">
+ *   <a href="/site/N/private/K.html">
+ *   <a href="mailto:nobody@example.invalid">
+ *   <a href="javascript:void(0)">
+ *   <a name="top">                                       (no href)
+ *   <img src="/site/N/img/K.png">
+ *   <img srcset="/site/N/img/K-small.jpg 1x, /site/N/img/K-big.jpg 2x">
+ *   <img src="/site/N/img/shared.gif">                   (on every page)
+ *
+ * So, resolved against http://127.0.0.1:PORT and normalized, page K links
+ *   pages     /site/N/page/{2K+1, 2K+2 (those < N), 0}.html
+ *             (page 0's extra spellings all normalize to /site/N/page/1.html)
+ *   private   /site/N/private/K.html
+ *   requisite /site/N/style.css
+ *   images    /site/N/img/{K.png, K-small.jpg, K-big.jpg, shared.gif}
+ *   off-host  http://localhost:PORT/site/N/page/K.html,
+ *             https://example.invalid/x.html
+ * and nothing else (mailto:, javascript: and the href-less <a> yield no
+ * URL).  Only the -big image is 20000 bytes or more.  Page K sits at depth
+ * floor(log2(K + 1)) from page 0 (tsrv_site_depth()), so a crawl from page
+ * 0 to depth d reaches pages K < min(N, 2^(d+1) - 1)
+ * (tsrv_site_pages_within()); each of them links its private page, one
+ * level deeper.
+ */
+static int route_site(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	static const char css[] = "body { font-family: sans-serif; margin: 2em; }\n"
+				  "h1 { color: #333; }\n";
+	char path[SITE_PATH_MAX];
+	const char *p = path, *sub;
+	uint64_t n, k;
+	struct page pg;
+
+	if (decode_rest(rest, path, sizeof(path)) != 0)
+		return bad_request(c, r);
+	if (take_count(&p, SITE_MAX_PAGES, &n) != 0)
+		return not_found(c, r);
+	pg.len = 0;
+	pg.overflow = 0;
+	sub = after(p, "page/");
+	if (sub != NULL && page_number(sub, n, &k)) {
+		site_page(&pg, (unsigned long long)n, (unsigned long long)k);
+		return html(c, r, 200, &pg);
+	}
+	sub = after(p, "private/");
+	if (sub != NULL && page_number(sub, n, &k)) {
+		add(&pg,
+		    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+		    "<title>site %llu private %llu</title></head>\n"
+		    "<body><p>private page %llu: robots.txt keeps crawlers out</p></body></html>\n",
+		    (unsigned long long)n, (unsigned long long)k, (unsigned long long)k);
+		return html(c, r, 200, &pg);
+	}
+	if (strcmp(p, "style.css") == 0)
+		return tsrv_respond(c, r, 200, "text/css", css, sizeof(css) - 1, NULL);
+	sub = after(p, "img/");
+	if (sub != NULL)
+		return serve_image(c, r, sub);
+	return not_found(c, r);
+}
+
+/*
+ * /gallery/P/... (1 <= P <= 1000000): P pages of GALLERY_IMAGES (10) images
+ * each, for the --images benchmark (P = 200: 2000 distinct images).  Paths
+ * are matched as in /site.
+ *
+ *   /gallery/P/page/K.html  (0 <= K < P) text/html; charset=utf-8 holding
+ *                           exactly <img src="/gallery/P/img/K-J.jpg"> for
+ *                           J = 0..9, then <a href="K+1.html"> if K+1 < P
+ *   /gallery/P/img/NAME[?type=T]  as /site/N/img/NAME (same bytes)
+ */
+static int route_gallery(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	char path[SITE_PATH_MAX];
+	const char *p = path, *sub;
+	unsigned long long pages, page, j;
+	uint64_t n, k;
+	struct page pg;
+
+	if (decode_rest(rest, path, sizeof(path)) != 0)
+		return bad_request(c, r);
+	if (take_count(&p, GALLERY_MAX_PAGES, &n) != 0)
+		return not_found(c, r);
+	sub = after(p, "img/");
+	if (sub != NULL)
+		return serve_image(c, r, sub);
+	sub = after(p, "page/");
+	if (sub == NULL || !page_number(sub, n, &k))
+		return not_found(c, r);
+	pages = (unsigned long long)n;
+	page = (unsigned long long)k;
+	pg.len = 0;
+	pg.overflow = 0;
+	add(&pg,
+	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>gallery %llu page %llu</title></head><body>\n"
+	    "<h1>Gallery page %llu of %llu</h1>\n",
+	    pages, page, page, pages);
+	for (j = 0; j < GALLERY_IMAGES; j++)
+		add(&pg, "<img src=\"/gallery/%llu/img/%llu-%llu.jpg\" alt=\"%llu-%llu\">\n", pages,
+		    page, j, page, j);
+	if (page + 1 < pages)
+		add(&pg, "<p><a href=\"%llu.html\">next</a></p>\n", page + 1);
+	add(&pg, "</body></html>\n");
+	return html(c, r, 200, &pg);
+}
+
+/* /html[/x]?b=BODY: BODY, decoded ('+' is a space), as a text/html
+ * document */
+static int route_html(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	size_t size = strlen(r->query) + 1;
+	char *body = malloc(size);
+	long n;
+	int rc;
+
+	(void)rest;
+	if (body == NULL)
+		return text(c, r, 500, "out of memory\n", NULL);
+	n = tsrv_query(r->query, "b", body, size);
+	if (n < 0)
+		rc = bad_request(c, r);
+	else
+		rc = tsrv_respond(c, r, 200, "text/html; charset=utf-8", body, (size_t)n, NULL);
+	free(body);
+	return rc;
+}
+
+/* /notfound.html, /notfound[/x]: a 404 whose HTML body links three paths
+ * that exist and that nothing else links (each contains
+ * "linked-from-404"), so that a crawler following links of error pages is
+ * caught in /stats/paths. */
+static int route_notfound(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	static const char body[] =
+	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>404 Not Found</title></head><body>\n"
+	    "<h1>Not found</h1>\n"
+	    "<p>Try <a href=\"/bytes/64/linked-from-404.bin\">this file</a> or\n"
+	    "<a href=\"/status/200/linked-from-404.html\">this page</a>.</p>\n"
+	    "<img src=\"/site/1/img/linked-from-404.png\" alt=\"\">\n"
+	    "</body></html>\n";
+
+	(void)rest;
+	return tsrv_respond(c, r, 404, "text/html; charset=utf-8", body, sizeof(body) - 1, NULL);
+}
+
+int tsrv_is_stats_path(const char *path)
+{
+	return strcmp(path, "/stats") == 0 || strcmp(path, "/stats/reset") == 0 ||
+	       strcmp(path, "/stats/paths") == 0;
+}
+
+/* /stats, /stats/reset (JSON), /stats/paths (text) */
 static int route_stats(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
-	char body[256];
+	char body[512];
 	int reset = strcmp(rest, "/reset") == 0;
 
+	if (strcmp(rest, "/paths") == 0) {
+		char *list;
+		size_t len;
+		int rc;
+
+		if (tsrv_stats_paths(&list, &len) != 0)
+			return text(c, r, 500, "out of memory\n", NULL);
+		rc =
+		    tsrv_respond(c, r, 200, "text/plain", list, len, "Cache-Control: no-store\r\n");
+		free(list);
+		return rc;
+	}
 	if (rest[0] != '\0' && !reset)
 		return not_found(c, r);
 	tsrv_stats_json(body, sizeof(body), reset);
@@ -752,6 +1119,11 @@ static const struct route {
     {"static", route_static},
     {"robots.txt", route_robots},
     {"stats", route_stats},
+    {"site", route_site},
+    {"gallery", route_gallery},
+    {"html", route_html},
+    {"notfound", route_notfound},
+    {"notfound.html", route_notfound},
 };
 
 int tsrv_route(struct tsrv_conn *c, struct tsrv_request *r)

@@ -3,7 +3,10 @@
  * 127.0.0.1 port 0, one detached thread per connection, the request
  * counters behind /stats, and shutdown.
  *
- *   testserver [--root DIR] [--max-seconds N] [--quiet]
+ *   testserver [--root DIR] [--robots FILE] [--max-seconds N] [--quiet]
+ *
+ * --robots FILE is read once at start (at most 1 MiB) and served as
+ * /robots.txt, taking precedence over ROOT/robots.txt.
  *
  * Once listening it prints "port N\n" on stdout and flushes; nothing else
  * goes to stdout.  Without --quiet one line per request goes to stderr.
@@ -34,6 +37,14 @@
  * invisible.  Reset zeroes "connections" and "requests", starts a new
  * generation, and sets "max_inflight" to the current "inflight" (which, a
  * live gauge, is not zeroed: 0 when the server is idle).
+ * "robots_requests" counts the counted requests whose path is /robots.txt.
+ *
+ * /stats/paths: every counted request also counts its path (as received,
+ * without the query; not decoded) in a table of distinct paths under
+ * stats_lock, which /stats/reset empties.  The table holds at most
+ * PATHS_MAX paths (and PATHS_BYTES_MAX bytes of them); a request for a
+ * path not yet in a full table is not recorded, only counted as dropped,
+ * and the listing then ends with a line starting with "#" that says so.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,12 +61,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "content.h"
 #include "tsrv.h"
 
 #define MAX_CONNS        4096
 #define THREAD_STACK     (512 * 1024)
 #define SHUTDOWN_WAIT_MS 5000
 #define LINGER_MS        2000
+#define ROBOTS_MAX       (1024 * 1024)
+#define PATHS_MAX        100000
+#define PATHS_SLOTS      262144 /* power of two, more than 2 * PATHS_MAX */
+#define PATHS_BYTES_MAX  (64 * 1024 * 1024)
 
 static int stop_pipe[2] = {-1, -1};
 static int quiet;
@@ -71,7 +87,20 @@ static struct {
 	uint64_t inflight;
 	uint64_t max_inflight;
 	uint64_t gen; /* bumped by reset; starts at 1 */
-} stats = {0, 0, 0, 0, 1};
+	uint64_t robots_requests;
+} stats = {0, 0, 0, 0, 1, 0};
+
+/* The distinct paths requested since the last reset, under stats_lock: an
+ * open-addressing table of PATHS_SLOTS slots, of which the path_nused
+ * listed in path_used hold a path. */
+static struct path_count {
+	char *path; /* heap; NULL: empty slot */
+	uint64_t count;
+} * path_slots;
+static uint32_t *path_used;
+static size_t path_nused;
+static size_t path_bytes;     /* strlen + 1 of every stored path */
+static uint64_t path_dropped; /* requests not recorded: the table was full */
 
 static void die_pthread(int rc, const char *what)
 {
@@ -86,9 +115,111 @@ int tsrv_stop_fd(void)
 	return stop_pipe[0];
 }
 
+/* Empties the path table.  Caller holds stats_lock (or no thread runs). */
+static void paths_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < path_nused; i++) {
+		struct path_count *pc = &path_slots[path_used[i]];
+
+		free(pc->path);
+		pc->path = NULL;
+		pc->count = 0;
+	}
+	path_nused = 0;
+	path_bytes = 0;
+	path_dropped = 0;
+}
+
+/* Counts one request for path.  Caller holds stats_lock. */
+static void paths_count(const char *path)
+{
+	size_t mask = PATHS_SLOTS - 1;
+	size_t i = (size_t)tsrv_name_hash(path) & mask;
+	size_t len = strlen(path) + 1;
+
+	for (;;) {
+		struct path_count *pc = &path_slots[i];
+
+		if (pc->path == NULL)
+			break;
+		if (strcmp(pc->path, path) == 0) {
+			pc->count++;
+			return;
+		}
+		i = (i + 1) & mask;
+	}
+	/* a new path: slot i is free (the table is never more than half
+	 * full, so the probe above ends) */
+	if (path_nused == PATHS_MAX || len > PATHS_BYTES_MAX - path_bytes) {
+		path_dropped++;
+		return;
+	}
+	path_slots[i].path = malloc(len);
+	if (path_slots[i].path == NULL) {
+		path_dropped++;
+		return;
+	}
+	memcpy(path_slots[i].path, path, len);
+	path_slots[i].count = 1;
+	path_used[path_nused++] = (uint32_t)i;
+	path_bytes += len;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	const struct path_count *x = *(const struct path_count *const *)a;
+	const struct path_count *y = *(const struct path_count *const *)b;
+
+	return strcmp(x->path, y->path);
+}
+
+int tsrv_stats_paths(char **text, size_t *len)
+{
+	const struct path_count **sorted = NULL;
+	char *out = NULL;
+	size_t cap = 128, used = 0, i;
+	int rc = -1;
+
+	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
+	if (path_nused > 0) {
+		sorted = malloc(path_nused * sizeof(*sorted));
+		if (sorted == NULL)
+			goto out;
+	}
+	for (i = 0; i < path_nused; i++) {
+		sorted[i] = &path_slots[path_used[i]];
+		cap += strlen(sorted[i]->path) + 22; /* count, space, newline */
+	}
+	if (path_nused > 0)
+		qsort(sorted, path_nused, sizeof(*sorted), by_path);
+	out = malloc(cap);
+	if (out == NULL)
+		goto out;
+	for (i = 0; i < path_nused; i++) {
+		int n = snprintf(out + used, cap - used, "%llu %s\n",
+				 (unsigned long long)sorted[i]->count, sorted[i]->path);
+
+		used += (size_t)n; /* cap was sized for every line */
+	}
+	if (path_dropped > 0)
+		used += (size_t)snprintf(out + used, cap - used,
+					 "# cap of %d paths reached: %llu requests to other paths "
+					 "not recorded\n",
+					 PATHS_MAX, (unsigned long long)path_dropped);
+	*text = out;
+	*len = used;
+	rc = 0;
+out:
+	die_pthread(pthread_mutex_unlock(&stats_lock), "unlock");
+	free(sorted);
+	return rc;
+}
+
 void tsrv_stats_json(char *buf, size_t size, int reset)
 {
-	uint64_t conns, reqs, inflight, max_inflight;
+	uint64_t conns, reqs, inflight, max_inflight, robots;
 
 	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
 	if (reset) {
@@ -97,21 +228,24 @@ void tsrv_stats_json(char *buf, size_t size, int reset)
 		stats.connections = 0;
 		stats.requests = 0;
 		stats.max_inflight = stats.inflight;
+		stats.robots_requests = 0;
 		stats.gen++;
+		paths_clear();
 	}
 	conns = stats.connections;
 	reqs = stats.requests;
 	inflight = stats.inflight;
 	max_inflight = stats.max_inflight;
+	robots = stats.robots_requests;
 	die_pthread(pthread_mutex_unlock(&stats_lock), "unlock");
 	snprintf(buf, size,
 		 "{\"connections\":%llu,\"requests\":%llu,\"inflight\":%llu,"
-		 "\"max_inflight\":%llu}\n",
+		 "\"max_inflight\":%llu,\"robots_requests\":%llu}\n",
 		 (unsigned long long)conns, (unsigned long long)reqs, (unsigned long long)inflight,
-		 (unsigned long long)max_inflight);
+		 (unsigned long long)max_inflight, (unsigned long long)robots);
 }
 
-static void stats_begin(struct tsrv_conn *c)
+static void stats_begin(struct tsrv_conn *c, const char *path)
 {
 	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
 	if (c->stats_gen != stats.gen) {
@@ -119,6 +253,9 @@ static void stats_begin(struct tsrv_conn *c)
 		stats.connections++;
 	}
 	stats.requests++;
+	if (strcmp(path, "/robots.txt") == 0)
+		stats.robots_requests++;
+	paths_count(path);
 	stats.inflight++;
 	c->inflight = 1;
 	if (stats.inflight > stats.max_inflight)
@@ -173,7 +310,7 @@ static void *conn_main(void *arg)
 		c->keep_alive = r.keep_alive;
 		c->body_left = UINT64_MAX; /* no response begun */
 		if (!tsrv_is_stats_path(r.path))
-			stats_begin(c);
+			stats_begin(c, r.path);
 		keep = tsrv_route(c, &r) == 0 && c->keep_alive;
 		tsrv_request_done(c);
 		if (!quiet)
@@ -209,7 +346,8 @@ static int set_nonblock(int fd)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, const char **root, long *max_seconds)
+static int parse_args(int argc, char **argv, const char **root, const char **robots,
+		      long *max_seconds)
 {
 	int i;
 
@@ -220,6 +358,8 @@ static int parse_args(int argc, char **argv, const char **root, long *max_second
 			quiet = 1;
 		} else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
 			*root = argv[++i];
+		} else if (strcmp(argv[i], "--robots") == 0 && i + 1 < argc) {
+			*robots = argv[++i];
 		} else if (strcmp(argv[i], "--max-seconds") == 0 && i + 1 < argc) {
 			i++;
 			if (tsrv_parse_u64(argv[i], strlen(argv[i]), 86400 * 7, &v) != 0 ||
@@ -230,7 +370,8 @@ static int parse_args(int argc, char **argv, const char **root, long *max_second
 			*max_seconds = (long)v;
 		} else {
 			fprintf(stderr,
-				"usage: testserver [--root DIR] [--max-seconds N] [--quiet]\n");
+				"usage: testserver [--root DIR] [--robots FILE] [--max-seconds N] "
+				"[--quiet]\n");
 			return -1;
 		}
 	}
@@ -243,6 +384,46 @@ static int parse_args(int argc, char **argv, const char **root, long *max_second
 		}
 	}
 	return 0;
+}
+
+/* Reads the --robots file (at most ROBOTS_MAX bytes) into a new heap
+ * buffer *data of *len bytes.  Returns 0, or -1 after saying why. */
+static int read_robots(const char *path, char **data, size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > ROBOTS_MAX) {
+		fprintf(stderr,
+			"testserver: --robots %s: not a readable file of at most %d bytes\n", path,
+			ROBOTS_MAX);
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL)
+		goto fail;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "testserver: --robots %s: read failed\n", path);
+			goto fail;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*data = buf;
+	*len = got;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return -1;
 }
 
 /* Binds 127.0.0.1:0 and listens.  Returns the fd and the port, or -1. */
@@ -387,21 +568,31 @@ static int wait_conns(void)
 
 int main(int argc, char **argv)
 {
-	const char *root = NULL;
+	const char *root = NULL, *robots_path = NULL;
+	char *robots = NULL;
+	size_t robots_len = 0;
 	long max_seconds = 900;
 	struct sigaction sa;
 	pthread_condattr_t ca;
 	int lfd, port, left;
 	ssize_t ignored;
 
-	if (parse_args(argc, argv, &root, &max_seconds) != 0)
+	if (parse_args(argc, argv, &root, &robots_path, &max_seconds) != 0)
 		return 2;
+	if (robots_path != NULL && read_robots(robots_path, &robots, &robots_len) != 0)
+		return 2;
+	path_slots = calloc(PATHS_SLOTS, sizeof(*path_slots));
+	path_used = malloc(PATHS_MAX * sizeof(*path_used));
+	if (path_slots == NULL || path_used == NULL) {
+		fprintf(stderr, "testserver: out of memory\n");
+		goto fail;
+	}
 
 	if (pipe(stop_pipe) != 0 || set_nonblock(stop_pipe[1]) != 0 ||
 	    fcntl(stop_pipe[0], F_SETFD, FD_CLOEXEC) != 0 ||
 	    fcntl(stop_pipe[1], F_SETFD, FD_CLOEXEC) != 0) {
 		perror("testserver: pipe");
-		return 1;
+		goto fail;
 	}
 	die_pthread(pthread_condattr_init(&ca), "condattr_init");
 	die_pthread(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC), "condattr_setclock");
@@ -416,15 +607,16 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	if (tsrv_routes_init(root) != 0) {
-		fprintf(stderr, "testserver: out of memory\n");
-		return 1;
-	}
 	lfd = listen_loopback(&port);
 	if (lfd < 0) {
 		perror("testserver: listen");
-		tsrv_routes_release();
-		return 1;
+		goto fail;
+	}
+	if (tsrv_routes_init(root, robots, robots_len, port) != 0) {
+		robots = NULL; /* the routes own it, even on failure */
+		fprintf(stderr, "testserver: out of memory\n");
+		close(lfd);
+		goto fail;
 	}
 	printf("port %d\n", port);
 	fflush(stdout);
@@ -441,5 +633,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	tsrv_routes_release();
+	paths_clear();
+	free(path_slots);
+	free(path_used);
 	return 0;
+fail:
+	free(robots);
+	free(path_slots);
+	free(path_used);
+	return 1;
 }

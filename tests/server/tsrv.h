@@ -66,6 +66,11 @@ int tsrv_stop_fd(void);
  * (see server.c).  Thread-safe. */
 void tsrv_stats_json(char *buf, size_t size, int reset);
 
+/* The /stats/paths text ("COUNT PATH" lines sorted by path, then a "#" line
+ * if the cap was reached) as a new heap string (*text, *len; caller frees).
+ * Returns 0 or -1 (out of memory).  Thread-safe. */
+int tsrv_stats_paths(char **text, size_t *len);
+
 /* Ends c's current request in the counters, if it is counted and not yet
  * ended.  http.c calls it just before sending a response's last bytes, so
  * a client that has read a whole response never finds it still in flight;
@@ -146,15 +151,19 @@ int64_t tsrv_now_ms(void);
 /* ---- routes.c ---- */
 
 /* Sets up the routes' shared state: root (borrowed for the process's life,
- * may be NULL), the flaky table and the gzip body.  Call before any thread
- * starts.  Returns 0 or -1. */
-int tsrv_routes_init(const char *root);
+ * may be NULL), the --robots body (robots_size bytes of heap memory, or
+ * NULL; ownership passes to the routes, also when this fails), the port
+ * generated pages name in their absolute links, the flaky table and the
+ * gzip body.  Call before any thread starts.  Returns 0 or -1 (out of
+ * memory). */
+int tsrv_routes_init(const char *root, char *robots, size_t robots_size, int port);
 
 /* Frees what tsrv_routes_init() made.  Only once no connection thread
  * remains. */
 void tsrv_routes_release(void);
 
-/* True if path is /stats or /stats/reset, which are not counted. */
+/* True if path is /stats, /stats/reset or /stats/paths, which are not
+ * counted. */
 int tsrv_is_stats_path(const char *path);
 
 /* Answers r.  Returns 0 if the connection may serve another request, -1 if
