@@ -123,7 +123,7 @@ enum fa_err frame_answer_encode(uint32_t status, const struct html_links *links,
 				unsigned char **out, size_t *out_len);
 
 /*
- * Decodes an answer payload (without its header) of len bytes: *status gets
+ * Decodes an answer payload (without its header) of len bytes: *status receives
  * the status, and the URLs and the skipped count are appended to *links
  * with html_links_add().  The payload is checked whole before anything is
  * appended, so on error *links is as it was (its spare capacity aside).

@@ -33,7 +33,8 @@ struct frontier_opts {
 	long wait_ms;         /* between two request starts to one host */
 	bool random_wait;     /* each wait is wait_ms x [0.5, 1.5) */
 	bool robots;          /* fetch and obey robots.txt per host */
-	size_t max_queued;    /* jobs waiting at most (see frontier_add) */
+	size_t max_queued;    /* a blocking add waits while this many are queued */
+	size_t max_total;     /* a non-blocking add is dropped past this many */
 	size_t max_seen;      /* seen-set cap; 0: none */
 	long backoff_base_ms; /* first host-wide slowdown without Retry-After */
 	long backoff_max_ms;  /* cap of a host's slowdown (and of Retry-After) */
@@ -67,9 +68,10 @@ void frontier_free(struct frontier *f);
 /*
  * Queues job (taking ownership in every case).  With dedupe, the URL's
  * normal form is checked and inserted in the seen-set first and a URL seen
- * before is dropped: FA_ERR_EXISTS.  When max_queued jobs wait already:
- * with block, waits for room (the reader streaming a list, so memory stays
- * flat); without, drops it: FA_ERR_TOO_LONG (counted in `dropped`).
+ * before is dropped: FA_ERR_EXISTS.  With block, waits while max_queued
+ * jobs wait already (the reader streaming a list, so memory stays flat);
+ * without (URLs a page gave), queues it unless max_total jobs wait, else
+ * drops it: FA_ERR_TOO_LONG (counted in `dropped`).
  * FA_ERR_CLOSED after frontier_close(); FA_ERR_URL for a URL without a
  * host.  The job is freed whenever the result is not FA_OK.  Thread-safe.
  */

@@ -79,6 +79,8 @@ struct frontier *frontier_new(const struct frontier_opts *opts)
 	f->opts = *opts;
 	if (f->opts.max_queued == 0)
 		f->opts.max_queued = 1;
+	if (f->opts.max_total < f->opts.max_queued)
+		f->opts.max_total = f->opts.max_queued;
 	f->nbuckets = 64;
 	f->buckets = calloc(f->nbuckets, sizeof(*f->buckets));
 	f->seen = seen_new(opts->max_seen);
@@ -271,7 +273,7 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 		err = FA_ERR_CLOSED;
 		goto fail;
 	}
-	if (f->queued >= f->opts.max_queued) {
+	if (!block && f->queued >= f->opts.max_total) {
 		f->dropped++;
 		err = FA_ERR_TOO_LONG;
 		goto fail;

@@ -75,9 +75,13 @@
 
 #define MAX_URL_LEN  8192  /* one URL value, after trimming */
 #define MAX_LIST_LEN 65536 /* a whole srcset or style attribute */
+#define MAX_ATTRS    128   /* attributes per start tag; the rest are blanked */
+#define MAX_DEPTH    256   /* open elements; deeper, the middle is forgotten */
+#define KEEP_BOTTOM  8     /* ...keeping the outermost (html, body, ...) */
+#define KEEP_TOP     128   /* ...and the innermost */
 
 static const int parse_options =
-	HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING;
+    HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING;
 
 /* A cleaned reference waiting for resolution: arena[off .. off+len). */
 struct raw {
@@ -94,7 +98,8 @@ struct scan {
 	bool base_seen;  /* a <base href> was found (the first one wins) */
 	bool base_valid; /* ...and it was not empty, fragment-only or refused */
 	size_t base_off, base_len;
-	bool started; /* libxml2 began a document */
+	htmlParserCtxtPtr ctxt; /* the parser running the callbacks */
+	bool started;           /* libxml2 began a document */
 	size_t skipped;
 	enum fa_err err; /* first allocation failure; stops collection */
 };
@@ -297,7 +302,7 @@ static void add_srcset(struct scan *scan, const char *value)
 	}
 	while (pos < len) {
 		size_t url_start, url_len;
-		int depth = 0;
+		bool in_parens = false;
 
 		while (pos < len && (is_html_space((unsigned char)value[pos]) || value[pos] == ','))
 			pos++;
@@ -317,10 +322,10 @@ static void add_srcset(struct scan *scan, const char *value)
 		/* Descriptors: up to a comma that is not inside parentheses. */
 		for (; pos < len; pos++) {
 			if (value[pos] == '(')
-				depth = 1;
+				in_parens = true;
 			else if (value[pos] == ')')
-				depth = 0;
-			else if (value[pos] == ',' && depth == 0)
+				in_parens = false;
+			else if (value[pos] == ',' && !in_parens)
 				break;
 		}
 		if (pos < len)
@@ -350,8 +355,8 @@ static void add_style_urls(struct scan *scan, const char *value)
 		}
 		/* "url(" must start a token: not part of e.g. "myurl(". */
 		if (pos > 0 && (ascii_alpha((unsigned char)value[pos - 1]) ||
-				ascii_digit((unsigned char)value[pos - 1]) || value[pos - 1] == '-' ||
-				value[pos - 1] == '_')) {
+				ascii_digit((unsigned char)value[pos - 1]) ||
+				value[pos - 1] == '-' || value[pos - 1] == '_')) {
 			pos++;
 			continue;
 		}
@@ -418,8 +423,8 @@ static bool rel_has(const char *rel, const char *const *words)
 static const char *const icon_rels[] = {"icon", "apple-touch-icon", "apple-touch-icon-precomposed",
 					"mask-icon", NULL};
 static const char *const stylesheet_rels[] = {"stylesheet", NULL};
-static const char *const image_metas[] = {"og:image", "og:image:url", "og:image:secure_url",
-					  "twitter:image", "twitter:image:src", NULL};
+static const char *const image_metas[] = {
+    "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src", NULL};
 
 static bool meta_is_image(const char *key)
 {
@@ -446,6 +451,33 @@ static void on_base(struct scan *scan, const char *href)
 	}
 }
 
+/*
+ * libxml2 2.9's HTML parser keeps every unclosed element on its name stack
+ * and searches the whole stack for each end tag that matches nothing, and
+ * for each <body>: 100 000 unclosed <div> followed by 100 000 stray </span>
+ * take 18 s for 1.3 MB.  So when the stack passes MAX_DEPTH, the middle of
+ * it is dropped, keeping the outermost and innermost elements (libxml2
+ * pushes the new element before calling us).  The stack holds pointers
+ * into the parser's dictionary, never freed on pop, and no other table runs
+ * parallel to it without a tree (nodeTab) or record_info (nodeInfoTab).
+ * End tags for the forgotten elements then match nothing and are ignored;
+ * extraction does not depend on nesting.
+ */
+static void limit_depth(htmlParserCtxtPtr ctxt)
+{
+	int drop;
+
+	if (ctxt->nameNr <= MAX_DEPTH)
+		return;
+	drop = ctxt->nameNr - KEEP_BOTTOM - KEEP_TOP;
+	memmove(&ctxt->nameTab[KEEP_BOTTOM], &ctxt->nameTab[KEEP_BOTTOM + drop],
+		KEEP_TOP * sizeof(ctxt->nameTab[0]));
+	for (int i = KEEP_BOTTOM + KEEP_TOP; i < ctxt->nameNr; i++)
+		ctxt->nameTab[i] = NULL;
+	ctxt->nameNr = KEEP_BOTTOM + KEEP_TOP;
+	ctxt->name = ctxt->nameTab[ctxt->nameNr - 1];
+}
+
 static void on_start_document(void *ctx)
 {
 	struct scan *scan = ctx;
@@ -458,6 +490,7 @@ static void on_start_element(void *ctx, const xmlChar *xname, const xmlChar **at
 	struct scan *scan = ctx;
 	const char *name = (const char *)xname;
 
+	limit_depth(scan->ctxt);
 	if (!atts || scan->err != FA_OK)
 		return;
 	switch (name[0]) {
@@ -516,34 +549,304 @@ static void on_start_element(void *ctx, const xmlChar *xname, const xmlChar **at
 
 /* ---- parse -------------------------------------------------------------- */
 
-/* Whether the document is in an encoding where 0 bytes are part of
- * characters (UTF-16, UTF-32): by its charset, or by its first bytes as
- * libxml2 would detect them (a BOM, or "<?" in UTF-16/32). */
-static bool is_wide(const char *body, size_t len, const char *charset)
+/* A document in UTF-16 or UTF-32: code unit size, byte order, BOM size. */
+struct wide {
+	size_t unit;
+	bool big_endian;
+	size_t bom;
+};
+
+/*
+ * Whether the document is in UTF-16 or UTF-32, and how: a BOM decides
+ * (whatever the label says, as in the HTML spec), then the charset label,
+ * then libxml2's own sniffing of the first 4 bytes ("<" or "<?" as 16 or
+ * 32-bit units).  UTF-16 without a BOM is little-endian as browsers have
+ * it, UTF-32 big-endian as iconv has it.
+ */
+static bool wide_layout(const char *body, size_t len, const char *charset, struct wide *w)
 {
+	static const struct {
+		const char *label;
+		struct wide layout;
+	} labels[] = {
+	    {"utf-16", {2, false, 0}},
+	    {"utf-16le", {2, false, 0}},
+	    {"utf-16be", {2, true, 0}},
+	    {"unicodefffe", {2, true, 0}},
+	    {"unicodefeff", {2, false, 0}},
+	    {"unicode", {2, false, 0}},
+	    {"ucs-2", {2, false, 0}},
+	    {"csunicode", {2, false, 0}},
+	    {"iso-10646-ucs-2", {2, false, 0}},
+	    {"utf-32", {4, true, 0}},
+	    {"utf-32le", {4, false, 0}},
+	    {"utf-32be", {4, true, 0}},
+	    {"ucs-4", {4, true, 0}},
+	    {"iso-10646-ucs-4", {4, true, 0}},
+	};
+	const unsigned char *b = (const unsigned char *)body;
+
+	if (len >= 4 && b[0] == 0xff && b[1] == 0xfe && b[2] == 0 && b[3] == 0) {
+		*w = (struct wide){4, false, 4};
+		return true;
+	}
+	if (len >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xfe && b[3] == 0xff) {
+		*w = (struct wide){4, true, 4};
+		return true;
+	}
+	if (len >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff))) {
+		*w = (struct wide){2, b[0] == 0xfe, 2};
+		return true;
+	}
+	if (len >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		return false; /* UTF-8 */
 	if (charset && charset[0]) {
-		static const char *const wide[] = {"utf-16", "utf16", "utf-32", "utf32",
-						   "ucs-2",  "ucs2",  "ucs-4",  "ucs4"};
-
-		for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++) {
-			size_t n = strlen(wide[i]);
-
-			if (strlen(charset) >= n && ascii_ieq(charset, n, wide[i]))
+		for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+			if (ascii_ieq_str(charset, labels[i].label)) {
+				*w = labels[i].layout;
 				return true;
+			}
+		}
+		return false;
+	}
+	if (len < 4)
+		return false;
+	switch (xmlDetectCharEncoding(b, 4)) {
+	case XML_CHAR_ENCODING_UTF16LE: *w = (struct wide){2, false, 0}; return true;
+	case XML_CHAR_ENCODING_UTF16BE: *w = (struct wide){2, true, 0}; return true;
+	case XML_CHAR_ENCODING_UCS4LE: *w = (struct wide){4, false, 0}; return true;
+	case XML_CHAR_ENCODING_UCS4BE: *w = (struct wide){4, true, 0}; return true;
+	default: return false;
+	}
+}
+
+static uint32_t read_unit(const unsigned char *p, const struct wide *w)
+{
+	uint32_t v = 0;
+
+	for (size_t i = 0; i < w->unit; i++)
+		v = v << 8 | p[w->big_endian ? i : w->unit - 1 - i];
+	return v;
+}
+
+static size_t put_utf8(char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * The document decoded to UTF-8 (malloc'd, *out_len bytes), lone
+ * surrogates, values above U+10FFFF and a partial last unit replaced by
+ * U+FFFD; NULL when out of memory.  Decoding here rather than in libxml2
+ * lets defuse() work on every document.
+ */
+static char *decode_wide(const char *body, size_t len, const struct wide *w, size_t *out_len)
+{
+	const unsigned char *in = (const unsigned char *)body + w->bom;
+	size_t n = len - w->bom, pos = 0, o = 0;
+	char *out;
+
+	/* At most 3 bytes per 2 input bytes (4 per surrogate pair), plus a
+	 * U+FFFD for a partial unit. */
+	if (n / 2 > (SIZE_MAX - 4) / 3)
+		return NULL;
+	out = malloc(n / 2 * 3 + 4);
+	if (!out)
+		return NULL;
+	while (pos + w->unit <= n) {
+		uint32_t cp = read_unit(in + pos, w);
+
+		pos += w->unit;
+		if (w->unit == 2 && cp >= 0xd800 && cp <= 0xdbff && pos + 2 <= n) {
+			uint32_t low = read_unit(in + pos, w);
+
+			if (low >= 0xdc00 && low <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+				pos += 2;
+			}
+		}
+		if ((cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			cp = 0xfffd;
+		o += put_utf8(out + o, cp);
+	}
+	if (pos < n)
+		o += put_utf8(out + o, 0xfffd);
+	*out_len = o;
+	return out;
+}
+
+static bool is_blank(unsigned char c) /* libxml2's IS_BLANK_CH */
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool is_name_start(unsigned char c) /* what libxml2 takes for a tag */
+{
+	return ascii_alpha(c) || c == '_' || c == ':';
+}
+
+static bool is_name_char(unsigned char c)
+{
+	return is_name_start(c) || ascii_digit(c) || c == '-' || c == '.';
+}
+
+/* Position of the first case-insensitive occurrence of the lowercase
+ * `word` in s[from..len), or len. */
+static size_t find_ci(const char *s, size_t len, size_t from, const char *word)
+{
+	size_t n = strlen(word);
+
+	while (from + n <= len) {
+		const char *lt = memchr(s + from, word[0], len - from);
+
+		if (!lt || (size_t)(lt - s) + n > len)
+			return len;
+		from = (size_t)(lt - s);
+		if (ascii_ieq(s + from, n, word))
+			return from;
+		from++;
+	}
+	return len;
+}
+
+/* Whether the tag name starting at s[pos] is the lowercase `word`. */
+static bool name_is(const char *s, size_t len, size_t pos, const char *word)
+{
+	size_t n = strlen(word);
+
+	return pos + n <= len && ascii_ieq(s + pos, n, word) &&
+	       (pos + n == len || !is_name_char((unsigned char)s[pos + n]));
+}
+
+/*
+ * Scans the start tag whose name begins at s[pos], following libxml2 2.9's
+ * htmlParseStartTag() (names, '=', quoted and unquoted values, skipping of
+ * junk), and returns the position of its closing '>' or "/>" (or len).
+ * Sets *blank_from to where attribute MAX_ATTRS + 1 starts, or to 0.
+ */
+static size_t scan_tag(const char *s, size_t len, size_t pos, size_t *blank_from)
+{
+	size_t attrs = 0;
+
+	*blank_from = 0;
+	while (pos < len && is_name_char((unsigned char)s[pos]))
+		pos++;
+	for (;;) {
+		while (pos < len && is_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos >= len || s[pos] == '>' ||
+		    (s[pos] == '/' && pos + 1 < len && s[pos + 1] == '>'))
+			return pos;
+		if (++attrs == MAX_ATTRS + 1)
+			*blank_from = pos;
+		if (!is_name_start((unsigned char)s[pos])) {
+			/* libxml2 skips a token it cannot read as a name */
+			while (pos < len && !is_blank((unsigned char)s[pos]) && s[pos] != '>' &&
+			       (s[pos] != '/' || pos + 1 >= len || s[pos + 1] != '>'))
+				pos++;
+			continue;
+		}
+		while (pos < len && is_name_char((unsigned char)s[pos]))
+			pos++;
+		while (pos < len && is_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos >= len || s[pos] != '=')
+			continue;
+		pos++;
+		while (pos < len && is_blank((unsigned char)s[pos]))
+			pos++;
+		if (pos < len && (s[pos] == '"' || s[pos] == '\'')) {
+			const char *close = memchr(s + pos + 1, s[pos], len - pos - 1);
+
+			pos = close ? (size_t)(close - s) + 1 : len;
+		} else {
+			while (pos < len && !is_blank((unsigned char)s[pos]) && s[pos] != '>')
+				pos++;
 		}
 	}
-	if (len >= 4) {
-		switch (xmlDetectCharEncoding((const unsigned char *)body, 4)) {
-		case XML_CHAR_ENCODING_UTF16LE:
-		case XML_CHAR_ENCODING_UTF16BE:
-		case XML_CHAR_ENCODING_UCS4LE:
-		case XML_CHAR_ENCODING_UCS4BE:
-		case XML_CHAR_ENCODING_UCS4_2143:
-		case XML_CHAR_ENCODING_UCS4_3412: return true;
-		default: break;
+}
+
+/*
+ * Makes the bytes safe for libxml2 2.9, in one linear pass over an
+ * ASCII-compatible encoding (UTF-16 and UTF-32 are decoded first).  *copy
+ * is NULL when nothing needed changing, else a malloc'd copy to parse
+ * instead.  Returns false when out of memory.
+ *  - A 0 byte ends libxml2's parse (links after it were lost): it becomes
+ *    a space.
+ *  - libxml2 compares each attribute of a tag with all earlier ones: one
+ *    tag with 100 000 attributes takes 11 s.  Attributes after the
+ *    MAX_ATTRS-th are blanked with spaces up to the tag's end.  Tags are
+ *    found as libxml2 finds them; comments, <script> and <style> contents
+ *    are skipped as libxml2 skips them.
+ */
+static bool defuse(const char *body, size_t len, char **copy)
+{
+	const char *src = body; /* what libxml2 will see, bar blanked tags */
+	size_t pos = 0;
+
+	*copy = NULL;
+	if (memchr(body, '\0', len)) {
+		*copy = malloc(len);
+		if (!*copy)
+			return false;
+		for (size_t i = 0; i < len; i++)
+			(*copy)[i] = body[i] ? body[i] : ' ';
+		src = *copy;
+	}
+	while (pos < len) {
+		const char *lt = memchr(src + pos, '<', len - pos);
+		size_t name, end, blank_from;
+
+		if (!lt)
+			break;
+		pos = (size_t)(lt - src) + 1;
+		if (pos + 2 < len && src[pos] == '!' && src[pos + 1] == '-' &&
+		    src[pos + 2] == '-') {
+			pos = find_ci(src, len, pos + 3, "-->");
+			continue;
+		}
+		if (pos >= len || !is_name_start((unsigned char)src[pos]))
+			continue;
+		name = pos;
+		end = scan_tag(src, len, pos, &blank_from);
+		if (blank_from) {
+			if (!*copy) {
+				*copy = malloc(len);
+				if (!*copy)
+					return false;
+				memcpy(*copy, body, len);
+			}
+			/* The scan reads on from `end`, so src may be *copy. */
+			memset(*copy + blank_from, ' ', end - blank_from);
+		}
+		pos = end;
+		if (pos < len && src[pos] == '>') {
+			if (name_is(src, len, name, "script"))
+				pos = find_ci(src, len, pos, "</script");
+			else if (name_is(src, len, name, "style"))
+				pos = find_ci(src, len, pos, "</style");
 		}
 	}
-	return false;
+	return true;
 }
 
 /* Whether s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or
@@ -606,36 +909,56 @@ static enum fa_err parse(struct scan *scan, const char *body, size_t len, const 
 	htmlParserCtxtPtr ctxt;
 	xmlCharEncodingHandlerPtr handler = NULL;
 	int options = parse_options;
-	char *copy = NULL;
+	char *decoded = NULL, *copy = NULL;
+	bool utf8 = false; /* known to be UTF-8: no label or <meta> applies */
+	struct wide wide;
 	enum fa_err err = FA_OK;
 
-	if (memchr(body, '\0', len) && !is_wide(body, len, charset)) {
-		copy = malloc(len);
-		if (!copy)
+	if (wide_layout(body, len, charset, &wide)) {
+		decoded = decode_wide(body, len, &wide, &len);
+		if (!decoded)
 			return FA_ERR_NOMEM;
-		for (size_t i = 0; i < len; i++)
-			copy[i] = body[i] ? body[i] : ' ';
-		body = copy;
+		if (len > INT_MAX) {
+			free(decoded);
+			return FA_ERR_TOO_LONG;
+		}
+		body = decoded;
+		utf8 = true;
+	} else if (len >= 3 && !memcmp(body, "\xef\xbb\xbf", 3)) {
+		utf8 = true; /* a BOM beats the label */
 	}
+	if (!defuse(body, len, &copy)) {
+		free(decoded);
+		return FA_ERR_NOMEM;
+	}
+	if (copy)
+		body = copy;
+	if (len == 0)
+		goto out; /* a lone BOM */
+
 	memset(&sax, 0, sizeof(sax));
 	sax.startDocument = on_start_document;
 	sax.startElement = on_start_element;
-
 	ctxt = htmlCreateMemoryParserCtxt(body, (int)len);
 	if (!ctxt) {
-		free(copy);
-		return FA_ERR_NOMEM; /* len > 0 here, so allocation is the only cause */
+		err = FA_ERR_NOMEM; /* len > 0 here, so allocation is the only cause */
+		goto out;
 	}
 	/* As htmlSAXParseDoc() does: our handler, our user data. */
 	xmlFree(ctxt->sax);
 	ctxt->sax = &sax;
 	ctxt->userData = scan;
-	if (charset && charset[0])
+	scan->ctxt = ctxt;
+	if (!utf8 && charset && charset[0])
 		handler = xmlFindCharEncodingHandler(charset); /* NULL if unknown */
-	if (handler && xmlSwitchToEncoding(ctxt, handler) == 0)
+	if (utf8) {
+		xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8); /* skips a BOM */
+		options |= HTML_PARSE_IGNORE_ENC;
+	} else if (handler && xmlSwitchToEncoding(ctxt, handler) == 0) {
 		options |= HTML_PARSE_IGNORE_ENC; /* the header beats <meta> */
-	else if (utf8_valid((const unsigned char *)body, len))
+	} else if (utf8_valid((const unsigned char *)body, len)) {
 		xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8); /* <meta> may still switch */
+	}
 	htmlCtxtUseOptions(ctxt, options);
 	htmlParseDocument(ctxt);
 	if (ctxt->errNo == XML_ERR_NO_MEMORY)
@@ -647,7 +970,10 @@ static enum fa_err parse(struct scan *scan, const char *body, size_t len, const 
 		xmlFreeDoc(ctxt->myDoc);
 	ctxt->myDoc = NULL;
 	htmlFreeParserCtxt(ctxt);
+	scan->ctxt = NULL;
+out:
 	free(copy);
+	free(decoded);
 	return err;
 }
 
@@ -691,7 +1017,7 @@ static void escape_value(const char *src, size_t len, char *dst)
 
 static bool is_http_url(const char *url)
 {
-	return !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8);
+	return url && (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8));
 }
 
 /* Resolves `ref` (escaped) against `base` and appends it to out; a

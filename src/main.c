@@ -45,6 +45,7 @@ struct run {
 	struct fetch_share *share;
 	struct job_ctx ctx;
 	struct report *report;
+	struct scope *scope; /* a crawl's, while its seeds are read */
 };
 
 static void *worker_init(void *arg, unsigned index)
@@ -78,7 +79,12 @@ static void frontier_stop(void *frontier)
 static enum fa_err push_listed(void *arg, struct fetch_job *job)
 {
 	struct run *run = arg;
+	char why[256];
 
+	if (run->scope && scope_add_seed(run->scope, job->url, why, sizeof(why)) != FA_OK) {
+		fetch_job_free(job);
+		return FA_ERR_NOMEM;
+	}
 	return job_add_seed(&run->ctx, job);
 }
 
@@ -105,6 +111,40 @@ static double seconds_since(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Queues the URLs given as arguments, then streams the list (if any) into
+ * the frontier; tells the frontier when all input is in. */
+static void feed(struct run *run, const struct fa_opts *o, struct input *in)
+{
+	struct input_sink sink = {
+	    .push = push_listed,
+	    .results = run->ctx.results,
+	    .allow_file = o->allow_file,
+	    .done = list_done,
+	    .arg = run,
+	};
+
+	for (size_t i = 0; i < o->n_urls; i++) {
+		struct fetch_job *job = fetch_job_new(o->urls[i], JOB_FILE);
+
+		if (!job || job_add_seed(&run->ctx, job) == FA_ERR_NOMEM) {
+			fprintf(stderr, "fetchall: out of memory\n");
+			break;
+		}
+	}
+	if (!in) {
+		if (!o->crawl && !o->images)
+			report_set_total(run->report, o->n_urls);
+		frontier_input_done(run->ctx.frontier);
+		return;
+	}
+	if (input_start(in, &sink) != FA_OK) {
+		fprintf(stderr, "fetchall: cannot start the reader thread\n");
+		frontier_close(run->ctx.frontier);
+		return;
+	}
+	input_join(in);
 }
 
 /* Builds the crawl scope from the options and the seed URLs. */
@@ -193,7 +233,6 @@ int main(int argc, char **argv)
 	struct input *in = NULL;
 	struct pool *pool = NULL;
 	struct scope *scope = NULL;
-	struct input_sink sink;
 	struct timespec t0;
 	char err[1024] = "", agent[64];
 	int status = REPORT_EXIT_USAGE;
@@ -300,15 +339,18 @@ int main(int argc, char **argv)
 	    .wait_ms = opts.wait_ms,
 	    .random_wait = opts.random_wait,
 	    .robots = opts.crawl && !opts.no_robots,
-	    /* a list streams through a small window; a crawl's frontier
-	     * holds what it has discovered */
+	    /* a list streams through a small window; a crawl's seeds are
+	     * all read before it starts (they make its scope), and what
+	     * pages yield is queued up to a hard cap */
 	    .max_queued = opts.crawl ? 4u << 20 : (size_t)opts.jobs * 4 + 64,
+	    .max_total = 4u << 20,
 	    .max_seen = 64u << 20,
 	    .backoff_base_ms = opts.retry_wait_ms > 0 ? opts.retry_wait_ms : 1000,
 	    .backoff_max_ms = opts.retry_after_max_ms,
 	};
 	run.ctx.opts = &jo;
 	run.ctx.scope = scope;
+	run.scope = scope;
 	run.share = fetch_share_new(&fo, opts.jobs);
 	run.ctx.frontier = frontier_new(&fro);
 	ro.frontier = run.ctx.frontier;
@@ -343,35 +385,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fetchall: cannot start the reporter thread\n");
 		goto out_cancel;
 	}
-	if (pool_new(opts.jobs, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
+	/* A crawl reads its seeds before any worker starts: they make its
+	 * scope, which workers then read without locks.  A list streams
+	 * while the workers run. */
+	if (!opts.crawl && pool_new(opts.jobs, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
 		fprintf(stderr, "fetchall: cannot start %u worker threads\n", opts.jobs);
 		goto out_report;
 	}
-	for (size_t i = 0; i < opts.n_urls; i++) {
-		struct fetch_job *job = fetch_job_new(opts.urls[i], JOB_FILE);
-
-		if (!job || job_add_seed(&run.ctx, job) == FA_ERR_NOMEM) {
-			fprintf(stderr, "fetchall: out of memory\n");
-			break;
-		}
-	}
-	if (in) {
-		sink = (struct input_sink){
-		    .push = push_listed,
-		    .results = run.ctx.results,
-		    .allow_file = opts.allow_file,
-		    .done = list_done,
-		    .arg = &run,
-		};
-		if (input_start(in, &sink) != FA_OK) {
-			fprintf(stderr, "fetchall: cannot start the reader thread\n");
-			frontier_close(run.ctx.frontier);
-		}
-		input_join(in);
-	} else {
-		if (!opts.crawl && !opts.images)
-			report_set_total(run.report, opts.n_urls);
-		frontier_input_done(run.ctx.frontier);
+	feed(&run, &opts, in);
+	if (opts.crawl && pool_new(opts.jobs, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
+		fprintf(stderr, "fetchall: cannot start %u worker threads\n", opts.jobs);
+		goto out_report;
 	}
 	pool_join(pool);
 	queue_close(run.ctx.results);

@@ -30,7 +30,12 @@
  * is read from its wait status: exit WORKER_EXIT_NOMEM means it ran out of
  * memory under its cap, SIGKILL that we did not send means it was killed
  * from outside (the OOM killer), SIGKILL that we sent means the timeout,
- * another signal means a crash.  Then a fresh worker takes its slot.
+ * another signal means a crash.  (A stack that cannot grow under the cap
+ * dies of SIGSEGV, which is indistinguishable from a crash and reported as
+ * one.)  Then a fresh worker takes its slot at once; if that fails the
+ * slot stays empty and the next thread to take it tries again.  A parse
+ * interrupted by a cancel kills its worker too (it is busy with a page
+ * nobody wants) but does not replace it.  timeout_ms <= 0 means no limit.
  *
  * Worker CPU: reaped workers exactly, from wait4()'s rusage; live ones from
  * utime + stime in /proc/PID/stat when procpool_stats() is called.  To never
@@ -45,11 +50,18 @@
  *
  * Locking: one mutex, `lock`, guards the idle stack, `waiting`, every
  * slot's `pid` field and the counters; `idle_cond` is signalled when a slot
- * goes back on the stack and someone waits.  A slot taken off the stack
- * belongs to the taking thread, which alone does I/O on its pipes and
- * changes its pid (under the lock).  No other lock is ever taken with
- * `lock` held, and no I/O is done with it held except the short
- * /proc/PID/stat reads in procpool_stats().
+ * goes back on the stack and someone waits (in a while loop on the stack
+ * being empty).  A slot taken off the stack belongs to the taking thread,
+ * which alone does I/O on its pipes and changes its pid (under the lock).
+ * Lock order: `lock` is the only lock of this module and nothing else of
+ * fetchall's is taken while it is held; no pipe I/O or waiting is done
+ * under it, only the short /proc/PID/stat reads in procpool_stats().  The
+ * wait for a free slot does not watch for cancel: every holder returns
+ * promptly on cancel (its poll() watches cancel_fd()), and a thread that
+ * then gets a slot sees the flag and returns FA_ERR_CANCELLED.
+ *
+ * Linux-specific: prlimit(), /proc, and glibc's
+ * posix_spawn_file_actions_addclosefrom_np() (2.34 and later).
  */
 #define _GNU_SOURCE /* pipe2, prlimit, addclosefrom_np, memmem, GNU strerror_r */
 
@@ -628,7 +640,7 @@ enum fa_err procpool_parse(struct procpool *pool, const char *page_url, const ch
 		req.body = "";
 	prefix = malloc(frame_request_prefix_size(&req));
 	if (!prefix) {
-		snprintf(errbuf, errlen, "%s: out of memory", page_url);
+		snprintf(errbuf, errlen, "out of memory");
 		return FA_ERR_NOMEM;
 	}
 	err =
@@ -636,10 +648,11 @@ enum fa_err procpool_parse(struct procpool *pool, const char *page_url, const ch
 	if (err != FA_OK) {
 		free(prefix);
 		if (err == FA_ERR_TOO_LONG)
-			snprintf(errbuf, errlen, "%s: page too big for a parser worker (%zu bytes)",
-				 page_url, len);
+			snprintf(errbuf, errlen, "page too big for a parser worker (%zu bytes)",
+				 len);
 		else
-			snprintf(errbuf, errlen, "%s: cannot be sent to a parser worker", page_url);
+			snprintf(errbuf, errlen, "page cannot be sent to a parser worker (%s)",
+				 fa_strerror(err));
 		return err;
 	}
 
@@ -690,7 +703,7 @@ enum fa_err procpool_parse(struct procpool *pool, const char *page_url, const ch
 			/* Its answer is left unread, so the worker goes too. */
 			kill_worker(pool, w);
 			respawn(pool, w, errbuf, errlen);
-			snprintf(errbuf, errlen, "%s: out of memory", page_url);
+			snprintf(errbuf, errlen, "out of memory");
 			err = FA_ERR_NOMEM;
 			goto out;
 		}
@@ -699,7 +712,7 @@ enum fa_err procpool_parse(struct procpool *pool, const char *page_url, const ch
 	if (io == IO_DONE && !malformed) {
 		err = frame_answer_decode(payload, answer_len, &status, out);
 		if (err == FA_ERR_NOMEM) {
-			snprintf(errbuf, errlen, "%s: out of memory", page_url);
+			snprintf(errbuf, errlen, "out of memory");
 			goto out;
 		}
 		malformed = err != FA_OK;
@@ -726,7 +739,7 @@ enum fa_err procpool_parse(struct procpool *pool, const char *page_url, const ch
 	}
 
 	if (status != FA_OK) {
-		snprintf(errbuf, errlen, "%s: %s", page_url, fa_strerror((enum fa_err)status));
+		snprintf(errbuf, errlen, "parser worker: %s", fa_strerror((enum fa_err)status));
 		err = (enum fa_err)status;
 		goto out;
 	}
@@ -741,7 +754,7 @@ out:
 	free(payload);
 	free(prefix);
 	if (err == FA_ERR_CANCELLED)
-		snprintf(errbuf, errlen, "%s: cancelled", page_url);
+		snprintf(errbuf, errlen, "cancelled");
 	return err;
 }
 
