@@ -98,11 +98,13 @@ bool sniff_type_matches(const char *type, const char *patterns)
 bool sniff_ext_matches(const char *url, const char *exts)
 {
 	const char *scheme = strstr(url, "://");
-	const char *path = scheme ? strchr(scheme + 3, '/') : url;
+	const char *path = scheme ? scheme + 3 + strcspn(scheme + 3, "/?#") : url;
 	size_t plen, slen;
 	const char *seg, *dot;
 
-	if (!path || !exts)
+	/* the authority ends at the first '/', '?' or '#': a '/' in the
+	 * query or fragment does not start a path */
+	if (!exts || *path != '/')
 		return false;
 	plen = strcspn(path, "?#");
 	seg = path;
@@ -124,7 +126,7 @@ bool sniff_ext_matches(const char *url, const char *exts)
 
 		if (n > 0 && *e == '.')
 			e++, n--;
-		if (n == slen && !strncasecmp(dot, e, n))
+		if (n > 0 && n == slen && !strncasecmp(dot, e, n))
 			return true;
 		exts += strcspn(exts, ",");
 		if (*exts == ',')
