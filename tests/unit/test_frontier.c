@@ -1,0 +1,1631 @@
+/*
+ * Unit tests for frontier: per-host queues, the host scheduler, politeness
+ * (per-host cap, wait, backoff), robots sequencing, the seen-set, and the
+ * end of the run.
+ *
+ * Order and bookkeeping are checked single-threaded and exactly.  Tests
+ * that need a thread blocked show it by the thread not having finished
+ * after BLOCKED_MS, then release it and wait for it with a generous
+ * deadline (PROMPT_MS); if it misses the deadline the frontier is closed,
+ * which frees every waiter, so a failing test still ends and joins its
+ * threads.  Timing tests only assert lower bounds the frontier promises
+ * (a start is never early), and upper bounds that are seconds wide.
+ * Concurrency tests run with 1, 2 and 8 workers, repeated; workers only
+ * record (atomics), the test thread asserts after every join.
+ *
+ * Jobs carry the test's own tag in fetch_job.line, which the frontier
+ * never looks at, so workers need not parse URLs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fetch.h"
+#include "frontier.h"
+#include "robots.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Upper bound for "should happen promptly"; generous for TSan on 2 cores. */
+#define PROMPT_MS 5000L
+/* How long a thread must stay blocked to count as blocked. */
+#define BLOCKED_MS 100L
+/* Upper bound for a whole stress run. */
+#define STRESS_MS 120000L
+
+#define MAX_WORKERS 8
+
+/* ---- time ---------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static double ms_since(uint64_t t0)
+{
+	return (double)(now_ns() - t0) / 1e6;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Polls flag until it is true; false if it is still false after timeout_ms. */
+static bool eventually(atomic_bool *flag, long timeout_ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+
+	while (!atomic_load(flag)) {
+		if (now_ns() > deadline)
+			return false;
+		sleep_us(1000);
+	}
+	return true;
+}
+
+static void raise_to(atomic_uint *max, unsigned v)
+{
+	unsigned m = atomic_load(max);
+
+	while (v > m && !atomic_compare_exchange_weak(max, &m, v))
+		;
+}
+
+static void lower_to(atomic_uint *min, unsigned v)
+{
+	unsigned m = atomic_load(min);
+
+	while (v < m && !atomic_compare_exchange_weak(min, &m, v))
+		;
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static struct frontier_opts opts_default(void)
+{
+	return (struct frontier_opts){
+	    .per_host = 0,
+	    .wait_ms = 0,
+	    .random_wait = false,
+	    .robots = false,
+	    .max_queued = 1u << 16,
+	    .max_seen = 0,
+	    .backoff_base_ms = 100,
+	    .backoff_max_ms = 10000,
+	};
+}
+
+static struct frontier *fr_new(const struct frontier_opts *o)
+{
+	struct frontier *f = frontier_new(o);
+
+	assert_non_null(f);
+	return f;
+}
+
+/* A job for url; NULL on OOM.  For worker threads, which do not assert. */
+static struct fetch_job *job_make(const char *url, unsigned depth, unsigned long tag)
+{
+	struct fetch_job *job = fetch_job_new(url, JOB_PAGE);
+
+	if (job) {
+		job->depth = depth;
+		job->line = tag;
+	}
+	return job;
+}
+
+/* The same, on the test thread. */
+static struct fetch_job *job_new(const char *url, unsigned depth, unsigned long tag)
+{
+	struct fetch_job *job = job_make(url, depth, tag);
+
+	assert_non_null(job);
+	return job;
+}
+
+/* Adds a job made on a worker thread; FA_ERR_NOMEM if it could not be. */
+static enum fa_err worker_add(struct frontier *f, const char *url, unsigned depth,
+			      unsigned long tag, bool block)
+{
+	struct fetch_job *job = job_make(url, depth, tag);
+
+	return job ? frontier_add(f, job, true, block) : FA_ERR_NOMEM;
+}
+
+static enum fa_err add(struct frontier *f, const char *url, unsigned depth, bool dedupe)
+{
+	return frontier_add(f, job_new(url, depth, 0), dedupe, false);
+}
+
+/* The next job, which must come at once. */
+static struct fetch_job *take(struct frontier *f)
+{
+	struct fetch_job *job = NULL;
+
+	assert_int_equal(frontier_next(f, &job), FA_OK);
+	assert_non_null(job);
+	assert_non_null(job->host);
+	return job;
+}
+
+static void finish(struct frontier *f, struct fetch_job *job)
+{
+	frontier_done(f, job);
+	fetch_job_free(job);
+}
+
+/* Takes the next job, checks its URL, finishes it. */
+static void take_expect(struct frontier *f, const char *url)
+{
+	struct fetch_job *job = take(f);
+
+	if (strcmp(job->url, url))
+		print_message("next: got %s, want %s\n", job->url, url);
+	assert_string_equal(job->url, url);
+	finish(f, job);
+}
+
+static void expect_closed(struct frontier *f)
+{
+	struct fetch_job *job = (struct fetch_job *)&job;
+
+	assert_int_equal(frontier_next(f, &job), FA_ERR_CLOSED);
+	assert_null(job);
+}
+
+/* ---- one call on its own thread ----------------------------------------- */
+
+enum call_op { CALL_NEXT, CALL_ADD, CALL_ATTEMPT };
+
+struct call {
+	struct frontier *f;
+	enum call_op op;
+	struct fetch_job *job;      /* CALL_ADD: given away; CALL_NEXT: got */
+	struct frontier_host *host; /* CALL_ATTEMPT */
+	bool dedupe;                /* CALL_ADD (always blocking) */
+	enum fa_err err;
+	bool go; /* CALL_ATTEMPT's answer */
+	atomic_bool done;
+	pthread_t thread;
+};
+
+static void *call_main(void *arg)
+{
+	struct call *c = arg;
+
+	switch (c->op) {
+	case CALL_NEXT: c->err = frontier_next(c->f, &c->job); break;
+	case CALL_ADD:
+		c->err = frontier_add(c->f, c->job, c->dedupe, true);
+		c->job = NULL;
+		break;
+	case CALL_ATTEMPT: c->go = frontier_attempt_start(c->f, c->host); break;
+	}
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+static void call_start(struct call *c)
+{
+	atomic_init(&c->done, false);
+	assert_int_equal(pthread_create(&c->thread, NULL, call_main, c), 0);
+}
+
+/* Waits for every call to finish; if one is late, closes the frontier (so
+ * that all return) and says so.  Joins them all either way. */
+static bool calls_finish(struct frontier *f, struct call *calls, size_t n, long timeout_ms)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++)
+		if (!eventually(&calls[i].done, timeout_ms))
+			ok = false;
+	if (!ok)
+		frontier_close(f);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(pthread_join(calls[i].thread, NULL), 0);
+	return ok;
+}
+
+/* True if no call has finished after BLOCKED_MS. */
+static bool calls_blocked(struct call *calls, size_t n)
+{
+	sleep_us(BLOCKED_MS * 1000);
+	for (size_t i = 0; i < n; i++)
+		if (atomic_load(&calls[i].done))
+			return false;
+	return true;
+}
+
+/* ---- order ----------------------------------------------------------------- */
+
+static void test_frontier_free_accepts_null(void **state)
+{
+	(void)state;
+	frontier_free(NULL);
+}
+
+static void test_frontier_fifo_within_host(void **state)
+{
+	static const char *const urls[] = {
+	    "http://h.test/1",   "http://h.test/2", "http://h.test:80/3",
+	    "http://H.test/4",   "http://h.test/1", /* a duplicate, no dedupe */
+	    "http://h.test/5?x",
+	};
+
+	(void)state;
+	for (unsigned depth = 0; depth < 3; depth++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f = fr_new(&o);
+
+		for (size_t i = 0; i < ARRAY_LEN(urls); i++)
+			assert_int_equal(add(f, urls[i], depth, false), FA_OK);
+		for (size_t i = 0; i < ARRAY_LEN(urls); i++)
+			take_expect(f, urls[i]);
+		frontier_input_done(f);
+		expect_closed(f);
+		frontier_free(f);
+	}
+}
+
+static void test_frontier_lowest_depth_first(void **state)
+{
+	static const struct {
+		const char *url;
+		unsigned depth;
+	} jobs[] = {
+	    {"http://a.test/3", 3}, {"http://b.test/1", 1}, {"http://c.test/2", 2},
+	    {"http://d.test/0", 0}, {"http://e.test/1", 1},
+	};
+	/* depth first, then the host that has waited longest */
+	static const char *const order[] = {
+	    "http://d.test/0", "http://b.test/1", "http://e.test/1",
+	    "http://c.test/2", "http://a.test/3",
+	};
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(jobs); i++)
+		assert_int_equal(add(f, jobs[i].url, jobs[i].depth, false), FA_OK);
+	for (size_t i = 0; i < ARRAY_LEN(order); i++)
+		take_expect(f, order[i]);
+
+	/* a host's own queue stays FIFO: its depth-0 job waits behind its
+	 * depth-5 head, while another host's depth-1 job goes first */
+	assert_int_equal(add(f, "http://a.test/deep", 5, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/shallow", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/mid", 1, false), FA_OK);
+	take_expect(f, "http://b.test/mid");
+	take_expect(f, "http://a.test/deep");
+	take_expect(f, "http://a.test/shallow");
+	frontier_free(f);
+}
+
+static void test_frontier_hosts_take_turns(void **state)
+{
+	static const char *const added[] = {
+	    "http://a.test/1", "http://a.test/2", "http://a.test/3",
+	    "http://b.test/1", "http://b.test/2", "http://c.test/1",
+	};
+	static const char *const order[] = {
+	    "http://a.test/1", "http://b.test/1", "http://c.test/1",
+	    "http://a.test/2", "http://b.test/2", "http://a.test/3",
+	};
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(added); i++)
+		assert_int_equal(add(f, added[i], 0, false), FA_OK);
+	for (size_t i = 0; i < ARRAY_LEN(order); i++)
+		take_expect(f, order[i]);
+	frontier_free(f);
+}
+
+/* ---- dedupe ---------------------------------------------------------------- */
+
+static void test_frontier_dedupe(void **state)
+{
+	static const struct {
+		const char *first, *second;
+		enum fa_err expect; /* of the second add, with dedupe */
+	} cases[] = {
+	    {"http://h/a/b", "http://h/a/b", FA_ERR_EXISTS},
+	    {"http://H:80/a/./b", "http://h/a/b", FA_ERR_EXISTS},
+	    {"http://h/a/b", "HTTP://h:80/a/c/../b", FA_ERR_EXISTS},
+	    {"http://h/a/b#top", "http://h/a/b", FA_ERR_EXISTS},
+	    {"http://h/%7euser", "http://h/~user", FA_ERR_EXISTS},
+	    {"https://h:443/x", "https://h/x", FA_ERR_EXISTS},
+	    {"http://h/a/b", "https://h/a/b", FA_OK},
+	    {"http://h/a/b", "http://h:8080/a/b", FA_OK},
+	    {"http://h/a/b", "http://h/a/b/", FA_OK},
+	    {"http://h/a?x=1", "http://h/a?x=2", FA_OK},
+	    {"http://h/a", "http://g/a", FA_OK},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f = fr_new(&o);
+		struct frontier_stats st;
+
+		assert_int_equal(add(f, cases[i].first, 0, true), FA_OK);
+		if (add(f, cases[i].second, 0, true) != cases[i].expect) {
+			print_message("case %zu: %s then %s\n", i, cases[i].first, cases[i].second);
+			fail();
+		}
+		/* without dedupe, anything goes, and nothing is recorded */
+		assert_int_equal(add(f, cases[i].first, 0, false), FA_OK);
+		st = frontier_stats(f);
+		assert_int_equal(st.queued, cases[i].expect == FA_OK ? 3 : 2);
+		assert_int_equal(st.seen, cases[i].expect == FA_OK ? 2 : 1);
+		assert_int_equal(st.dropped, 0); /* a duplicate is not "dropped" */
+		/* a duplicate stays one even after the first has been handed out */
+		take_expect(f, cases[i].first);
+		assert_int_equal(add(f, cases[i].first, 0, true), FA_ERR_EXISTS);
+		frontier_free(f);
+	}
+}
+
+static void test_frontier_bad_url(void **state)
+{
+	static const char *const bad[] = {"not a url", "file:///etc/passwd", "http://", ""};
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+	struct frontier_stats st;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		assert_int_equal(add(f, bad[i], 0, false), FA_ERR_URL);
+		assert_int_equal(add(f, bad[i], 0, true), FA_ERR_URL);
+	}
+	st = frontier_stats(f);
+	assert_int_equal(st.queued, 0);
+	assert_int_equal(st.seen, 0);
+	frontier_input_done(f);
+	expect_closed(f);
+	frontier_free(f);
+}
+
+static void test_frontier_mark_seen(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+
+	(void)state;
+	assert_true(frontier_mark_seen(f, "http://h/redirected/./to"));
+	assert_false(frontier_mark_seen(f, "HTTP://H:80/redirected/to"));
+	assert_false(frontier_mark_seen(f, "not a url"));
+	assert_int_equal(add(f, "http://h/redirected/to#x", 0, true), FA_ERR_EXISTS);
+	assert_int_equal(add(f, "http://h/queued", 0, true), FA_OK);
+	assert_false(frontier_mark_seen(f, "http://h/queued"));
+	assert_int_equal(frontier_stats(f).seen, 2);
+	assert_int_equal(frontier_stats(f).queued, 1);
+	frontier_free(f);
+}
+
+/* ---- limits ---------------------------------------------------------------- */
+
+/* A non-blocking add (URLs a page gave) is dropped once max_total jobs wait
+ * (max_total is raised to max_queued when below it). */
+static void test_frontier_max_total_drops(void **state)
+{
+	static const struct {
+		size_t max_queued, max_total, limit;
+	} cases[] = {
+	    {1, 0, 1},
+	    {3, 3, 3},
+	    {2, 5, 5},
+	    {10, 4, 10},
+	};
+
+	(void)state;
+	for (size_t c = 0; c < ARRAY_LEN(cases); c++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f;
+		struct frontier_stats st;
+		size_t limit = cases[c].limit;
+		char url[64];
+
+		o.max_queued = cases[c].max_queued;
+		o.max_total = cases[c].max_total;
+		f = fr_new(&o);
+		for (size_t i = 0; i < limit; i++) {
+			snprintf(url, sizeof(url), "http://h%zu.test/%zu", i % 3, i);
+			assert_int_equal(add(f, url, 0, true), FA_OK);
+		}
+		assert_int_equal(add(f, "http://h.test/over", 0, true), FA_ERR_TOO_LONG);
+		assert_int_equal(add(f, "http://h.test/over2", 0, false), FA_ERR_TOO_LONG);
+		st = frontier_stats(f);
+		assert_int_equal(st.queued, limit);
+		assert_int_equal(st.dropped, 2);
+		assert_int_equal(st.high_water, limit);
+		/* a dropped URL was not marked seen: it may come again */
+		assert_int_equal(st.seen, limit);
+		/* a job handed out makes room for exactly one */
+		finish(f, take(f));
+		assert_int_equal(add(f, "http://h.test/over", 0, true), FA_OK);
+		assert_int_equal(add(f, "http://h.test/over3", 0, true), FA_ERR_TOO_LONG);
+		st = frontier_stats(f);
+		assert_int_equal(st.dropped, 3);
+		assert_int_equal(st.high_water, limit);
+		frontier_free(f);
+	}
+}
+
+/* A blocking add waits while max_queued jobs wait, even when non-blocking
+ * adds (up to max_total) have pushed the queue past that. */
+static void test_frontier_blocking_add_waits_below_max_queued(void **state)
+{
+	enum { MAX_QUEUED = 2, MAX_TOTAL = 6, QUEUED = 5 };
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct call adder;
+	bool blocked, still_blocked, finished;
+	char url[64];
+
+	(void)state;
+	o.max_queued = MAX_QUEUED;
+	o.max_total = MAX_TOTAL;
+	f = fr_new(&o);
+	for (int i = 0; i < QUEUED; i++) {
+		snprintf(url, sizeof(url), "http://h%d.test/%d", i % 2, i);
+		assert_int_equal(add(f, url, 0, true), FA_OK);
+	}
+	adder = (struct call){
+	    .f = f, .op = CALL_ADD, .job = job_new("http://b.test/blocked", 0, 0), .dedupe = true};
+	call_start(&adder);
+	blocked = calls_blocked(&adder, 1);
+	/* a non-blocking add still fits meanwhile */
+	assert_int_equal(add(f, "http://n.test/6", 0, true), FA_OK);
+	/* down to max_queued: still no room for the blocking add */
+	for (int i = 0; i < QUEUED + 1 - MAX_QUEUED; i++)
+		finish(f, take(f));
+	still_blocked = calls_blocked(&adder, 1);
+	finish(f, take(f));
+	finished = calls_finish(f, &adder, 1, PROMPT_MS);
+	assert_true(blocked);
+	assert_true(still_blocked);
+	assert_true(finished);
+	assert_int_equal(adder.err, FA_OK);
+	assert_int_equal(frontier_stats(f).queued, MAX_QUEUED);
+	assert_int_equal(frontier_stats(f).dropped, 0);
+	frontier_free(f);
+}
+
+static void test_frontier_max_seen(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct frontier_stats st;
+
+	(void)state;
+	o.max_seen = 2;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://h/1", 0, true), FA_OK);
+	assert_int_equal(add(f, "http://h/2", 0, true), FA_OK);
+	assert_int_equal(add(f, "http://h/3", 0, true), FA_ERR_TOO_LONG);
+	assert_int_equal(add(f, "http://h/1", 0, true), FA_ERR_EXISTS);
+	assert_int_equal(add(f, "http://h/3", 0, false), FA_OK); /* no dedupe: no cap */
+	st = frontier_stats(f);
+	assert_int_equal(st.seen, 2);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.queued, 3);
+	frontier_free(f);
+}
+
+static void test_frontier_blocking_add_waits_for_room(void **state)
+{
+	static const unsigned adders[] = {1, 2, 4};
+	enum { REPEAT = 2, ROOM = 2 };
+
+	(void)state;
+	for (size_t a = 0; a < ARRAY_LEN(adders); a++) {
+		for (unsigned rep = 0; rep < REPEAT; rep++) {
+			struct frontier_opts o = opts_default();
+			struct call calls[4];
+			struct frontier *f;
+			char url[64];
+			bool blocked, finished;
+
+			o.max_queued = ROOM;
+			f = fr_new(&o);
+			assert_int_equal(add(f, "http://h.test/q0", 0, true), FA_OK);
+			assert_int_equal(add(f, "http://g.test/q1", 0, true), FA_OK);
+			for (unsigned i = 0; i < adders[a]; i++) {
+				snprintf(url, sizeof(url), "http://h%u.test/blocked", i);
+				calls[i] = (struct call){.f = f,
+							 .op = CALL_ADD,
+							 .job = job_new(url, 0, i),
+							 .dedupe = true};
+				call_start(&calls[i]);
+			}
+			blocked = calls_blocked(calls, adders[a]);
+			/* each job handed out lets one adder in */
+			for (unsigned i = 0; i < adders[a]; i++)
+				finish(f, take(f));
+			finished = calls_finish(f, calls, adders[a], PROMPT_MS);
+			assert_true(blocked);
+			assert_true(finished);
+			for (unsigned i = 0; i < adders[a]; i++)
+				assert_int_equal(calls[i].err, FA_OK);
+			assert_int_equal(frontier_stats(f).queued, ROOM);
+			assert_int_equal(frontier_stats(f).dropped, 0);
+			frontier_free(f);
+		}
+	}
+}
+
+/*
+ * Two adders wait for room: one with a URL already seen, one with a new
+ * URL.  One job leaves, so there is room for one.  Whichever adder wakes,
+ * the new URL must get in: the duplicate is dropped without using the
+ * room, so it must not swallow the only wake-up.  The duplicate's adder
+ * is made to wait first so that, with glibc's roughly FIFO wake-ups, it
+ * is the one woken; the test cannot fail a correct frontier whichever
+ * wakes.
+ */
+static void test_frontier_blocked_adder_not_starved_by_duplicate(void **state)
+{
+	enum { REPEAT = 3 };
+
+	(void)state;
+	for (unsigned rep = 0; rep < REPEAT; rep++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f;
+		struct call dup, fresh;
+		bool dup_blocked, fresh_blocked, finished;
+
+		o.max_queued = 1;
+		f = fr_new(&o);
+		assert_int_equal(add(f, "http://h.test/x", 0, true), FA_OK);
+		dup = (struct call){.f = f,
+				    .op = CALL_ADD,
+				    .job = job_new("http://H.test/./x", 0, 1),
+				    .dedupe = true};
+		call_start(&dup);
+		dup_blocked = calls_blocked(&dup, 1);
+		fresh = (struct call){.f = f,
+				      .op = CALL_ADD,
+				      .job = job_new("http://h.test/y", 0, 2),
+				      .dedupe = true};
+		call_start(&fresh);
+		fresh_blocked = calls_blocked(&fresh, 1);
+		finish(f, take(f)); /* room for one */
+		finished = eventually(&fresh.done, PROMPT_MS) && eventually(&dup.done, PROMPT_MS);
+		if (!finished)
+			print_message("after one job left a full frontier, the new URL's adder "
+				      "still waits (duplicate's adder %s)\n",
+				      atomic_load(&dup.done) ? "finished" : "waits too");
+		if (!finished)
+			frontier_close(f);
+		assert_int_equal(pthread_join(dup.thread, NULL), 0);
+		assert_int_equal(pthread_join(fresh.thread, NULL), 0);
+		frontier_free(f); /* before asserting: no leak report on failure */
+		assert_true(dup_blocked);
+		assert_true(fresh_blocked);
+		assert_true(finished);
+		assert_int_equal(dup.err, FA_ERR_EXISTS);
+		assert_int_equal(fresh.err, FA_OK);
+	}
+}
+
+/* ---- the end of the run ---------------------------------------------------- */
+
+static void test_frontier_input_done_ends_every_waiter(void **state)
+{
+	static const unsigned waiters[] = {1, 2, MAX_WORKERS};
+	enum { REPEAT = 3 };
+
+	(void)state;
+	for (size_t w = 0; w < ARRAY_LEN(waiters); w++) {
+		for (unsigned rep = 0; rep < REPEAT; rep++) {
+			struct frontier_opts o = opts_default();
+			struct frontier *f = fr_new(&o);
+			struct call calls[MAX_WORKERS];
+			bool blocked, finished;
+
+			for (unsigned i = 0; i < waiters[w]; i++) {
+				calls[i] = (struct call){.f = f, .op = CALL_NEXT};
+				call_start(&calls[i]);
+			}
+			blocked = calls_blocked(calls, waiters[w]);
+			frontier_input_done(f);
+			finished = calls_finish(f, calls, waiters[w], PROMPT_MS);
+			assert_true(blocked);
+			assert_true(finished);
+			for (unsigned i = 0; i < waiters[w]; i++) {
+				assert_int_equal(calls[i].err, FA_ERR_CLOSED);
+				assert_null(calls[i].job);
+			}
+			/* and any later call too */
+			expect_closed(f);
+			frontier_free(f);
+		}
+	}
+}
+
+/* Jobs still queued when input ends are all handed out before the end. */
+static void test_frontier_input_done_drains_first(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+	struct fetch_job *a, *b;
+	struct call waiter = {.f = f, .op = CALL_NEXT};
+	bool blocked, finished;
+
+	(void)state;
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+	frontier_input_done(f);
+	a = take(f);
+	b = take(f);
+	/* nothing queued, but two jobs active: a third caller waits */
+	call_start(&waiter);
+	blocked = calls_blocked(&waiter, 1);
+	finish(f, a);
+	blocked = blocked && calls_blocked(&waiter, 1);
+	finish(f, b);
+	finished = calls_finish(f, &waiter, 1, PROMPT_MS);
+	assert_true(blocked);
+	assert_true(finished);
+	assert_int_equal(waiter.err, FA_ERR_CLOSED);
+	frontier_free(f);
+}
+
+/*
+ * A tree of TREE jobs over 5 hosts, grown by the workers: each job adds
+ * its children before frontier_done().  Input is done before the first
+ * job is taken, so only the active jobs keep the run going; no worker may
+ * see the end while a job it could still get exists.
+ */
+#define TREE 300u
+
+struct tree_world {
+	struct frontier *f;
+	atomic_uint hits[TREE];
+	atomic_uint completed, closed, errors;
+	atomic_uint min_completed_at_close;
+};
+
+static void *tree_worker(void *arg)
+{
+	struct tree_world *w = arg;
+
+	for (;;) {
+		struct fetch_job *job = NULL;
+		enum fa_err err = frontier_next(w->f, &job);
+		unsigned id;
+
+		if (err == FA_ERR_CLOSED) {
+			lower_to(&w->min_completed_at_close, atomic_load(&w->completed));
+			atomic_fetch_add(&w->closed, 1);
+			return NULL;
+		}
+		if (err != FA_OK || !job || job->line < 1 || job->line > TREE) {
+			atomic_fetch_add(&w->errors, 1);
+			return NULL;
+		}
+		id = (unsigned)job->line - 1;
+		atomic_fetch_add(&w->hits[id], 1);
+		for (int k = 0; k < 5; k++)
+			sched_yield();
+		for (unsigned child = 2 * id + 1; child <= 2 * id + 2 && child < TREE; child++) {
+			char url[64];
+
+			snprintf(url, sizeof(url), "http://h%u.test/n/%u", child % 5, child);
+			if (worker_add(w->f, url, job->depth + 1, child + 1, false) != FA_OK)
+				atomic_fetch_add(&w->errors, 1);
+		}
+		atomic_fetch_add(&w->completed, 1);
+		finish(w->f, job);
+	}
+}
+
+static void test_frontier_active_job_keeps_frontier_alive(void **state)
+{
+	static const unsigned workers[] = {1, 2, MAX_WORKERS};
+	enum { REPEAT = 3 };
+
+	(void)state;
+	for (size_t n = 0; n < ARRAY_LEN(workers); n++) {
+		for (unsigned rep = 0; rep < REPEAT; rep++) {
+			struct frontier_opts o = opts_default();
+			struct tree_world *w = calloc(1, sizeof(*w));
+			pthread_t threads[MAX_WORKERS];
+
+			assert_non_null(w);
+			w->f = fr_new(&o);
+			atomic_store(&w->min_completed_at_close, UINT32_MAX);
+			assert_int_equal(
+			    frontier_add(w->f, job_new("http://h0.test/n/0", 0, 1), true, false),
+			    FA_OK);
+			frontier_input_done(w->f);
+			for (unsigned i = 0; i < workers[n]; i++)
+				assert_int_equal(pthread_create(&threads[i], NULL, tree_worker, w),
+						 0);
+			for (unsigned i = 0; i < workers[n]; i++)
+				assert_int_equal(pthread_join(threads[i], NULL), 0);
+			assert_int_equal(atomic_load(&w->errors), 0);
+			assert_int_equal(atomic_load(&w->closed), workers[n]);
+			assert_int_equal(atomic_load(&w->completed), TREE);
+			assert_int_equal(atomic_load(&w->min_completed_at_close), TREE);
+			for (unsigned i = 0; i < TREE; i++)
+				assert_int_equal(atomic_load(&w->hits[i]), 1);
+			assert_int_equal(frontier_stats(w->f).active, 0);
+			assert_int_equal(frontier_stats(w->f).queued, 0);
+			frontier_free(w->f);
+			free(w);
+		}
+	}
+}
+
+/* ---- per-host cap ---------------------------------------------------------- */
+
+#define CAP_JOBS 60u /* per host */
+
+struct cap_world {
+	struct frontier *f;
+	unsigned expect_total; /* active at once the run must reach */
+	uint64_t deadline_ns;  /* after it, nobody waits for that */
+	atomic_uint active[2], max[2];
+	atomic_uint total, max_total;
+	atomic_uint handled, closed, errors;
+	atomic_bool reached;
+};
+
+static void *cap_worker(void *arg)
+{
+	struct cap_world *w = arg;
+
+	for (;;) {
+		struct fetch_job *job = NULL;
+		enum fa_err err = frontier_next(w->f, &job);
+		unsigned h, now_total;
+
+		if (err == FA_ERR_CLOSED) {
+			atomic_fetch_add(&w->closed, 1);
+			return NULL;
+		}
+		if (err != FA_OK || !job || job->line > 1) {
+			atomic_fetch_add(&w->errors, 1);
+			return NULL;
+		}
+		h = (unsigned)job->line;
+		raise_to(&w->max[h], atomic_fetch_add(&w->active[h], 1) + 1);
+		now_total = atomic_fetch_add(&w->total, 1) + 1;
+		raise_to(&w->max_total, now_total);
+		if (now_total >= w->expect_total)
+			atomic_store(&w->reached, true);
+		/* hold the job: until the peak has been seen, then briefly */
+		while (!atomic_load(&w->reached) && now_ns() < w->deadline_ns)
+			sleep_us(200);
+		sleep_us(100);
+		atomic_fetch_sub(&w->active[h], 1);
+		atomic_fetch_sub(&w->total, 1);
+		atomic_fetch_add(&w->handled, 1);
+		finish(w->f, job);
+	}
+}
+
+static void test_frontier_per_host_cap(void **state)
+{
+	static const unsigned caps[] = {1, 2, 3};
+	static const unsigned hosts[] = {1, 2};
+	static const unsigned workers[] = {1, 2, MAX_WORKERS};
+	enum { REPEAT = 2 };
+
+	(void)state;
+	for (size_t c = 0; c < ARRAY_LEN(caps); c++)
+		for (size_t k = 0; k < ARRAY_LEN(hosts); k++)
+			for (size_t n = 0; n < ARRAY_LEN(workers); n++)
+				for (unsigned rep = 0; rep < REPEAT; rep++) {
+					struct frontier_opts o = opts_default();
+					struct cap_world *w = calloc(1, sizeof(*w));
+					pthread_t threads[MAX_WORKERS];
+					unsigned cap_total = caps[c] * hosts[k];
+
+					assert_non_null(w);
+					o.per_host = caps[c];
+					w->f = fr_new(&o);
+					w->expect_total =
+					    workers[n] < cap_total ? workers[n] : cap_total;
+					w->deadline_ns = now_ns() + PROMPT_MS * 1000000u;
+					for (unsigned i = 0; i < CAP_JOBS; i++) {
+						for (unsigned h = 0; h < hosts[k]; h++) {
+							char url[64];
+
+							snprintf(url, sizeof(url),
+								 "http://h%u.test/%u", h, i);
+							assert_int_equal(
+							    frontier_add(w->f, job_new(url, 0, h),
+									 true, false),
+							    FA_OK);
+						}
+					}
+					frontier_input_done(w->f);
+					for (unsigned i = 0; i < workers[n]; i++)
+						assert_int_equal(pthread_create(&threads[i], NULL,
+										cap_worker, w),
+								 0);
+					for (unsigned i = 0; i < workers[n]; i++)
+						assert_int_equal(pthread_join(threads[i], NULL), 0);
+					if (atomic_load(&w->max_total) != w->expect_total)
+						print_message("per_host %u, %u hosts, %u workers: "
+							      "peak %u, want %u\n",
+							      caps[c], hosts[k], workers[n],
+							      atomic_load(&w->max_total),
+							      w->expect_total);
+					assert_int_equal(atomic_load(&w->errors), 0);
+					assert_int_equal(atomic_load(&w->closed), workers[n]);
+					assert_int_equal(atomic_load(&w->handled),
+							 CAP_JOBS * hosts[k]);
+					assert_int_equal(atomic_load(&w->max_total),
+							 w->expect_total);
+					for (unsigned h = 0; h < hosts[k]; h++) {
+						assert_true(atomic_load(&w->max[h]) <= caps[c]);
+						if (cap_total <= workers[n])
+							assert_int_equal(atomic_load(&w->max[h]),
+									 caps[c]);
+					}
+					frontier_free(w->f);
+					free(w);
+				}
+}
+
+/* ---- politeness in time ---------------------------------------------------- */
+
+static void test_frontier_wait_spaces_attempts(void **state)
+{
+	static const long waits[] = {100, 250};
+	enum { ATTEMPTS = 4 };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(waits); i++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f;
+		struct fetch_job *a, *b;
+		uint64_t before[ATTEMPTS];
+		double after_ms[ATTEMPTS], b_ms;
+
+		o.wait_ms = waits[i];
+		f = fr_new(&o);
+		assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+		assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+		a = take(f);
+		b = take(f);
+		for (int k = 0; k < ATTEMPTS; k++) {
+			before[k] = now_ns();
+			assert_true(frontier_attempt_start(f, a->host));
+			after_ms[k] = (double)now_ns() / 1e6;
+		}
+		/* another host has its own clock */
+		{
+			uint64_t t0 = now_ns();
+
+			assert_true(frontier_attempt_start(f, b->host));
+			b_ms = ms_since(t0);
+		}
+		for (int k = 1; k < ATTEMPTS; k++) {
+			/* the frontier's clock has millisecond steps */
+			double gap = after_ms[k] - (double)before[k - 1] / 1e6;
+
+			if (gap < (double)waits[i] - 1.0)
+				print_message("wait %ld: attempt %d came %.1f ms after %d\n",
+					      waits[i], k, gap, k - 1);
+			assert_true(gap >= (double)waits[i] - 1.0);
+		}
+		assert_true(b_ms < (double)PROMPT_MS);
+		finish(f, a);
+		finish(f, b);
+		frontier_free(f);
+	}
+}
+
+/* A host's next job is not handed out before its next allowed start; another
+ * host's job is, meanwhile. */
+static void test_frontier_wait_gates_next(void **state)
+{
+	enum { WAIT = 300 };
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *a1, *a2, *b;
+	uint64_t t0;
+	double elapsed;
+
+	(void)state;
+	o.wait_ms = WAIT;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
+	a1 = take(f);
+	t0 = now_ns();
+	assert_true(frontier_attempt_start(f, a1->host));
+	finish(f, a1);
+	assert_int_equal(add(f, "http://b.test/1", 1, false), FA_OK);
+	b = take(f); /* a's depth-0 job waits for its time; b's goes */
+	assert_string_equal(b->url, "http://b.test/1");
+	a2 = take(f);
+	elapsed = ms_since(t0);
+	assert_string_equal(a2->url, "http://a.test/2");
+	if (elapsed < WAIT - 1)
+		print_message("a's second job came after %.1f ms\n", elapsed);
+	assert_true(elapsed >= WAIT - 1);
+	finish(f, a2);
+	finish(f, b);
+	frontier_free(f);
+}
+
+static void test_frontier_random_wait_range(void **state)
+{
+	static const long waits[] = {10, 200, 1001};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(waits); i++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f;
+		struct fetch_job *job;
+		struct frontier_host_view view;
+		long lo = LONG_MAX, hi = 0;
+
+		o.wait_ms = waits[i];
+		o.random_wait = true;
+		f = fr_new(&o);
+		assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+		job = take(f);
+		for (int k = 0; k < 400; k++) {
+			assert_int_equal(frontier_top_hosts(f, &view, 1), 1);
+			if (view.delay_ms < lo)
+				lo = view.delay_ms;
+			if (view.delay_ms > hi)
+				hi = view.delay_ms;
+		}
+		/* frontier.h: wait_ms x [0.5, 1.5) */
+		assert_true(lo >= waits[i] / 2);
+		assert_true(hi <= waits[i] + waits[i] / 2);
+		assert_true(lo < hi);
+		finish(f, job);
+		frontier_free(f);
+	}
+}
+
+/* A 503 with Retry-After holds that host back; another host goes on. */
+static void test_frontier_backoff_retry_after(void **state)
+{
+	static const struct {
+		long http_code, retry_after_ms;
+	} cases[] = {{503, 300}, {429, 250}};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f = fr_new(&o);
+		struct fetch_job *a, *b;
+		uint64_t t0;
+		double a_ms;
+
+		assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+		assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+		a = take(f);
+		b = take(f);
+		assert_true(frontier_attempt_start(f, a->host));
+		t0 = now_ns();
+		frontier_attempt_end(f, a->host, cases[i].http_code, false,
+				     cases[i].retry_after_ms);
+		assert_true(frontier_attempt_start(f, b->host));
+		assert_true(frontier_attempt_start(f, a->host));
+		a_ms = ms_since(t0);
+		if (a_ms < (double)cases[i].retry_after_ms - 1.0)
+			print_message("%ld with Retry-After %ld ms: next start after %.1f ms\n",
+				      cases[i].http_code, cases[i].retry_after_ms, a_ms);
+		assert_true(a_ms >= (double)cases[i].retry_after_ms - 1.0);
+		finish(f, a);
+		finish(f, b);
+		frontier_free(f);
+	}
+}
+
+/* A long backoff on one host: another host's start is prompt, the
+ * throttled host's start waits (until close ends it with false). */
+static void test_frontier_backoff_is_per_host(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+	struct fetch_job *a, *b;
+	struct call waiter;
+	uint64_t t0;
+	double b_ms;
+	bool blocked, finished;
+
+	(void)state;
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+	a = take(f);
+	b = take(f);
+	assert_true(frontier_attempt_start(f, a->host));
+	frontier_attempt_end(f, a->host, 429, false, 8000);
+	t0 = now_ns();
+	assert_true(frontier_attempt_start(f, b->host));
+	b_ms = ms_since(t0);
+	waiter = (struct call){.f = f, .op = CALL_ATTEMPT, .host = a->host};
+	call_start(&waiter);
+	blocked = calls_blocked(&waiter, 1);
+	frontier_close(f);
+	finished = calls_finish(f, &waiter, 1, PROMPT_MS);
+	assert_true(b_ms < 4000.0);
+	assert_true(blocked);
+	assert_true(finished);
+	assert_false(waiter.go);
+	/* closed: no start at all, not even on the healthy host */
+	assert_false(frontier_attempt_start(f, b->host));
+	finish(f, a);
+	finish(f, b);
+	frontier_free(f);
+}
+
+/* The slowdown as the display shows it (wait + backoff): doubling from the
+ * base, Retry-After taken as given, both capped; halved per success. */
+static void test_frontier_backoff_doubles_and_recovers(void **state)
+{
+	static const struct {
+		long http_code;
+		bool transport_error;
+		long retry_after_ms;
+		long expect_delay_ms; /* wait_ms 50 + backoff */
+	} steps[] = {
+	    {200, false, -1, 50},     {429, false, -1, 150}, {503, false, -1, 250},
+	    {429, false, -1, 450},    {429, false, -1, 850}, {503, false, -1, 1050},
+	    {503, false, -1, 1050},                          /* capped at backoff_max_ms */
+	    {503, false, 5000, 1050},                        /* Retry-After capped too */
+	    {200, false, -1, 550},    {500, false, -1, 550}, /* an error is no success */
+	    {0, true, -1, 550},       {200, false, -1, 300}, {200, false, -1, 175},
+	    {200, false, -1, 112},    {200, false, -1, 81},  {200, false, -1, 65},
+	    {200, false, -1, 50},   /* 7 ms left: gone */
+	    {503, false, 300, 350}, /* Retry-After as given */
+	    {200, false, -1, 200},
+	};
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *job;
+	struct frontier_host_view view;
+	uint64_t throttled = 0, errors = 0;
+
+	(void)state;
+	o.wait_ms = 50;
+	o.backoff_base_ms = 100;
+	o.backoff_max_ms = 1000;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	job = take(f);
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+		frontier_attempt_end(f, job->host, steps[i].http_code, steps[i].transport_error,
+				     steps[i].retry_after_ms);
+		throttled += steps[i].http_code == 429 || steps[i].http_code == 503;
+		errors += steps[i].transport_error || steps[i].http_code == 500;
+		assert_int_equal(frontier_top_hosts(f, &view, 1), 1);
+		if (view.delay_ms != steps[i].expect_delay_ms)
+			print_message("step %zu (%ld): delay %ld ms, want %ld\n", i,
+				      steps[i].http_code, view.delay_ms, steps[i].expect_delay_ms);
+		assert_int_equal(view.delay_ms, steps[i].expect_delay_ms);
+		assert_int_equal(view.throttled, throttled);
+		assert_int_equal(view.errors, errors);
+	}
+	finish(f, job);
+	frontier_free(f);
+}
+
+/* ---- robots ---------------------------------------------------------------- */
+
+static void test_frontier_robots_sequencing(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *ra, *rb, *job;
+	struct call waiter;
+	bool blocked, finished;
+
+	(void)state;
+	o.robots = true;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test:8080/x/1?q#f", 0, true), FA_OK);
+	assert_int_equal(add(f, "http://a.test:8080/2", 0, true), FA_OK);
+	assert_int_equal(add(f, "https://b.test/3", 0, true), FA_OK);
+
+	/* each host's first job out is its robots.txt */
+	ra = take(f);
+	assert_int_equal(ra->kind, JOB_ROBOTS);
+	assert_string_equal(ra->url, "http://a.test:8080/robots.txt");
+	assert_false(ra->save);
+	/* a's pages wait for the verdict; b is not held up by them */
+	rb = take(f);
+	assert_int_equal(rb->kind, JOB_ROBOTS);
+	assert_string_equal(rb->url, "https://b.test/robots.txt");
+	assert_int_equal(frontier_stats(f).active, 2);
+	assert_int_equal(frontier_stats(f).queued, 3);
+
+	/* both hosts wait for robots: next() blocks, even after input ends */
+	frontier_input_done(f);
+	waiter = (struct call){.f = f, .op = CALL_NEXT};
+	call_start(&waiter);
+	blocked = calls_blocked(&waiter, 1);
+	frontier_set_robots(f, ra->host, robots_allow_all());
+	finished = calls_finish(f, &waiter, 1, PROMPT_MS);
+	assert_true(blocked);
+	assert_true(finished);
+	assert_int_equal(waiter.err, FA_OK);
+	assert_non_null(waiter.job);
+	assert_string_equal(waiter.job->url, "http://a.test:8080/x/1?q#f");
+	assert_int_equal(waiter.job->kind, JOB_PAGE);
+	assert_ptr_equal(frontier_robots(waiter.job->host), robots_allow_all());
+	finish(f, waiter.job);
+	finish(f, ra);
+	take_expect(f, "http://a.test:8080/2");
+
+	/* robots known: a host's new jobs go straight out, no second robots */
+	assert_int_equal(add(f, "http://a.test:8080/4", 1, true), FA_OK);
+	job = take(f);
+	assert_string_equal(job->url, "http://a.test:8080/4");
+	assert_int_equal(job->kind, JOB_PAGE);
+	finish(f, job);
+
+	/* NULL robots: everything allowed */
+	frontier_set_robots(f, rb->host, NULL);
+	job = take(f);
+	assert_string_equal(job->url, "https://b.test/3");
+	assert_null(frontier_robots(job->host));
+	finish(f, job);
+	finish(f, rb);
+	expect_closed(f);
+	frontier_free(f);
+}
+
+/* With robots off no robots job is made. */
+static void test_frontier_no_robots_job_when_off(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+	struct fetch_job *job;
+
+	(void)state;
+	assert_int_equal(add(f, "http://a.test/1", 0, true), FA_OK);
+	job = take(f);
+	assert_int_equal(job->kind, JOB_PAGE);
+	assert_string_equal(job->url, "http://a.test/1");
+	assert_null(frontier_robots(job->host));
+	finish(f, job);
+	frontier_free(f);
+}
+
+static void test_frontier_robots_crawl_delay(void **state)
+{
+	static const struct {
+		long wait_ms;
+		const char *robots_txt; /* NULL: set_robots(NULL) */
+		long expect_delay_ms;
+	} cases[] = {
+	    {100, "User-agent: *\nCrawl-delay: 0.3\n", 300},
+	    {500, "User-agent: *\nCrawl-delay: 0.3\n", 500}, /* the larger wins */
+	    {100, "User-agent: *\nDisallow: /x\n", 100},
+	    {100, NULL, 100},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f;
+		struct fetch_job *robots_job, *page;
+		struct robots *r = NULL;
+		struct frontier_host_view view;
+
+		o.robots = true;
+		o.wait_ms = cases[i].wait_ms;
+		f = fr_new(&o);
+		assert_int_equal(add(f, "http://a.test/page", 0, true), FA_OK);
+		robots_job = take(f);
+		assert_int_equal(robots_job->kind, JOB_ROBOTS);
+		if (cases[i].robots_txt)
+			assert_int_equal(robots_parse(cases[i].robots_txt,
+						      strlen(cases[i].robots_txt), "fetchall", &r),
+					 FA_OK);
+		frontier_set_robots(f, robots_job->host, r);
+		assert_ptr_equal(frontier_robots(robots_job->host), r);
+		finish(f, robots_job);
+		page = take(f);
+		assert_string_equal(page->url, "http://a.test/page");
+		assert_int_equal(frontier_top_hosts(f, &view, 1), 1);
+		assert_int_equal(view.delay_ms, cases[i].expect_delay_ms);
+		finish(f, page);
+		frontier_free(f); /* frees r */
+	}
+}
+
+/* ---- close ----------------------------------------------------------------- */
+
+static void test_frontier_close_wakes_everyone(void **state)
+{
+	static const unsigned nexts[] = {1, 2, 4};
+	enum { REPEAT = 2 };
+
+	(void)state;
+	for (size_t n = 0; n < ARRAY_LEN(nexts); n++) {
+		for (unsigned rep = 0; rep < REPEAT; rep++) {
+			struct frontier_opts o = opts_default();
+			struct frontier *f;
+			struct fetch_job *active;
+			struct call calls[6];
+			size_t ncalls = 0;
+			bool blocked, finished;
+
+			o.per_host = 1;
+			o.max_queued = 1;
+			f = fr_new(&o);
+			assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+			active = take(f);
+			assert_true(frontier_attempt_start(f, active->host));
+			frontier_attempt_end(f, active->host, 503, false, 8000);
+			assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
+			/* next(): a is at its cap; add(): full; attempt: backoff */
+			for (unsigned i = 0; i < nexts[n]; i++)
+				calls[ncalls++] = (struct call){.f = f, .op = CALL_NEXT};
+			calls[ncalls++] = (struct call){
+			    .f = f, .op = CALL_ADD, .job = job_new("http://c.test/3", 0, 0)};
+			calls[ncalls++] =
+			    (struct call){.f = f, .op = CALL_ATTEMPT, .host = active->host};
+			for (size_t i = 0; i < ncalls; i++)
+				call_start(&calls[i]);
+			blocked = calls_blocked(calls, ncalls);
+			frontier_close(f);
+			finished = calls_finish(f, calls, ncalls, PROMPT_MS);
+			assert_true(blocked);
+			assert_true(finished);
+			for (unsigned i = 0; i < nexts[n]; i++) {
+				assert_int_equal(calls[i].err, FA_ERR_CLOSED);
+				assert_null(calls[i].job);
+			}
+			assert_int_equal(calls[nexts[n]].err, FA_ERR_CLOSED);
+			assert_false(calls[nexts[n] + 1].go);
+
+			/* after close: nothing out (a job is still queued), nothing in */
+			expect_closed(f);
+			assert_int_equal(add(f, "http://d.test/4", 0, false), FA_ERR_CLOSED);
+			frontier_close(f); /* idempotent */
+			finish(f, active);
+			expect_closed(f);
+			frontier_free(f); /* frees the queued job */
+		}
+	}
+}
+
+/* ---- views ----------------------------------------------------------------- */
+
+static void test_frontier_top_hosts_order(void **state)
+{
+	static const struct {
+		const char *url;
+		unsigned depth;
+	} jobs[] = {
+	    {"http://a.test/1", 0},      {"http://a.test/2", 0},      {"https://B.test/1", 0},
+	    {"https://b.test/2", 5},     {"https://b.test/3", 5},     {"https://b.test/4", 5},
+	    {"https://b.test/5", 5},     {"https://b.test/6", 5},     {"http://c.test:8080/1", 5},
+	    {"http://c.test:8080/2", 5}, {"http://c.test:8080/3", 5}, {"http://d.test/1", 5},
+	};
+	/* after three next(): a 2 active; b 1 active 5 queued; c 3 queued; d 1 */
+	static const struct {
+		const char *key;
+		unsigned active;
+		size_t queued;
+	} expect[] = {
+	    {"a.test:80", 2, 0},
+	    {"b.test:443", 1, 5},
+	    {"c.test:8080", 0, 3},
+	    {"d.test:80", 0, 1},
+	};
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+	struct fetch_job *taken[3];
+	struct frontier_host_view views[8];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(jobs); i++)
+		assert_int_equal(add(f, jobs[i].url, jobs[i].depth, false), FA_OK);
+	for (size_t i = 0; i < ARRAY_LEN(taken); i++)
+		taken[i] = take(f);
+	assert_string_equal(taken[0]->url, "http://a.test/1");
+	assert_string_equal(taken[1]->url, "https://B.test/1");
+	assert_string_equal(taken[2]->url, "http://a.test/2");
+	assert_true(frontier_attempt_start(f, taken[0]->host));
+	assert_true(frontier_attempt_start(f, taken[1]->host));
+
+	for (size_t n = 0; n <= ARRAY_LEN(views); n++) {
+		size_t want = n < ARRAY_LEN(expect) ? n : ARRAY_LEN(expect);
+
+		memset(views, 0xa5, sizeof(views));
+		assert_int_equal(frontier_top_hosts(f, views, n), want);
+		for (size_t i = 0; i < want; i++) {
+			assert_string_equal(views[i].key, expect[i].key);
+			assert_int_equal(views[i].active, expect[i].active);
+			assert_int_equal(views[i].queued, expect[i].queued);
+			assert_int_equal(views[i].requests, i < 2 ? 1 : 0);
+			assert_int_equal(views[i].errors, 0);
+			assert_int_equal(views[i].throttled, 0);
+			assert_int_equal(views[i].delay_ms, 0);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_LEN(taken); i++)
+		finish(f, taken[i]);
+	frontier_free(f);
+}
+
+static void test_frontier_stats_counts(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct frontier_stats st;
+	struct fetch_job *a, *b;
+
+	(void)state;
+	o.max_queued = 4;
+	f = fr_new(&o);
+	st = frontier_stats(f);
+	assert_int_equal(st.queued + st.active + st.hosts + st.seen + st.dropped + st.high_water,
+			 0);
+	assert_int_equal(add(f, "http://a.test/1", 0, true), FA_OK);
+	assert_int_equal(add(f, "http://a.test/2", 0, true), FA_OK);
+	assert_int_equal(add(f, "http://b.test/1", 0, true), FA_OK);
+	assert_int_equal(add(f, "http://c.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/1", 0, true), FA_ERR_TOO_LONG); /* full */
+	st = frontier_stats(f);
+	assert_int_equal(st.queued, 4);
+	assert_int_equal(st.active, 0);
+	assert_int_equal(st.hosts, 3);
+	assert_int_equal(st.seen, 3);
+	assert_true(st.seen_bytes >= 3 * sizeof(uint64_t));
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.high_water, 4);
+	a = take(f);
+	b = take(f);
+	assert_int_equal(add(f, "http://a.test/2", 0, true), FA_ERR_EXISTS);
+	st = frontier_stats(f);
+	assert_int_equal(st.queued, 2);
+	assert_int_equal(st.active, 2);
+	assert_int_equal(st.dropped, 1);
+	assert_int_equal(st.high_water, 4);
+	finish(f, a);
+	finish(f, b);
+	st = frontier_stats(f);
+	assert_int_equal(st.queued, 2);
+	assert_int_equal(st.active, 0);
+	assert_int_equal(st.seen, 3);
+	frontier_free(f); /* frees the two queued */
+}
+
+/* ---- stress ---------------------------------------------------------------- */
+
+/*
+ * 4 producers add 20k jobs over 50 hosts with dedupe: every one of UNIQUE
+ * URLs twice, in two spellings, from two producers going opposite ways,
+ * while consumers take jobs.  Every unique URL must be handed out exactly
+ * once, the frontier must drain, and every consumer must see the end.
+ */
+#define PRODUCERS 4u
+#define UNIQUE    10000u
+#define HOSTS     50u
+
+struct stress_world {
+	struct frontier *f;
+	bool block;
+	atomic_uint hits[UNIQUE];
+	atomic_uint added, dup, add_errors;
+	atomic_uint handled, closed, errors;
+	atomic_bool producers_done[PRODUCERS], consumers_done[MAX_WORKERS];
+};
+
+struct stress_arg {
+	struct stress_world *w;
+	unsigned index;
+};
+
+static void *stress_producer(void *arg)
+{
+	struct stress_arg *a = arg;
+	struct stress_world *w = a->w;
+	unsigned half = UNIQUE / 2, base = (a->index % 2) * half;
+	bool odd_spelling = a->index >= 2;
+
+	for (unsigned i = 0; i < half; i++) {
+		unsigned id = base + (odd_spelling ? half - 1 - i : i);
+		char url[96];
+		enum fa_err err;
+
+		if (odd_spelling)
+			snprintf(url, sizeof(url), "HTTP://Host%u.TEST:80/p/./%u#frag", id % HOSTS,
+				 id);
+		else
+			snprintf(url, sizeof(url), "http://host%u.test/p/%u", id % HOSTS, id);
+		err = worker_add(w->f, url, id % 3, id + 1, w->block);
+		if (err == FA_OK)
+			atomic_fetch_add(&w->added, 1);
+		else if (err == FA_ERR_EXISTS)
+			atomic_fetch_add(&w->dup, 1);
+		else
+			atomic_fetch_add(&w->add_errors, 1);
+	}
+	atomic_store(&w->producers_done[a->index], true);
+	return NULL;
+}
+
+static void *stress_consumer(void *arg)
+{
+	struct stress_arg *a = arg;
+	struct stress_world *w = a->w;
+
+	for (;;) {
+		struct fetch_job *job = NULL;
+		enum fa_err err = frontier_next(w->f, &job);
+
+		if (err == FA_ERR_CLOSED) {
+			atomic_fetch_add(&w->closed, 1);
+			break;
+		}
+		if (err != FA_OK || !job || job->line < 1 || job->line > UNIQUE) {
+			atomic_fetch_add(&w->errors, 1);
+			break;
+		}
+		atomic_fetch_add(&w->hits[job->line - 1], 1);
+		atomic_fetch_add(&w->handled, 1);
+		finish(w->f, job);
+	}
+	atomic_store(&w->consumers_done[a->index], true);
+	return NULL;
+}
+
+static bool all_true(atomic_bool *flags, unsigned n, uint64_t deadline_ns)
+{
+	for (unsigned i = 0; i < n; i++)
+		while (!atomic_load(&flags[i])) {
+			if (now_ns() > deadline_ns)
+				return false;
+			sleep_us(1000);
+		}
+	return true;
+}
+
+static void test_frontier_stress(void **state)
+{
+	static const struct {
+		unsigned consumers;
+		bool block;
+		size_t max_queued;
+	} cases[] = {
+	    {1, false, 1u << 20},    {2, false, 1u << 20}, {MAX_WORKERS, false, 1u << 20},
+	    {MAX_WORKERS, true, 64}, {2, true, 16},
+	};
+	enum { REPEAT = 2 };
+
+	(void)state;
+	for (size_t c = 0; c < ARRAY_LEN(cases); c++) {
+		for (unsigned rep = 0; rep < REPEAT; rep++) {
+			struct frontier_opts o = opts_default();
+			struct stress_world *w = calloc(1, sizeof(*w));
+			struct stress_arg pargs[PRODUCERS], cargs[MAX_WORKERS];
+			pthread_t producers[PRODUCERS], consumers[MAX_WORKERS];
+			uint64_t deadline = now_ns() + (uint64_t)STRESS_MS * 1000000u;
+			bool produced, consumed;
+			unsigned once = 0;
+			struct frontier_stats st;
+
+			assert_non_null(w);
+			o.max_queued = cases[c].max_queued;
+			w->f = fr_new(&o);
+			w->block = cases[c].block;
+			for (unsigned i = 0; i < cases[c].consumers; i++) {
+				cargs[i] = (struct stress_arg){w, i};
+				assert_int_equal(
+				    pthread_create(&consumers[i], NULL, stress_consumer, &cargs[i]),
+				    0);
+			}
+			for (unsigned i = 0; i < PRODUCERS; i++) {
+				pargs[i] = (struct stress_arg){w, i};
+				assert_int_equal(
+				    pthread_create(&producers[i], NULL, stress_producer, &pargs[i]),
+				    0);
+			}
+			produced = all_true(w->producers_done, PRODUCERS, deadline);
+			if (produced)
+				frontier_input_done(w->f);
+			consumed =
+			    produced && all_true(w->consumers_done, cases[c].consumers, deadline);
+			if (!consumed)
+				frontier_close(w->f);
+			for (unsigned i = 0; i < PRODUCERS; i++)
+				assert_int_equal(pthread_join(producers[i], NULL), 0);
+			for (unsigned i = 0; i < cases[c].consumers; i++)
+				assert_int_equal(pthread_join(consumers[i], NULL), 0);
+			for (unsigned i = 0; i < UNIQUE; i++)
+				once += atomic_load(&w->hits[i]) == 1;
+			if (!consumed || once != UNIQUE)
+				print_message("%u consumers, block %d: produced %d, drained %d, "
+					      "%u of %u handed out once, %u added, %u dup\n",
+					      cases[c].consumers, cases[c].block, produced,
+					      consumed, once, UNIQUE, atomic_load(&w->added),
+					      atomic_load(&w->dup));
+			assert_true(produced);
+			assert_true(consumed);
+			assert_int_equal(atomic_load(&w->add_errors), 0);
+			assert_int_equal(atomic_load(&w->errors), 0);
+			assert_int_equal(atomic_load(&w->added), UNIQUE);
+			assert_int_equal(atomic_load(&w->dup), UNIQUE);
+			assert_int_equal(atomic_load(&w->handled), UNIQUE);
+			assert_int_equal(once, UNIQUE);
+			assert_int_equal(atomic_load(&w->closed), cases[c].consumers);
+			st = frontier_stats(w->f);
+			assert_int_equal(st.queued, 0);
+			assert_int_equal(st.active, 0);
+			assert_int_equal(st.seen, UNIQUE);
+			assert_int_equal(st.dropped, 0);
+			assert_true(st.high_water <= cases[c].max_queued);
+			frontier_free(w->f);
+			free(w);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_frontier_free_accepts_null),
+	    cmocka_unit_test(test_frontier_fifo_within_host),
+	    cmocka_unit_test(test_frontier_lowest_depth_first),
+	    cmocka_unit_test(test_frontier_hosts_take_turns),
+	    cmocka_unit_test(test_frontier_dedupe),
+	    cmocka_unit_test(test_frontier_bad_url),
+	    cmocka_unit_test(test_frontier_mark_seen),
+	    cmocka_unit_test(test_frontier_max_total_drops),
+	    cmocka_unit_test(test_frontier_blocking_add_waits_below_max_queued),
+	    cmocka_unit_test(test_frontier_max_seen),
+	    cmocka_unit_test(test_frontier_blocking_add_waits_for_room),
+	    cmocka_unit_test(test_frontier_blocked_adder_not_starved_by_duplicate),
+	    cmocka_unit_test(test_frontier_input_done_ends_every_waiter),
+	    cmocka_unit_test(test_frontier_input_done_drains_first),
+	    cmocka_unit_test(test_frontier_active_job_keeps_frontier_alive),
+	    cmocka_unit_test(test_frontier_per_host_cap),
+	    cmocka_unit_test(test_frontier_wait_spaces_attempts),
+	    cmocka_unit_test(test_frontier_wait_gates_next),
+	    cmocka_unit_test(test_frontier_random_wait_range),
+	    cmocka_unit_test(test_frontier_backoff_retry_after),
+	    cmocka_unit_test(test_frontier_backoff_is_per_host),
+	    cmocka_unit_test(test_frontier_backoff_doubles_and_recovers),
+	    cmocka_unit_test(test_frontier_robots_sequencing),
+	    cmocka_unit_test(test_frontier_no_robots_job_when_off),
+	    cmocka_unit_test(test_frontier_robots_crawl_delay),
+	    cmocka_unit_test(test_frontier_close_wakes_everyone),
+	    cmocka_unit_test(test_frontier_top_hosts_order),
+	    cmocka_unit_test(test_frontier_stats_counts),
+	    cmocka_unit_test(test_frontier_stress),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
