@@ -114,18 +114,19 @@ enum fa_err frame_request_decode(const unsigned char *payload, size_t len,
  * Encodes a whole answer frame, header included, into a new buffer:
  * *out (the caller frees it) of *out_len bytes.  `status` is an enum
  * fa_err (FA_OK when links holds the result); links may be NULL (no URLs).
- * Links that are empty, contain a NUL byte, have a kind that is not one
- * known bit, or would push the payload over FRAME_MAX_PAYLOAD are left
- * out and counted in the frame's skipped, on top of links->skipped.
+ * Links with an empty URL or a kind that is not one known bit, links past
+ * the HTML_MAX_LINKS-th, and links that would push the payload over
+ * FRAME_MAX_PAYLOAD are left out and counted in the frame's skipped, on
+ * top of links->skipped.
  * Returns FA_OK or FA_ERR_NOMEM (*out NULL).
  */
 enum fa_err frame_answer_encode(uint32_t status, const struct html_links *links,
 				unsigned char **out, size_t *out_len);
 
 /*
- * Decodes an answer payload (without its header) of len bytes: *status receives
- * the status, and the URLs and the skipped count are appended to *links
- * with html_links_add().  The payload is checked whole before anything is
+ * Decodes an answer payload (without its header) of len bytes: *status
+ * receives the status, and the URLs and the skipped count are appended to
+ * *links with html_links_add().  The payload is checked whole before anything is
  * appended, so on error *links is as it was (its spare capacity aside).
  * Returns FA_OK; FA_ERR_PARSE when the payload is malformed (a status that
  * is not an enum fa_err included); FA_ERR_NOMEM.

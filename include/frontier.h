@@ -111,8 +111,9 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *host, long h
  */
 void frontier_set_robots(struct frontier *f, struct frontier_host *host, struct robots *robots);
 
-/* The host's robots rules (NULL: none, allow all); valid until
- * frontier_free(). */
+/* The host's robots rules (NULL: none, allow all).  A host's rules are
+ * set once; the pointer stays valid while the caller's job of that host
+ * is active (before its frontier_done()). */
 const struct robots *frontier_robots(struct frontier_host *host);
 
 /* The job handed out by frontier_next() is finished (its host is no

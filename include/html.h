@@ -33,7 +33,8 @@ struct html_link {
 struct html_links {
 	struct html_link *items;
 	size_t count, cap;
-	size_t skipped; /* links that could not be resolved or were refused */
+	size_t skipped; /* links that could not be resolved or were over a cap
+			   (other schemes, javascript: etc., are not counted) */
 };
 
 /* At most this many URLs are returned for one page (the rest are
@@ -47,8 +48,10 @@ struct html_links {
  * dedupe).  `charset` is the charset from the Content-Type header, or
  * NULL to let libxml2 detect it (meta tags, BOM).  Returns FA_OK, or
  * FA_ERR_URL if page_url is not an absolute URL, FA_ERR_NOMEM, FA_ERR_PARSE
- * if libxml2 produced no document at all.  Thread-safe (after
- * xmlInitParser() in main).
+ * if libxml2 produced no document at all, FA_ERR_ARG if out is NULL or body
+ * is NULL with len > 0, FA_ERR_TOO_LONG if the page (decoded to UTF-8) is
+ * over INT_MAX bytes, libxml2's limit.  On error *out is as it was.
+ * Thread-safe (after xmlInitParser() in main).
  */
 enum fa_err html_extract(const char *body, size_t len, const char *page_url, const char *charset,
 			 unsigned kinds, struct html_links *out);

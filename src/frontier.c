@@ -62,6 +62,7 @@ struct frontier {
 	size_t queued, active, high_water;
 	uint64_t dropped;
 	unsigned random_state;
+	size_t sweep_at; /* host count that triggers sweep_idle_hosts() */
 	bool input_done, closed;
 };
 
@@ -94,6 +95,7 @@ struct frontier *frontier_new(const struct frontier_opts *opts)
 	sync_must(sync_cond_init(&f->work), "pthread_cond_init");
 	sync_must(sync_cond_init(&f->room), "pthread_cond_init");
 	f->random_state = (unsigned)sync_now_ns();
+	f->sweep_at = 1024;
 	return f;
 }
 
@@ -225,12 +227,11 @@ static void waiting_append(struct frontier *f, struct frontier_host *h)
 }
 
 /* With the lock held: frees h if it holds nothing worth remembering. */
-static void maybe_evict(struct frontier *f, struct frontier_host *h)
+static void maybe_evict(struct frontier *f, struct frontier_host *h, uint64_t now)
 {
 	struct frontier_host **p;
 
-	if (h->queued || h->active || h->backoff_ms || f->opts.robots ||
-	    h->next_start_ms > now_ms())
+	if (h->queued || h->active || h->backoff_ms || f->opts.robots || h->next_start_ms > now)
 		return;
 	for (p = &f->buckets[bucket_of(f, h->key)]; *p; p = &(*p)->chain) {
 		if (*p == h) {
@@ -241,6 +242,27 @@ static void maybe_evict(struct frontier *f, struct frontier_host *h)
 	waiting_remove(f, h);
 	f->nhosts--;
 	host_free(h);
+}
+
+/* With the lock held: frees every idle host whose delay has passed (hosts
+ * still inside their --wait when last done are not freed then), and sets
+ * the next sweep for when the table has doubled, so sweeps cost O(1)
+ * amortised per host. */
+static void sweep_idle_hosts(struct frontier *f)
+{
+	uint64_t now = now_ms();
+
+	for (size_t b = 0; b < f->nbuckets; b++) {
+		struct frontier_host *h = f->buckets[b];
+
+		while (h) {
+			struct frontier_host *next = h->chain;
+
+			maybe_evict(f, h, now);
+			h = next;
+		}
+	}
+	f->sweep_at = f->nhosts * 2 > 1024 ? f->nhosts * 2 : 1024;
 }
 
 enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe, bool block)
@@ -267,6 +289,10 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 	}
 
 	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	if (dedupe && seen_has(f->seen, fp)) {
+		err = FA_ERR_EXISTS; /* known already: no need to wait for room */
+		goto fail;
+	}
 	while (block && !f->closed && f->queued >= f->opts.max_queued)
 		sync_must(pthread_cond_wait(&f->room, &f->lock), "pthread_cond_wait");
 	if (f->closed) {
@@ -285,6 +311,8 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 		if (err != FA_OK)
 			goto fail;
 	}
+	if (f->nhosts >= f->sweep_at)
+		sweep_idle_hosts(f);
 	h = host_get(f, key, job->url);
 	if (!h) {
 		err = FA_ERR_NOMEM;
@@ -305,6 +333,9 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
 	return FA_OK;
 fail:
+	/* A room wake-up this adder took but did not use goes to the next. */
+	if (block && f->queued < f->opts.max_queued)
+		pthread_cond_signal(&f->room);
 	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
 	fetch_job_free(job);
 	return err;
@@ -424,7 +455,7 @@ static long host_delay(struct frontier *f, const struct frontier_host *h)
 	long wait = f->opts.wait_ms;
 
 	if (wait > 0 && f->opts.random_wait)
-		wait = wait / 2 + (long)(rand_r(&f->random_state) % (unsigned)(wait + 1));
+		wait = wait / 2 + (long)(rand_r(&f->random_state) % (unsigned)wait);
 	if (h->crawl_delay_ms > wait)
 		wait = h->crawl_delay_ms;
 	return wait + h->backoff_ms;
@@ -509,7 +540,13 @@ void frontier_done(struct frontier *f, struct fetch_job *job)
 	h->active--;
 	f->active--;
 	job->host = NULL;
-	maybe_evict(f, h);
+	if (job->kind == JOB_ROBOTS && h->robots_state == ROBOTS_FETCHING) {
+		/* No verdict came (the run is stopping, or a caller forgot):
+		 * the polite default is to crawl nothing there. */
+		h->robots = robots_disallow_all();
+		h->robots_state = ROBOTS_READY;
+	}
+	maybe_evict(f, h, now_ms());
 	pthread_cond_broadcast(&f->work);
 	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
 }

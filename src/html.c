@@ -12,21 +12,41 @@
  * or after it, as the HTML spec's document base URL does, without a second
  * pass over the bytes.
  *
- * SAX or tree, measured (libxml2 2.9.14, gcc -O2, this machine, 2 CPUs,
- * loaded by other jobs): corpus = the 780 HTML pages of the Rust
- * documentation's book/, reference/, std/collections/ and std/iter/ (45.1
- * MB; mdBook chapters and rustdoc API pages, 179 184 href/src/srcset/style/
- * content/rel attributes; largest page 4.4 MB), parsed 3 times per run, 5
- * runs interleaved; both variants collect the same attribute values.
- *   SAX (startElement only):          52-92 MB/s, median 82 MB/s;
- *                                     peak RSS +5.5 MB over the loaded corpus
- *   tree (htmlReadMemory, walk):      28-44 MB/s, median 42 MB/s;
- *                                     peak RSS +72 MB (the 4.4 MB page)
+ * SAX or tree, measured (libxml2 2.9.14, gcc -O2, this machine, 2 CPUs
+ * shared with other jobs; CPU time): corpus = the 780 HTML pages of the
+ * Rust documentation's book/, reference/, std/collections/ and std/iter/
+ * (45.1 MB; mdBook chapters and rustdoc API pages, 179 184 href/src/
+ * srcset/style/content/rel attributes; largest page 4.4 MB), parsed 3
+ * times per run, 5 runs interleaved; both collect the same attributes.
+ *   SAX (startElement only):      52-92 MB/s, median 82 MB/s;
+ *                                 peak RSS +5.5 MB over the loaded corpus
+ *   tree (htmlReadMemory + walk): 28-44 MB/s, median 42 MB/s;
+ *                                 peak RSS +72 MB (the 4.4 MB page)
  *   (HTML_PARSE_NOBLANKS saves ~9% of the tree's memory, not its time;
  *   HTML_PARSE_COMPACT only costs time.  Neither matters without a tree.)
  * On the 942 KB std/vec/struct.Vec.html alone: SAX 82 MB/s, +1.2 MB;
- * tree 33 MB/s, +13 MB.  So SAX: twice the throughput and about a tenth of
- * the memory, whose peak no longer grows with the document's node count.
+ * tree 33 MB/s, +13 MB.  So SAX: twice the throughput and a tenth of the
+ * memory, a peak that does not grow with the document's node count.  The
+ * whole of html_extract() on the same corpus (121 486 URLs per pass):
+ * 47-58 MB/s, peak RSS +5.9 MB; of its time ~46% is libxml2, ~19% libcurl
+ * resolving URLs, defuse() below about 3%.
+ *
+ * Encodings.  A BOM decides, then the header's charset, then <meta>, then
+ * sniffing, as in browsers.  UTF-16/32 (BOM, label, or libxml2's sniffing)
+ * and header charsets are decoded here to UTF-8 (iconv for the latter),
+ * invalid sequences becoming U+FFFD; libxml2's converters would stop the
+ * parse at the first one.  Otherwise libxml2 decodes: valid UTF-8 is read
+ * as UTF-8 unless a <meta> says otherwise; anything else per <meta>, or
+ * as Latin-1 (libxml2's fallback).  NEEDSWORK: a legacy multibyte charset
+ * named only by <meta> still goes through libxml2's converter, so links
+ * after an invalid sequence are lost.
+ *
+ * Hostile input.  libxml2 2.9 is quadratic in attributes per tag and in
+ * element depth times stray end tags; both are capped (defuse(),
+ * limit_depth()), so every input is parsed in time linear in its size
+ * (5 MB of any repeated construct tried: under 0.4 s).  A 0 byte, which
+ * ends libxml2's parse, is read as a space.  The scan never recurses, and
+ * libxml2 keeps its element stack on the heap.
  *
  * Policy (where the HTML and URL specs leave a crawler a choice):
  *  - values are trimmed of leading and trailing C0 controls and spaces, and
@@ -49,19 +69,23 @@
  *    and every candidate's URL is kept even when its descriptors are
  *    invalid: the author still named that resource;
  *  - the first <base> with an href sets the base, resolved against the
- *    page URL; if it does not resolve to http(s), the page URL is the base.
+ *    page URL; if it does not resolve to http(s), the page URL is the base;
+ *  - host case, default ports and percent-encoding are left as libcurl
+ *    gives them: normalising for the seen-set is the frontier's job.
  *
- * Limits: libxml2's parser keeps its own element stack on the heap and
- * this file never recurses, so nesting depth costs memory, not stack.  The
- * arena holds at most the decoded attribute text of the page (at most a
- * few times the page's size); the caller caps pages (--max-page-size).
+ * Limits: the arena holds at most the decoded attribute text of the page
+ * (a few times the page's size); the caller caps pages (--max-page-size).
  *
  * Thread-safety: no global state; each call owns its parser context, SAX
- * handler (on the stack), arena and CURLU handles.  libxml2 is safe for
- * concurrent parsers once main has called xmlInitParser().
+ * handler (on the stack), arena, iconv descriptor and CURLU handles, and
+ * swaps libxml2's generic error function only for its own thread.
+ * libxml2 is safe for concurrent parsers once main has called
+ * xmlInitParser().
  */
 #include "html.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -903,30 +927,160 @@ static bool utf8_valid(const unsigned char *s, size_t len)
 	return true;
 }
 
+static bool is_utf8_label(const char *charset)
+{
+	return ascii_ieq_str(charset, "utf-8") || ascii_ieq_str(charset, "utf8") ||
+	       ascii_ieq_str(charset, "unicode-1-1-utf-8");
+}
+
+/*
+ * The document decoded from the header's `charset` to UTF-8 with iconv, a
+ * byte sequence that is invalid in that charset becoming U+FFFD (libxml2's
+ * own converters stop the parse at the first one, losing every link after
+ * it).  Labels for ASCII and Latin-1 mean windows-1252, as in browsers.
+ * Returns FA_OK with *out malloc'd, FA_ERR_ARG when iconv does not know the
+ * charset (the caller then ignores it), FA_ERR_NOMEM.
+ */
+static enum fa_err convert_charset(const char *body, size_t len, const char *charset, char **out,
+				   size_t *out_len)
+{
+	static const char *const cp1252_labels[] = {
+	    "us-ascii", "ascii", "iso-8859-1", "iso8859-1", "iso_8859-1",  "latin1",
+	    "l1",       "cp819", "ibm819",     "x-cp1252",  "windows-1252"};
+	char *in = (char *)(uintptr_t)body; /* iconv's prototype is not const */
+	size_t in_left = len, cap = len + len / 2 + 16, used = 0;
+	char *buf = NULL;
+	iconv_t cd;
+
+	for (size_t i = 0; i < sizeof(cp1252_labels) / sizeof(cp1252_labels[0]); i++) {
+		if (ascii_ieq_str(charset, cp1252_labels[i])) {
+			charset = "WINDOWS-1252";
+			break;
+		}
+	}
+	cd = iconv_open("UTF-8", charset);
+	if (cd == (iconv_t)-1)
+		return errno == ENOMEM ? FA_ERR_NOMEM : FA_ERR_ARG;
+	for (bool done = false, full = true; !done;) {
+		bool flushing = in_left == 0; /* then end the shift state */
+		char *dst;
+		size_t room, rc;
+		int why;
+
+		if (full || cap - used < 4) { /* E2BIG, or no room for a U+FFFD */
+			char *bigger;
+
+			if (buf && cap > SIZE_MAX / 2)
+				goto nomem;
+			cap = buf ? cap * 2 : cap;
+			bigger = realloc(buf, cap);
+			if (!bigger)
+				goto nomem;
+			buf = bigger;
+			full = false;
+		}
+		dst = buf + used;
+		room = cap - used;
+		if (flushing)
+			rc = iconv(cd, NULL, NULL, &dst, &room);
+		else
+			rc = iconv(cd, &in, &in_left, &dst, &room);
+		why = rc == (size_t)-1 ? errno : 0;
+		used = (size_t)(dst - buf);
+		if (why == E2BIG) {
+			full = true;
+		} else if (flushing) {
+			done = true;
+		} else if (why == EILSEQ || why == EINVAL) {
+			/* invalid here, or cut off at the end */
+			size_t skip = why == EINVAL ? in_left : 1;
+
+			memcpy(buf + used, "\xef\xbf\xbd", 3);
+			used += 3;
+			in += skip;
+			in_left -= skip;
+		} else if (why != 0) {
+			done = true; /* not a documented error: keep what we have */
+		}
+	}
+	iconv_close(cd);
+	*out = buf;
+	*out_len = used;
+	return FA_OK;
+nomem:
+	free(buf);
+	iconv_close(cd);
+	return FA_ERR_NOMEM;
+}
+
+/*
+ * Decodes the document here when a BOM or the header's charset says how,
+ * rather than leaving it to libxml2: *body and *len then point to a UTF-8
+ * copy in *decoded (caller frees) and *utf8 is set.  Otherwise *decoded
+ * is NULL and libxml2 decides, from <meta> or by sniffing.  Returns FA_OK,
+ * FA_ERR_NOMEM or FA_ERR_TOO_LONG (more than libxml2's INT_MAX bytes).
+ */
+static enum fa_err decode(const char **body, size_t *len, const char *charset, char **decoded,
+			  bool *utf8)
+{
+	struct wide wide;
+	enum fa_err err = FA_OK;
+
+	*decoded = NULL;
+	*utf8 = false;
+	if (wide_layout(*body, *len, charset, &wide)) {
+		*decoded = decode_wide(*body, *len, &wide, len);
+		err = *decoded ? FA_OK : FA_ERR_NOMEM;
+	} else if (*len >= 3 && !memcmp(*body, "\xef\xbb\xbf", 3)) {
+		*utf8 = true; /* a BOM beats the label; libxml2 skips it */
+		return FA_OK;
+	} else if (charset && charset[0]) {
+		if (is_utf8_label(charset) && utf8_valid((const unsigned char *)*body, *len)) {
+			*utf8 = true;
+			return FA_OK;
+		}
+		err = convert_charset(*body, *len, charset, decoded, len);
+		if (err == FA_ERR_ARG)
+			return FA_OK; /* an unknown charset is ignored */
+	}
+	if (err != FA_OK || !*decoded)
+		return err;
+	if (*len > INT_MAX) {
+		free(*decoded);
+		*decoded = NULL;
+		return FA_ERR_TOO_LONG;
+	}
+	*body = *decoded;
+	*utf8 = true;
+	return FA_OK;
+}
+
+/*
+ * libxml2 reports some errors with no parser context (a charset converter
+ * failing on bad bytes), through its generic error function, which prints
+ * to stderr.  Only cli, report and main print: each parse swaps this no-op
+ * in for its own thread (libxml2 keeps the function per thread) and puts
+ * the caller's back afterwards.
+ */
+static void ignore_error(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 static enum fa_err parse(struct scan *scan, const char *body, size_t len, const char *charset)
 {
 	htmlSAXHandler sax;
 	htmlParserCtxtPtr ctxt;
-	xmlCharEncodingHandlerPtr handler = NULL;
 	int options = parse_options;
 	char *decoded = NULL, *copy = NULL;
-	bool utf8 = false; /* known to be UTF-8: no label or <meta> applies */
-	struct wide wide;
-	enum fa_err err = FA_OK;
+	bool utf8; /* decoded already: no <meta> applies */
+	xmlGenericErrorFunc saved_error;
+	void *saved_error_ctx;
+	enum fa_err err = decode(&body, &len, charset, &decoded, &utf8);
 
-	if (wide_layout(body, len, charset, &wide)) {
-		decoded = decode_wide(body, len, &wide, &len);
-		if (!decoded)
-			return FA_ERR_NOMEM;
-		if (len > INT_MAX) {
-			free(decoded);
-			return FA_ERR_TOO_LONG;
-		}
-		body = decoded;
-		utf8 = true;
-	} else if (len >= 3 && !memcmp(body, "\xef\xbb\xbf", 3)) {
-		utf8 = true; /* a BOM beats the label */
-	}
+	if (err != FA_OK)
+		return err;
 	if (!defuse(body, len, &copy)) {
 		free(decoded);
 		return FA_ERR_NOMEM;
@@ -936,11 +1090,15 @@ static enum fa_err parse(struct scan *scan, const char *body, size_t len, const 
 	if (len == 0)
 		goto out; /* a lone BOM */
 
+	saved_error = xmlGenericError;
+	saved_error_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, ignore_error);
 	memset(&sax, 0, sizeof(sax));
 	sax.startDocument = on_start_document;
 	sax.startElement = on_start_element;
 	ctxt = htmlCreateMemoryParserCtxt(body, (int)len);
 	if (!ctxt) {
+		xmlSetGenericErrorFunc(saved_error_ctx, saved_error);
 		err = FA_ERR_NOMEM; /* len > 0 here, so allocation is the only cause */
 		goto out;
 	}
@@ -949,13 +1107,10 @@ static enum fa_err parse(struct scan *scan, const char *body, size_t len, const 
 	ctxt->sax = &sax;
 	ctxt->userData = scan;
 	scan->ctxt = ctxt;
-	if (!utf8 && charset && charset[0])
-		handler = xmlFindCharEncodingHandler(charset); /* NULL if unknown */
 	if (utf8) {
+		/* By BOM or header, decoded here: <meta> must not switch. */
 		xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8); /* skips a BOM */
 		options |= HTML_PARSE_IGNORE_ENC;
-	} else if (handler && xmlSwitchToEncoding(ctxt, handler) == 0) {
-		options |= HTML_PARSE_IGNORE_ENC; /* the header beats <meta> */
 	} else if (utf8_valid((const unsigned char *)body, len)) {
 		xmlSwitchEncoding(ctxt, XML_CHAR_ENCODING_UTF8); /* <meta> may still switch */
 	}
@@ -971,6 +1126,7 @@ static enum fa_err parse(struct scan *scan, const char *body, size_t len, const 
 	ctxt->myDoc = NULL;
 	htmlFreeParserCtxt(ctxt);
 	scan->ctxt = NULL;
+	xmlSetGenericErrorFunc(saved_error_ctx, saved_error);
 out:
 	free(copy);
 	free(decoded);

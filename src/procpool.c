@@ -60,6 +60,10 @@
  * promptly on cancel (its poll() watches cancel_fd()), and a thread that
  * then gets a slot sees the flag and returns FA_ERR_CANCELLED.
  *
+ * NEEDSWORK: a worker outlives a parent that is SIGKILLed only until its
+ * current page is done (it then reads EOF); one stuck in a loop would stay.
+ * PR_SET_PDEATHSIG does not fit: it fires when the spawning *thread* ends.
+ *
  * Linux-specific: prlimit(), /proc, and glibc's
  * posix_spawn_file_actions_addclosefrom_np() (2.34 and later).
  */
