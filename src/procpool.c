@@ -69,6 +69,15 @@
  */
 #define _GNU_SOURCE /* pipe2, prlimit, addclosefrom_np, memmem, GNU strerror_r */
 
+/* AddressSanitizer and ThreadSanitizer reserve terabytes of address space
+ * at start-up, so no RLIMIT_AS a parser could live with lets a sanitizer
+ * build's worker start: those (test-only) builds run workers uncapped. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZER_BUILD 1
+#else
+#define SANITIZER_BUILD 0
+#endif
+
 #include "procpool.h"
 
 #include <errno.h>
@@ -314,7 +323,7 @@ static enum fa_err spawn_worker(struct procpool *p, struct worker *w, char *errb
 			 errno_text(rc, msg, sizeof(msg)));
 		goto out;
 	}
-	if (p->mem_limit) {
+	if (p->mem_limit && !SANITIZER_BUILD) {
 		struct rlimit lim = {.rlim_cur = (rlim_t)p->mem_limit,
 				     .rlim_max = (rlim_t)p->mem_limit};
 
