@@ -35,9 +35,9 @@ struct fa_opts {
 
 	/* pages, images, crawl (issue 3) */
 	bool images, crawl, requisites, span_hosts, no_parent, no_robots, random_wait, dedupe;
-	unsigned depth;       /* UINT_MAX: inf */
+	unsigned depth; /* UINT_MAX: inf */
 	unsigned long long max_pages;
-	unsigned per_host;    /* 0: no cap but -j */
+	unsigned per_host; /* 0: no cap but -j */
 	long wait_ms;
 	unsigned parse_procs; /* -P; 0: parse in the fetch threads */
 	long parse_timeout_ms;

@@ -26,23 +26,23 @@ struct store;
 struct seen;
 
 struct job_opts {
-	bool images;          /* save the images pages show, not the pages */
-	bool crawl;           /* follow links */
-	bool requisites;      /* -p: also images, stylesheets and scripts */
-	unsigned max_depth;   /* links followed from a seed at most */
-	uint64_t max_pages;   /* pages queued at most; 0: no cap */
-	size_t max_page_size; /* larger pages are saved but not parsed */
+	bool images;              /* save the images pages show, not the pages */
+	bool crawl;               /* follow links */
+	bool requisites;          /* -p: also images, stylesheets and scripts */
+	unsigned max_depth;       /* links followed from a seed at most */
+	uint64_t max_pages;       /* pages queued at most; 0: no cap */
+	size_t max_page_size;     /* larger pages are saved but not parsed */
 	const char *accept_ext;   /* --accept: comma list, NULL: all */
 	const char *accept_types; /* --accept-type: comma list, NULL: all */
 	uint64_t min_size, max_size;
-	bool dedupe;          /* identical content saved once */
+	bool dedupe;              /* identical content saved once */
 	const char *robots_agent; /* user agent for robots.txt groups */
 };
 
 struct job_stats {
 	atomic_uint_fast64_t pages_parsed, parse_failures, pages_not_html, pages_too_big;
 	atomic_uint_fast64_t links_found, links_unparsable, links_queued;
-	atomic_uint_fast64_t parse_ns;  /* wall time spent parsing */
+	atomic_uint_fast64_t parse_ns; /* wall time spent parsing */
 	atomic_uint_fast64_t pages_queued;
 };
 

@@ -27,10 +27,8 @@ void scope_free(struct scope *scope);
 enum fa_err scope_add_seed(struct scope *scope, const char *url, char *errbuf, size_t errlen);
 enum fa_err scope_add_domains(struct scope *scope, const char *comma_list, char *errbuf,
 			      size_t errlen);
-enum fa_err scope_add_include(struct scope *scope, const char *regex, char *errbuf,
-			      size_t errlen);
-enum fa_err scope_add_exclude(struct scope *scope, const char *regex, char *errbuf,
-			      size_t errlen);
+enum fa_err scope_add_include(struct scope *scope, const char *regex, char *errbuf, size_t errlen);
+enum fa_err scope_add_exclude(struct scope *scope, const char *regex, char *errbuf, size_t errlen);
 void scope_set_span_hosts(struct scope *scope, bool on);
 void scope_set_no_parent(struct scope *scope, bool on);
 

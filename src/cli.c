@@ -335,7 +335,8 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	defaults(o);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:o:i:xcqvU:H:khVrd:pP:A:", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":j:o:i:xcqvU:H:khVrd:pP:A:", long_options, NULL)) !=
+	       -1) {
 		const char *name = option_name(c);
 
 		switch (c) {
@@ -465,30 +466,31 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 			} else if (cli_parse_long(optarg, 0, 1000000, &n) == FA_OK) {
 				o->depth = (unsigned)n;
 			} else {
-				snprintf(errbuf, errlen, "-d/--depth wants a number or inf, not '%s'",
-					 optarg);
+				snprintf(errbuf, errlen,
+					 "-d/--depth wants a number or inf, not '%s'", optarg);
 				return CLI_USAGE;
 			}
 			break;
 		case OPT_MAX_PAGES:
 			if (cli_parse_long(optarg, 1, LLONG_MAX, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "--max-pages wants a positive number, not '%s'",
-					 optarg);
+				snprintf(errbuf, errlen,
+					 "--max-pages wants a positive number, not '%s'", optarg);
 				return CLI_USAGE;
 			}
 			o->max_pages = (unsigned long long)n;
 			break;
 		case OPT_PER_HOST:
 			if (cli_parse_long(optarg, 1, 1024, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "--per-host wants 1 to 1024, not '%s'", optarg);
+				snprintf(errbuf, errlen, "--per-host wants 1 to 1024, not '%s'",
+					 optarg);
 				return CLI_USAGE;
 			}
 			o->per_host = (unsigned)n;
 			break;
 		case 'P':
 			if (cli_parse_long(optarg, 0, 256, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "-P/--parse-procs wants 0 to 256, not '%s'",
-					 optarg);
+				snprintf(errbuf, errlen,
+					 "-P/--parse-procs wants 0 to 256, not '%s'", optarg);
 				return CLI_USAGE;
 			}
 			o->parse_procs = (unsigned)n;
@@ -496,7 +498,8 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_WAIT:
 		case OPT_PARSE_TIMEOUT:
 			if (cli_parse_seconds(optarg, &ms) != FA_OK) {
-				snprintf(errbuf, errlen, "%s wants seconds, not '%s'", name, optarg);
+				snprintf(errbuf, errlen, "%s wants seconds, not '%s'", name,
+					 optarg);
 				return CLI_USAGE;
 			}
 			*(c == OPT_WAIT ? &o->wait_ms : &o->parse_timeout_ms) = ms;
@@ -506,8 +509,8 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_MIN_SIZE:
 		case OPT_MAX_SIZE:
 			if (cli_parse_size(optarg, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "%s wants a size like 500k or 2G, not '%s'",
-					 name, optarg);
+				snprintf(errbuf, errlen,
+					 "%s wants a size like 500k or 2G, not '%s'", name, optarg);
 				return CLI_USAGE;
 			}
 			if (c == OPT_PARSE_MEM)

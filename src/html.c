@@ -13,23 +13,25 @@
  * pass over the bytes.
  *
  * SAX or tree, measured (libxml2 2.9.14, gcc -O2, this machine, 2 CPUs
- * shared with other jobs; CPU time): corpus = the 780 HTML pages of the
- * Rust documentation's book/, reference/, std/collections/ and std/iter/
- * (45.1 MB; mdBook chapters and rustdoc API pages, 179 184 href/src/
- * srcset/style/content/rel attributes; largest page 4.4 MB), parsed 3
- * times per run, 5 runs interleaved; both collect the same attributes.
- *   SAX (startElement only):      52-92 MB/s, median 82 MB/s;
+ * shared with other jobs; MB/s of CPU time): corpus = the 780 HTML pages
+ * of the Rust documentation's book/, reference/, std/collections/ and
+ * std/iter/ (45.1 MB; mdBook chapters and rustdoc API pages, 179 184
+ * href/src/srcset/style/content/rel attributes; largest page 4.4 MB),
+ * parsed 3 times per run, 10 runs interleaved; both variants collect the
+ * same attribute values.
+ *   SAX (startElement only):      77-91 MB/s, median 87 MB/s;
  *                                 peak RSS +5.5 MB over the loaded corpus
- *   tree (htmlReadMemory + walk): 28-44 MB/s, median 42 MB/s;
+ *   tree (htmlReadMemory + walk): 41-44 MB/s, median 43 MB/s (one run 28);
  *                                 peak RSS +72 MB (the 4.4 MB page)
  *   (HTML_PARSE_NOBLANKS saves ~9% of the tree's memory, not its time;
  *   HTML_PARSE_COMPACT only costs time.  Neither matters without a tree.)
- * On the 942 KB std/vec/struct.Vec.html alone: SAX 82 MB/s, +1.2 MB;
- * tree 33 MB/s, +13 MB.  So SAX: twice the throughput and a tenth of the
- * memory, a peak that does not grow with the document's node count.  The
- * whole of html_extract() on the same corpus (121 486 URLs per pass):
- * 47-58 MB/s, peak RSS +5.9 MB; of its time ~46% is libxml2, ~19% libcurl
- * resolving URLs, defuse() below about 3%.
+ * On the 942 KB std/vec/struct.Vec.html alone: SAX 61-82 MB/s, +1.2 MB;
+ * tree 29-33 MB/s, +13 MB.  So SAX: twice the throughput and a tenth of
+ * the memory, a peak that does not grow with the document's node count.
+ * The whole of html_extract() on the same corpus (121 486 URLs a pass):
+ * 57-61 MB/s with no charset or "utf-8", 52-55 MB/s with "windows-1252"
+ * (decoded by iconv; peak +11 MB), else peak +5.9 MB; of its time ~46% is
+ * libxml2, ~19% libcurl resolving URLs, defuse() about 3%.
  *
  * Encodings.  A BOM decides, then the header's charset, then <meta>, then
  * sniffing, as in browsers.  UTF-16/32 (BOM, label, or libxml2's sniffing)

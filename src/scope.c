@@ -130,8 +130,7 @@ enum fa_err scope_add_seed(struct scope *s, const char *url, char *errbuf, size_
 	return list_add(&s->parents, norm);
 }
 
-enum fa_err scope_add_domains(struct scope *s, const char *comma_list, char *errbuf,
-			      size_t errlen)
+enum fa_err scope_add_domains(struct scope *s, const char *comma_list, char *errbuf, size_t errlen)
 {
 	const char *p = comma_list;
 
@@ -161,8 +160,8 @@ enum fa_err scope_add_domains(struct scope *s, const char *comma_list, char *err
 	return FA_OK;
 }
 
-static enum fa_err add_pattern(struct patterns *p, const char *regex, const char *opt,
-			       char *errbuf, size_t errlen)
+static enum fa_err add_pattern(struct patterns *p, const char *regex, const char *opt, char *errbuf,
+			       size_t errlen)
 {
 	regex_t *items = realloc(p->items, (p->count + 1) * sizeof(*items));
 	int rc;
@@ -251,7 +250,8 @@ bool scope_allows(const struct scope *s, const char *url)
 		ok = false;
 		if (url_normalize(url, &norm) == FA_OK) {
 			for (size_t i = 0; !ok && i < s->parents.count; i++)
-				ok = !strncmp(norm, s->parents.items[i], strlen(s->parents.items[i]));
+				ok = !strncmp(norm, s->parents.items[i],
+					      strlen(s->parents.items[i]));
 		}
 		free(norm);
 	}
