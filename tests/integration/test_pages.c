@@ -472,6 +472,23 @@ static void test_pages_wait_between_requests(void **state)
 	h_result_release(&r);
 }
 
+static void test_pages_not_html_and_too_big_not_parsed(void **state)
+{
+	struct ctx *c = *state;
+	char seed[128];
+	struct h_result r;
+
+	/* a stylesheet is fetched as a page but is not HTML; a page over
+	 * --max-page-size is saved but not parsed: no links followed */
+	write_list(c, "/site/20/style.css", NULL);
+	snprintf(seed, sizeof(seed), "%s/site/20/page/0.html", server.base);
+	run(c, &r, "-r", seed, c->list, "--max-page-size", "100", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "1 not HTML, 1 over --max-page-size"));
+	assert_int_equal(h_count_files(c->out, NULL), 2);
+	h_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +505,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pages_per_host_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_host_slows_down_after_503, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_wait_between_requests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_not_html_and_too_big_not_parsed, setup,
+					    teardown),
 	};
 	int rc;
 
