@@ -3,13 +3,14 @@
  * from inline snippets, each checked against the exact (kind, URL) list;
  * base href, srcset, relative and refused references, kinds and the kinds
  * filter, encodings (declared, undeclared, broken, by header), NUL bytes;
+ * UTF-16 and UTF-32, header charsets decoded with invalid bytes in them;
  * generated hostile pages (100 000 nested elements, stray end tags, a tag
- * with 100 000 attributes, a 5 MB page of 50 000 links, random bytes) that
+ * with 200 000 attributes, a 5 MB page of 50 000 links, random bytes) that
  * must finish in bounded time; caps; arguments and the list's lifecycle;
- * over-reads (input placed right before an unreadable page); and 1, 2 and
- * 8 threads extracting the same pages at once, repeated (workers record,
- * the test thread asserts after join).  Generated pages come from fixed
- * seeds, so every run sees the same bytes.
+ * over-reads (input placed right before an unreadable page); silence on
+ * stderr; and 1, 2 and 8 threads extracting the same pages at once,
+ * repeated (workers record, the test thread asserts after join).
+ * Generated pages come from fixed seeds, so every run sees the same bytes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,9 +41,10 @@
 #define I         HTML_IMAGE
 #define R         HTML_REQUISITE
 
-/* Generous: the release build needs well under a second for each of the
- * generated pages; sanitizers and a loaded machine are slower. */
-#define TIME_LIMIT_NS (20ull * 1000 * 1000 * 1000)
+/* The release build needs well under a second for each generated page,
+ * ASan and TSan under one; without html.c's caps on depth and attributes,
+ * libxml2 2.9 needs 34 s and 38 s for two of them. */
+#define TIME_LIMIT_NS (10ull * 1000 * 1000 * 1000)
 
 #define PAGE "http://www.example.com/dir/sub/page.html"
 
@@ -167,9 +169,15 @@ static void run_cases(const struct page_case *cases, size_t count)
 	}
 }
 
-static uint64_t elapsed_since(uint64_t start_ns)
+/* Fails when more than TIME_LIMIT_NS passed since start_ns; says how long
+ * it took, so the logs show the margin. */
+static void check_time(const char *what, uint64_t start_ns)
 {
-	return sync_now_ns() - start_ns;
+	uint64_t took = sync_now_ns() - start_ns;
+
+	print_message("%s: %.3f s\n", what, (double)took / 1e9);
+	if (took >= TIME_LIMIT_NS)
+		fail_msg("%s took %.1f s", what, (double)took / 1e9);
 }
 
 /* A growable string for generated pages. */
@@ -682,14 +690,14 @@ static void test_html_deep_nesting(void **state)
 	text_add(&t, "<a href=after.html>after</a></body></html>");
 	start = sync_now_ns();
 	assert_int_equal(html_extract(t.buf, t.len, PAGE, NULL, ALL_KINDS, &got), FA_OK);
-	assert_true(elapsed_since(start) < TIME_LIMIT_NS);
+	check_time("100000 nested divs", start);
 	check_links("100000 nested divs", &got, want, 0);
 	html_links_release(&got);
 	free(t.buf);
 }
 
 /* Deep nesting followed by end tags that match nothing: each is searched
- * for in libxml2's element stack. */
+ * for in libxml2's element stack (34 s here without the cap). */
 static void test_html_deep_nesting_stray_end_tags(void **state)
 {
 	static const struct expect want[] = {{I, "http://www.example.com/dir/sub/mixed.png"},
@@ -707,13 +715,14 @@ static void test_html_deep_nesting_stray_end_tags(void **state)
 	text_add(&t, "<a href=end.html>end</a>");
 	start = sync_now_ns();
 	assert_int_equal(html_extract(t.buf, t.len, PAGE, NULL, ALL_KINDS, &got), FA_OK);
-	assert_true(elapsed_since(start) < TIME_LIMIT_NS);
+	check_time("stray end tags", start);
 	check_links("stray end tags", &got, want, 0);
 	html_links_release(&got);
 	free(t.buf);
 }
 
-/* libxml2 compares each attribute with all earlier ones of its tag. */
+/* libxml2 compares each attribute with all earlier ones of its tag: 200 000
+ * attributes take 38 s here without the cap. */
 static void test_html_many_attributes(void **state)
 {
 	static const struct expect want[] = {{L, "http://www.example.com/dir/sub/first.html"},
@@ -725,13 +734,13 @@ static void test_html_many_attributes(void **state)
 
 	(void)state;
 	text_add(&t, "<a href=first.html");
-	for (size_t i = 0; i < 100000; i++)
+	for (size_t i = 0; i < 200000; i++)
 		text_add(&t, i % 3 ? " a%zu=\"v>%zu\"" : " b%zu", i, i);
 	text_add(&t, " href=ignored.html>x</a><a href=next.html>y</a>");
 	start = sync_now_ns();
 	assert_int_equal(html_extract(t.buf, t.len, PAGE, NULL, ALL_KINDS, &got), FA_OK);
-	assert_true(elapsed_since(start) < TIME_LIMIT_NS);
-	check_links("100000 attributes", &got, want, 0);
+	check_time("200000 attributes", start);
+	check_links("200000 attributes", &got, want, 0);
 	html_links_release(&got);
 
 	/* The same in UTF-16, which is decoded before the attributes are
@@ -751,8 +760,8 @@ static void test_html_many_attributes(void **state)
 		start = sync_now_ns();
 		assert_int_equal(html_extract(wide.buf, wide.len, PAGE, NULL, ALL_KINDS, &got),
 				 FA_OK);
-		assert_true(elapsed_since(start) < TIME_LIMIT_NS);
-		check_links("100000 attributes, utf-16", &got, want, 0);
+		check_time("200000 attributes, utf-16", start);
+		check_links("200000 attributes, utf-16", &got, want, 0);
 		html_links_release(&got);
 		free(wide.buf);
 	}
@@ -770,7 +779,7 @@ static void test_html_big_page(void **state)
 	assert_true(t.len >= 5 * 1000 * 1000);
 	start = sync_now_ns();
 	assert_int_equal(html_extract(t.buf, t.len, PAGE, NULL, ALL_KINDS, &got), FA_OK);
-	assert_true(elapsed_since(start) < TIME_LIMIT_NS);
+	check_time("5 MB, 50000 links", start);
 	assert_int_equal(got.count, 50000);
 	assert_int_equal(got.skipped, 0);
 	for (size_t i = 0; i < got.count; i++) {
@@ -809,7 +818,8 @@ static void test_html_random_bytes(void **state)
 			}
 			start = sync_now_ns();
 			err = html_extract(body, len, PAGE, NULL, ALL_KINDS, &got);
-			assert_true(elapsed_since(start) < TIME_LIMIT_NS);
+			if (len == sizes[ARRAY_LEN(sizes) - 1])
+				check_time("1 MiB of random bytes", start);
 			if (err != FA_OK && err != FA_ERR_PARSE)
 				fail_msg("%zu random bytes: %s", len, fa_strerror(err));
 			for (size_t i = 0; i < got.count; i++) {
