@@ -43,7 +43,7 @@ endif
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
 CFLAGS   += -std=c11 $(OPT) $(SAN) $(WARN) -pthread -MMD -MP $(PKG_CFLAGS)
 LDFLAGS  += $(SAN) -pthread
-LDLIBS   += $(PKG_LIBS)
+LDLIBS   += $(PKG_LIBS) -lm
 
 SRCS     := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(B)/src/%.o,$(filter-out src/main.c,$(SRCS)))

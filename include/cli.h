@@ -46,8 +46,16 @@ struct fa_opts {
 	const char **includes, **excludes;
 	size_t n_includes, n_excludes;
 
-	/* hidden: run as a parser worker process */
+	/* --compare (issue 4) */
+	bool compare, keep;
+	unsigned levels[32]; /* concurrency levels to compare */
+	size_t n_levels;
+	unsigned repeat;  /* measured runs per level */
+	const char *plot; /* SVG file to write */
+
+	/* hidden: run as a parser worker process; write run stats here */
 	bool parse_worker;
+	const char *stats_file;
 };
 
 enum cli_action {
@@ -65,6 +73,16 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *opts, FILE *out
 			  size_t errlen);
 
 void cli_release(struct fa_opts *opts);
+
+/*
+ * The argv of one run of the same job, for --compare's child runs: the
+ * list or URLs and every option that shapes the job, as canonical long
+ * options; not -j, -o, --json, -q, -v, -P or the --compare options, which
+ * the caller adds.  Returns a NULL-terminated array of strings (free both
+ * with cli_free_args()); NULL on OOM.
+ */
+char **cli_job_args(const struct fa_opts *opts);
+void cli_free_args(char **args);
 
 /* Number parsers shared by the options (exposed for tests).  Each
  * accepts the whole string or fails with FA_ERR_PARSE. */

@@ -60,6 +60,7 @@ struct fetch_job {
 	enum fetch_job_kind kind;
 	bool save;              /* write the body to the store */
 	struct fetch_job *next; /* the frontier's queue link */
+	uint64_t queued_ns;     /* when it was queued (monotonic ns) */
 };
 
 /* A new job for url (copied); NULL on OOM.  Other fields zero. */
@@ -83,7 +84,7 @@ struct fetch_result {
 	const char *skip_reason; /* static text when skipped: why */
 	char *source;            /* the page the URL was found on; NULL if listed */
 	uint64_t hash[2];        /* content hash of the body, if asked for */
-	double queue_ms;         /* waiting for a transfer slot, all attempts */
+	double queue_ms;         /* queued until its first request, plus slot waits */
 	double start_ms;         /* first request sent, ms after the run began */
 	double dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, total_ms;
 };
@@ -136,6 +137,9 @@ void fetch_share_free(struct fetch_share *share);
 /* Body bytes received so far by all workers (live, for progress).
  * Thread-safe. */
 uint64_t fetch_share_bytes(const struct fetch_share *share);
+
+/* The most transfers that were in flight at once.  Thread-safe. */
+unsigned fetch_share_peak_active(const struct fetch_share *share);
 
 /* Transfers in flight right now.  Thread-safe. */
 unsigned fetch_share_active(const struct fetch_share *share);

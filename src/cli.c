@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <libxml/xmlversion.h>
 #include <limits.h>
 #include <stdio.h>
@@ -50,6 +51,11 @@ enum {
 	OPT_DEDUPE,
 	OPT_MAX_PAGE_SIZE,
 	OPT_PARSE_WORKER,
+	OPT_COMPARE,
+	OPT_REPEAT,
+	OPT_KEEP,
+	OPT_PLOT,
+	OPT_STATS,
 };
 
 static const struct option long_options[] = {
@@ -104,6 +110,11 @@ static const struct option long_options[] = {
     {"dedupe", no_argument, NULL, OPT_DEDUPE},
     {"max-page-size", required_argument, NULL, OPT_MAX_PAGE_SIZE},
     {"parse-worker", no_argument, NULL, OPT_PARSE_WORKER},
+    {"compare", optional_argument, NULL, OPT_COMPARE},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    {"keep", no_argument, NULL, OPT_KEEP},
+    {"plot", required_argument, NULL, OPT_PLOT},
+    {"stats", required_argument, NULL, OPT_STATS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -269,6 +280,30 @@ static const char *option_name(int val)
 		}
 	}
 	return "option";
+}
+
+/* "1,4,16" into o->levels. */
+static enum fa_err parse_levels(const char *text, struct fa_opts *o)
+{
+	o->n_levels = 0;
+	while (*text) {
+		char num[16];
+		size_t n = strcspn(text, ",");
+		long long v;
+
+		if (n == 0 || n >= sizeof(num) ||
+		    o->n_levels == sizeof(o->levels) / sizeof(o->levels[0]))
+			return FA_ERR_PARSE;
+		memcpy(num, text, n);
+		num[n] = '\0';
+		if (cli_parse_long(num, 1, 1024, &v) != FA_OK)
+			return FA_ERR_PARSE;
+		o->levels[o->n_levels++] = (unsigned)v;
+		text += n;
+		if (*text == ',' && *++text == '\0')
+			return FA_ERR_PARSE;
+	}
+	return o->n_levels ? FA_OK : FA_ERR_PARSE;
 }
 
 /* Appends a borrowed string to a growable array; false on OOM. */
@@ -449,6 +484,27 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_RANDOM_WAIT: o->random_wait = true; break;
 		case OPT_DEDUPE: o->dedupe = true; break;
 		case OPT_PARSE_WORKER: o->parse_worker = true; break;
+		case OPT_KEEP: o->keep = true; break;
+		case OPT_PLOT: o->plot = optarg; break;
+		case OPT_STATS: o->stats_file = optarg; break;
+		case OPT_COMPARE:
+			o->compare = true;
+			if (optarg && parse_levels(optarg, o) != FA_OK) {
+				snprintf(errbuf, errlen,
+					 "--compare wants levels like 1,4,16 (each 1 to 1024, "
+					 "at most 32), not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case OPT_REPEAT:
+			if (cli_parse_long(optarg, 1, 100, &n) != FA_OK) {
+				snprintf(errbuf, errlen, "--repeat wants 1 to 100, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			o->repeat = (unsigned)n;
+			break;
 		case OPT_DOMAINS: o->domains = optarg; break;
 		case 'A': o->accept_ext = optarg; break;
 		case OPT_ACCEPT_TYPE: o->accept_types = optarg; break;
@@ -561,6 +617,17 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	}
 	if (o->crawl)
 		o->tree = true;
+	if (o->compare && o->n_levels == 0) {
+		o->levels[o->n_levels++] = 1;
+		if (o->jobs != 1)
+			o->levels[o->n_levels++] = o->jobs;
+	}
+	if ((o->plot || o->keep || o->repeat) && !o->compare) {
+		snprintf(errbuf, errlen, "--plot, --keep and --repeat go with --compare");
+		return CLI_USAGE;
+	}
+	if (!o->repeat)
+		o->repeat = 1;
 	if (o->cont && o->no_clobber) {
 		snprintf(errbuf, errlen, "-c/--continue and --no-clobber cannot be combined");
 		return CLI_USAGE;
@@ -579,4 +646,145 @@ void cli_release(struct fa_opts *o)
 	free(o->excludes);
 	o->urls = o->includes = o->excludes = NULL;
 	o->n_urls = o->n_includes = o->n_excludes = 0;
+}
+
+struct args {
+	char **items;
+	size_t count;
+	bool failed;
+};
+
+static void arg_add(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void arg_add(struct args *a, const char *fmt, ...)
+{
+	char **p;
+	va_list ap;
+	int n;
+
+	if (a->failed)
+		return;
+	p = realloc(a->items, (a->count + 2) * sizeof(*p));
+	if (!p) {
+		a->failed = true;
+		return;
+	}
+	a->items = p;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	a->items[a->count] = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!a->items[a->count]) {
+		a->failed = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(a->items[a->count], (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	a->items[++a->count] = NULL;
+}
+
+static void arg_seconds(struct args *a, const char *opt, long ms)
+{
+	arg_add(a, "%s", opt);
+	arg_add(a, "%.3f", (double)ms / 1000.0);
+}
+
+char **cli_job_args(const struct fa_opts *o)
+{
+	struct args a = {0};
+	struct fa_opts d;
+	char err[8];
+
+	/* the defaults, to emit only what differs */
+	{
+		char *argv[] = {(char *)"fetchall", (char *)"-", NULL};
+
+		cli_parse(2, argv, &d, stdout, err, sizeof(err));
+		cli_release(&d);
+	}
+	arg_add(&a, "fetchall");
+	if (o->list)
+		arg_add(&a, "%s", o->list);
+	for (size_t i = 0; i < o->n_urls; i++)
+		arg_add(&a, "%s", o->urls[i]);
+	if (o->tree && !o->crawl)
+		arg_add(&a, "--tree");
+	if (strcmp(o->user_agent, d.user_agent))
+		arg_add(&a, "--user-agent=%s", o->user_agent);
+	for (const struct curl_slist *h = o->headers; h; h = h->next)
+		arg_add(&a, "--header=%s", h->data);
+	arg_add(&a, "--retries=%u", o->retries);
+	arg_seconds(&a, "--retry-wait", o->retry_wait_ms);
+	arg_seconds(&a, "--retry-max-wait", o->retry_max_wait_ms);
+	arg_seconds(&a, "--retry-after-max", o->retry_after_max_ms);
+	arg_seconds(&a, "--connect-timeout", o->connect_timeout_ms);
+	if (o->timeout_ms)
+		arg_seconds(&a, "--timeout", o->timeout_ms);
+	arg_add(&a, "--speed-limit=%ld", o->speed_limit);
+	arg_add(&a, "--speed-time=%ld", o->speed_time_s);
+	arg_add(&a, "--max-redirs=%ld", o->max_redirs);
+	if (o->max_filesize)
+		arg_add(&a, "--max-filesize=%lld", o->max_filesize);
+	if (o->allow_file)
+		arg_add(&a, "--allow-file");
+	if (o->insecure)
+		arg_add(&a, "--insecure");
+	if (o->images)
+		arg_add(&a, "--images");
+	if (o->crawl)
+		arg_add(&a, "--crawl");
+	if (o->requisites)
+		arg_add(&a, "--page-requisites");
+	if (o->span_hosts)
+		arg_add(&a, "--span-hosts");
+	if (o->no_parent)
+		arg_add(&a, "--no-parent");
+	if (o->no_robots)
+		arg_add(&a, "--no-robots");
+	if (o->random_wait)
+		arg_add(&a, "--random-wait");
+	if (o->dedupe)
+		arg_add(&a, "--dedupe");
+	if (o->domains)
+		arg_add(&a, "--domains=%s", o->domains);
+	if (o->accept_ext)
+		arg_add(&a, "--accept=%s", o->accept_ext);
+	if (o->accept_types)
+		arg_add(&a, "--accept-type=%s", o->accept_types);
+	for (size_t i = 0; i < o->n_includes; i++)
+		arg_add(&a, "--include=%s", o->includes[i]);
+	for (size_t i = 0; i < o->n_excludes; i++)
+		arg_add(&a, "--exclude=%s", o->excludes[i]);
+	if (o->depth == UINT_MAX)
+		arg_add(&a, "--depth=inf");
+	else
+		arg_add(&a, "--depth=%u", o->depth);
+	if (o->max_pages)
+		arg_add(&a, "--max-pages=%llu", o->max_pages);
+	if (o->per_host)
+		arg_add(&a, "--per-host=%u", o->per_host);
+	if (o->wait_ms)
+		arg_seconds(&a, "--wait", o->wait_ms);
+	arg_seconds(&a, "--parse-timeout", o->parse_timeout_ms);
+	arg_add(&a, "--parse-mem-limit=%lld", o->parse_mem_limit);
+	arg_add(&a, "--max-page-size=%lld", o->max_page_size);
+	if (o->min_size)
+		arg_add(&a, "--min-size=%lld", o->min_size);
+	if (o->max_size)
+		arg_add(&a, "--max-size=%lld", o->max_size);
+	if (a.failed) {
+		cli_free_args(a.items);
+		return NULL;
+	}
+	return a.items;
+}
+
+void cli_free_args(char **args)
+{
+	if (!args)
+		return;
+	for (char **p = args; *p; p++)
+		free(*p);
+	free(args);
 }

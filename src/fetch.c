@@ -41,6 +41,7 @@ struct fetch_share {
 	struct bsem inflight;
 	atomic_uint_fast64_t bytes;
 	atomic_uint active;
+	atomic_uint peak_active;   /* most transfers in flight at once */
 	atomic_uint_fast32_t seed; /* jitter PRNG state */
 	uint64_t t0_ns;            /* when the run began */
 };
@@ -140,6 +141,11 @@ void fetch_share_free(struct fetch_share *s)
 uint64_t fetch_share_bytes(const struct fetch_share *s)
 {
 	return atomic_load_explicit(&((struct fetch_share *)s)->bytes, memory_order_relaxed);
+}
+
+unsigned fetch_share_peak_active(const struct fetch_share *s)
+{
+	return atomic_load(&((struct fetch_share *)s)->peak_active);
 }
 
 unsigned fetch_share_active(const struct fetch_share *s)
@@ -494,7 +500,13 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 
 	bsem_acquire_wait(&s->inflight, &waited_ns);
 	res->queue_ms += (double)waited_ns / 1e6;
-	atomic_fetch_add(&s->active, 1);
+	{
+		unsigned now = atomic_fetch_add(&s->active, 1) + 1;
+		unsigned peak = atomic_load(&s->peak_active);
+
+		while (now > peak && !atomic_compare_exchange_weak(&s->peak_active, &peak, now))
+			;
+	}
 	cc = curl_easy_perform(w->easy);
 	atomic_fetch_sub(&s->active, 1);
 	if (bsem_release(&s->inflight) != FA_OK)
@@ -585,8 +597,13 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			break;
 		}
 		res->attempts = attempt;
-		if (attempt == 1)
-			res->start_ms = (double)(sync_now_ns() - w->share->t0_ns) / 1e6;
+		if (attempt == 1) {
+			uint64_t now = sync_now_ns();
+
+			res->start_ms = (double)(now - w->share->t0_ns) / 1e6;
+			if (job->queued_ns && job->queued_ns < now)
+				res->queue_ms = (double)(now - job->queued_ns) / 1e6;
+		}
 		cc = perform(w, job, &a, res);
 		held = a.total;
 		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);

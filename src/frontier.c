@@ -319,6 +319,7 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 		goto fail;
 	}
 	job->next = NULL;
+	job->queued_ns = sync_now_ns();
 	if (h->tail)
 		h->tail->next = job;
 	else

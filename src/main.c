@@ -14,6 +14,7 @@
  * `fetchall --parse-worker` is the parser process's entry: it runs the
  * worker loop on stdin/stdout and nothing else.
  */
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 
 #include "cancel.h"
 #include "cli.h"
+#include "compare.h"
 #include "fetch.h"
 #include "frontier.h"
 #include "input.h"
@@ -220,6 +222,27 @@ static void print_parse_stats(const struct run *run, const struct fa_opts *o)
 	}
 }
 
+/* --stats FILE (hidden): the run's numbers for --compare's parent. */
+static void write_stats(const struct run *run, const char *path)
+{
+	const struct job_stats *st = &run->ctx.stats;
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fprintf(stderr, "fetchall: cannot write '%s': %s\n", path, strerror(errno));
+		return;
+	}
+	fprintf(f,
+		"{\"peak_inflight\":%u,\"pages_parsed\":%llu,\"parse_s\":%.6f,"
+		"\"parse_failures\":%llu,\"parser_cpu_s\":%.6f}\n",
+		fetch_share_peak_active(run->share),
+		(unsigned long long)atomic_load(&st->pages_parsed),
+		(double)atomic_load(&st->parse_ns) / 1e9,
+		(unsigned long long)atomic_load(&st->parse_failures),
+		run->ctx.procpool ? procpool_stats(run->ctx.procpool).worker_cpu_s : 0.0);
+	fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct pool_ops ops = {worker_init, worker_run, worker_fini, frontier_next_job,
@@ -252,6 +275,17 @@ int main(int argc, char **argv)
 		xmlInitParser();
 		status = procpool_worker_main(STDIN_FILENO, STDOUT_FILENO);
 		xmlCleanupParser();
+		return status;
+	}
+	if (opts.compare) {
+		if (cancel_init(NULL, NULL) != FA_OK) {
+			fprintf(stderr, "fetchall: cannot set up signal handling\n");
+			cli_release(&opts);
+			return REPORT_EXIT_USAGE;
+		}
+		status = compare_run(&opts, stdout, stderr);
+		cancel_release();
+		cli_release(&opts);
 		return status;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -401,6 +435,8 @@ int main(int argc, char **argv)
 	queue_close(run.ctx.results);
 	report_join(run.report);
 	print_parse_stats(&run, &opts);
+	if (opts.stats_file)
+		write_stats(&run, opts.stats_file);
 	report_summary(run.report, seconds_since(&t0));
 	status = report_exit_code(run.report, cancel_requested());
 	goto out_cancel;

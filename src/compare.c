@@ -1,0 +1,711 @@
+/*
+ * compare: child runs at each concurrency level, statistics, table, SVG.
+ *
+ * Runs are sequential and each is a separate process started with
+ * posix_spawn of /proc/self/exe, stdout (its --json lines) and stderr to
+ * files in the run's own fresh directory, so a run's wall time includes
+ * nothing of another's; CPU time comes from wait4()'s rusage, which also
+ * counts the parser processes the child reaped.  One warm-up run precedes
+ * the measured ones (DNS, page cache, the server's own warm-up).  Nothing
+ * here is threaded.
+ */
+#define _GNU_SOURCE /* wait4 */
+#include "compare.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cancel.h"
+#include "report.h"
+
+extern char **environ;
+
+/* Per-run numbers. */
+struct run_stats {
+	double wall_s, cpu_s;
+	unsigned long ok, failed;
+	double bytes, serial_ms;
+	unsigned peak_inflight;
+	unsigned long pages_parsed;
+	double parse_s;
+	int exit_code;
+};
+
+/* Growable list of doubles, for medians. */
+struct samples {
+	double *v;
+	size_t n, cap;
+};
+
+static void sample_add(struct samples *s, double x)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		double *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = x;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(struct samples *s)
+{
+	if (s->n == 0)
+		return 0.0;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_double);
+	return s->n % 2 ? s->v[s->n / 2] : (s->v[s->n / 2 - 1] + s->v[s->n / 2]) / 2.0;
+}
+
+static double num_field(const char *line, const char *key)
+{
+	char pat[40];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	return p ? strtod(p + strlen(pat), NULL) : 0.0;
+}
+
+enum phase { PH_DNS, PH_CONNECT, PH_TLS, PH_TTFB, PH_TRANSFER, PH_QUEUE, PH_COUNT };
+static const char *const phase_keys[PH_COUNT] = {"dns_ms",  "connect_ms",  "tls_ms",
+						 "ttfb_ms", "transfer_ms", "queue_ms"};
+
+/* Reads a run's JSON lines: counts, bytes, serial time, phase samples. */
+static void read_results(const char *path, struct run_stats *rs, struct samples *phases)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		if (strstr(line, "\"ok\":true"))
+			rs->ok++;
+		else
+			rs->failed++;
+		rs->bytes += num_field(line, "bytes");
+		rs->serial_ms += num_field(line, "total_ms");
+		if (phases && strstr(line, "\"ok\":true,\"skipped\":false"))
+			for (int p = 0; p < PH_COUNT; p++)
+				sample_add(&phases[p], num_field(line, phase_keys[p]));
+	}
+	free(line);
+	fclose(f);
+}
+
+static void read_stats(const char *path, struct run_stats *rs)
+{
+	FILE *f = fopen(path, "r");
+	char buf[1024];
+	size_t n;
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	rs->peak_inflight = (unsigned)num_field(buf, "peak_inflight");
+	rs->pages_parsed = (unsigned long)num_field(buf, "pages_parsed");
+	rs->parse_s = num_field(buf, "parse_s");
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static void rmrf(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* One child run of the job at concurrency j (procs parser processes) in a
+ * fresh directory under base.  Fills *rs; phases may be NULL. */
+static int run_once(const struct fa_opts *o, char **job_args, const char *base, unsigned j,
+		    unsigned procs, const char *tag, struct run_stats *rs, struct samples *phases,
+		    FILE *err)
+{
+	char dir[4200], out[4300], res[4300], errf[4300], stats[4300], jarg[16], parg[16];
+	const char *extra[] = {"-j", jarg, "-o", out, "--json", "-q", "--stats", stats, NULL};
+	size_t nj = 0, k = 0;
+	char **argv;
+	posix_spawn_file_actions_t fa;
+	struct rusage ru;
+	pid_t pid;
+	int status, rc;
+	double t0;
+
+	memset(rs, 0, sizeof(*rs));
+	if (snprintf(dir, sizeof(dir), "%s/compare-%s-XXXXXX", base, tag) >= (int)sizeof(dir) ||
+	    !mkdtemp(dir)) {
+		fprintf(err, "fetchall: --compare: cannot make a directory in '%s': %s\n", base,
+			strerror(errno));
+		return -1;
+	}
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(res, sizeof(res), "%s/results.jsonl", dir);
+	snprintf(errf, sizeof(errf), "%s/stderr", dir);
+	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
+	snprintf(jarg, sizeof(jarg), "%u", j);
+	snprintf(parg, sizeof(parg), "%u", procs);
+	while (job_args[nj])
+		nj++;
+	argv = calloc(nj + 12, sizeof(*argv));
+	if (!argv)
+		return -1;
+	for (size_t i = 0; i < nj; i++)
+		argv[k++] = job_args[i];
+	for (size_t i = 0; extra[i]; i++)
+		argv[k++] = (char *)extra[i];
+	if (procs) {
+		argv[k++] = (char *)"-P";
+		argv[k++] = parg;
+	}
+	argv[k] = NULL;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, res, O_WRONLY | O_CREAT | O_TRUNC,
+					 0644);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, errf, O_WRONLY | O_CREAT | O_TRUNC,
+					 0644);
+	t0 = now_s();
+	rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(argv);
+	if (rc != 0) {
+		fprintf(err, "fetchall: --compare: cannot start a run: %s\n", strerror(rc));
+		rmrf(dir);
+		return -1;
+	}
+	while (wait4(pid, &status, 0, &ru) < 0) {
+		if (errno != EINTR) {
+			status = 0;
+			break;
+		}
+		if (cancel_requested())
+			kill(pid, SIGINT); /* the child stops and exits 130 */
+	}
+	rs->wall_s = now_s() - t0;
+	rs->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	rs->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	read_results(res, rs, phases);
+	read_stats(stats, rs);
+	if (!o->keep)
+		rmrf(dir);
+	return 0;
+}
+
+size_t compare_compute(struct compare_level *lv, size_t n, double serial_ms)
+{
+	double best = 0.0;
+	size_t knee = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double total = (double)(lv[i].ok + lv[i].failed);
+
+		lv[i].mb_per_s = lv[i].wall_s > 0 ? lv[i].bytes / lv[i].wall_s / 1e6 : 0.0;
+		lv[i].req_per_s = lv[i].wall_s > 0 ? total / lv[i].wall_s : 0.0;
+		lv[i].speedup = lv[i].wall_s > 0 ? lv[0].wall_s / lv[i].wall_s : 0.0;
+		lv[i].efficiency = lv[i].speedup / ((double)lv[i].j / (double)lv[0].j);
+		lv[i].ideal_s = serial_ms >= 0 ? serial_ms / 1000.0 / lv[i].j : -1.0;
+		if (lv[i].req_per_s > best)
+			best = lv[i].req_per_s;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (lv[i].req_per_s >= 0.9 * best) {
+			knee = i;
+			break;
+		}
+	}
+	return knee;
+}
+
+/* Writes s with XML's five special characters escaped. */
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\t')
+				fputc(*s, f);
+		}
+	}
+}
+
+struct axis {
+	double left0, left1, pw, jmin, jmax;
+	bool logx;
+};
+
+static double xpos(const struct axis *a, int panel, double j)
+{
+	double left = panel ? a->left1 : a->left0;
+
+	if (a->jmax == a->jmin)
+		return left + a->pw / 2;
+	if (a->logx)
+		return left + (log2(j) - log2(a->jmin)) / (log2(a->jmax) - log2(a->jmin)) * a->pw;
+	return left + (j - a->jmin) / (a->jmax - a->jmin) * a->pw;
+}
+
+/* A "nice" axis maximum at or above v. */
+static double nice_max(double v)
+{
+	double p = pow(10.0, floor(log10(v > 0 ? v : 1.0)));
+
+	for (int m = 1; m <= 10; m *= 2) {
+		if (v <= p * m)
+			return p * m;
+		if (m == 2 && v <= p * 5)
+			return p * 5;
+	}
+	return p * 10;
+}
+
+int compare_write_svg(FILE *f, const struct compare_level *lv, size_t n, const char *title)
+{
+	const double W = 900, H = 420, pw = 360, ph = 280, top = 70, left[2] = {80, 520};
+	double jmin = lv[0].j, jmax = lv[0].j, tmax = 0, smax = 1, best = 0;
+	size_t knee = 0;
+	bool logx;
+
+	/* the knee, as compare_compute() finds it */
+	for (size_t i = 0; i < n; i++)
+		best = fmax(best, lv[i].req_per_s);
+	while (knee + 1 < n && lv[knee].req_per_s < 0.9 * best)
+		knee++;
+
+	for (size_t i = 0; i < n; i++) {
+		jmin = fmin(jmin, lv[i].j);
+		jmax = fmax(jmax, lv[i].j);
+		tmax = fmax(tmax, fmax(lv[i].wall_max_s, lv[i].ideal_s));
+		smax = fmax(smax, lv[i].speedup);
+	}
+	smax = fmax(smax, jmax / jmin);
+	tmax = nice_max(tmax);
+	smax = nice_max(smax);
+	logx = jmax / jmin >= 4;
+	/* x: J on a log2 scale when the levels span 4x or more */
+	struct axis ax = {
+	    .left0 = left[0], .left1 = left[1], .pw = pw, .jmin = jmin, .jmax = jmax, .logx = logx};
+#define XPOS(p, j)    xpos(&ax, p, j)
+#define YPOS(v, vmax) (top + ph - (v) / (vmax)*ph)
+
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
+		W, H, W, H);
+	fputs("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<title>", f);
+	xml_text(f, title);
+	fputs("</title>\n<text x=\"450\" y=\"28\" text-anchor=\"middle\" font-size=\"15\">", f);
+	xml_text(f, title);
+	fputs("</text>\n", f);
+	for (int p = 0; p < 2; p++) {
+		double vmax = p == 0 ? tmax : smax;
+
+		fprintf(f, "<g class=\"panel\" id=\"%s\">\n", p == 0 ? "wall" : "speedup");
+		fprintf(f,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+			"stroke=\"#999\"/>\n",
+			left[p], top, pw, ph);
+		for (int t = 0; t <= 4; t++) {
+			double v = vmax * t / 4, y = YPOS(v, vmax);
+
+			fprintf(f,
+				"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+				"stroke=\"#eee\"/>"
+				"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
+				left[p], left[p] + pw, y, y, left[p] - 6, y + 4, v);
+		}
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%u</text>\n",
+				XPOS(p, lv[i].j), top + ph + 18, lv[i].j);
+		fprintf(f,
+			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">concurrency J "
+			"(-j)%s</text>\n",
+			left[p] + pw / 2, top + ph + 40, logx ? ", log scale" : "");
+		fprintf(f,
+			"<text transform=\"translate(%.1f %.1f) rotate(-90)\" "
+			"text-anchor=\"middle\">%s</text>\n",
+			left[p] - 50, top + ph / 2,
+			p == 0 ? "wall time (s)" : "speedup over the first level");
+		/* the ideal: N x latency / J, and speedup = J / first J */
+		if (p == 1 || lv[0].ideal_s >= 0) {
+			fputs("<polyline class=\"ideal\" fill=\"none\" stroke=\"#888\" "
+			      "stroke-dasharray=\"5,4\" points=\"",
+			      f);
+			for (size_t i = 0; i < n; i++)
+				fprintf(
+				    f, "%.1f,%.1f ", XPOS(p, lv[i].j),
+				    YPOS(p == 0 ? lv[i].ideal_s : lv[i].j / (double)lv[0].j, vmax));
+			fputs("\"/>\n", f);
+		}
+		fprintf(f,
+			"<polyline class=\"measured\" fill=\"none\" stroke=\"%s\" "
+			"stroke-width=\"2\" points=\"",
+			p == 0 ? "#1f77b4" : "#d62728");
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%.1f,%.1f ", XPOS(p, lv[i].j),
+				YPOS(p == 0 ? lv[i].wall_s : lv[i].speedup, vmax));
+		fputs("\"/>\n", f);
+		for (size_t i = 0; i < n; i++) {
+			double v = p == 0 ? lv[i].wall_s : lv[i].speedup;
+
+			if (p == 0)
+				fprintf(f,
+					"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+					"stroke=\"#1f77b4\"/>\n",
+					XPOS(p, lv[i].j), XPOS(p, lv[i].j),
+					YPOS(lv[i].wall_min_s, vmax), YPOS(lv[i].wall_max_s, vmax));
+			fprintf(
+			    f,
+			    "<circle class=\"point\" data-j=\"%u\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+			    "fill=\"%s\"><title>J=%u: %.3f</title></circle>\n",
+			    lv[i].j, XPOS(p, lv[i].j), YPOS(v, vmax),
+			    p == 0 ? "#1f77b4" : "#d62728", lv[i].j, v);
+		}
+		if (p == 1) {
+			double kx = XPOS(1, lv[knee].j);
+
+			fprintf(
+			    f,
+			    "<line class=\"knee\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+			    "stroke=\"#2ca02c\" stroke-dasharray=\"2,3\"/><text x=\"%.1f\" "
+			    "y=\"%.1f\" fill=\"#2ca02c\">knee: J=%u</text>\n",
+			    kx, kx, top, top + ph, kx + 4, top + 14, lv[knee].j);
+		}
+		fprintf(f,
+			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+			"font-size=\"13\">%s</text>\n",
+			left[p] + pw / 2, top - 10,
+			p == 0 ? "wall time: median, min-max bar; dashed: ideal"
+			       : "speedup; dashed: linear");
+		fputs("</g>\n", f);
+	}
+	fputs("</svg>\n", f);
+#undef XPOS
+#undef YPOS
+	return ferror(f) ? -1 : 0;
+}
+
+/* The job's name for titles: the list or first URL, and the mode. */
+static void job_title(const struct fa_opts *o, char *buf, size_t len)
+{
+	const char *what = o->list     ? (strcmp(o->list, "-") ? o->list : "standard input")
+			   : o->n_urls ? o->urls[0]
+				       : "?";
+
+	snprintf(buf, len, "fetchall --compare: %s%s%s", what,
+		 o->crawl    ? " (--crawl)"
+		 : o->images ? " (--images)"
+			     : "",
+		 o->parse_procs ? " with -P" : "");
+}
+
+/* Copies standard input to a file in dir, for a list given as "-". */
+static char *stdin_to_file(const char *dir, FILE *err)
+{
+	char path[4200], buf[65536];
+	ssize_t n;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/compare-list-XXXXXX", dir) >= (int)sizeof(path))
+		return NULL;
+	fd = mkstemp(path);
+	if (fd < 0) {
+		fprintf(err, "fetchall: --compare: cannot save the list: %s\n", strerror(errno));
+		return NULL;
+	}
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
+		if (write(fd, buf, (size_t)n) != n) {
+			fprintf(err, "fetchall: --compare: cannot save the list: %s\n",
+				strerror(errno));
+			close(fd);
+			unlink(path);
+			return NULL;
+		}
+	}
+	close(fd);
+	return strdup(path);
+}
+
+static void print_table(FILE *out, const struct compare_level *lv, size_t n, size_t knee,
+			const char *title, unsigned repeat)
+{
+	fprintf(out, "%s: %lu URLs, median of %u run%s per level after one warm-up\n\n", title,
+		lv[0].ok + lv[0].failed, repeat, repeat == 1 ? "" : "s");
+	fprintf(out, "%5s %20s %12s %8s %8s %8s %6s %8s %5s\n", "J", "wall s (min-max)",
+		"ok/failed", "MB/s", "req/s", "speedup", "effic", "ideal s", "peak");
+	for (size_t i = 0; i < n; i++) {
+		char wall[48], okf[32], ideal[16];
+
+		snprintf(wall, sizeof(wall), "%.3f (%.3f-%.3f)", lv[i].wall_s, lv[i].wall_min_s,
+			 lv[i].wall_max_s);
+		snprintf(okf, sizeof(okf), "%lu/%lu", lv[i].ok, lv[i].failed);
+		if (lv[i].ideal_s >= 0)
+			snprintf(ideal, sizeof(ideal), "%.3f", lv[i].ideal_s);
+		else
+			snprintf(ideal, sizeof(ideal), "-");
+		fprintf(out, "%5u %20s %12s %8.2f %8.1f %8.2f %6.2f %8s %5u\n", lv[i].j, wall, okf,
+			lv[i].mb_per_s, lv[i].req_per_s, lv[i].speedup, lv[i].efficiency, ideal,
+			lv[i].peak_inflight);
+	}
+	fprintf(out, "\nwhere the time goes (medians per URL, ms):\n");
+	fprintf(out, "%5s %9s %9s %9s %11s %9s %9s\n", "J", "dns", "connect", "tls", "first byte",
+		"transfer", "queued");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%5u %9.2f %9.2f %9.2f %11.2f %9.2f %9.2f\n", lv[i].j, lv[i].dns_ms,
+			lv[i].connect_ms, lv[i].tls_ms, lv[i].ttfb_ms, lv[i].transfer_ms,
+			lv[i].queue_ms);
+	fprintf(out,
+		"\nknee: J=%u is the smallest level reaching 90%% of the best throughput "
+		"(%.1f req/s)\n",
+		lv[knee].j, lv[knee].req_per_s);
+	if (lv[0].ideal_s < 0)
+		fprintf(out, "ideal: not known (the first level must be J=1 with every URL ok)\n");
+}
+
+static void print_json(FILE *out, const struct compare_level *lv, size_t n, size_t knee,
+		       const char *title, unsigned repeat, const struct run_stats *parse, size_t np,
+		       unsigned procs)
+{
+	char t[600];
+
+	report_json_string(t, sizeof(t), title);
+	fprintf(out, "{\"job\":%s,\"repeat\":%u,\"knee_j\":%u,\"levels\":[", t, repeat, lv[knee].j);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out,
+			"%s{\"j\":%u,\"wall_s\":%.4f,\"wall_min_s\":%.4f,\"wall_max_s\":%.4f,"
+			"\"ok\":%lu,\"failed\":%lu,\"bytes\":%.0f,\"mb_per_s\":%.4f,"
+			"\"req_per_s\":%.3f,\"speedup\":%.4f,\"efficiency\":%.4f,",
+			i ? "," : "", lv[i].j, lv[i].wall_s, lv[i].wall_min_s, lv[i].wall_max_s,
+			lv[i].ok, lv[i].failed, lv[i].bytes, lv[i].mb_per_s, lv[i].req_per_s,
+			lv[i].speedup, lv[i].efficiency);
+		if (lv[i].ideal_s >= 0)
+			fprintf(out, "\"ideal_s\":%.4f,", lv[i].ideal_s);
+		else
+			fputs("\"ideal_s\":null,", out);
+		fprintf(out,
+			"\"peak_inflight\":%u,\"dns_ms\":%.3f,\"connect_ms\":%.3f,\"tls_ms\":%.3f,"
+			"\"ttfb_ms\":%.3f,\"transfer_ms\":%.3f,\"queue_ms\":%.3f}",
+			lv[i].peak_inflight, lv[i].dns_ms, lv[i].connect_ms, lv[i].tls_ms,
+			lv[i].ttfb_ms, lv[i].transfer_ms, lv[i].queue_ms);
+	}
+	fputs("]", out);
+	if (np) {
+		fputs(",\"parse\":[", out);
+		for (size_t i = 0; i < np; i++)
+			fprintf(
+			    out,
+			    "%s{\"placement\":\"%s\",\"procs\":%u,\"wall_s\":%.4f,\"parse_s\":%.4f,"
+			    "\"cpu_s\":%.4f,\"pages\":%lu,\"pages_per_s\":%.2f}",
+			    i ? "," : "", i ? "processes" : "threads", i ? procs : 0,
+			    parse[i].wall_s, parse[i].parse_s, parse[i].cpu_s,
+			    parse[i].pages_parsed,
+			    parse[i].wall_s > 0 ? parse[i].pages_parsed / parse[i].wall_s : 0.0);
+		fputs("]", out);
+	}
+	fputs("}\n", out);
+}
+
+/* Runs `repeat` measured runs of one placement; fills *med with medians. */
+static int measure(const struct fa_opts *o, char **args, const char *base, unsigned j,
+		   unsigned procs, struct run_stats *med, struct compare_level *lv, FILE *err)
+{
+	struct samples walls = {0}, cpus = {0}, parses = {0}, phases[PH_COUNT] = {{0}};
+	char tag[32];
+	int rc = 0;
+
+	memset(med, 0, sizeof(*med));
+	for (unsigned r = 0; r < o->repeat && !cancel_requested(); r++) {
+		struct run_stats rs;
+
+		snprintf(tag, sizeof(tag), "j%u%s-r%u", j, procs ? "-P" : "", r + 1);
+		if (run_once(o, args, base, j, procs, tag, &rs, phases, err) != 0) {
+			rc = -1;
+			break;
+		}
+		fprintf(err, "fetchall: --compare: J=%u%s run %u: %.3f s, %lu ok, %lu failed\n", j,
+			procs ? " -P" : "", r + 1, rs.wall_s, rs.ok, rs.failed);
+		sample_add(&walls, rs.wall_s);
+		sample_add(&cpus, rs.cpu_s);
+		sample_add(&parses, rs.parse_s);
+		if (r == 0) {
+			*med = rs;
+		} else {
+			med->failed = rs.failed > med->failed ? rs.failed : med->failed;
+			med->peak_inflight = rs.peak_inflight > med->peak_inflight
+						 ? rs.peak_inflight
+						 : med->peak_inflight;
+		}
+		if (rs.exit_code == REPORT_EXIT_INTERRUPTED)
+			break;
+	}
+	if (walls.n) {
+		med->wall_s = median(&walls);
+		med->cpu_s = median(&cpus);
+		med->parse_s = median(&parses);
+		if (lv) {
+			lv->j = j;
+			lv->wall_s = med->wall_s;
+			lv->wall_min_s = walls.v[0];
+			lv->wall_max_s = walls.v[walls.n - 1];
+			lv->ok = med->ok;
+			lv->failed = med->failed;
+			lv->bytes = med->bytes;
+			lv->peak_inflight = med->peak_inflight;
+			lv->dns_ms = median(&phases[PH_DNS]);
+			lv->connect_ms = median(&phases[PH_CONNECT]);
+			lv->tls_ms = median(&phases[PH_TLS]);
+			lv->ttfb_ms = median(&phases[PH_TTFB]);
+			lv->transfer_ms = median(&phases[PH_TRANSFER]);
+			lv->queue_ms = median(&phases[PH_QUEUE]);
+		}
+	}
+	free(walls.v);
+	free(cpus.v);
+	free(parses.v);
+	for (int p = 0; p < PH_COUNT; p++)
+		free(phases[p].v);
+	return walls.n ? rc : -1;
+}
+
+int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
+{
+	struct fa_opts local = *o;
+	struct compare_level lv[32];
+	struct run_stats first = {0}, parse[2];
+	char title[512], base[4096];
+	char **args = NULL;
+	char *list_copy = NULL;
+	size_t n = o->n_levels, np = 0, knee;
+	bool any_failed = false;
+	int status = REPORT_EXIT_USAGE;
+	double serial_ms = -1;
+
+	memset(lv, 0, sizeof(lv));
+	snprintf(base, sizeof(base), "%s", o->output_dir);
+	if (mkdir(base, 0755) < 0 && errno != EEXIST) {
+		fprintf(err, "fetchall: cannot make output directory '%s': %s\n", base,
+			strerror(errno));
+		return REPORT_EXIT_USAGE;
+	}
+	if (o->list && !strcmp(o->list, "-")) {
+		list_copy = stdin_to_file(base, err);
+		if (!list_copy)
+			return REPORT_EXIT_USAGE;
+		local.list = list_copy;
+	}
+	job_title(o, title, sizeof(title));
+	args = cli_job_args(&local);
+	if (!args) {
+		fprintf(err, "fetchall: out of memory\n");
+		goto out;
+	}
+	/* warm-up: one run at the first level, not counted */
+	if (run_once(&local, args, base, o->levels[0], 0, "warmup", &first, NULL, err) != 0)
+		goto out;
+	for (size_t i = 0; i < n && !cancel_requested(); i++) {
+		struct run_stats med;
+
+		if (measure(&local, args, base, o->levels[i], 0, &med, &lv[i], err) != 0)
+			goto out;
+		if (i == 0 && o->levels[0] == 1 && med.failed == 0)
+			serial_ms = med.serial_ms;
+		any_failed = any_failed || med.failed;
+	}
+	if (o->parse_procs && !cancel_requested()) {
+		unsigned jmax = o->levels[0];
+
+		for (size_t i = 1; i < n; i++)
+			jmax = o->levels[i] > jmax ? o->levels[i] : jmax;
+		if (measure(&local, args, base, jmax, 0, &parse[0], NULL, err) != 0 ||
+		    measure(&local, args, base, jmax, o->parse_procs, &parse[1], NULL, err) != 0)
+			goto out;
+		np = 2;
+	}
+	if (cancel_requested()) {
+		status = REPORT_EXIT_INTERRUPTED;
+		goto out;
+	}
+	knee = compare_compute(lv, n, serial_ms);
+	if (o->json) {
+		print_json(out, lv, n, knee, title, o->repeat, parse, np, o->parse_procs);
+	} else {
+		print_table(out, lv, n, knee, title, o->repeat);
+		if (np) {
+			fprintf(out,
+				"\nparsing at J=%u (medians): where     wall s   parse s   CPU s   "
+				"pages/s\n",
+				lv[n - 1].j);
+			for (size_t i = 0; i < np; i++)
+				fprintf(out, "%*s %-13s %8.3f %9.3f %7.3f %9.1f\n", 30, "",
+					i ? "processes" : "threads", parse[i].wall_s,
+					parse[i].parse_s, parse[i].cpu_s,
+					parse[i].wall_s > 0
+					    ? parse[i].pages_parsed / parse[i].wall_s
+					    : 0.0);
+		}
+	}
+	if (o->plot) {
+		FILE *f = fopen(o->plot, "w");
+
+		if (!f || compare_write_svg(f, lv, n, title) != 0 || fclose(f) != 0) {
+			fprintf(err, "fetchall: cannot write plot '%s': %s\n", o->plot,
+				strerror(errno));
+			goto out;
+		}
+	}
+	status = any_failed ? REPORT_EXIT_SOME_FAILED : REPORT_EXIT_OK;
+out:
+	cli_free_args(args);
+	if (list_copy) {
+		unlink(list_copy);
+		free(list_copy);
+	}
+	return status;
+}
