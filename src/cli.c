@@ -174,6 +174,15 @@ static const char usage_text2[] =
     "\n";
 
 static const char usage_text3[] =
+    "Comparing concurrency levels:\n"
+    "      --compare[=J1,J2,...]  time the same job at each -j level (default: 1 and\n"
+    "                             -j) in separate runs; prints speedup, efficiency,\n"
+    "                             ideal time, where the time goes and the knee\n"
+    "      --repeat N             measured runs per level, median reported (default 1)\n"
+    "      --plot FILE.svg        write wall time and speedup against J as SVG\n"
+    "      --keep                 keep each run's output directory\n"
+    "                             (--json prints the comparison as JSON)\n"
+    "\n"
     "HTTP:\n"
     "  -U, --user-agent STR       User-Agent (default fetchall/" FETCHALL_VERSION ")\n"
     "  -H, --header 'NAME: VALUE' extra request header (repeatable)\n"
