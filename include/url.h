@@ -52,4 +52,11 @@ enum fa_err url_normalize(const char *text, char **out);
  */
 enum fa_err url_host_key(const char *url, char *out, size_t outlen);
 
+/* The value of hex digit c, or -1.  Thread-safe. */
+int url_hex_value(unsigned char c);
+
+/* True for RFC 3986's unreserved characters (ALPHA DIGIT - . _ ~), which
+ * mean the same encoded or not.  Thread-safe. */
+bool url_unreserved(unsigned char c);
+
 #endif

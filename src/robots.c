@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "url.h"
+
 struct rule {
 	char *pattern;   /* normalized, without a final '$'; '*' = any run */
 	uint32_t *fail;  /* KMP failure table per segment; NULL if no '*' */
@@ -133,23 +135,6 @@ static bool is_token_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* RFC 3986 unreserved: decoded before comparison. */
-static bool is_unreserved(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '.' || c == '_' || c == '~';
-}
 
 /* RFC 3986 reserved, kept literal, except '*' and '$', which are pattern
  * syntax: a literal one in a URI is compared in its encoded form, so that
@@ -184,16 +169,16 @@ static size_t normalize(const char *src, size_t len, bool pattern, char *out)
 		unsigned char c = (unsigned char)src[i];
 		bool encode;
 
-		if (c == '%' && i + 2 < len && hex_value((unsigned char)src[i + 1]) >= 0 &&
-		    hex_value((unsigned char)src[i + 2]) >= 0) {
-			c = (unsigned char)(hex_value((unsigned char)src[i + 1]) * 16 +
-					    hex_value((unsigned char)src[i + 2]));
+		if (c == '%' && i + 2 < len && url_hex_value((unsigned char)src[i + 1]) >= 0 &&
+		    url_hex_value((unsigned char)src[i + 2]) >= 0) {
+			c = (unsigned char)(url_hex_value((unsigned char)src[i + 1]) * 16 +
+					    url_hex_value((unsigned char)src[i + 2]));
 			i += 2;
-			encode = !is_unreserved(c);
+			encode = !url_unreserved(c);
 		} else if (pattern && (c == '*' || (c == '$' && i + 1 == len))) {
 			encode = false;
 		} else {
-			encode = !is_unreserved(c) && !is_reserved_literal(c);
+			encode = !url_unreserved(c) && !is_reserved_literal(c);
 		}
 		if (!encode) {
 			if (out)

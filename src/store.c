@@ -45,6 +45,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "url.h"
+
 #define QUERY_MAX   64      /* bytes of a folded query */
 #define EXT_MAX     10      /* longest extension kept when cutting, dot included */
 #define PART_SUFFIX ".part" /* in-progress files: "NAME.part" */
@@ -84,17 +86,6 @@ struct store_file {
 
 /* ---- name mapping ------------------------------------------------------ */
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool unsafe_byte(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f || c == '/' || c == '\\';
@@ -107,8 +98,8 @@ static unsigned char decoded_byte(const char *src, size_t len, size_t *i)
 	unsigned char c = (unsigned char)src[*i];
 
 	if (c == '%' && len - *i >= 3) {
-		int hi = hexval((unsigned char)src[*i + 1]);
-		int lo = hexval((unsigned char)src[*i + 2]);
+		int hi = url_hex_value((unsigned char)src[*i + 1]);
+		int lo = url_hex_value((unsigned char)src[*i + 2]);
 
 		if (hi >= 0 && lo >= 0) {
 			c = (unsigned char)(hi * 16 + lo);

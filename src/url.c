@@ -107,12 +107,21 @@ static void lowercase(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-static int hexval(char c)
+int url_hex_value(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool url_unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 /* In place: %XY of an unreserved character decoded, other escapes' hex
@@ -124,10 +133,11 @@ static void normalize_escapes(char *s)
 	while (*s) {
 		int hi, lo;
 
-		if (s[0] == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0) {
+		if (s[0] == '%' && (hi = url_hex_value((unsigned char)s[1])) >= 0 &&
+		    (lo = url_hex_value((unsigned char)s[2])) >= 0) {
 			int c = hi * 16 + lo;
 
-			if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+			if (url_unreserved((unsigned char)c)) {
 				*out++ = (char)c;
 			} else {
 				*out++ = '%';
