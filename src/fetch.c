@@ -62,8 +62,8 @@ struct attempt {
 	enum fa_err store_err;   /* a write to the file failed */
 	uint64_t bytes;          /* body bytes written this attempt */
 	uint64_t total;          /* body bytes now held (file or buffer) */
-	unsigned char head[HEAD_BYTES];
-	size_t head_len;
+	unsigned char *head;       /* the body's first bytes, across attempts */
+	size_t *head_len;
 	long retry_after_ms;       /* from the last response; -1: none */
 	off_t content_range_start; /* from the last 206; -1: none */
 };
@@ -187,7 +187,7 @@ static enum fa_err restart_body(struct attempt *a)
 	if (a->hash)
 		a->hash[0] = a->hash[1] = 0;
 	a->total = 0;
-	a->head_len = 0;
+	*a->head_len = 0;
 	return a->file ? store_restart(a->file) : FA_OK;
 }
 
@@ -280,11 +280,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	if (a->hash)
 		hash_update(a->hash, (const unsigned char *)data, len);
-	if (a->head_len < HEAD_BYTES) {
-		size_t n = HEAD_BYTES - a->head_len < len ? HEAD_BYTES - a->head_len : len;
+	if (*a->head_len < HEAD_BYTES && a->total == *a->head_len) {
+		size_t n = HEAD_BYTES - *a->head_len < len ? HEAD_BYTES - *a->head_len : len;
 
-		memcpy(a->head + a->head_len, data, n);
-		a->head_len += n;
+		memcpy(a->head + *a->head_len, data, n);
+		*a->head_len += n;
 	}
 	a->bytes += len;
 	a->total += len;
@@ -534,6 +534,8 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 	enum fa_err err;
 	bool restarted = false;
 	uint64_t held = 0; /* body bytes held across attempts (resume point) */
+	unsigned char head[HEAD_BYTES];
+	size_t head_len = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->line = job->line;
@@ -558,6 +560,8 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				    .retry_after_ms = -1,
 				    .content_range_start = -1,
 				    .total = held,
+				    .head = head,
+				    .head_len = &head_len,
 				    .hash = t->hash ? res->hash : NULL};
 		long code = 0;
 		char *ct = NULL, *eff = NULL;
@@ -663,7 +667,7 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			char *final = NULL;
 
 			res->bytes = held;
-			skip = t->check ? t->check(t->check_arg, res, a.head, a.head_len) : NULL;
+			skip = t->check ? t->check(t->check_arg, res, head, head_len) : NULL;
 			if (skip) {
 				discard_file(&file, false);
 				res->ok = true;
