@@ -410,13 +410,15 @@ int compare_write_svg(FILE *f, const struct compare_level *lv, size_t n, const c
 		}
 		if (p == 1) {
 			double kx = XPOS(1, lv[knee].j);
+			bool right = kx > left[1] + pw * 0.7; /* keep the label inside */
 
-			fprintf(
-			    f,
-			    "<line class=\"knee\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-			    "stroke=\"#2ca02c\" stroke-dasharray=\"2,3\"/><text x=\"%.1f\" "
-			    "y=\"%.1f\" fill=\"#2ca02c\">knee: J=%u</text>\n",
-			    kx, kx, top, top + ph, kx + 4, top + 14, lv[knee].j);
+			fprintf(f,
+				"<line class=\"knee\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+				"y2=\"%.1f\" stroke=\"#2ca02c\" stroke-dasharray=\"2,3\"/><text "
+				"x=\"%.1f\" y=\"%.1f\" fill=\"#2ca02c\" text-anchor=\"%s\">knee: "
+				"J=%u</text>\n",
+				kx, kx, top, top + ph, right ? kx - 4 : kx + 4, top + 14,
+				right ? "end" : "start", lv[knee].j);
 		}
 		fprintf(f,
 			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
