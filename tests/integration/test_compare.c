@@ -197,6 +197,35 @@ static void test_compare_table_stdin_keep(void **state)
 	h_result_release(&r);
 }
 
+static void test_compare_parse_placements(void **state)
+{
+	struct ctx *c = *state;
+	char buf[4096];
+	size_t len = 0;
+	const char *argv[] = {"fetchall", c->list, "-o", c->out, "--compare=2", "--images",
+			      "--accept", "none",  "-P", "2",    "--json",      NULL};
+	const char *threads, *procs;
+	struct h_result r;
+
+	for (int k = 0; k < 12; k++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s/site/50/page/%d.html\n",
+					server.base, k);
+	assert_int_equal(h_write_file(c->list, buf, len), 0);
+	assert_int_equal(h_run_in(c->dir, argv, NULL, 120, &r), 0);
+	assert_int_equal(r.status, 0);
+	threads = strstr(r.out, "{\"placement\":\"threads\"");
+	procs = strstr(r.out, "{\"placement\":\"processes\"");
+	assert_non_null(threads);
+	assert_non_null(procs);
+	/* both placements parsed every page, and took CPU time doing it */
+	assert_int_equal(field(threads, "pages"), 12);
+	assert_int_equal(field(procs, "pages"), 12);
+	assert_int_equal(field(procs, "procs"), 2);
+	assert_true(field(threads, "cpu_s") > 0);
+	assert_true(field(procs, "parse_s") > 0);
+	h_result_release(&r);
+}
+
 static void test_compare_usage(void **state)
 {
 	struct ctx *c = *state;
@@ -219,6 +248,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_compare_json_table_and_plot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_table_stdin_keep, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_parse_placements, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_usage, setup, teardown),
 	};
 	int rc;
