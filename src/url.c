@@ -175,6 +175,15 @@ enum fa_err url_normalize(const char *text, char **out)
 	path = strchr(strstr(url, "://") + 3, '/');
 	if (path)
 		normalize_escapes(path);
+	/* Decoding can make dot segments ("%2e%2e" is ".."): libcurl removes
+	 * them when it parses the URL once more, and what it gives back then
+	 * needs no more decoding, so the result is a fixed point. */
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		goto out;
+	curl_free(url);
+	url = NULL;
+	if (curl_url_get(h, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT) != CURLUE_OK)
+		goto out;
 	*out = strdup(url);
 	err = *out ? FA_OK : FA_ERR_NOMEM;
 out:
