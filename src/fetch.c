@@ -55,6 +55,7 @@ struct attempt {
 	struct store_file *file; /* NULL when not saving */
 	uint64_t *hash;          /* running content hash, or NULL */
 	bool too_big;            /* over target->max_size */
+	bool over_filesize; /* over --max-filesize */
 	off_t range_from;        /* Range asked for; 0: none */
 	bool body_seen;          /* the body's first bytes were classified */
 	bool discard;            /* error status: drop the body */
@@ -267,6 +268,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 		a->too_big = true;
 		return 0;
 	}
+	/* Counted on the decoded body, so a small gzip bomb is stopped too;
+	 * libcurl's own check only sees a declared Content-Length. */
+	if (a->worker->share->opts->max_filesize &&
+	    a->total + len > (uint64_t)a->worker->share->opts->max_filesize) {
+		a->over_filesize = true;
+		return 0;
+	}
 	if (a->file) {
 		err = store_write(a->file, data, len);
 		if (err != FA_OK) {
@@ -477,6 +485,14 @@ static const char *curl_reason(struct fetch_worker *w, CURLcode cc)
 	return w->errbuf[0] ? w->errbuf : curl_easy_strerror(cc);
 }
 
+/* True if the last attempt ran on a connection kept from before. */
+static bool reused_connection(struct fetch_worker *w)
+{
+	long fresh = 0;
+
+	return curl_easy_getinfo(w->easy, CURLINFO_NUM_CONNECTS, &fresh) == CURLE_OK && fresh == 0;
+}
+
 /* Runs one attempt; returns libcurl's code and leaves the rest in *a. */
 static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, struct attempt *a,
 			struct fetch_result *res)
@@ -534,6 +550,7 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 	enum fa_err err;
 	bool restarted = false;
 	uint64_t held = 0; /* body bytes held across attempts (resume point) */
+	unsigned dead_reused = 0; /* kept-alive connections found closed */
 	unsigned char head[HEAD_BYTES];
 	size_t head_len = 0;
 
@@ -638,6 +655,12 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			set_error(res, FA_ERR_CANCELLED, "interrupted");
 			break;
 		}
+		if (a.over_filesize) {
+			set_error(res, FA_ERR_TRANSFER,
+				  "Maximum file size exceeded (--max-filesize %lld bytes)",
+				  (long long)o->max_filesize);
+			break;
+		}
 		if (a.too_big) {
 			discard_file(&file, false);
 			res->ok = true;
@@ -659,6 +682,14 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 					  store_reason(err, store_errno(file), why, sizeof(why)));
 				break;
 			}
+			attempt--;
+			continue;
+		}
+		if ((cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING) &&
+		    !a.body_seen && reused_connection(w) && dead_reused < 3) {
+			/* A kept-alive connection the server had closed: try again
+			 * at once on a new one; not a failure of this URL. */
+			dead_reused++;
 			attempt--;
 			continue;
 		}
@@ -688,6 +719,8 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			}
 			res->ok = true;
 			res->err = FA_OK;
+			free(res->error); /* an earlier attempt's, now moot */
+			res->error = NULL;
 			return;
 		}
 

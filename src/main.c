@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -243,6 +244,28 @@ static void write_stats(const struct run *run, const char *path)
 	fclose(f);
 }
 
+/*
+ * Each worker needs a few descriptors (its connection, and the socket pair
+ * libcurl's internal multi handle keeps), so -j in the hundreds passes the
+ * usual soft limit of 1024 open files.  Raise the soft limit to the hard
+ * one, as nginx and aria2 do; if even that is too low, say so.
+ */
+static void raise_fd_limit(unsigned jobs, bool quiet)
+{
+	struct rlimit lim;
+	rlim_t want = (rlim_t)jobs * 4 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY ||
+	    lim.rlim_cur >= want)
+		return;
+	lim.rlim_cur = lim.rlim_max == RLIM_INFINITY || lim.rlim_max > want ? want : lim.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &lim);
+	if (lim.rlim_cur < want && !quiet)
+		fprintf(stderr,
+			"fetchall: warning: only %llu open files allowed; -j %u may need %llu\n",
+			(unsigned long long)lim.rlim_cur, jobs, (unsigned long long)want);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct pool_ops ops = {worker_init, worker_run, worker_fini, frontier_next_job,
@@ -294,6 +317,7 @@ int main(int argc, char **argv)
 		return REPORT_EXIT_USAGE;
 	}
 	xmlInitParser();
+	raise_fd_limit(opts.jobs, opts.quiet);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (size_t i = 0; i < opts.n_urls; i++) {
