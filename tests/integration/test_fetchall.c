@@ -454,6 +454,35 @@ static void test_fetchall_resume_with_continue(void **state)
 	free(head);
 }
 
+/* Bodies past the point where writes are buffered: whole, and resumed. */
+static void test_fetchall_large_files_whole_and_resumed(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/bytes/5000000/big1.bin", "/bytes/3000001/big2.bin",
+			       "/bytes/4000000/resumed.bin"};
+	uint8_t *head = malloc(2500000);
+	char path[4200];
+	struct h_result r;
+
+	assert_non_null(head);
+	assert_int_equal(mkdir(c->out, 0755), 0);
+	tsrv_fill(4000000, 0, head, 2500000);
+	out_path(c, "resumed.bin.part", path, sizeof(path));
+	assert_int_equal(h_write_file(path, head, 2500000), 0);
+	free(head);
+	write_list(c, paths, 3);
+	run(c, &r, NULL, "-c", "-j", "2", NULL);
+	assert_int_equal(r.status, 0);
+	out_path(c, "big1.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 5000000, 5000000));
+	out_path(c, "big2.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 3000001, 3000001));
+	out_path(c, "resumed.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 4000000, 4000000));
+	assert_int_equal(h_count_files(c->out, NULL), 3);
+	h_result_release(&r);
+}
+
 static void test_fetchall_invalid_lines_named(void **state)
 {
 	struct ctx *c = *state;
@@ -797,6 +826,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fetchall_redirect_to_file_refused, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_resume_with_continue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_large_files_whole_and_resumed, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_invalid_lines_named, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_stdin_and_failed_rerun, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
