@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -766,6 +767,326 @@ static void test_server_drip(void **state)
 	assert_true(took >= 0.38);
 	assert_true(took < 5.0);
 	fetch_release(&f);
+}
+
+static void test_server_drip_range(void **state)
+{
+	const struct h_server *srv = *state;
+	struct fetch f = {0};
+
+	f.range = "5-";
+	assert_int_equal(fetch(srv, "/drip/20/d.bin?ms=5", &f), CURLE_OK);
+	assert_int_equal(f.status, 206);
+	assert_header(&f, "Content-Range", "bytes 5-19/20");
+	assert_header(&f, "Content-Length", "15");
+	assert_int_equal(f.len, 15);
+	assert_true(matches_bytes(f.body, f.len, 20, 5));
+	fetch_release(&f);
+
+	memset(&f, 0, sizeof(f));
+	f.range = "20-";
+	assert_int_equal(fetch(srv, "/drip/20/d.bin?ms=5", &f), CURLE_OK);
+	assert_int_equal(f.status, 416);
+	fetch_release(&f);
+}
+
+/* ---- raw connections (what libcurl would hide or refuse) ---- */
+
+/* A blocking connection to srv whose reads time out after 10 s. */
+static int raw_connect(const struct h_server *srv)
+{
+	struct sockaddr_in sa;
+	struct timeval tv = {.tv_sec = 10};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)srv->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	return fd;
+}
+
+static void raw_send(int fd, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+
+	while (off < len) {
+		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		assert_true(n > 0);
+		off += (size_t)n;
+	}
+}
+
+/* Reads until the peer closes, want bytes have come, or the buffer is
+ * full.  Returns the bytes read; *err is 0 after a clean close or when
+ * want was reached, else the errno of the failed read. */
+static size_t raw_read(int fd, char *buf, size_t cap, size_t want, int *err)
+{
+	size_t len = 0;
+
+	*err = 0;
+	while (len < cap && len < want) {
+		ssize_t n = recv(fd, buf + len, cap - len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return len;
+}
+
+/* ---- faults (issue 5) ---- */
+
+static void test_server_reset(void **state)
+{
+	const struct h_server *srv = *state;
+	struct fetch f = {0};
+
+	/* a reset, not a clean close: libcurl says RECV_ERROR, not
+	 * PARTIAL_FILE, after the first half arrived intact */
+	assert_int_equal(fetch(srv, "/reset/50000/r.bin", &f), CURLE_RECV_ERROR);
+	assert_int_equal(f.status, 200);
+	assert_header(&f, "Content-Length", "100000");
+	assert_header(&f, "Connection", "close");
+	assert_int_equal(f.len, 50000);
+	assert_true(matches_bytes(f.body, f.len, 100000, 0));
+	fetch_release(&f);
+	assert_int_equal(wait_idle(srv), 0);
+}
+
+/* Counts /endless bytes and checks each against /bytes for seed 0. */
+struct endless {
+	uint64_t len;
+	int mismatch;
+};
+
+static size_t on_endless(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct endless *e = userdata;
+	size_t n = size * nmemb;
+	uint8_t want[16384];
+	size_t off = 0;
+
+	while (off < n && !e->mismatch) {
+		size_t k = n - off < sizeof(want) ? n - off : sizeof(want);
+
+		tsrv_fill(0, e->len + off, want, k);
+		e->mismatch = memcmp(ptr + off, want, k) != 0;
+		off += k;
+	}
+	e->len += n;
+	return n;
+}
+
+static void test_server_endless(void **state)
+{
+	const struct h_server *srv = *state;
+	char *url = h_url(srv, "/endless/e.bin");
+	struct endless e = {0};
+	struct fetch f = {0};
+	CURL *h = curl_easy_init();
+
+	assert_non_null(h);
+	assert_non_null(url);
+	fetch_setup(h, url, &f);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_endless);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &e);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 60000L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 1L);
+	/* 128 MiB, then nothing more and no end: only the stall ends it */
+	assert_int_equal(curl_easy_perform(h), CURLE_OPERATION_TIMEDOUT);
+	fetch_finish(h, &f);
+	assert_int_equal(f.status, 200);
+	assert_no_header(&f, "Content-Length");
+	assert_no_header(&f, "Transfer-Encoding");
+	assert_header(&f, "Connection", "close");
+	assert_int_equal(e.len, UINT64_C(128) << 20);
+	assert_false(e.mismatch);
+	curl_easy_cleanup(h);
+	free(url);
+	assert_int_equal(wait_idle(srv), 0);
+}
+
+static void test_server_gzip_bomb(void **state)
+{
+	const struct h_server *srv = *state;
+	static const uint64_t sizes[] = {0, 1, 2, 258, 259, 260, 516, 517, 1000, 1000000};
+	char path[64], want_len[32];
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct fetch f = {0};
+		size_t k;
+
+		snprintf(path, sizeof(path), "/gzip-bomb/%llu/b.bin", (unsigned long long)sizes[i]);
+		snprintf(want_len, sizeof(want_len), "%llu",
+			 (unsigned long long)tsrv_bomb_gzip_len(sizes[i]));
+		/* decoded by libcurl (zlib checks the CRC and the size) */
+		f.accept_encoding = "";
+		assert_int_equal(fetch(srv, path, &f), CURLE_OK);
+		assert_int_equal(f.status, 200);
+		assert_header(&f, "Content-Encoding", "gzip");
+		assert_header(&f, "Content-Length", want_len);
+		assert_int_equal(f.len, sizes[i]);
+		for (k = 0; k < f.len && f.body[k] == 0; k++)
+			;
+		assert_int_equal(k, sizes[i]);
+		fetch_release(&f);
+	}
+
+	/* on the wire: about 1/160 of the decoded size */
+	{
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, "/gzip-bomb/67108864", &f), CURLE_OK);
+		assert_int_equal(f.len, tsrv_bomb_gzip_len(64 * 1024 * 1024));
+		assert_true(f.len < 64 * 1024 * 1024 / 150);
+		assert_int_equal((uint8_t)f.body[0], 0x1f);
+		assert_int_equal((uint8_t)f.body[1], 0x8b);
+		fetch_release(&f);
+	}
+
+	{
+		struct fetch f = {0};
+
+		assert_int_equal(fetch(srv, "/gzip-bomb/1073741825", &f), CURLE_OK);
+		assert_int_equal(f.status, 400);
+		fetch_release(&f);
+	}
+}
+
+static void test_server_loop(void **state)
+{
+	const struct h_server *srv = *state;
+	struct fetch f = {0};
+
+	assert_int_equal(fetch(srv, "/loop/l.bin?a=1&b=2", &f), CURLE_OK);
+	assert_int_equal(f.status, 302);
+	assert_header(&f, "Location", "/loop/l.bin?a=1&b=2");
+	fetch_release(&f);
+
+	memset(&f, 0, sizeof(f));
+	f.follow = 1; /* at most 50 */
+	assert_int_equal(fetch(srv, "/loop", &f), CURLE_TOO_MANY_REDIRECTS);
+	assert_int_equal(f.redirects, 50);
+	fetch_release(&f);
+}
+
+static void test_server_big_header(void **state)
+{
+	const struct h_server *srv = *state;
+	const size_t cap = 2 * 1024 * 1024;
+	char *buf = malloc(cap + 1), *p;
+	struct fetch f = {0};
+	size_t len;
+	int fd, err;
+
+	/* small: three lines sharing 100 bytes, as libcurl sees them */
+	assert_int_equal(fetch(srv, "/big-header/100/h.txt?lines=3", &f), CURLE_OK);
+	assert_int_equal(f.status, 200);
+	assert_header(&f, "X-Fill-1", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	assert_header(&f, "X-Fill-2", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	assert_header(&f, "X-Fill-3", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	assert_header(&f, "Connection", "close");
+	assert_string_equal(f.body, "big header\n");
+	fetch_release(&f);
+
+	/* 1 MiB in one line, read raw: libcurl refuses it */
+	assert_non_null(buf);
+	fd = raw_connect(srv);
+	raw_send(fd, "GET /big-header/1048576/h.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+	len = raw_read(fd, buf, cap, cap, &err);
+	close(fd);
+	assert_int_equal(err, 0);
+	buf[len] = '\0';
+	assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+	p = strstr(buf, "\r\nX-Fill-1: ");
+	assert_non_null(p);
+	p += 12;
+	assert_int_equal(strspn(p, "x"), 1048576);
+	assert_string_equal(p + 1048576, "\r\n\r\nbig header\n");
+
+	/* 1 MiB over 1024 lines of 1 KiB */
+	fd = raw_connect(srv);
+	raw_send(fd, "GET /big-header/1048576/h.txt?lines=1024 HTTP/1.1\r\nHost: x\r\n\r\n");
+	len = raw_read(fd, buf, cap, cap, &err);
+	close(fd);
+	assert_int_equal(err, 0);
+	buf[len] = '\0';
+	p = strstr(buf, "\r\nX-Fill-1024: ");
+	assert_non_null(p);
+	assert_int_equal(strspn(p + 15, "x"), 1024);
+	assert_non_null(strstr(buf, "\r\n\r\nbig header\n"));
+	assert_null(strstr(buf, "X-Fill-1025"));
+	free(buf);
+}
+
+static void test_server_drop(void **state)
+{
+	const struct h_server *srv = *state;
+	static const char req[] = "GET /drop/100/a.bin HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[4096], *body;
+	struct h_stats st;
+	size_t len;
+	int fd, err;
+	CURL *h = curl_easy_init();
+
+	/* raw: one answer, kept alive; the next request gets nothing */
+	assert_int_equal(h_server_reset(srv, NULL), 0);
+	fd = raw_connect(srv);
+	raw_send(fd, req);
+	len = 0;
+	body = NULL;
+	while (body == NULL || (size_t)(buf + len - body) < 100) {
+		size_t got = raw_read(fd, buf + len, sizeof(buf) - 1 - len, 1, &err);
+
+		assert_int_equal(err, 0);
+		assert_true(got > 0);
+		len += got;
+		buf[len] = '\0';
+		body = strstr(buf, "\r\n\r\n");
+		if (body)
+			body += 4;
+	}
+	assert_non_null(strstr(buf, "Connection: keep-alive\r\n"));
+	assert_non_null(strstr(buf, "Content-Length: 100\r\n"));
+	assert_int_equal(buf + len - body, 100);
+	assert_true(matches_bytes(body, 100, 100, 0));
+	raw_send(fd, req);
+	len = raw_read(fd, buf, sizeof(buf), sizeof(buf), &err);
+	assert_int_equal(len, 0);
+	assert_int_equal(err, 0); /* a clean close */
+	close(fd);
+	assert_int_equal(h_server_stats(srv, &st), 0);
+	assert_int_equal(st.requests, 1);
+
+	/* libcurl retries such a request on a fresh connection by itself */
+	assert_non_null(h);
+	assert_int_equal(h_server_reset(srv, NULL), 0);
+	for (int i = 0; i < 3; i++) {
+		struct fetch f = {0};
+
+		assert_int_equal(fetch_on(h, srv, "/drop/100/b.bin?seed=7", &f), CURLE_OK);
+		assert_int_equal(f.len, 100);
+		assert_true(matches_bytes(f.body, f.len, 7, 0));
+		fetch_release(&f);
+	}
+	assert_int_equal(h_server_stats(srv, &st), 0);
+	assert_int_equal(st.requests, 3);
+	assert_int_equal(st.connections, 3);
+	curl_easy_cleanup(h);
 }
 
 /* ---- encodings and echo ---- */
@@ -2384,6 +2705,13 @@ int main(void)
 	    SERVER_TEST(test_server_stall_after),
 	    SERVER_TEST(test_server_truncate),
 	    SERVER_TEST(test_server_drip),
+	    SERVER_TEST(test_server_drip_range),
+	    SERVER_TEST(test_server_reset),
+	    SERVER_TEST(test_server_endless),
+	    SERVER_TEST(test_server_gzip_bomb),
+	    SERVER_TEST(test_server_loop),
+	    SERVER_TEST(test_server_big_header),
+	    SERVER_TEST(test_server_drop),
 	    SERVER_TEST(test_server_gzip),
 	    SERVER_TEST(test_server_headers_echo),
 	    SERVER_TEST(test_server_static),

@@ -11,6 +11,12 @@
  * The /gzip route's decoded text is TSRV_GZIP_TEXT_LEN bytes of
  * TSRV_GZIP_LINE repeated (the last line cut short).
  *
+ * The /gzip-bomb/N route's decoded body is N zero bytes; what it sends is a
+ * gzip member of one fixed-Huffman deflate block (a literal zero, then
+ * length-258 distance-1 matches, then literal zeros for the rest), so that
+ * about 160 decoded bytes cost one byte on the wire.  TSRV_BOMB_MAX caps N;
+ * tsrv_bomb_gzip_len() is the Content-Length it sends.
+ *
  * The images of /site/N/img/NAME and /gallery/P/img/NAME depend on NAME
  * alone (the last path segment, decoded; never N, P or the query), so the
  * same NAME under two sites is the same file.  NAME's extension, lowercase,
@@ -92,6 +98,21 @@ static inline void tsrv_gzip_text(char *buf)
 
 	for (i = 0; i < TSRV_GZIP_TEXT_LEN; i++)
 		buf[i] = tsrv_gzip_char(i);
+}
+
+#define TSRV_BOMB_MAX (UINT64_C(1) << 30)
+
+/* The bytes /gzip-bomb/N sends for N (<= TSRV_BOMB_MAX) decoded zeros: a
+ * 10-byte gzip header, the deflate block (3 header bits, one 8-bit literal
+ * when N > 0, 13 bits per 258-byte match, 8 bits per remaining literal, a
+ * 7-bit end code, rounded up to whole bytes), then CRC-32 and size. */
+static inline uint64_t tsrv_bomb_gzip_len(uint64_t n)
+{
+	uint64_t matches = n > 0 ? (n - 1) / 258 : 0;
+	uint64_t literals = n > 0 ? 1 + (n - 1) % 258 : 0;
+	uint64_t bits = 3 + 8 * literals + 13 * matches + 7;
+
+	return 10 + (bits + 7) / 8 + 8;
 }
 
 /* ---- images ---- */

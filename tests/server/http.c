@@ -464,6 +464,13 @@ int tsrv_respond_body(struct tsrv_conn *c, const struct tsrv_request *r, const v
 	return send_all(c, data, len);
 }
 
+int tsrv_send_raw(struct tsrv_conn *c, const void *data, size_t len)
+{
+	if (c->out_len > 0 && tsrv_flush(c) != 0)
+		return -1;
+	return send_all(c, data, len);
+}
+
 int tsrv_respond(struct tsrv_conn *c, struct tsrv_request *r, int status, const char *ctype,
 		 const void *body, size_t len, const char *extra)
 {

@@ -30,7 +30,23 @@
  *   /truncate[/x]           promises 1000, sends the first 500 of /bytes/1000,
  *                           closes
  *   /drip/N[/x][?ms=M]      /bytes/N content one byte every M ms (default 10;
- *                           N <= 100000, whole body <= 120 s)
+ *                           N <= 100000, whole body <= 120 s); single Range
+ *                           -> 206/416 as /bytes (the range drips)
+ *   /reset/N[/x]            promises 2N, sends the first N of /bytes/2N, then
+ *                           resets the connection (RST, not FIN)
+ *   /endless[/x]            200 with no length, /bytes content (seed 0) for
+ *                           as long as the client reads; after 128 MiB it
+ *                           sends nothing more but never ends (closes when
+ *                           the client does or after 120 s)
+ *   /gzip-bomb/N[/x]        N (<= 1 GiB) zero bytes as a tiny gzip body
+ *                           (content.h: tsrv_bomb_gzip_len() bytes)
+ *   /loop[/x]               302 to itself (same path and query), for ever
+ *   /big-header/N[/x][?lines=K]  200 "big header\n" after K (default 1,
+ *                           <= 100000) header lines X-Fill-1..K whose values
+ *                           hold N (<= 16 MiB) bytes of 'x' together; closes
+ *   /drop/N[/x][?seed=S]    as /norange/N, kept alive; the next request on
+ *                           that connection is read, not counted, and the
+ *                           connection closed without an answer
  *   /gzip[/x]               Content-Encoding: gzip of tsrv_gzip_text()
  *   /headers                the request's header lines, verbatim
  *   /static/PATH            ROOT/PATH (no ".."), Range as /bytes; a directory
@@ -66,6 +82,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +94,10 @@
 #define BYTES_MAX         (UINT64_C(1) << 30)
 #define DELAY_MAX_MS      60000
 #define STALL_MS          120000
+#define RESET_DRAIN_MS    2000
+#define ENDLESS_MAX       (UINT64_C(128) << 20) /* then /endless stalls */
+#define BIG_HEADER_MAX    (UINT64_C(16) << 20)
+#define BIG_HEADER_LINES  100000
 #define DRIP_MAX_BYTES    100000
 #define DRIP_MAX_TOTAL_MS 120000
 #define REDIRECT_MAX      10000
@@ -542,10 +564,13 @@ static int route_truncate(struct tsrv_conn *c, struct tsrv_request *r, const cha
 	return -1;
 }
 
-/* /drip/N[/suffix][?ms=M]: /bytes/N content, one byte every M ms */
+/* /drip/N[/suffix][?ms=M]: /bytes/N content, one byte every M ms; a
+ * single Range is honoured as by /bytes, the range dripping likewise */
 static int route_drip(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
-	uint64_t n, ms, i;
+	uint64_t n, ms, i, first, len;
+	char extra[160];
+	int status, sent = 0;
 
 	if (num_seg(&rest, UINT64_MAX, &n) != 0 || num_query(r, "ms", UINT64_MAX, 10, &ms) != 0)
 		return bad_request(c, r);
@@ -555,18 +580,314 @@ static int route_drip(struct tsrv_conn *c, struct tsrv_request *r, const char *r
 		ms = DRIP_MAX_TOTAL_MS / (n - 1);
 	if (ms > DRIP_MAX_TOTAL_MS)
 		ms = DRIP_MAX_TOTAL_MS;
-	if (tsrv_respond_start(c, r, 200, "application/octet-stream", (int64_t)n, NULL) != 0 ||
+	status = plan_range(c, r, n, 1, &first, &len, extra, sizeof(extra), &sent);
+	if (status == 416)
+		return sent;
+	if (tsrv_respond_start(c, r, status, "application/octet-stream", (int64_t)len, extra) !=
+		0 ||
 	    tsrv_flush(c) != 0)
 		return -1;
 	if (r->head)
 		return 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < len; i++) {
 		if (i > 0 && tsrv_pause(c, (long)ms, 0) != 0)
 			return -1;
-		if (send_generated(c, r, n, i, 1) != 0 || tsrv_flush(c) != 0)
+		if (send_generated(c, r, n, first + i, 1) != 0 || tsrv_flush(c) != 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* /reset/N[/suffix]: 2N promised, the first N of /bytes/2N sent; once the
+ * client has acknowledged them (or after RESET_DRAIN_MS), a close with
+ * SO_LINGER 0, which sends RST instead of FIN: the client's next read
+ * fails with ECONNRESET, not a clean end. */
+static int route_reset(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	int64_t deadline;
+	uint64_t n;
+
+	if (num_seg(&rest, BYTES_MAX / 2, &n) != 0)
+		return bad_request(c, r);
+	c->keep_alive = 0;
+	if (tsrv_respond_start(c, r, 200, "application/octet-stream", (int64_t)(2 * n), NULL) !=
+		0 ||
+	    send_generated(c, r, 2 * n, 0, n) != 0 || tsrv_flush(c) != 0)
+		return -1;
+	/* Unacknowledged bytes would die with the reset: wait for them. */
+	deadline = tsrv_now_ms() + RESET_DRAIN_MS;
+	for (;;) {
+		int unacked = 0;
+
+		if (ioctl(c->fd, TIOCOUTQ, &unacked) != 0 || unacked == 0 ||
+		    tsrv_now_ms() >= deadline || tsrv_pause(c, 5, 0) != 0)
+			break;
+	}
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	return -1;
+}
+
+/* /endless[/suffix]: a 200 with neither length nor chunking, so only the
+ * close could end it; /bytes content for seed 0 while the client reads.
+ * After ENDLESS_MAX bytes it sends nothing more and never ends, so a
+ * client with no cap fails on its own timeout instead of filling a disk. */
+static int route_endless(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	uint8_t chunk[CHUNK];
+	uint64_t off;
+
+	(void)rest;
+	c->keep_alive = 0;
+	/* clen -1: no Content-Length header */
+	if (tsrv_respond_start(c, r, 200, "application/octet-stream", -1, NULL) != 0 ||
+	    tsrv_flush(c) != 0)
+		return -1;
+	if (r->head)
+		return -1;
+	for (off = 0; off < ENDLESS_MAX; off += sizeof(chunk)) {
+		tsrv_fill(0, off, chunk, sizeof(chunk));
+		if (tsrv_respond_body(c, r, chunk, sizeof(chunk)) != 0)
+			return -1;
+	}
+	if (tsrv_flush(c) == 0)
+		(void)tsrv_pause(c, STALL_MS, 1);
+	return -1;
+}
+
+/* A deflate bit writer: bits go out least significant first; whole bytes
+ * collect in buf (room for CHUNK plus the tail of a response). */
+struct bits {
+	uint8_t buf[CHUNK + 512];
+	size_t len;
+	uint32_t acc;
+	int nbits;
+};
+
+static void bits_put(struct bits *b, uint32_t value, int n)
+{
+	b->acc |= value << b->nbits;
+	b->nbits += n;
+	while (b->nbits >= 8) {
+		b->buf[b->len++] = (uint8_t)b->acc;
+		b->acc >>= 8;
+		b->nbits -= 8;
+	}
+}
+
+/* A Huffman code of n bits: deflate sends its most significant bit first. */
+static void huff_put(struct bits *b, uint32_t code, int n)
+{
+	uint32_t reversed = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		reversed |= ((code >> i) & 1u) << (n - 1 - i);
+	bits_put(b, reversed, n);
+}
+
+/* GF(2) matrix (32 columns) times vector, and matrix squared: the
+ * operators of appending zeros to a CRC-32 register, as in zlib's
+ * crc32_combine. */
+static uint32_t gf2_times(const uint32_t mat[32], uint32_t vec)
+{
+	uint32_t sum = 0;
+	int i;
+
+	for (i = 0; vec != 0; i++, vec >>= 1) {
+		if (vec & 1u)
+			sum ^= mat[i];
+	}
+	return sum;
+}
+
+static void gf2_square(uint32_t sq[32], const uint32_t mat[32])
+{
+	int i;
+
+	for (i = 0; i < 32; i++)
+		sq[i] = gf2_times(mat, mat[i]);
+}
+
+/* CRC-32 (as tsrv_crc32) of n zero bytes, in O(log n). */
+static uint32_t crc32_zeros(uint64_t n)
+{
+	uint32_t op[32], sq[32], crc = 0xFFFFFFFFu;
+	int i;
+
+	op[0] = 0xEDB88320u; /* one zero bit */
+	for (i = 1; i < 32; i++)
+		op[i] = 1u << (i - 1);
+	for (i = 0; i < 3; i++) { /* 2, 4, 8 bits: one zero byte */
+		gf2_square(sq, op);
+		memcpy(op, sq, sizeof(op));
+	}
+	while (n != 0) {
+		if (n & 1)
+			crc = gf2_times(op, crc);
+		n >>= 1;
+		if (n != 0) {
+			gf2_square(sq, op);
+			memcpy(op, sq, sizeof(op));
+		}
+	}
+	return crc ^ 0xFFFFFFFFu;
+}
+
+/* /gzip-bomb/N[/suffix]: N zero bytes, gzip-encoded in one fixed-Huffman
+ * block, generated as it is sent (content.h). */
+static int route_gzip_bomb(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	static const uint8_t header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+	uint64_t n, matches, literals, i;
+	struct bits *b;
+	int rc = -1;
+
+	if (num_seg(&rest, TSRV_BOMB_MAX, &n) != 0)
+		return bad_request(c, r);
+	if (tsrv_respond_start(c, r, 200, "application/octet-stream",
+			       (int64_t)tsrv_bomb_gzip_len(n),
+			       "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n") != 0)
+		return -1;
+	if (r->head)
+		return tsrv_flush(c);
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return -1;
+	matches = n > 0 ? (n - 1) / 258 : 0;
+	literals = n > 0 ? 1 + (n - 1) % 258 : 0;
+	memcpy(b->buf, header, sizeof(header));
+	b->len = sizeof(header);
+	bits_put(b, 1, 1); /* BFINAL */
+	bits_put(b, 1, 2); /* BTYPE 01: fixed Huffman */
+	if (literals > 0) {
+		huff_put(b, 0x30, 8); /* literal 0: a match needs a byte behind it */
+		literals--;
+	}
+	for (i = 0; i < matches; i++) {
+		huff_put(b, 0xC5, 8); /* code 285: length 258 */
+		huff_put(b, 0, 5);    /* distance code 0: distance 1 */
+		if (b->len >= CHUNK) {
+			if (tsrv_respond_body(c, r, b->buf, b->len) != 0)
+				goto out;
+			b->len = 0;
+		}
+	}
+	for (; literals > 0; literals--)
+		huff_put(b, 0x30, 8);
+	huff_put(b, 0, 7); /* code 256: end of block */
+	if (b->nbits > 0)
+		bits_put(b, 0, 8 - b->nbits);
+	tsrv_put_le32(b->buf + b->len, crc32_zeros(n));
+	tsrv_put_le32(b->buf + b->len + 4, (uint32_t)n); /* ISIZE: n mod 2^32 */
+	b->len += 8;
+	if (tsrv_respond_body(c, r, b->buf, b->len) == 0)
+		rc = tsrv_flush(c);
+out:
+	free(b);
+	return rc;
+}
+
+/* /loop[/suffix][?query]: 302 to exactly itself, so a client that follows
+ * redirects never arrives */
+static int route_loop(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	char extra[URL_MAX + 32];
+	int w;
+
+	(void)rest;
+	w = snprintf(extra, sizeof(extra), "Location: %s%s%s\r\n", r->path,
+		     r->query[0] != '\0' ? "?" : "", r->query);
+	if (w < 0 || (size_t)w >= sizeof(extra))
+		return bad_request(c, r);
+	return text(c, r, 302, "redirecting\n", extra);
+}
+
+/* Collects raw response bytes and sends them a CHUNK at a time. */
+struct raw {
+	struct tsrv_conn *c;
+	int failed;
+	size_t len;
+	char buf[CHUNK];
+};
+
+/* Appends s[0..n), or n copies of fill when s is NULL. */
+static void raw_add(struct raw *w, const char *s, size_t n, char fill)
+{
+	while (n > 0 && !w->failed) {
+		size_t take = sizeof(w->buf) - w->len;
+
+		if (take > n)
+			take = n;
+		if (s != NULL) {
+			memcpy(w->buf + w->len, s, take);
+			s += take;
+		} else {
+			memset(w->buf + w->len, fill, take);
+		}
+		w->len += take;
+		n -= take;
+		if (w->len == sizeof(w->buf)) {
+			w->failed = tsrv_send_raw(w->c, w->buf, w->len) != 0;
+			w->len = 0;
+		}
+	}
+}
+
+/* /big-header/N[/suffix][?lines=K]: a 200 whose head carries K lines
+ * X-Fill-1 .. X-Fill-K with N bytes of 'x' in their values together (the
+ * first N mod K lines one more than the rest), then "big header\n".  Too
+ * big for the output buffer, so the head is written raw.  Always closes:
+ * a client that gives up mid-head leaves the rest unread. */
+static int route_big_header(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	static const char body[] = "big header\n";
+	uint64_t n, lines, i;
+	char line[256], date[40];
+	struct raw *w;
+	int k;
+
+	if (num_seg(&rest, BIG_HEADER_MAX, &n) != 0 ||
+	    num_query(r, "lines", BIG_HEADER_LINES, 1, &lines) != 0 || lines == 0)
+		return bad_request(c, r);
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -1;
+	w->c = c;
+	c->keep_alive = 0;
+	r->status = 200;
+	tsrv_http_date(time(NULL), date, sizeof(date));
+	k = snprintf(line, sizeof(line),
+		     "HTTP/1.1 200 OK\r\nServer: fetchall-testserver\r\nDate: %s\r\n"
+		     "Connection: close\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n",
+		     date, sizeof(body) - 1);
+	raw_add(w, line, (size_t)k, 0);
+	for (i = 0; i < lines && !w->failed; i++) {
+		k = snprintf(line, sizeof(line), "X-Fill-%llu: ", (unsigned long long)(i + 1));
+		raw_add(w, line, (size_t)k, 0);
+		raw_add(w, NULL, (size_t)(n / lines + (i < n % lines ? 1 : 0)), 'x');
+		raw_add(w, "\r\n", 2, 0);
+	}
+	raw_add(w, "\r\n", 2, 0);
+	if (!r->head)
+		raw_add(w, body, sizeof(body) - 1, 0);
+	if (!w->failed && w->len > 0)
+		(void)tsrv_send_raw(c, w->buf, w->len);
+	free(w);
+	return -1;
+}
+
+/* /drop/N[/suffix][?seed=S]: /norange/N with keep-alive; then the next
+ * request on this connection is read and the connection closed with no
+ * answer, as a server closing an idle connection just as the client
+ * reuses it would (see conn_main in server.c). */
+static int route_drop(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	int rc = serve_bytes(c, r, rest, 0);
+
+	if (rc == 0)
+		c->drop_next = 1;
+	return rc;
 }
 
 /* /gzip[/suffix]: Content-Encoding gzip of the content.h text */
@@ -1114,6 +1435,12 @@ static const struct route {
     {"stall-after", route_stall_after},
     {"truncate", route_truncate},
     {"drip", route_drip},
+    {"reset", route_reset},
+    {"endless", route_endless},
+    {"gzip-bomb", route_gzip_bomb},
+    {"loop", route_loop},
+    {"big-header", route_big_header},
+    {"drop", route_drop},
     {"gzip", route_gzip},
     {"headers", route_headers},
     {"static", route_static},

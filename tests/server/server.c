@@ -38,6 +38,8 @@
  * generation, and sets "max_inflight" to the current "inflight" (which, a
  * live gauge, is not zeroed: 0 when the server is idle).
  * "robots_requests" counts the counted requests whose path is /robots.txt.
+ * The request that /drop leaves unanswered (the next one on its
+ * connection) is read but never counted.
  *
  * /stats/paths: every counted request also counts its path (as received,
  * without the query; not decoded) in a table of distinct paths under
@@ -307,6 +309,8 @@ static void *conn_main(void *arg)
 			}
 			break;
 		}
+		if (c->drop_next)
+			break; /* /drop: the request was read, never answered */
 		c->keep_alive = r.keep_alive;
 		c->body_left = UINT64_MAX; /* no response begun */
 		if (!tsrv_is_stats_path(r.path))

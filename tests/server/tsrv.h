@@ -53,6 +53,7 @@ struct tsrv_conn {
 	uint64_t stats_gen; /* counter generation it was counted in; 0: none */
 	int inflight;       /* the current request is counted in flight */
 	uint64_t body_left; /* body bytes of the response not yet queued */
+	int drop_next;      /* read the next request, then close unanswered */
 	char out[TSRV_OUT_SIZE];
 };
 
@@ -113,6 +114,11 @@ int tsrv_respond_body(struct tsrv_conn *c, const struct tsrv_request *r, const v
 
 /* Sends everything queued.  Returns 0 or -1. */
 int tsrv_flush(struct tsrv_conn *c);
+
+/* Sends what is queued, then data[0..len) as is (even for HEAD): for a
+ * response head too large for the output buffer, which the caller then
+ * writes itself.  Returns 0 or -1 (connection broken). */
+int tsrv_send_raw(struct tsrv_conn *c, const void *data, size_t len);
 
 /* A whole response with a body from memory, flushed.  Returns 0 or -1. */
 int tsrv_respond(struct tsrv_conn *c, struct tsrv_request *r, int status, const char *ctype,
