@@ -993,6 +993,10 @@ static enum fa_err convert_charset(const char *body, size_t len, const char *cha
 			full = true;
 		} else if (flushing) {
 			done = true;
+		} else if ((why == EILSEQ || why == EINVAL) && cap - used < 3) {
+			/* no room for the U+FFFD: grow, and iconv meets the same
+			 * bytes again (it consumed none of them) */
+			full = true;
 		} else if (why == EILSEQ || why == EINVAL) {
 			/* invalid here, or cut off at the end */
 			size_t skip = why == EINVAL ? in_left : 1;

@@ -135,7 +135,6 @@ static bool is_token_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
 }
 
-
 /* RFC 3986 reserved, kept literal, except '*' and '$', which are pattern
  * syntax: a literal one in a URI is compared in its encoded form, so that
  * the pattern "%2A" matches it (RFC 9309 2.2.3). */
@@ -370,10 +369,22 @@ static bool parse_crawl_delay(const char *value, size_t n, long *ms)
 	return true;
 }
 
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
+
 static enum fa_err add_sitemap(struct robots *r, const char *value, size_t n)
 {
 	char *copy;
 
+	/* Handed out as a C string: it ends at a NUL byte, and is trimmed
+	 * again from there. */
+	n = strnlen(value, n);
+	while (n > 0 && blank(*value))
+		value++, n--;
+	while (n > 0 && blank(value[n - 1]))
+		n--;
 	if (n == 0)
 		return FA_OK;
 	r->sitemaps_seen++;

@@ -1073,6 +1073,49 @@ static void test_html_prints_nothing(void **state)
 	assert_int_equal(st.st_size, 0);
 }
 
+/*
+ * Found by fuzz/fuzz_html.c: an invalid sequence in a page decoded from a
+ * header charset, met when iconv had left fewer than 3 bytes of room in
+ * the output buffer, had its U+FFFD written past the buffer's end (a heap
+ * overflow: `make asan` fails on it, the release build usually does not
+ * notice).  The fuzzer's own input comes first; then a run of m euro signs
+ * (3 bytes each in UTF-8) before a byte windows-1252 does not define moves
+ * the fill level through every value, so one m meets the buffer's end
+ * whatever its growth rule.  Every page keeps its links on both sides.
+ */
+static void test_html_charset_replacement_at_buffer_end(void **state)
+{
+	static const char fuzzed[] =
+	    "<a href=uf=\"\x1b$B$3$s\x1b=tml\">\xdbx</"
+	    "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj"
+	    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+	    "jjjjjjjjja>";
+	struct html_links got = {0};
+
+	(void)state;
+	assert_int_equal(
+	    html_extract(fuzzed, sizeof(fuzzed) - 1, PAGE, "iso-2022-jp", ALL_KINDS, &got), FA_OK);
+	html_links_release(&got);
+
+	for (size_t m = 0; m <= 64; m++) {
+		struct text t = {0};
+
+		text_add(&t, "<a href=\"x.html\">");
+		text_repeat(&t, "\x80", m);
+		text_add(&t, "\x81<a href=\"y.html\">");
+		if (html_extract(t.buf, t.len, PAGE, "windows-1252", ALL_KINDS, &got) != FA_OK)
+			fail_msg("%zu euro signs: extraction failed", m);
+		if (got.count != 2 ||
+		    strcmp(got.items[0].url, "http://www.example.com/dir/sub/x.html") != 0 ||
+		    strcmp(got.items[1].url, "http://www.example.com/dir/sub/y.html") != 0) {
+			print_links("euro signs", &got);
+			fail_msg("%zu euro signs: wrong links", m);
+		}
+		html_links_release(&got);
+		free(t.buf);
+	}
+}
+
 /* ---- threads ------------------------------------------------------------------- */
 
 struct job {
@@ -1249,6 +1292,7 @@ int main(void)
 	    cmocka_unit_test(test_html_links_lifecycle),
 	    cmocka_unit_test(test_html_no_overread),
 	    cmocka_unit_test(test_html_prints_nothing),
+	    cmocka_unit_test(test_html_charset_replacement_at_buffer_end),
 	    cmocka_unit_test(test_html_threads),
 	};
 	int failed;

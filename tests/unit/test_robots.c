@@ -822,6 +822,35 @@ static void test_robots_sitemaps(void **state)
 	robots_free(r);
 }
 
+/*
+ * Found by fuzz/fuzz_robots.c: a Sitemap value with a NUL byte inside.
+ * The value is trimmed as bytes, but robots_sitemap() hands it out as a
+ * C string, which ends at the NUL, just after a blank: the caller got
+ * "... (+ht\f" and "https://x.invalid/s.xml ", against robots.h's
+ * "whitespace trimmed".  The first line is the fuzzer's own.
+ */
+static void test_robots_sitemap_nul_byte(void **state)
+{
+	static const char text[] =
+	    "User-agent: *\n"
+	    "Sitemap:  httper-Agent: FetchAll/2.0 (+ht\f\0\0\0//example.invalid/fetchall)\n"
+	    "Sitemap: https://x.invalid/s.xml \0tail\n"
+	    "Sitemap: \0https://x.invalid/after-nul.xml\n";
+	struct robots *r = parse_or_fail(text, sizeof(text) - 1, "fetchall");
+
+	(void)state;
+	for (size_t i = 0; i < robots_sitemap_count(r); i++) {
+		const char *s = robots_sitemap(r, i);
+		size_t len;
+
+		assert_non_null(s);
+		len = strlen(s);
+		if (len > 0 && (strchr(" \t\v\f", s[0]) || strchr(" \t\v\f", s[len - 1])))
+			fail_msg("sitemap %zu is \"%s\": not trimmed", i, s);
+	}
+	robots_free(r);
+}
+
 static void test_robots_bad_arguments(void **state)
 {
 	static const struct {
@@ -1139,6 +1168,7 @@ int main(void)
 	    cmocka_unit_test(test_robots_path_forms),
 	    cmocka_unit_test(test_robots_long_paths),
 	    cmocka_unit_test(test_robots_sitemaps),
+	    cmocka_unit_test(test_robots_sitemap_nul_byte),
 	    cmocka_unit_test(test_robots_bad_arguments),
 	    cmocka_unit_test(test_robots_no_overread),
 	    cmocka_unit_test(test_robots_fixtures),
