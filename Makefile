@@ -4,6 +4,11 @@
 #   make test         build and run every unit and integration test
 #   make asan         the whole suite under AddressSanitizer + UBSan
 #   make tsan         the whole suite under ThreadSanitizer
+#   make fuzz         build the libFuzzer targets (fuzz/) with clang and run
+#                     each for FUZZ_SECONDS (default 10; 0: the seeds only);
+#                     FUZZ_TARGETS="html robots" picks some, FUZZ_FLAGS adds
+#                     libFuzzer options; crashes land in build/fuzz/crashes/
+#                     and fail the run
 #   make demo         install what is missing, build, run a loopback demo
 #   make bench        benchmarks (not tests)
 #   make format       apply .clang-format;  make format-check  checks it
@@ -13,6 +18,8 @@ VARIANT ?= release
 WERROR  ?= 1
 CC      ?= cc
 PREFIX  ?= /usr/local
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 10
 
 B := build/$(VARIANT)
 
@@ -36,8 +43,14 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 else ifeq ($(VARIANT),tsan)
 OPT := -O1 -g
 SAN := -fsanitize=thread
+else ifeq ($(VARIANT),fuzz)
+# Only for `make fuzz`: every object carries libFuzzer's instrumentation,
+# and linking with it supplies main(), so there is no fetchall binary here.
+override CC := $(FUZZ_CC)
+OPT := -O1 -g -fno-omit-frame-pointer
+SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 else
-$(error VARIANT must be release, asan or tsan)
+$(error VARIANT must be release, asan, tsan or fuzz)
 endif
 
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
@@ -59,9 +72,14 @@ ITEST_BINS  := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(ITEST
 HARNESS_SRCS := $(filter-out $(ITEST_SRCS),$(wildcard tests/integration/*.c))
 HARNESS_OBJS := $(patsubst %.c,$(B)/%.o,$(HARNESS_SRCS))
 
+FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
+FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_BINS    := $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
+
 .SECONDARY:
 
-.PHONY: all test check unit integration asan tsan demo bench fuzz format format-check install clean
+.PHONY: all test check unit integration asan tsan fuzz fuzz-build fuzz-run demo bench format \
+        format-check install clean
 
 all: $(B)/fetchall $(B)/testserver
 ifeq ($(VARIANT),release)
@@ -88,6 +106,9 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libfetchall.a
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(HARNESS_OBJS) $(B)/libfetchall.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
+$(B)/fuzz_%: $(B)/fuzz/fuzz_%.o $(B)/libfetchall.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # Test sources also include the server's content header.
 $(B)/tests/%.o: CPPFLAGS += -Itests/server -Itests/integration
 
@@ -101,6 +122,19 @@ asan:
 tsan:
 	$(MAKE) VARIANT=tsan test
 
+# One fuzzer at a time (fuzz/run.sh), each on a scratch copy of its seeds.
+fuzz:
+	$(MAKE) VARIANT=fuzz fuzz-run
+
+fuzz-build:
+	$(MAKE) VARIANT=fuzz $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+ifeq ($(VARIANT),fuzz)
+fuzz-run: $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_FLAGS='$(FUZZ_FLAGS)' FUZZ_OUT=$(B) \
+	  SEEDS=fixtures/fuzz DICTS=fuzz sh fuzz/run.sh $(FUZZ_BINS)
+endif
+
 demo:
 	sh tests/demo.sh
 
@@ -108,10 +142,10 @@ bench: all
 	sh bench/run
 
 format:
-	clang-format -i src/*.c include/*.h tests/*/*.c tests/*/*.h
+	clang-format -i src/*.c include/*.h tests/*/*.c tests/*/*.h fuzz/*.c
 
 format-check:
-	clang-format --dry-run --Werror src/*.c include/*.h tests/*/*.c tests/*/*.h
+	clang-format --dry-run --Werror src/*.c include/*.h tests/*/*.c tests/*/*.h fuzz/*.c
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -124,39 +124,45 @@ bool url_unreserved(unsigned char c)
 	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-/* In place: %XY of an unreserved character decoded, other escapes' hex
- * digits uppercased (RFC 3986 6.2.2.1-2). */
-static void normalize_escapes(char *s)
+/* A copy of s with %XY of an unreserved character decoded, other escapes'
+ * hex digits uppercased (RFC 3986 6.2.2.1-2), and a '%' that starts no
+ * escape written as "%25": otherwise decoding "%4%41" would make a new
+ * escape "%4A", and normalizing would not be idempotent.  NULL on OOM. */
+static char *normalize_escapes(const char *s)
 {
-	char *out = s;
+	char *out = malloc(strlen(s) * 3 + 1), *o = out;
 
+	if (!out)
+		return NULL;
 	while (*s) {
-		int hi, lo;
+		int hi = s[0] == '%' ? url_hex_value((unsigned char)s[1]) : -1;
+		int lo = hi >= 0 ? url_hex_value((unsigned char)s[2]) : -1;
 
-		if (s[0] == '%' && (hi = url_hex_value((unsigned char)s[1])) >= 0 &&
-		    (lo = url_hex_value((unsigned char)s[2])) >= 0) {
-			int c = hi * 16 + lo;
-
-			if (url_unreserved((unsigned char)c)) {
-				*out++ = (char)c;
-			} else {
-				*out++ = '%';
-				*out++ = (char)toupper((unsigned char)s[1]);
-				*out++ = (char)toupper((unsigned char)s[2]);
-			}
+		if (lo >= 0 && url_unreserved((unsigned char)(hi * 16 + lo))) {
+			*o++ = (char)(hi * 16 + lo);
 			s += 3;
+		} else if (lo >= 0) {
+			*o++ = '%';
+			*o++ = (char)toupper((unsigned char)s[1]);
+			*o++ = (char)toupper((unsigned char)s[2]);
+			s += 3;
+		} else if (*s == '%') {
+			memcpy(o, "%25", 3);
+			o += 3;
+			s++;
 		} else {
-			*out++ = *s++;
+			*o++ = *s++;
 		}
 	}
-	*out = '\0';
+	*o = '\0';
+	return out;
 }
 
 enum fa_err url_normalize(const char *text, char **out)
 {
 	enum fa_err err = FA_ERR_URL;
 	CURLU *h = curl_url();
-	char *host = NULL, *url = NULL, *path;
+	char *host = NULL, *url = NULL, *path, *fixed = NULL;
 
 	*out = NULL;
 	if (!h)
@@ -173,12 +179,29 @@ enum fa_err url_normalize(const char *text, char **out)
 	/* libcurl keeps escapes as written (and its setters may recase them),
 	 * so normalise the finished string after the authority. */
 	path = strchr(strstr(url, "://") + 3, '/');
-	if (path)
-		normalize_escapes(path);
+	if (path) {
+		char *tail = normalize_escapes(path);
+		size_t head = (size_t)(path - url);
+
+		if (!tail) {
+			err = FA_ERR_NOMEM;
+			goto out;
+		}
+		fixed = malloc(head + strlen(tail) + 1);
+		if (!fixed) {
+			free(tail);
+			err = FA_ERR_NOMEM;
+			goto out;
+		}
+		memcpy(fixed, url, head);
+		memcpy(fixed + head, tail, strlen(tail) + 1);
+		free(tail);
+	}
 	/* Decoding can make dot segments ("%2e%2e" is ".."): libcurl removes
 	 * them when it parses the URL once more, and what it gives back then
 	 * needs no more decoding, so the result is a fixed point. */
-	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+	if (curl_url_set(h, CURLUPART_URL, fixed ? fixed : url, CURLU_NON_SUPPORT_SCHEME) !=
+	    CURLUE_OK)
 		goto out;
 	curl_free(url);
 	url = NULL;
@@ -187,6 +210,7 @@ enum fa_err url_normalize(const char *text, char **out)
 	*out = strdup(url);
 	err = *out ? FA_OK : FA_ERR_NOMEM;
 out:
+	free(fixed);
 	curl_free(host);
 	curl_free(url);
 	curl_url_cleanup(h);

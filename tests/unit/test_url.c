@@ -158,6 +158,21 @@ static void test_url_normalize_encoded_dot_segments(void **state)
 	}
 }
 
+/* Found by fuzz/fuzz_url_normalize.c: decoding "%41" after a stray '%'
+ * made a new escape ("%4%41" -> "%4A"), so normalizing twice differed. */
+static void test_url_normalize_stray_percent(void **state)
+{
+	char *once = NULL, *twice = NULL;
+
+	(void)state;
+	assert_int_equal(url_normalize("http://h/%4%41%2fh?x=%%41", &once), FA_OK);
+	assert_string_equal(once, "http://h/%254A%2Fh?x=%25A");
+	assert_int_equal(url_normalize(once, &twice), FA_OK);
+	assert_string_equal(once, twice);
+	free(once);
+	free(twice);
+}
+
 static void test_url_normalize_rejects(void **state)
 {
 	char *out = (char *)"x";
@@ -191,6 +206,7 @@ int main(void)
 	    cmocka_unit_test(test_url_redact_truncates),
 	    cmocka_unit_test(test_url_normalize_spellings_agree),
 	    cmocka_unit_test(test_url_normalize_encoded_dot_segments),
+	    cmocka_unit_test(test_url_normalize_stray_percent),
 	    cmocka_unit_test(test_url_normalize_rejects),
 	    cmocka_unit_test(test_url_host_key_table),
 	};

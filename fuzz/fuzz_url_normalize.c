@@ -1,0 +1,68 @@
+/*
+ * Fuzz target for url_normalize(): the crawl's canonical form of a URL.
+ *
+ * Input: the URL text, up to its first NUL byte.
+ *
+ * Properties, each an abort() when broken: the result is FA_OK or
+ * FA_ERR_URL; a normalized URL is not empty, has no '#', and parses with
+ * curl_url(); normalizing it again succeeds and gives the same string
+ * (idempotence: the seen-set would otherwise store one resource under
+ * two keys).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "url.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t len = strnlen((const char *)data, size);
+	char *text = malloc(len + 1);
+	char *once = NULL, *twice = NULL;
+	enum fa_err err;
+	CURLU *h;
+
+	if (!text)
+		abort();
+	memcpy(text, data, len);
+	text[len] = '\0';
+
+	err = url_normalize(text, &once);
+	if (err != FA_OK) {
+		if (err != FA_ERR_URL || once != NULL)
+			abort();
+		goto out;
+	}
+	if (!once || once[0] == '\0' || strchr(once, '#'))
+		abort();
+	h = curl_url();
+	if (!h)
+		abort();
+	if (curl_url_set(h, CURLUPART_URL, once, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		abort();
+	curl_url_cleanup(h);
+
+	if (url_normalize(once, &twice) != FA_OK || strcmp(once, twice) != 0)
+		abort();
+out:
+	free(twice);
+	free(once);
+	free(text);
+	return 0;
+}
