@@ -2,7 +2,7 @@
 # Runs each libFuzzer binary given as an argument (build/fuzz/fuzz_NAME),
 # one after the other, for $FUZZ_SECONDS each (0: only the seeds, once),
 # and prints one line per target:
-#   "fuzz_NAME: ok, N runs, N exec/s, cov: N, ft: N, corpus: N files"
+#   "fuzz_NAME: ok, N runs, N exec/s, cov: N, ft: N, corpus: N inputs"
 # Each run works on a scratch copy of $SEEDS/NAME in $FUZZ_OUT/corpus/NAME
 # (the seeds in fixtures/ are never written), uses $DICTS/NAME.dict when
 # there is one, logs to $FUZZ_OUT/logs/NAME.log, and writes any crashing,
@@ -53,7 +53,7 @@ for bin in "$@"; do
 	fi
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
-	files=$(find "$corpus" -type f | wc -l)
+	corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	if [ "$rc" -eq 0 ]; then
 		verdict=ok
 	else
@@ -61,7 +61,7 @@ for bin in "$@"; do
 		status=1
 	fi
 	echo "fuzz_$name: $verdict, ${runs:-?} runs, ${speed:-?} exec/s," \
-		"cov: ${cov:-?}, ft: ${ft:-?}, corpus: $files files"
+		"cov: ${cov:-?}, ft: ${ft:-?}, corpus: ${corp:-?} inputs"
 	if [ "$rc" -ne 0 ]; then
 		sed -n '/^==[0-9]*== *ERROR/,/^SUMMARY/p' "$log" | head -n 40
 		grep -h 'Test unit written to' "$log" | sort -u

@@ -1182,6 +1182,18 @@ static bool is_http_url(const char *url)
 	return url && (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8));
 }
 
+/* True if libcurl parses url again.  libcurl 7.88 accepts some hosts it
+ * then prints in a form it refuses ("%7F" decoded to a raw DEL); such a
+ * URL would fail every later use, in fetch or url_normalize(). */
+static bool reparses(const char *url)
+{
+	CURLU *h = curl_url();
+	bool ok = h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK;
+
+	curl_url_cleanup(h);
+	return ok;
+}
+
 /* Resolves `ref` (escaped) against `base` and appends it to out; a
  * reference libcurl rejects is counted in *skipped. */
 static enum fa_err resolve_one(CURLU *base, const char *ref, enum html_kind kind,
@@ -1202,6 +1214,8 @@ static enum fa_err resolve_one(CURLU *base, const char *ref, enum html_kind kind
 	if (uc == CURLUE_OUT_OF_MEMORY) {
 		err = FA_ERR_NOMEM;
 	} else if (uc != CURLUE_OK) {
+		(*skipped)++;
+	} else if (is_http_url(url) && !reparses(url)) {
 		(*skipped)++;
 	} else if (is_http_url(url)) {
 		err = html_links_add(out, kind, url, strlen(url));
@@ -1234,7 +1248,7 @@ static enum fa_err make_base(const struct scan *scan, CURLU *page, char *escaped
 		curl_url_cleanup(h);
 		return FA_ERR_NOMEM;
 	}
-	if (uc == CURLUE_OK && is_http_url(url))
+	if (uc == CURLUE_OK && is_http_url(url) && reparses(url))
 		*base = h;
 	else
 		curl_url_cleanup(h);

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libxml/parser.h>
 
 #include "html.h"
@@ -1116,6 +1117,57 @@ static void test_html_charset_replacement_at_buffer_end(void **state)
 	}
 }
 
+/*
+ * Found by fuzz/fuzz_html.c: libcurl 7.88 accepts a host spelled with
+ * "%7F", decodes it and prints the DEL raw ("https://\x7f/"), then refuses
+ * that very string ("Bad hostname"), so html_extract() handed out URLs
+ * that no later curl_url() call (fetch, url_normalize) can parse.  Every
+ * URL it returns must parse again; the page's other links stay.  The
+ * fuzzer's own input (a srcset "https:/" + DEL, in Latin-1) comes last.
+ */
+static void test_html_urls_parse_again(void **state)
+{
+	static const char fuzzed[] =
+	    "<html>ody>\012<A h&amp;re\004\000\000\000\000\000\000\000\010>\001\305"
+	    "\305\305\305\305\305\305\305\305\305\305\305\000\000\000\245\000d\000"
+	    "\000yo\000>\012<A hre\004>va<bolody>\012<i<input type=imag,<img da-\224t"
+	    "--as<link rel=a-srcset=\232\000a@@@@@@@@@@@@@@@@@@@@@@@@@@@@cdn.epg 3x"
+	    "\042>\012<img srcset=\042https:/\177\325\010\000\020a\000\000\254on 09ar"
+	    "gu.jpg 3x(>\012<img smcset=\011\000,<link rel=,,,,,\322,,,,,,,,<\025meta"
+	    "0cha";
+	static const char *const pages[] = {
+	    "<a href='https://%7F/'>x</a><a href=ok.html>",
+	    "<img src='//a%7fb/x.png'><a href=ok.html>",
+	    "<img srcset='https:/&#127; 2x, ok.png 1x'><a href=ok.html>",
+	    "<base href='http://%7F/'><a href=ok.html>",
+	};
+	struct html_links got = {0};
+
+	(void)state;
+	for (size_t i = 0; i <= ARRAY_LEN(pages); i++) {
+		const char *page = i < ARRAY_LEN(pages) ? pages[i] : fuzzed;
+		size_t len = i < ARRAY_LEN(pages) ? strlen(page) : sizeof(fuzzed) - 1;
+		bool ok_found = false;
+
+		assert_int_equal(html_extract(page, len, PAGE, NULL, ALL_KINDS, &got), FA_OK);
+		for (size_t k = 0; k < got.count; k++) {
+			CURLU *h = curl_url();
+
+			assert_non_null(h);
+			if (curl_url_set(h, CURLUPART_URL, got.items[k].url, 0) != CURLUE_OK) {
+				print_links("parse again", &got);
+				fail_msg("page %zu: URL %zu does not parse again", i, k);
+			}
+			curl_url_cleanup(h);
+			if (strstr(got.items[k].url, "/ok."))
+				ok_found = true;
+		}
+		if (i < ARRAY_LEN(pages) && !ok_found)
+			fail_msg("page %zu: the good link is missing", i);
+		html_links_release(&got);
+	}
+}
+
 /* ---- threads ------------------------------------------------------------------- */
 
 struct job {
@@ -1293,6 +1345,7 @@ int main(void)
 	    cmocka_unit_test(test_html_no_overread),
 	    cmocka_unit_test(test_html_prints_nothing),
 	    cmocka_unit_test(test_html_charset_replacement_at_buffer_end),
+	    cmocka_unit_test(test_html_urls_parse_again),
 	    cmocka_unit_test(test_html_threads),
 	};
 	int failed;
