@@ -3,10 +3,12 @@
 # one after the other, for $FUZZ_SECONDS each (0: only the seeds, once),
 # and prints one line per target:
 #   "fuzz_NAME: ok, N runs, N exec/s, cov: N, ft: N, corpus: N inputs"
-# Each run works on a scratch copy of $SEEDS/NAME in $FUZZ_OUT/corpus/NAME
-# (the seeds in fixtures/ are never written), uses $DICTS/NAME.dict when
-# there is one, logs to $FUZZ_OUT/logs/NAME.log, and writes any crashing,
-# leaking or slow input to $FUZZ_OUT/crashes/NAME-*.  $FUZZ_FLAGS is passed
+# Each run works on a scratch copy of $SEEDS/NAME in a fresh directory
+# under $FUZZ_OUT/tmp (the seeds in fixtures/ are never written, and two
+# runs never share one), removed after a clean run and kept after a failed
+# one; uses $DICTS/NAME.dict when there is one; leaves its log in
+# $FUZZ_OUT/logs/NAME.log; and writes any crashing, leaking or slow input
+# to $FUZZ_OUT/crashes/NAME-*.  $FUZZ_FLAGS is passed
 # on to libFuzzer (e.g. "-fork=1 -ignore_crashes=1" to go on past a known
 # crash).  Exits 1 if any target found one (or failed to run), after
 # running them all.
@@ -16,7 +18,7 @@ out=${FUZZ_OUT:-build/fuzz}
 seeds=${SEEDS:-fixtures/fuzz}
 dicts=${DICTS:-fuzz}
 status=0
-mkdir -p "$out/crashes" "$out/logs" "$out/corpus"
+mkdir -p "$out/crashes" "$out/logs" "$out/tmp" || exit 2
 case $secs in
 '' | *[!0-9]*)
 	echo "FUZZ_SECONDS must be a number of seconds, not '$secs'"
@@ -30,10 +32,10 @@ else
 fi
 for bin in "$@"; do
 	name=${bin##*/fuzz_}
-	corpus=$out/corpus/$name
-	log=$out/logs/$name.log
-	rm -rf "$corpus"
-	mkdir -p "$corpus"
+	work=$(mktemp -d "$out/tmp/$name.XXXXXX") || exit 2
+	corpus=$work/corpus
+	log=$work/log
+	mkdir "$corpus" || exit 2
 	if [ -d "$seeds/$name" ]; then
 		cp "$seeds/$name"/* "$corpus"/ 2>/dev/null
 	fi
@@ -45,15 +47,16 @@ for bin in "$@"; do
 	# The wall-clock bound only matters if libFuzzer itself gets stuck.
 	timeout -k 10 $((secs + 300)) "$bin" "$@" "$corpus" >"$log" 2>&1
 	rc=$?
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+	# The log quotes inputs, so it may hold any byte: grep -a.
+	runs=$(grep -a '^stat::number_of_executed_units:' "$log" | tail -n 1 | tr -dc 0-9)
+	speed=$(grep -a '^stat::average_exec_per_sec:' "$log" | tail -n 1 | tr -dc 0-9)
 	if [ -z "$runs" ]; then # -fork prints no final stats, only "#RUNS: cov: ..."
-		runs=$(sed -n 's/^#\([0-9]*\):* .*/\1/p' "$log" | tail -n 1)
+		runs=$(grep -a '^#[0-9]*: cov:' "$log" | tail -n 1 | cut -d: -f1 | tr -dc 0-9)
 		[ -n "$runs" ] && [ "$secs" -gt 0 ] && speed=$((runs / secs))
 	fi
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
-	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
-	corp=$(grep -o 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+	cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+	ft=$(grep -ao 'ft: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+	corp=$(grep -ao 'corp: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	if [ "$rc" -eq 0 ]; then
 		verdict=ok
 	else
@@ -64,8 +67,12 @@ for bin in "$@"; do
 		"cov: ${cov:-?}, ft: ${ft:-?}, corpus: ${corp:-?} inputs"
 	if [ "$rc" -ne 0 ]; then
 		sed -n '/^==[0-9]*== *ERROR/,/^SUMMARY/p' "$log" | head -n 40
-		grep -h 'Test unit written to' "$log" | sort -u
-		echo "full log: $log"
+		grep -ah 'Test unit written to' "$log" | sort -u
+		echo "full log: $log, corpus: $corpus"
+		cp "$log" "$out/logs/$name.log"
+	else
+		mv "$log" "$out/logs/$name.log"
+		rm -rf "$work"
 	fi
 done
 exit "$status"
