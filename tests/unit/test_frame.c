@@ -10,8 +10,6 @@
  * crashes at once, with or without ASan.  Decoded answers are re-encoded
  * and must give back the same bytes.  Single-threaded; no locking.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
-
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,63 +20,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "frame.h"
+#include "guard.h"
 
 /* ---- a buffer right before an unreadable page -------------------------- */
 
-struct guarded {
-	unsigned char *map;
-	size_t page, size; /* size: bytes before the guard page */
-};
-
-static struct guarded guard;
-
-static void guard_init(size_t at_least)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t size = (at_least + page - 1) / page * page;
-	void *map =
-	    mmap(NULL, size + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	assert_true(map != MAP_FAILED);
-	assert_int_equal(mprotect((unsigned char *)map + size, page, PROT_NONE), 0);
-	guard.map = map;
-	guard.page = page;
-	guard.size = size;
-}
-
-static void guard_release(void)
-{
-	munmap(guard.map, guard.size + guard.page);
-	memset(&guard, 0, sizeof(guard));
-}
+static struct guard guard;
 
 /* Copies len bytes so that they end exactly at the guard page. */
 static const unsigned char *guarded_copy(const void *src, size_t len)
 {
-	unsigned char *dst;
+	const unsigned char *dst = guard_copy(&guard, src, len);
 
-	assert_true(len <= guard.size);
-	dst = guard.map + guard.size - len;
-	if (len)
-		memcpy(dst, src, len);
+	assert_non_null(dst);
 	return dst;
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	guard_init(256 * 1024);
-	return 0;
+	return guard_init(&guard, 256 * 1024);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	guard_release();
+	guard_release(&guard);
 	return 0;
 }
 

@@ -14,14 +14,12 @@
 
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "guard.h"
 #include "robots.h"
 #include "sync.h"
 
@@ -915,35 +913,27 @@ static void test_robots_no_overread(void **state)
 	    "User-agent",
 	};
 	static const char *const paths[] = {"/%", "/a%4", "/a", "", "/a?", "/%e"};
-	long page = sysconf(_SC_PAGESIZE);
-	int fd = open("/dev/zero", O_RDONLY);
-	char *map;
+	struct guard g;
 
 	(void)state;
-	assert_true(page > 0);
-	assert_true(fd >= 0);
-	map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	close(fd);
-	assert_true(map != MAP_FAILED);
-	assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+	assert_int_equal(guard_init(&g, 1), 0);
 
 	for (size_t i = 0; i < ARRAY_LEN(inputs); i++) {
 		size_t len = strlen(inputs[i]);
-		char *text = map + page - len;
+		const char *text = guard_copy(&g, inputs[i], len);
 		struct robots *r;
 
-		memcpy(text, inputs[i], len);
+		assert_non_null(text);
 		r = parse_or_fail(text, len, "fetchall");
 		for (size_t j = 0; j < ARRAY_LEN(paths); j++) {
-			size_t plen = strlen(paths[j]) + 1;
-			char *path = map + page - plen;
+			const char *path = guard_str(&g, paths[j]);
 
-			memcpy(path, paths[j], plen);
+			assert_non_null(path);
 			(void)robots_allowed(r, path);
 		}
 		robots_free(r);
 	}
-	munmap(map, (size_t)page * 2);
+	guard_release(&g);
 }
 
 static char *read_fixture(const char *name, size_t *len)

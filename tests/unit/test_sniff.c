@@ -13,54 +13,37 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
+#include "guard.h"
 #include "sniff.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- a buffer right before an unreadable page -------------------------- */
 
-static unsigned char *guard_map;
-static size_t guard_page;
+static struct guard guard;
 
 static int guard_setup(void **state)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	int fd = open("/dev/zero", O_RDONLY);
-	void *map;
-
 	(void)state;
-	if (page <= 0 || fd < 0)
-		return -1;
-	map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return -1;
-	guard_map = map;
-	guard_page = (size_t)page;
-	return mprotect(guard_map + guard_page, guard_page, PROT_NONE);
+	return guard_init(&guard, 1);
 }
 
 static int guard_teardown(void **state)
 {
 	(void)state;
-	munmap(guard_map, guard_page * 2);
-	guard_map = NULL;
+	guard_release(&guard);
 	return 0;
 }
 
 /* Copies len bytes so that they end exactly at the guard page. */
 static const unsigned char *guarded(const void *src, size_t len)
 {
-	unsigned char *at = guard_map + guard_page - len;
+	const unsigned char *at = guard_copy(&guard, src, len);
 
-	assert_true(len <= guard_page);
-	memcpy(at, src, len);
+	assert_non_null(at);
 	return at;
 }
 
