@@ -18,6 +18,7 @@ struct fa_opts {
 	const char *output_dir; /* default "downloads" */
 	unsigned jobs;          /* -j: transfers in flight, 1..1024 */
 	bool tree, cont, no_clobber, json, quiet, verbose, allow_file, insecure;
+	bool content_disposition; /* -J: file names from Content-Disposition */
 	const char *user_agent;
 	struct curl_slist *headers; /* owned; cli_release() frees */
 	unsigned retries;

@@ -33,6 +33,7 @@ struct fetch_opts {
 	bool insecure;              /* skip TLS verification */
 	bool tree;                  /* -x: host/path layout */
 	bool keep_part;             /* -c: keep .part of a failed transfer */
+	bool content_disposition;   /* name files as Content-Disposition says */
 	const char *user_agent;     /* borrowed for the run */
 	struct curl_slist *headers; /* borrowed for the run; may be NULL */
 	unsigned retries;           /* attempts after the first */

@@ -69,6 +69,20 @@ struct store_file;
 enum fa_err store_name_for_url(const char *url, bool tree, char *out, size_t outlen);
 
 /*
+ * Makes raw, a file name a server suggests (NUL-terminated bytes, such as
+ * disposition_filename() gives; not percent-decoded), into one safe
+ * component in out: NUL-free, '/', '\\' and control bytes become '_', and
+ * the rules of store_name_for_url()'s components apply (no "." or "..",
+ * no leading '-', at most STORE_COMPONENT_MAX bytes keeping a short
+ * extension, not ending in ".part").
+ *
+ * Returns FA_OK; FA_ERR_NAME if raw is empty; FA_ERR_TOO_LONG if out
+ * (outlen bytes) is too small, with out an empty string; FA_ERR_ARG;
+ * FA_ERR_NOMEM.  Pure: thread-safe.
+ */
+enum fa_err store_component(const char *raw, char *out, size_t outlen);
+
+/*
  * Opens (creating it and its parents if missing, like mkdir -p) the output
  * directory dir and checks that a file can be created in it, by creating
  * and removing one.  Detects once whether O_TMPFILE works there.  flags is
@@ -160,6 +174,31 @@ enum fa_err store_restart(struct store_file *file);
  * files of one store.
  */
 enum fa_err store_commit(struct store_file *file, char **final_relpath);
+
+/*
+ * store_commit() under another file name: name (one component, as made by
+ * store_component(); borrowed for the call) takes the place of the last
+ * component of the path file was opened with, in the same directory.  The
+ * NAME.part of -c keeps the path file was opened with, so an interrupted
+ * transfer resumes from it whatever name the server suggests.
+ *
+ * As store_commit(), except: FA_ERR_NAME if name is not a valid component
+ * (the data is discarded); and with STORE_NO_CLOBBER or STORE_CONTINUE an
+ * existing name gives FA_ERR_EXISTS at once (the data is discarded and the
+ * caller reports the URL skipped), where store_commit() would try "name.1"
+ * and on: only a name derived from the URL is known to be this URL's.
+ * name NULL is store_commit().  Takes ownership of file.  Thread-safe
+ * across files of one store.
+ */
+enum fa_err store_commit_as(struct store_file *file, const char *name, char **final_relpath);
+
+/*
+ * Whether store_commit_as(file, name, ...) would find name taken and skip:
+ * STORE_NO_CLOBBER or STORE_CONTINUE is set and something (a link
+ * included) exists under name in file's directory.  Lets a transfer stop
+ * as soon as the server names its file.  Thread-safe across files.
+ */
+bool store_name_taken(const struct store_file *file, const char *name);
 
 /*
  * Ends file without publishing it.  If keep_part is true and file holds at

@@ -66,6 +66,8 @@ static const struct option long_options[] = {
     {"force-directories", no_argument, NULL, 'x'},
     {"continue", no_argument, NULL, 'c'},
     {"no-clobber", no_argument, NULL, OPT_NO_CLOBBER},
+    {"content-disposition", no_argument, NULL, 'J'},
+    {"remote-header-name", no_argument, NULL, 'J'},
     {"json", no_argument, NULL, OPT_JSON},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
@@ -132,6 +134,8 @@ static const char usage_text[] =
     "                             (alias --force-directories)\n"
     "  -c, --continue             resume NAME.part files; skip complete files\n"
     "      --no-clobber           skip URLs whose file already exists\n"
+    "  -J, --content-disposition  name files as the server's Content-Disposition\n"
+    "                             header says (no directory part, made safe)\n"
     "      --json                 one JSON object per URL on standard output\n"
     "  -q, --quiet                no progress, failures or summary on stderr\n"
     "  -v, --verbose              a line on stderr for every saved file\n"
@@ -379,7 +383,7 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	defaults(o);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:o:i:xcqvU:H:khVrd:pP:A:", long_options, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":j:o:i:xcJqvU:H:khVrd:pP:A:", long_options, NULL)) !=
 	       -1) {
 		const char *name = option_name(c);
 
@@ -404,6 +408,7 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case 'x': o->tree = true; break;
 		case 'c': o->cont = true; break;
 		case OPT_NO_CLOBBER: o->no_clobber = true; break;
+		case 'J': o->content_disposition = true; break;
 		case OPT_JSON: o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'v': o->verbose = true; break;
@@ -737,6 +742,8 @@ char **cli_job_args(const struct fa_opts *o)
 		arg_add(&a, "--max-filesize=%lld", o->max_filesize);
 	if (o->allow_file)
 		arg_add(&a, "--allow-file");
+	if (o->content_disposition)
+		arg_add(&a, "--content-disposition");
 	if (o->insecure)
 		arg_add(&a, "--insecure");
 	if (o->images)

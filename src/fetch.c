@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "cancel.h"
+#include "disposition.h"
 #include "retry.h"
 #include "sync.h"
 
@@ -67,7 +68,14 @@ struct attempt {
 	size_t *head_len;
 	long retry_after_ms;       /* from the last response; -1: none */
 	off_t content_range_start; /* from the last 206; -1: none */
+	/* --content-disposition: the last response's suggested name, made
+	 * safe; "" if none.  name_taken: it exists and -nc/-c skip it. */
+	char disposition[STORE_COMPONENT_MAX + 1];
+	bool name_taken;
 };
+
+/* Longest Content-Disposition line read; longer ones are ignored. */
+#define DISPOSITION_LINE_MAX (16 * 1024)
 
 /* Large bodies are written in WRITE_CHUNK pieces instead of libcurl's
  * 16 KB ones: a quarter of the write() calls, measurably less system time
@@ -300,6 +308,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 		curl_easy_getinfo(a->worker->easy, CURLINFO_RESPONSE_CODE, &code);
 		if (!status_ok(code)) {
 			a->discard = true;
+		} else if (a->file && a->disposition[0] &&
+			   store_name_taken(a->file, a->disposition)) {
+			a->name_taken = true;
+			return 0;
 		} else if (a->range_from > 0 && code == 206) {
 			if (a->content_range_start != a->range_from) {
 				a->range_mismatch = true;
@@ -365,6 +377,31 @@ static const char *header_value(const char *line, size_t len, const char *name)
 	return line;
 }
 
+/* Keeps the safe form of the name a Content-Disposition header line
+ * (len bytes at data, CRLF included) suggests in a->disposition. */
+static void read_disposition(struct attempt *a, const char *data, size_t len)
+{
+	char *line;
+	char *name;
+	const char *v;
+
+	if (len > DISPOSITION_LINE_MAX || a->disposition[0])
+		return; /* the first usable one counts */
+	line = malloc(len + 1);
+	name = malloc(DISPOSITION_NAME_MAX + 1);
+	if (line && name) {
+		memcpy(line, data, len);
+		line[len] = '\0';
+		line[strcspn(line, "\r\n")] = '\0';
+		v = header_value(line, strlen(line), "Content-Disposition");
+		if (v && disposition_filename(v, name, DISPOSITION_NAME_MAX + 1) == FA_OK &&
+		    store_component(name, a->disposition, sizeof(a->disposition)) != FA_OK)
+			a->disposition[0] = '\0';
+	}
+	free(line);
+	free(name);
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
@@ -376,6 +413,12 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
 		a->retry_after_ms = -1;
 		a->content_range_start = -1;
+		a->disposition[0] = '\0';
+		return len;
+	}
+	if (a->file && a->worker->share->opts->content_disposition && len > 20 &&
+	    !strncasecmp(data, "Content-Disposition:", 20)) {
+		read_disposition(a, data, len);
 		return len;
 	}
 	if (len >= sizeof(line))
@@ -602,6 +645,25 @@ static void discard_file(struct store_file **file, bool keep)
 	}
 }
 
+/* Reports a file skipped because the name its server suggests exists
+ * (-nc, -c): relpath's directory with that name. */
+static void skip_taken(struct fetch_result *res, struct store_file **file, const char *relpath,
+		       const char *name)
+{
+	const char *slash = strrchr(relpath, '/');
+	int dirlen = slash ? (int)(slash - relpath + 1) : 0;
+	char path[STORE_PATH_MAX + STORE_COMPONENT_MAX + 2];
+
+	discard_file(file, false);
+	snprintf(path, sizeof(path), "%.*s%s", dirlen, relpath, name);
+	res->ok = true;
+	res->skipped = true;
+	res->skip_reason = "file exists";
+	res->err = FA_ERR_EXISTS;
+	free(res->path);
+	res->path = strdup(path);
+}
+
 void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struct fetch_job *job,
 	       struct fetch_result *res)
 {
@@ -723,6 +785,10 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				  (long long)o->max_filesize);
 			break;
 		}
+		if (a.name_taken) {
+			skip_taken(res, &file, relpath, a.disposition);
+			return;
+		}
 		if (a.too_big) {
 			discard_file(&file, false);
 			res->ok = true;
@@ -768,9 +834,14 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				res->skip_reason = skip;
 				return;
 			}
+			if (file && a.disposition[0] && store_name_taken(file, a.disposition)) {
+				skip_taken(res, &file, relpath, a.disposition); /* empty body */
+				return;
+			}
 			if (file) {
 				errno = 0;
-				err = store_commit(file, &final);
+				err = store_commit_as(file, a.disposition[0] ? a.disposition : NULL,
+						      &final);
 				file = NULL;
 				if (err != FA_OK) {
 					set_error(res, err, "saving '%s': %s", relpath,

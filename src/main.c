@@ -360,6 +360,7 @@ int main(int argc, char **argv)
 	    .insecure = opts.insecure,
 	    .tree = opts.tree,
 	    .keep_part = opts.cont,
+	    .content_disposition = opts.content_disposition,
 	    .user_agent = opts.user_agent,
 	    .headers = opts.headers,
 	    .retries = opts.retries,

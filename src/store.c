@@ -409,6 +409,31 @@ out:
 	return err;
 }
 
+enum fa_err store_component(const char *raw, char *out, size_t outlen)
+{
+	size_t len;
+	char *work;
+
+	if (!raw || !out || outlen == 0)
+		return FA_ERR_ARG;
+	out[0] = '\0';
+	len = strlen(raw);
+	if (len == 0)
+		return FA_ERR_NAME;
+	work = malloc(len + STORE_COMPONENT_MAX + 1);
+	if (!work)
+		return FA_ERR_NOMEM;
+	for (size_t i = 0; i < len; i++)
+		work[i] = unsafe_byte((unsigned char)raw[i]) ? '_' : raw[i];
+	len = finish_component(work, len);
+	if (len + 1 <= outlen) {
+		memcpy(out, work, len);
+		out[len] = '\0';
+	}
+	free(work);
+	return len + 1 <= outlen ? FA_OK : FA_ERR_TOO_LONG;
+}
+
 /* ---- files ------------------------------------------------------------- */
 
 static void lock_or_die(pthread_mutex_t *mutex)
@@ -935,27 +960,63 @@ static void discard(struct store_file *file)
 		unlinkat(file->dirfd, file->diskname, 0);
 }
 
+/* Whether name is one component store_component() could have made. */
+static bool valid_component(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len <= STORE_COMPONENT_MAX && !strchr(name, '/') &&
+	       strcmp(name, ".") != 0 && strcmp(name, "..") != 0 && !reserved_name(name, len);
+}
+
+bool store_name_taken(const struct store_file *file, const char *name)
+{
+	struct stat st;
+
+	if (!(file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE)))
+		return false;
+	return fstatat(file->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 enum fa_err store_commit(struct store_file *file, char **final_relpath)
+{
+	return store_commit_as(file, NULL, final_relpath);
+}
+
+enum fa_err store_commit_as(struct store_file *file, const char *name, char **final_relpath)
 {
 	size_t namelen;
 	char *result;
 	char *candidate;
 	enum fa_err err = FA_ERR_EXISTS;
+	unsigned tries = STORE_COLLISIONS_MAX;
 
 	if (final_relpath)
 		*final_relpath = NULL;
 	if (!file)
 		return FA_ERR_ARG;
-	namelen = strlen(file->name);
+	if (name && !valid_component(name)) {
+		discard(file);
+		file_free(file);
+		return FA_ERR_NAME;
+	}
+	if (!name)
+		name = file->name;
+	else if (file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE))
+		tries = 0; /* a server-chosen name that exists is skipped */
+	namelen = strlen(name);
 	result = malloc(file->dirlen + namelen + sizeof(".999"));
 	if (!result) {
 		discard(file);
 		file_free(file);
 		return FA_ERR_NOMEM;
 	}
-	memcpy(result, file->relpath, file->dirlen + namelen + 1);
+	memcpy(result, file->relpath, file->dirlen);
+	memcpy(result + file->dirlen, name, namelen + 1);
 	candidate = result + file->dirlen;
 	for (unsigned n = 0; n <= STORE_COLLISIONS_MAX; n++) {
+		if (n > tries)
+			break;
 		if (n > 0)
 			snprintf(candidate + namelen, sizeof(".999"), ".%u", n);
 		if (publish(file, candidate) == 0) {

@@ -48,6 +48,7 @@
 
 #include "content.h"
 #include "harness.h"
+#include "store.h"
 
 #define RUN_TIMEOUT  120 /* s, one ordinary fetchall run */
 #define LOAD_TIMEOUT 400 /* s, the 10 000-URL run under a sanitizer */
@@ -940,6 +941,210 @@ static void test_faults_symlinks_not_followed(void **state)
 	assert_link(path, "../outside/newfile");
 }
 
+/* Appends s percent-encoded (all but unreserved bytes) to t. */
+static void text_add_encoded(struct text *t, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~')
+			text_add(t, "%c", *p);
+		else
+			text_add(t, "%%%02X", *p);
+	}
+}
+
+/* A /bytes/N/NAME?cd=VALUE URL: the server sends VALUE as its
+ * Content-Disposition header. */
+struct cd_entry {
+	uint64_t size;
+	const char *url_name;
+	const char *value; /* the Content-Disposition header */
+	const char *saved; /* the name -J saves it under; NULL: the URL's */
+};
+
+/* The entry's URL as a heap string, without the server base when bare. */
+static char *cd_url(const struct cd_entry *e, bool bare)
+{
+	struct text t = {0};
+
+	text_add(&t, "%s/bytes/%llu/%s?cd=", bare ? "" : server.base, (unsigned long long)e->size,
+		 e->url_name);
+	text_add_encoded(&t, e->value);
+	return t.data;
+}
+
+static void write_cd_list(struct ctx *c, const struct cd_entry *e, size_t n)
+{
+	struct text t = {0};
+
+	text_add(&t, "%s", "");
+	for (size_t i = 0; i < n; i++) {
+		char *url = cd_url(&e[i], false);
+
+		text_add(&t, "%s\n", url);
+		free(url);
+	}
+	assert_int_equal(h_write_file(c->list, t.data, t.len), 0);
+	free(t.data);
+}
+
+/* The name fetchall gives the entry's URL without -J (store's mapping,
+ * which the store tests check). */
+static void cd_url_name(const struct cd_entry *e, char *name, size_t len)
+{
+	char *url = cd_url(e, false);
+
+	assert_int_equal(store_name_for_url(url, false, name, len), FA_OK);
+	free(url);
+}
+
+/* The entry's JSON line is ok and not skipped, and name holds its bytes. */
+static void assert_cd_saved(const struct ctx *c, const char *out, const struct cd_entry *e,
+			    const char *name)
+{
+	char line[LINE_MAX_LEN], path[4200];
+	char *suffix = cd_url(e, true);
+
+	json_line(out, suffix, line, sizeof(line));
+	assert_json_has(line, "\"ok\":true");
+	assert_json_has(line, "\"skipped\":false");
+	out_path(c, name, path, sizeof(path));
+	if (!h_check_bytes(path, e->size, e->size))
+		fail_msg("%s: %s is not the server's %llu bytes", suffix, name,
+			 (unsigned long long)e->size);
+	free(suffix);
+}
+
+/* --content-disposition: the server names the file, but only its last
+ * component counts and it is made safe, so no header places a file
+ * outside the output directory (issue 5, section 2); without -J the URL
+ * names the file. */
+static void test_faults_content_disposition_stays_inside(void **state)
+{
+	struct ctx *c = *state;
+	static const struct cd_entry e[] = {
+	    {301, "u1.bin", "attachment; filename=\"report.pdf\"", "report.pdf"},
+	    {302, "u2.bin", "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.txt",
+	     "r\xc3\xa9sum\xc3\xa9.txt"},
+	    {303, "u3.bin", "attachment; filename=\"../../escape.txt\"", "escape.txt"},
+	    {304, "u4.bin", "attachment; filename=\"/tmp/fetchall-abs.txt\"", "fetchall-abs.txt"},
+	    {305, "u5.bin", "attachment; filename=\"..\"", "__"},
+	    {306, "u6.bin", "attachment; filename=\"x.part\"", "x.part_"},
+	    {307, "u7.bin", "inline", NULL},
+	    {308, "u8.bin", "attachment; filename*=UTF-8''..%2F..%2Fup.txt", "up.txt"},
+	    {309, "u9.bin", "attachment; filename=\"-rf\"", "_rf"},
+	    {310, "u10.bin", "attachment; filename=\"a\\\\b\\\\c.txt\"", "c.txt"},
+	    {311, "u11.bin", "attachment; filename=\"caf\xe9.txt\"",
+	     "caf\xe9.txt"}, /* raw Latin-1 */
+	};
+	size_t n = sizeof(e) / sizeof(e[0]);
+	bool abs_existed = exists("/tmp/fetchall-abs.txt");
+	char path[4200], name[STORE_PATH_MAX + 1];
+	struct h_result *r;
+
+	write_cd_list(c, e, n);
+	/* Without -J: the URLs' names. */
+	r = run(c, "--json", NULL);
+	assert_int_equal(r->status, 0);
+	for (size_t i = 0; i < n; i++) {
+		cd_url_name(&e[i], name, sizeof(name));
+		assert_cd_saved(c, r->out, &e[i], name);
+	}
+	assert_int_equal(h_count_files(c->out, NULL), (int)n);
+	h_rmrf(c->out);
+
+	/* With -J: the server's names, made safe, all inside. */
+	r = run(c, "--json", "-J", NULL);
+	assert_int_equal(r->status, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].saved)
+			snprintf(name, sizeof(name), "%s", e[i].saved);
+		else
+			cd_url_name(&e[i], name, sizeof(name));
+		assert_cd_saved(c, r->out, &e[i], name);
+	}
+	assert_int_equal(h_count_files(c->out, NULL), (int)n);
+	assert_int_equal(h_count_files(c->dir, NULL), (int)n + 1); /* and urls.txt */
+	if (!abs_existed)
+		assert_false(exists("/tmp/fetchall-abs.txt"));
+
+	/* -x: the directories still come from the URL. */
+	h_rmrf(c->out);
+	write_cd_list(c, e, 1);
+	r = run(c, "--json", "-J", "-x", NULL);
+	assert_int_equal(r->status, 0);
+	snprintf(path, sizeof(path), "%s/127.0.0.1:%d/bytes/301/report.pdf", c->out, server.port);
+	assert_true(h_check_bytes(path, 301, 301));
+	assert_int_equal(h_count_files(c->out, NULL), 1);
+}
+
+/* -J with -c: an interrupted file resumes from its URL-named .part and is
+ * saved under the server's name; then -c and --no-clobber skip it, even
+ * for an empty body, while a plain run numbers a new copy. */
+static void test_faults_content_disposition_resume_and_skip(void **state)
+{
+	struct ctx *c = *state;
+	static const struct cd_entry e[] = {
+	    {5000, "u.bin", "attachment; filename=\"final.bin\"", "final.bin"},
+	    {0, "empty.bin", "attachment; filename=\"empty-final.bin\"", "empty-final.bin"},
+	};
+	const char *modes[] = {"-c", "--no-clobber"};
+	uint8_t want[5000];
+	char path[4200], name[STORE_PATH_MAX + 1], line[LINE_MAX_LEN];
+	char *data, *suffix;
+	size_t len;
+	struct h_result *r;
+
+	write_cd_list(c, e, 2);
+	assert_int_equal(mkdir(c->out, 0755), 0);
+	/* A .part that is not the server's bytes: if it is kept, the
+	 * transfer resumed from it with Range. */
+	memset(want, 'X', 1000);
+	tsrv_fill(5000, 1000, want + 1000, 4000);
+	cd_url_name(&e[0], name, sizeof(name));
+	assert_true(strlen(name) + 5 < sizeof(name));
+	memcpy(name + strlen(name), ".part", 6);
+	out_path(c, name, path, sizeof(path));
+	assert_int_equal(h_write_file(path, want, 1000), 0);
+
+	r = run(c, "--json", "-J", "-c", NULL);
+	assert_int_equal(r->status, 0);
+	out_path(c, "final.bin", path, sizeof(path));
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	assert_int_equal(len, sizeof(want));
+	assert_memory_equal(data, want, sizeof(want));
+	free(data);
+	out_path(c, "empty-final.bin", path, sizeof(path));
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	assert_int_equal(len, 0);
+	free(data);
+	assert_int_equal(h_count_files(c->out, NULL), 2); /* the .part is gone */
+
+	for (size_t m = 0; m < 2; m++) {
+		r = run(c, "--json", "-J", modes[m], NULL);
+		assert_int_equal(r->status, 0);
+		for (size_t i = 0; i < 2; i++) {
+			suffix = cd_url(&e[i], true);
+			json_line(r->out, suffix, line, sizeof(line));
+			assert_json_has(line, "\"skipped\":true");
+			assert_json_str(line, "skip_reason", "file exists");
+			assert_json_str(line, "path", e[i].saved);
+			free(suffix);
+		}
+		assert_int_equal(h_count_files(c->out, NULL), 2);
+		out_path(c, "final.bin", path, sizeof(path));
+		assert_int_equal(h_read_file(path, &data, &len), 0);
+		assert_memory_equal(data, want, sizeof(want)); /* untouched */
+		free(data);
+	}
+
+	r = run(c, "--json", "-J", NULL);
+	assert_int_equal(r->status, 0);
+	out_path(c, "final.bin.1", path, sizeof(path));
+	assert_true(h_check_bytes(path, 5000, 5000));
+	assert_int_equal(h_count_files(c->out, NULL), 4);
+}
+
 /* ---- 3. signals and resume ---- */
 
 #define MIX_URLS 1000
@@ -1329,6 +1534,8 @@ int main(void)
 	    T(test_faults_disk_full),
 	    T(test_faults_disk_full_concurrent),
 	    T(test_faults_symlinks_not_followed),
+	    T(test_faults_content_disposition_stays_inside),
+	    T(test_faults_content_disposition_resume_and_skip),
 	    T(test_faults_sigint_1000_urls_then_continue),
 	    T(test_faults_sigterm_1000_urls_then_continue),
 	    T(test_faults_second_sigint_exits_at_once),

@@ -13,9 +13,11 @@
  * tsrv_image_fill() (at most TSRV_IMAGE_MAX bytes, on the stack).
  *
  * Routes ("[/x]": any suffix allowed; bodies are text/plain unless said):
- *   /bytes/N[/x][?seed=S]   N (<= 1 GiB) bytes tsrv_byte(S, i), S = N by
- *                           default; octet-stream; single Range -> 206/416
- *   /norange/N[/x][?seed=S] the same, Range ignored, no Accept-Ranges
+ *   /bytes/N[/x][?seed=S][&cd=V]  N (<= 1 GiB) bytes tsrv_byte(S, i), S = N
+ *                           by default; octet-stream; single Range ->
+ *                           206/416; cd: a "Content-Disposition: V" header
+ *                           (V decoded; control bytes refused)
+ *   /norange/N[/x][?seed=S][&cd=V]  the same, Range ignored, no Accept-Ranges
  *   /delay/MS[/x]           sleeps MS (<= 60000), then "delay MS\n"
  *   /status/CODE[/x]        CODE (200-599), "status CODE\n" (204/304: none)
  *   /flaky/CODE/N[/x][?key=K]  first N hits of K (default: the path) answer
@@ -343,19 +345,31 @@ static int plan_range(struct tsrv_conn *c, struct tsrv_request *r, uint64_t size
 
 /* ---- routes ---- */
 
-/* /bytes/N[/suffix][?seed=S] and /norange/N[/suffix][?seed=S] */
+/* /bytes/N[/suffix][?seed=S][&cd=V] and /norange/N[/suffix][?seed=S][&cd=V] */
 static int serve_bytes(struct tsrv_conn *c, struct tsrv_request *r, const char *rest, int ranges)
 {
 	uint64_t size, seed, first, len;
-	char extra[160];
+	char extra[160 + URL_MAX + 32];
+	char cd[URL_MAX];
+	long cdlen = tsrv_query(r->query, "cd", cd, sizeof(cd));
 	int status, sent = 0;
 
 	if (num_seg(&rest, BYTES_MAX, &size) != 0 ||
-	    num_query(r, "seed", UINT64_MAX, size, &seed) != 0)
+	    num_query(r, "seed", UINT64_MAX, size, &seed) != 0 || cdlen < -1)
 		return bad_request(c, r);
+	for (long i = 0; i < cdlen; i++) {
+		/* no header injection through the decoded value */
+		if ((unsigned char)cd[i] < 0x20 || (unsigned char)cd[i] == 0x7f)
+			return bad_request(c, r);
+	}
 	status = plan_range(c, r, size, ranges, &first, &len, extra, sizeof(extra), &sent);
 	if (status == 416)
 		return sent;
+	if (cdlen >= 0) {
+		size_t used = strlen(extra);
+
+		snprintf(extra + used, sizeof(extra) - used, "Content-Disposition: %s\r\n", cd);
+	}
 	if (tsrv_respond_start(c, r, status, "application/octet-stream", (int64_t)len, extra) !=
 		0 ||
 	    send_generated(c, r, seed, first, len) != 0)

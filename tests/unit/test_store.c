@@ -1237,6 +1237,115 @@ static void test_store_disk_full(void **state)
 	fx->mounted[0] = '\0';
 }
 
+static void test_store_component_table(void **state)
+{
+	static const struct {
+		const char *raw;
+		const char *want;
+	} cases[] = {
+	    {"report.pdf", "report.pdf"},
+	    {"..", "__"},
+	    {".", "_"},
+	    {"-rf", "_rf"},
+	    {"a/b\\c", "a_b_c"},
+	    {"tab\there\x01\x7f", "tab_here__"},
+	    {"movie.PART", "movie.PART_"},
+	    {"%2e%2e", "%2e%2e"}, /* never percent-decoded */
+	    {".hidden", ".hidden"},
+	    {"caf\xc3\xa9.txt", "caf\xc3\xa9.txt"},
+	};
+	char out[STORE_COMPONENT_MAX + 1];
+	char longname[600];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(store_component(cases[i].raw, out, sizeof(out)), FA_OK);
+		assert_string_equal(out, cases[i].want);
+	}
+	/* Cut to the cap, the extension kept. */
+	memset(longname, 'n', sizeof(longname));
+	memcpy(longname + sizeof(longname) - 5, ".jpg", 5);
+	assert_int_equal(store_component(longname, out, sizeof(out)), FA_OK);
+	assert_int_equal(strlen(out), STORE_COMPONENT_MAX);
+	assert_string_equal(out + STORE_COMPONENT_MAX - 4, ".jpg");
+	assert_int_equal(store_component("", out, sizeof(out)), FA_ERR_NAME);
+	assert_int_equal(store_component("abcdef", out, 4), FA_ERR_TOO_LONG);
+	assert_string_equal(out, "");
+	assert_int_equal(store_component(NULL, out, sizeof(out)), FA_ERR_ARG);
+}
+
+/* store_commit_as: another name in the same directory; -c keeps the
+ * opened name's .part; -nc/-c skip a taken name instead of numbering. */
+static void test_store_commit_as(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *plain = open_store(fx, "out", 0);
+	struct store *noclobber = open_store(fx, "out", STORE_NO_CLOBBER);
+	struct store *cont = open_store(fx, "out", STORE_CONTINUE);
+	struct store_file *file = NULL;
+	char *final = NULL;
+
+	assert_int_equal(store_open(plain, "d/from-url", &file), FA_OK);
+	write_all(file, "abc", 3);
+	assert_false(store_name_taken(file, "given.txt"));
+	assert_int_equal(store_commit_as(file, "given.txt", &final), FA_OK);
+	assert_string_equal(final, "d/given.txt");
+	assert_file(fx, "out/d/given.txt", "abc", 3);
+	assert_false(exists(fx, "out/d/from-url"));
+	free(final);
+
+	/* Taken: numbered without -nc/-c ... */
+	assert_int_equal(store_open(plain, "d/other", &file), FA_OK);
+	write_all(file, "def", 3);
+	assert_false(store_name_taken(file, "given.txt"));
+	assert_int_equal(store_commit_as(file, "given.txt", &final), FA_OK);
+	assert_string_equal(final, "d/given.txt.1");
+	free(final);
+	/* ... skipped with them, the old file kept, nothing left behind. */
+	assert_int_equal(store_open(noclobber, "d/third", &file), FA_OK);
+	write_all(file, "ghi", 3);
+	assert_true(store_name_taken(file, "given.txt"));
+	assert_false(store_name_taken(file, "free.txt"));
+	assert_int_equal(store_commit_as(file, "given.txt", &final), FA_ERR_EXISTS);
+	assert_null(final);
+	assert_file(fx, "out/d/given.txt", "abc", 3);
+	assert_int_equal(count_entries(fx, "out/d"), 2);
+
+	/* -c: an interrupted file is kept under the opened name's .part and
+	 * resumed from it, then saved under the given name. */
+	assert_int_equal(store_open(cont, "d/url-name", &file), FA_OK);
+	write_all(file, "12", 2);
+	store_abort(file, true);
+	assert_file(fx, "out/d/url-name.part", "12", 2);
+	assert_int_equal(store_open(cont, "d/url-name", &file), FA_OK);
+	assert_int_equal(store_offset(file), 2);
+	write_all(file, "345", 3);
+	assert_int_equal(store_commit_as(file, "server.bin", &final), FA_OK);
+	assert_string_equal(final, "d/server.bin");
+	assert_file(fx, "out/d/server.bin", "12345", 5);
+	assert_false(exists(fx, "out/d/url-name.part"));
+	assert_false(exists(fx, "out/d/url-name"));
+	free(final);
+
+	/* Names no component may have are refused; the data goes. */
+	static const char *const bad[] = {"", ".", "..", "a/b", "x.part"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(store_open(plain, "e/f", &file), FA_OK);
+		write_all(file, "z", 1);
+		assert_int_equal(store_commit_as(file, bad[i], &final), FA_ERR_NAME);
+		assert_null(final);
+	}
+	assert_int_equal(count_entries(fx, "out/e"), 0);
+	/* NULL is store_commit(). */
+	assert_int_equal(store_open(plain, "e/f", &file), FA_OK);
+	assert_int_equal(store_commit_as(file, NULL, &final), FA_OK);
+	assert_string_equal(final, "e/f");
+	free(final);
+	store_free(plain);
+	store_free(noclobber);
+	store_free(cont);
+}
+
 /* A file test twice: with O_TMPFILE, and with the .part fallback.  (clang-format 14
  * mangles braces in a macro.) */
 /* clang-format off */
@@ -1252,6 +1361,7 @@ int main(void)
 	    cmocka_unit_test(test_store_name_long),
 	    cmocka_unit_test(test_store_name_deep),
 	    cmocka_unit_test(test_store_name_errors),
+	    cmocka_unit_test(test_store_component_table),
 	    BOTH(test_store_name_hostile_property),
 	    BOTH(test_store_commit_complete),
 	    BOTH(test_store_collision_suffix),
@@ -1262,6 +1372,7 @@ int main(void)
 	    BOTH(test_store_continue_resumes),
 	    BOTH(test_store_restart_truncates),
 	    BOTH(test_store_exists_skips),
+	    BOTH(test_store_commit_as),
 	    BOTH(test_store_open_rejects),
 	    BOTH(test_store_symlink_not_followed),
 	    BOTH(test_store_new_unwritable),
