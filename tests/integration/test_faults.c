@@ -1,7 +1,7 @@
 /*
- * test_faults: fetchall under faults, a full disk, hostile links in its
- * output directory, signals with resume, and load (issue 5, sections 1, 2,
- * 3 and 7).
+ * test_faults: fetchall under faults, a full disk, hostile links and
+ * server-chosen names, signals with resume, its security defaults, and
+ * load (issue 5, sections 1, 2, 3, 6 and 7).
  *
  * One test server serves the whole group; every test works in its own
  * temporary directory, runs the real binary with a time bound and asserts
@@ -15,6 +15,9 @@
  *
  * The disk-full tests mount a 256 KiB tmpfs and so run only as root; they
  * are skipped with a message otherwise, and the teardown always unmounts.
+ * The TLS test runs `openssl s_server` on 127.0.0.1 with a certificate it
+ * makes on the spot (skipped with a message if openssl is missing); the
+ * teardown always kills and reaps it.
  * Every wait is bounded in count and time, with margins for a slow, loaded
  * two-core machine and for sanitizers.
  */
@@ -33,6 +36,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +88,7 @@ struct ctx {
 	struct rlimit saved_nofile;
 	struct h_result res; /* the last run's, released by the next or teardown */
 	char *err;           /* the last spawned run's stderr, or NULL */
+	pid_t tls_pid;       /* a running openssl s_server, or 0 */
 };
 
 static int group_setup(void **state)
@@ -124,6 +129,10 @@ static int teardown(void **state)
 		fprintf(stderr, "test_faults: umount %s: %s\n", c->mnt, strerror(errno));
 	if (c->rlimit_changed)
 		setrlimit(RLIMIT_NOFILE, &c->saved_nofile);
+	if (c->tls_pid > 0) {
+		kill(c->tls_pid, SIGKILL);
+		waitpid(c->tls_pid, NULL, 0);
+	}
 	h_result_release(&c->res);
 	free(c->err);
 	h_rmrf(c->dir);
@@ -1145,6 +1154,177 @@ static void test_faults_content_disposition_resume_and_skip(void **state)
 	assert_int_equal(h_count_files(c->out, NULL), 4);
 }
 
+/* ---- 6. security defaults ---- */
+
+extern char **environ;
+
+/* Starts argv[0] (searched in PATH) with stdout and stderr to log.
+ * Returns the pid or -1. */
+static pid_t spawn_logged(const char *const argv[], const char *log)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int rc;
+
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC,
+						      0644);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	if (rc == 0)
+		rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc == 0 ? pid : -1;
+}
+
+/* Whether a program is on PATH. */
+static bool on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char dir[4096], full[4200];
+
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
+		snprintf(full, sizeof(full), "%s/%s", dir[0] ? dir : ".", prog);
+		if (access(full, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+/* Starts `openssl s_server -www` on an ephemeral port with a new
+ * self-signed certificate for 127.0.0.1; returns the port. */
+static int start_tls_server(struct ctx *c)
+{
+	char key[4200], cert[4200], log[4200], *text = NULL;
+	const char *req[] = {"openssl",
+			     "req",
+			     "-x509",
+			     "-newkey",
+			     "ec",
+			     "-pkeyopt",
+			     "ec_paramgen_curve:prime256v1",
+			     "-nodes",
+			     "-keyout",
+			     key,
+			     "-out",
+			     cert,
+			     "-days",
+			     "2",
+			     "-subj",
+			     "/CN=127.0.0.1",
+			     NULL};
+	const char *srv[] = {"openssl", "s_server", "-accept", "0",    "-cert",
+			     cert,      "-key",     key,       "-www", NULL};
+	int status = -1, port = 0;
+	size_t len;
+	pid_t pid;
+
+	join(key, sizeof(key), c->dir, "key.pem");
+	join(cert, sizeof(cert), c->dir, "cert.pem");
+	join(log, sizeof(log), c->dir, "openssl.log");
+	pid = spawn_logged(req, log);
+	assert_true(pid > 0);
+	for (int i = 0; i < 300 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		sleep_ms(100);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail_msg("openssl req failed (status %d)", status);
+	}
+	c->tls_pid = spawn_logged(srv, log);
+	assert_true(c->tls_pid > 0);
+	/* It prints "ACCEPT [::]:PORT" once listening (on every address). */
+	for (int i = 0; i < 200 && port == 0; i++) {
+		const char *a;
+
+		if (h_read_file(log, &text, &len) == 0) {
+			a = strstr(text, "ACCEPT ");
+			if (a && strchr(a, '\n')) {
+				const char *colon = strrchr(a, ':');
+
+				port = (int)strtol(colon + 1, NULL, 10);
+			}
+			free(text);
+		}
+		if (port == 0)
+			sleep_ms(50);
+	}
+	assert_true(port > 0);
+	return port;
+}
+
+/* TLS certificates are verified unless -k, which warns (not under -q). */
+static void test_faults_tls_verified_by_default(void **state)
+{
+	struct ctx *c = *state;
+	char url[128], line[LINE_MAX_LEN], path[4200];
+	const char *list[1];
+	struct h_result *r;
+	int port;
+
+	if (!on_path("openssl")) {
+		fprintf(stderr, "test_faults: skipped, no openssl on PATH\n");
+		skip();
+	}
+	port = start_tls_server(c);
+	snprintf(url, sizeof(url), "!https://127.0.0.1:%d/page.html", port);
+	list[0] = url;
+	write_list(c, list, 1);
+
+	r = run(c, "--json", "--retries", "0", NULL);
+	assert_int_equal(r->status, 3);
+	json_line(r->out, "/page.html", line, sizeof(line));
+	assert_json_str(line, "error", "SSL certificate problem");
+	assert_int_equal(h_count_files(c->dir, NULL), 4); /* list, key, cert, log */
+	assert_null(strstr(r->err, "warning"));
+
+	r = run(c, "--json", "--retries", "0", "-k", NULL);
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->err, "warning: --insecure: TLS certificates are not verified"));
+	out_path(c, "page.html", path, sizeof(path));
+	assert_true(exists(path));
+
+	r = run(c, "--retries", "0", "-k", "-q", NULL);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->err, "");
+}
+
+/* A password in a URL shows as *** in every line fetchall writes: the
+ * JSON, failures, the summary and -v's saved lines. */
+static void test_faults_credentials_never_printed(void **state)
+{
+	struct ctx *c = *state;
+	char ok[160], bad[160];
+	const char *list[2];
+	struct h_result *r;
+
+	snprintf(ok, sizeof(ok), "!http://alice:s3cr3t-pw@127.0.0.1:%d/bytes/100/ok.bin",
+		 server.port);
+	snprintf(bad, sizeof(bad), "!http://bob:0th3r-pw@127.0.0.1:%d/status/404/bad.bin",
+		 server.port);
+	list[0] = ok;
+	list[1] = bad;
+	write_list(c, list, 2);
+	r = run(c, "--json", "-v", NULL);
+	assert_int_equal(r->status, 1);
+	assert_null(strstr(r->out, "s3cr3t-pw"));
+	assert_null(strstr(r->out, "0th3r-pw"));
+	assert_null(strstr(r->err, "s3cr3t-pw"));
+	assert_null(strstr(r->err, "0th3r-pw"));
+	assert_non_null(strstr(r->out, "alice:***@"));
+	assert_non_null(strstr(r->out, "bob:***@"));
+	assert_non_null(strstr(r->err, "bob:***@"));   /* the failure line */
+	assert_non_null(strstr(r->err, "alice:***@")); /* -v's saved line */
+	assert_saved(c, r->out, "/bytes/100/ok.bin", "ok.bin", 100, 100);
+}
+
 /* ---- 3. signals and resume ---- */
 
 #define MIX_URLS 1000
@@ -1536,6 +1716,8 @@ int main(void)
 	    T(test_faults_symlinks_not_followed),
 	    T(test_faults_content_disposition_stays_inside),
 	    T(test_faults_content_disposition_resume_and_skip),
+	    T(test_faults_tls_verified_by_default),
+	    T(test_faults_credentials_never_printed),
 	    T(test_faults_sigint_1000_urls_then_continue),
 	    T(test_faults_sigterm_1000_urls_then_continue),
 	    T(test_faults_second_sigint_exits_at_once),
