@@ -1325,6 +1325,40 @@ static void test_faults_credentials_never_printed(void **state)
 	assert_saved(c, r->out, "/bytes/100/ok.bin", "ok.bin", 100, 100);
 }
 
+/* No shell ever sees a URL, a name or an option: shell syntax in them is
+ * inert bytes (the child runs in the test dir, where "pwned" would land). */
+static void test_faults_no_shell(void **state)
+{
+	struct ctx *c = *state;
+	const char *list[] = {"/bytes/10/a;touch%20pwned1.bin", "/bytes/11/$(touch%20pwned2).bin",
+			      "/bytes/12/`touch%20pwned3`.bin", "/bytes/13/x|touch%20pwned4.bin"};
+	char out[4200], path[4200];
+	struct h_result *r;
+
+	write_list(c, list, 4);
+	r = run(c, "--json", "-U", "$(touch pwned5)", "-H", "X-A: `touch pwned6`", NULL);
+	assert_int_equal(r->status, 0);
+	assert_int_equal(h_count_files(c->out, NULL), 4);
+	assert_int_equal(h_count_files(c->dir, NULL), 5); /* and urls.txt */
+	for (int i = 1; i <= 6; i++) {
+		snprintf(path, sizeof(path), "%s/pwned%d", c->dir, i);
+		assert_false(exists(path));
+	}
+	/* An output directory named like a command is just a name. */
+	join(out, sizeof(out), c->dir, "$(touch pwned7)");
+	write_list(c, list, 1);
+	h_result_release(&c->res);
+	{
+		const char *argv[] = {"fetchall", c->list, "-o", out, NULL};
+
+		assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
+	}
+	assert_int_equal(c->res.status, 0);
+	assert_int_equal(h_count_files(out, NULL), 1);
+	snprintf(path, sizeof(path), "%s/pwned7", c->dir);
+	assert_false(exists(path));
+}
+
 /* ---- 3. signals and resume ---- */
 
 #define MIX_URLS 1000
@@ -1718,6 +1752,7 @@ int main(void)
 	    T(test_faults_content_disposition_resume_and_skip),
 	    T(test_faults_tls_verified_by_default),
 	    T(test_faults_credentials_never_printed),
+	    T(test_faults_no_shell),
 	    T(test_faults_sigint_1000_urls_then_continue),
 	    T(test_faults_sigterm_1000_urls_then_continue),
 	    T(test_faults_second_sigint_exits_at_once),
