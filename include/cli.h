@@ -36,7 +36,8 @@ struct fa_opts {
 
 	/* pages, images, crawl (issue 3) */
 	bool images, crawl, requisites, span_hosts, no_parent, no_robots, random_wait, dedupe;
-	unsigned depth; /* UINT_MAX: inf */
+	unsigned throttle_target_milli; /* --auto-throttle=N as N x 1000; 0: off */
+	unsigned depth;                 /* UINT_MAX: inf */
 	unsigned long long max_pages;
 	unsigned per_host; /* 0: no cap but -j */
 	long wait_ms;

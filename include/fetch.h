@@ -99,10 +99,13 @@ struct fetch_buffer {
 };
 
 /* Called around every attempt: start() may block (politeness) and returns
- * false to give up (the run is closing); end() reports the outcome. */
+ * false to give up (the run is closing); end() reports the outcome, with
+ * the milliseconds from the request to the response's first byte (-1 if
+ * no response came). */
 struct fetch_gate {
 	bool (*start)(void *arg);
-	void (*end)(void *arg, long http_code, bool transport_error, long retry_after_ms);
+	void (*end)(void *arg, long http_code, bool transport_error, long retry_after_ms,
+		    long latency_ms);
 	void *arg;
 };
 

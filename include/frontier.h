@@ -10,6 +10,10 @@
  * server's Retry-After if it gave one, else doubling) and successes lower
  * again.  Retries go through the same gate, so a host that said "slow
  * down" is slowed for every request, not just the one that was told.
+ * With auto-throttle (Scrapy's AutoThrottle rule) the delay also follows
+ * the host's own latency: after each response it moves halfway toward
+ * latency / target concurrency, so a server that slows down gets fewer
+ * requests and a fast one more, within [--wait, throttle_max_ms].
  *
  * In crawl mode the frontier also keeps the seen-set (a URL is queued at
  * most once, check-and-insert under one lock) and sequences robots.txt: a
@@ -38,7 +42,27 @@ struct frontier_opts {
 	size_t max_seen;      /* seen-set cap; 0: none */
 	long backoff_base_ms; /* first host-wide slowdown without Retry-After */
 	long backoff_max_ms;  /* cap of a host's slowdown (and of Retry-After) */
+	/* Auto-throttle: requests in flight to aim for per host, in
+	 * thousandths (1000: one); 0 turns it off.  A host starts at
+	 * FRONTIER_THROTTLE_START_MS (or wait_ms if larger). */
+	unsigned throttle_target_milli;
+	long throttle_max_ms; /* the delay's cap */
 };
+
+#define FRONTIER_THROTTLE_START_MS 1000
+
+/*
+ * The auto-throttle rule (Scrapy's AutoThrottle): the delay between
+ * request starts after a response that took latency_ms to its first byte,
+ * for a host whose delay was delay_ms.  The target is latency / target
+ * (target_milli / 1000 requests in flight); the new delay is the mean of
+ * the old one and the target, never below the target, within [min_ms,
+ * max_ms].  A response other than 200 may raise the delay but never
+ * lower it: error pages and redirects are small and fast, and must not
+ * speed up a host that is failing.  Pure: thread-safe.
+ */
+long frontier_throttle_delay(long delay_ms, long latency_ms, unsigned target_milli, long min_ms,
+			     long max_ms, long http_code);
 
 /* One host, as the live display shows it. */
 struct frontier_host_view {
@@ -98,11 +122,13 @@ enum fa_err frontier_next(struct frontier *f, struct fetch_job **job);
  * or slot held) until the host's next allowed start and books the next
  * one; false if the run is closing.  frontier_attempt_end() reports the
  * attempt's outcome: http_code (0 if none), whether the transport failed,
- * and the Retry-After the server sent (-1 if none).  Thread-safe.
+ * the Retry-After the server sent (-1 if none) and the time to the
+ * response's first byte (-1 if none), which auto-throttle follows.
+ * Thread-safe.
  */
 bool frontier_attempt_start(struct frontier *f, struct frontier_host *host);
 void frontier_attempt_end(struct frontier *f, struct frontier_host *host, long http_code,
-			  bool transport_error, long retry_after_ms);
+			  bool transport_error, long retry_after_ms, long latency_ms);
 
 /*
  * The robots verdict for the host of a JOB_ROBOTS job: takes ownership of

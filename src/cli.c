@@ -52,6 +52,7 @@ enum {
 	OPT_MAX_PAGE_SIZE,
 	OPT_PARSE_WORKER,
 	OPT_COMPARE,
+	OPT_AUTO_THROTTLE,
 	OPT_REPEAT,
 	OPT_KEEP,
 	OPT_PLOT,
@@ -102,6 +103,7 @@ static const struct option long_options[] = {
     {"per-host", required_argument, NULL, OPT_PER_HOST},
     {"wait", required_argument, NULL, OPT_WAIT},
     {"random-wait", no_argument, NULL, OPT_RANDOM_WAIT},
+    {"auto-throttle", optional_argument, NULL, OPT_AUTO_THROTTLE},
     {"parse-procs", required_argument, NULL, 'P'},
     {"parse-timeout", required_argument, NULL, OPT_PARSE_TIMEOUT},
     {"parse-mem-limit", required_argument, NULL, OPT_PARSE_MEM},
@@ -175,6 +177,8 @@ static const char usage_text2[] =
     "      --per-host N           transfers at once per host at most (default -j)\n"
     "      --wait S               between two requests to one host (default 0)\n"
     "      --random-wait          each wait is 0.5 to 1.5 times --wait\n"
+    "      --auto-throttle[=N]    adapt each host's delay to its latency, aiming at\n"
+    "                             N requests in flight per host (default 1)\n"
     "\n";
 
 static const char usage_text3[] =
@@ -496,6 +500,21 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_NO_PARENT: o->no_parent = true; break;
 		case OPT_NO_ROBOTS: o->no_robots = true; break;
 		case OPT_RANDOM_WAIT: o->random_wait = true; break;
+		case OPT_AUTO_THROTTLE:
+			o->throttle_target_milli = 1000;
+			/* a decimal number, read by the seconds parser in
+			 * thousandths */
+			if (optarg && (cli_parse_seconds(optarg, &ms) != FA_OK || ms < 100 ||
+				       ms > 1024 * 1000)) {
+				snprintf(errbuf, errlen,
+					 "--auto-throttle wants requests in flight per host, "
+					 "0.1 to 1024, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			if (optarg)
+				o->throttle_target_milli = (unsigned)ms;
+			break;
 		case OPT_DEDUPE: o->dedupe = true; break;
 		case OPT_PARSE_WORKER: o->parse_worker = true; break;
 		case OPT_KEEP: o->keep = true; break;
@@ -760,6 +779,9 @@ char **cli_job_args(const struct fa_opts *o)
 		arg_add(&a, "--no-robots");
 	if (o->random_wait)
 		arg_add(&a, "--random-wait");
+	if (o->throttle_target_milli)
+		arg_add(&a, "--auto-throttle=%u.%03u", o->throttle_target_milli / 1000,
+			o->throttle_target_milli % 1000);
 	if (o->dedupe)
 		arg_add(&a, "--dedupe");
 	if (o->domains)

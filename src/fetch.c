@@ -754,11 +754,17 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
 		curl_easy_getinfo(w->easy, CURLINFO_CONTENT_TYPE, &ct);
 		curl_easy_getinfo(w->easy, CURLINFO_EFFECTIVE_URL, &eff);
-		if (t->gate)
+		if (t->gate) {
+			curl_off_t first_byte_us = 0;
+
+			curl_easy_getinfo(w->easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us);
 			t->gate->end(t->gate->arg, code,
 				     cc != CURLE_OK && cc != CURLE_WRITE_ERROR &&
 					 cc != CURLE_ABORTED_BY_CALLBACK,
-				     a.retry_after_ms);
+				     a.retry_after_ms,
+				     code > 0 && first_byte_us > 0 ? (long)(first_byte_us / 1000)
+								   : -1);
+		}
 		res->http_code = code;
 		free(res->content_type);
 		res->content_type = dup_or_null(ct);

@@ -41,6 +41,7 @@ struct frontier_host {
 	uint64_t next_start_ms; /* monotonic ms of the next allowed start */
 	long backoff_ms;        /* host-wide slowdown after 429/503 */
 	long crawl_delay_ms;    /* from robots.txt; -1 none */
+	long throttle_ms;       /* auto-throttle's delay; 0 when off */
 	enum robots_state robots_state;
 	struct robots *robots;
 	char *robots_url;
@@ -173,6 +174,10 @@ static struct frontier_host *host_get(struct frontier *f, const char *key, const
 		return NULL;
 	snprintf(h->key, sizeof(h->key), "%s", key);
 	h->crawl_delay_ms = -1;
+	if (f->opts.throttle_target_milli)
+		h->throttle_ms = f->opts.wait_ms > FRONTIER_THROTTLE_START_MS
+				     ? f->opts.wait_ms
+				     : FRONTIER_THROTTLE_START_MS;
 	if (f->opts.robots) {
 		/* scheme://authority/robots.txt of the first URL seen */
 		const char *auth = strstr(url, "://");
@@ -459,7 +464,26 @@ static long host_delay(struct frontier *f, const struct frontier_host *h)
 		wait = wait / 2 + (long)(rand_r(&f->random_state) % (unsigned)wait);
 	if (h->crawl_delay_ms > wait)
 		wait = h->crawl_delay_ms;
+	if (h->throttle_ms > wait)
+		wait = h->throttle_ms;
 	return wait + h->backoff_ms;
+}
+
+long frontier_throttle_delay(long delay_ms, long latency_ms, unsigned target_milli, long min_ms,
+			     long max_ms, long http_code)
+{
+	double target = (double)latency_ms * 1000.0 / (double)(target_milli ? target_milli : 1000);
+	double next = ((double)delay_ms + target) / 2.0;
+
+	if (next < target)
+		next = target;
+	if (next > (double)max_ms)
+		next = (double)max_ms;
+	if (next < (double)min_ms)
+		next = (double)min_ms;
+	if (http_code != 200 && (long)next <= delay_ms)
+		return delay_ms;
+	return (long)next;
 }
 
 bool frontier_attempt_start(struct frontier *f, struct frontier_host *h)
@@ -488,9 +512,13 @@ bool frontier_attempt_start(struct frontier *f, struct frontier_host *h)
 }
 
 void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http_code,
-			  bool transport_error, long retry_after_ms)
+			  bool transport_error, long retry_after_ms, long latency_ms)
 {
 	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	if (f->opts.throttle_target_milli && !transport_error && latency_ms >= 0)
+		h->throttle_ms = frontier_throttle_delay(
+		    h->throttle_ms, latency_ms, f->opts.throttle_target_milli, f->opts.wait_ms,
+		    f->opts.throttle_max_ms, http_code);
 	if (http_code == 429 || http_code == 503) {
 		long b = retry_after_ms >= 0 ? retry_after_ms
 			 : h->backoff_ms     ? h->backoff_ms * 2

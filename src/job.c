@@ -74,11 +74,13 @@ static bool gate_start(void *arg)
 	return frontier_attempt_start(g->frontier, g->host);
 }
 
-static void gate_end(void *arg, long http_code, bool transport_error, long retry_after_ms)
+static void gate_end(void *arg, long http_code, bool transport_error, long retry_after_ms,
+		     long latency_ms)
 {
 	struct gate_arg *g = arg;
 
-	frontier_attempt_end(g->frontier, g->host, http_code, transport_error, retry_after_ms);
+	frontier_attempt_end(g->frontier, g->host, http_code, transport_error, retry_after_ms,
+			     latency_ms);
 }
 
 /* Hands a copy of *res to the reporter; *res is left empty. */

@@ -406,6 +406,8 @@ int main(int argc, char **argv)
 	    .max_seen = 64u << 20,
 	    .backoff_base_ms = opts.retry_wait_ms > 0 ? opts.retry_wait_ms : 1000,
 	    .backoff_max_ms = opts.retry_after_max_ms,
+	    .throttle_target_milli = opts.throttle_target_milli,
+	    .throttle_max_ms = 60000,
 	};
 	run.ctx.opts = &jo;
 	run.ctx.scope = scope;

@@ -472,6 +472,56 @@ static void test_pages_wait_between_requests(void **state)
 	h_result_release(&r);
 }
 
+/* --auto-throttle: a host starts FRONTIER_THROTTLE_START_MS (1 s) apart,
+ * then its gap follows its latency (400 ms here) and never drops below
+ * it; without the option the same list runs all at once. */
+static void test_pages_auto_throttle_follows_latency(void **state)
+{
+	struct ctx *c = *state;
+	double t[4];
+	struct h_stats st;
+	struct h_result r;
+
+	write_list(c, "/delay/400/t0", "/delay/400/t1", "/delay/400/t2", "/delay/400/t3", NULL);
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, c->list, "-j", "8", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	assert_true(st.max_inflight > 1);
+	h_result_release(&r);
+	h_rmrf(c->out);
+
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, c->list, "-j", "8", "--auto-throttle", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	for (int i = 0; i < 4; i++) {
+		char suffix[8];
+
+		snprintf(suffix, sizeof(suffix), "/t%d", i);
+		t[i] = start_ms(r.out, suffix);
+	}
+	/* workers enter the host's gate in any order: sort the starts */
+	for (int i = 1; i < 4; i++)
+		for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
+			double x = t[j];
+
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+	if (t[1] - t[0] < 990)
+		fail_msg("the second request started %.0f ms after the first, not 1 s",
+			 t[1] - t[0]);
+	for (int i = 2; i < 4; i++) {
+		if (t[i] - t[i - 1] < 395)
+			fail_msg("requests %d and %d only %.0f ms apart, under the latency", i - 1,
+				 i, t[i] - t[i - 1]);
+	}
+	/* and it speeds up toward the latency: 1000, then about 700, 550 */
+	if (t[3] - t[2] >= t[1] - t[0])
+		fail_msg("gaps did not shrink: %.0f then %.0f ms", t[1] - t[0], t[3] - t[2]);
+	h_result_release(&r);
+}
+
 static void test_pages_not_html_and_too_big_not_parsed(void **state)
 {
 	struct ctx *c = *state;
@@ -504,6 +554,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_per_host_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_host_slows_down_after_503, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_auto_throttle_follows_latency, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_wait_between_requests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_not_html_and_too_big_not_parsed, setup,
 					    teardown),

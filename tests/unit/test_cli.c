@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -72,7 +73,53 @@ static void test_cli_options(void **state)
 	assert_int_equal(parse(&o, err, sizeof(err), 2, "-", "--speed-time=0"), CLI_RUN);
 	assert_string_equal(o.list, "-");
 	assert_int_equal(o.speed_time_s, 0);
+	assert_false(o.content_disposition);
+	assert_int_equal(o.throttle_target_milli, 0);
 	cli_release(&o);
+
+	/* -J and its long names; --auto-throttle with and without N */
+	assert_int_equal(parse(&o, err, sizeof(err), 3, "l", "-J", "--auto-throttle"), CLI_RUN);
+	assert_true(o.content_disposition);
+	assert_int_equal(o.throttle_target_milli, 1000);
+	cli_release(&o);
+	assert_int_equal(
+	    parse(&o, err, sizeof(err), 3, "l", "--remote-header-name", "--auto-throttle=2.5"),
+	    CLI_RUN);
+	assert_true(o.content_disposition);
+	assert_int_equal(o.throttle_target_milli, 2500);
+	cli_release(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), 2, "l", "--content-disposition"), CLI_RUN);
+	assert_true(o.content_disposition);
+	cli_release(&o);
+}
+
+/* cli_job_args() (a --compare child's arguments) carries -J and
+ * --auto-throttle over, and parses back to the same options. */
+static void test_cli_job_args_round_trip(void **state)
+{
+	struct fa_opts o, back;
+	char err[256];
+	char **args;
+	int n = 0;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(devnull);
+	assert_int_equal(
+	    parse(&o, err, sizeof(err), 4, "l.txt", "-J", "--auto-throttle=0.5", "--wait=0.25"),
+	    CLI_RUN);
+	args = cli_job_args(&o);
+	assert_non_null(args);
+	while (args[n])
+		n++;
+	assert_int_equal(cli_parse(n, args, &back, devnull, err, sizeof(err)), CLI_RUN);
+	assert_true(back.content_disposition);
+	assert_int_equal(back.throttle_target_milli, 500);
+	assert_int_equal(back.wait_ms, 250);
+	cli_release(&back);
+	cli_free_args(args);
+	cli_release(&o);
+	fclose(devnull);
 }
 
 static void test_cli_usage_errors(void **state)
@@ -93,6 +140,9 @@ static void test_cli_usage_errors(void **state)
 	    {"a.txt", "b.txt", NULL, "only one URL list"},
 	    {"-c", "--no-clobber", "l", "cannot be combined"},
 	    {"-q", NULL, NULL, "no URL list"},
+	    {"--auto-throttle=0", "l", NULL, "--auto-throttle"},
+	    {"--auto-throttle=2000", "l", NULL, "--auto-throttle"},
+	    {"--auto-throttle=x", "l", NULL, "--auto-throttle"},
 	};
 
 	(void)state;
@@ -147,8 +197,11 @@ static void test_cli_number_parsers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cli_defaults),       cmocka_unit_test(test_cli_options),
-	    cmocka_unit_test(test_cli_usage_errors),   cmocka_unit_test(test_cli_help_and_version),
+	    cmocka_unit_test(test_cli_defaults),
+	    cmocka_unit_test(test_cli_options),
+	    cmocka_unit_test(test_cli_job_args_round_trip),
+	    cmocka_unit_test(test_cli_usage_errors),
+	    cmocka_unit_test(test_cli_help_and_version),
 	    cmocka_unit_test(test_cli_number_parsers),
 	};
 

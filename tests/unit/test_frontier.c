@@ -1031,8 +1031,8 @@ static void test_frontier_backoff_retry_after(void **state)
 		b = take(f);
 		assert_true(frontier_attempt_start(f, a->host));
 		t0 = now_ns();
-		frontier_attempt_end(f, a->host, cases[i].http_code, false,
-				     cases[i].retry_after_ms);
+		frontier_attempt_end(f, a->host, cases[i].http_code, false, cases[i].retry_after_ms,
+				     -1);
 		assert_true(frontier_attempt_start(f, b->host));
 		assert_true(frontier_attempt_start(f, a->host));
 		a_ms = ms_since(t0);
@@ -1064,7 +1064,7 @@ static void test_frontier_backoff_is_per_host(void **state)
 	a = take(f);
 	b = take(f);
 	assert_true(frontier_attempt_start(f, a->host));
-	frontier_attempt_end(f, a->host, 429, false, 8000);
+	frontier_attempt_end(f, a->host, 429, false, 8000, -1);
 	t0 = now_ns();
 	assert_true(frontier_attempt_start(f, b->host));
 	b_ms = ms_since(t0);
@@ -1120,7 +1120,7 @@ static void test_frontier_backoff_doubles_and_recovers(void **state)
 	job = take(f);
 	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
 		frontier_attempt_end(f, job->host, steps[i].http_code, steps[i].transport_error,
-				     steps[i].retry_after_ms);
+				     steps[i].retry_after_ms, -1);
 		throttled += steps[i].http_code == 429 || steps[i].http_code == 503;
 		errors += steps[i].transport_error || steps[i].http_code == 500;
 		assert_int_equal(frontier_top_hosts(f, &view, 1), 1);
@@ -1132,6 +1132,102 @@ static void test_frontier_backoff_doubles_and_recovers(void **state)
 		assert_int_equal(view.errors, errors);
 	}
 	finish(f, job);
+	frontier_free(f);
+}
+
+/* ---- auto-throttle ---------------------------------------------------------- */
+
+static void test_frontier_throttle_rule(void **state)
+{
+	static const struct {
+		long delay, latency;
+		unsigned target_milli;
+		long min, max, http_code, want;
+	} cases[] = {
+	    {1000, 100, 1000, 0, 60000, 200, 550},     /* halfway to latency */
+	    {550, 100, 1000, 0, 60000, 200, 325},      /* ... and on */
+	    {100, 100, 1000, 0, 60000, 200, 100},      /* converged */
+	    {100, 400, 1000, 0, 60000, 200, 400},      /* a slower server: at once */
+	    {1000, 400, 2000, 0, 60000, 200, 600},     /* two in flight: 200 target */
+	    {1000, 400, 500, 0, 60000, 200, 900},      /* half: 800 target */
+	    {100, 0, 1000, 50, 60000, 200, 50},        /* never below --wait */
+	    {100, 0, 1000, 0, 60000, 200, 50},         /* zero latency halves */
+	    {1000, 90000, 1000, 0, 60000, 200, 60000}, /* capped */
+	    {1000, 100, 1000, 0, 60000, 404, 1000},    /* non-200 never lowers */
+	    {1000, 100, 1000, 0, 60000, 302, 1000},
+	    {100, 400, 1000, 0, 60000, 500, 400}, /* but may raise */
+	    {100, 400, 1000, 0, 60000, 503, 400},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		long got =
+		    frontier_throttle_delay(cases[i].delay, cases[i].latency, cases[i].target_milli,
+					    cases[i].min, cases[i].max, cases[i].http_code);
+
+		if (got != cases[i].want)
+			print_message("case %zu: %ld, want %ld\n", i, got, cases[i].want);
+		assert_int_equal(got, cases[i].want);
+	}
+}
+
+/* A host starts at FRONTIER_THROTTLE_START_MS (or --wait if larger), its
+ * delay follows its own latency, failures without a response leave it,
+ * 429 backoff still adds on top, and each host learns on its own. */
+static void test_frontier_throttle_per_host(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *a, *b;
+	struct frontier_host_view view[2];
+
+	(void)state;
+	o.throttle_target_milli = 1000;
+	o.throttle_max_ms = 60000;
+	o.backoff_base_ms = 100;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+	a = take(f);
+	b = take(f);
+	assert_int_equal(frontier_top_hosts(f, view, 2), 2);
+	assert_int_equal(view[0].delay_ms, FRONTIER_THROTTLE_START_MS);
+	assert_int_equal(view[1].delay_ms, FRONTIER_THROTTLE_START_MS);
+
+	frontier_attempt_end(f, a->host, 200, false, -1, 200);  /* (1000 + 200) / 2 */
+	frontier_attempt_end(f, a->host, 200, false, -1, 200);  /* (600 + 200) / 2 */
+	frontier_attempt_end(f, a->host, 0, true, -1, -1);      /* no response: kept */
+	frontier_attempt_end(f, a->host, 200, false, -1, -1);   /* no latency: kept */
+	frontier_attempt_end(f, b->host, 200, false, -1, 3000); /* slow: at once */
+	assert_int_equal(frontier_top_hosts(f, view, 2), 2);
+	for (size_t i = 0; i < 2; i++) {
+		if (strcmp(view[i].key, "a.test:80") == 0)
+			assert_int_equal(view[i].delay_ms, 400);
+		else
+			assert_int_equal(view[i].delay_ms, 3000);
+	}
+	/* A 429 backs off on top of the learned delay. */
+	frontier_attempt_end(f, a->host, 429, false, -1, 10);
+	assert_int_equal(frontier_top_hosts(f, view, 2), 2);
+	for (size_t i = 0; i < 2; i++) {
+		if (strcmp(view[i].key, "a.test:80") == 0)
+			assert_int_equal(view[i].delay_ms, 400 + 100);
+	}
+	finish(f, a);
+	finish(f, b);
+	frontier_free(f);
+
+	/* --wait above the start value is where a host starts, and its floor. */
+	o.wait_ms = 2500;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	a = take(f);
+	assert_int_equal(frontier_top_hosts(f, view, 1), 1);
+	assert_int_equal(view[0].delay_ms, 2500);
+	frontier_attempt_end(f, a->host, 200, false, -1, 10);
+	assert_int_equal(frontier_top_hosts(f, view, 1), 1);
+	assert_int_equal(view[0].delay_ms, 2500);
+	finish(f, a);
 	frontier_free(f);
 }
 
@@ -1283,7 +1379,7 @@ static void test_frontier_close_wakes_everyone(void **state)
 			assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
 			active = take(f);
 			assert_true(frontier_attempt_start(f, active->host));
-			frontier_attempt_end(f, active->host, 503, false, 8000);
+			frontier_attempt_end(f, active->host, 503, false, 8000, -1);
 			assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
 			/* next(): a is at its cap; add(): full; attempt: backoff */
 			for (unsigned i = 0; i < nexts[n]; i++)
@@ -1618,6 +1714,8 @@ int main(void)
 	    cmocka_unit_test(test_frontier_backoff_retry_after),
 	    cmocka_unit_test(test_frontier_backoff_is_per_host),
 	    cmocka_unit_test(test_frontier_backoff_doubles_and_recovers),
+	    cmocka_unit_test(test_frontier_throttle_rule),
+	    cmocka_unit_test(test_frontier_throttle_per_host),
 	    cmocka_unit_test(test_frontier_robots_sequencing),
 	    cmocka_unit_test(test_frontier_no_robots_job_when_off),
 	    cmocka_unit_test(test_frontier_robots_crawl_delay),
