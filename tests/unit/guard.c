@@ -59,3 +59,18 @@ char *guard_str(struct guard *g, const char *s)
 {
 	return guard_copy(g, s, strlen(s) + 1);
 }
+
+struct guard guard_shared;
+
+int guard_group_setup(void **state)
+{
+	(void)state;
+	return guard_init(&guard_shared, GUARD_SHARED_SIZE);
+}
+
+int guard_group_teardown(void **state)
+{
+	(void)state;
+	guard_release(&guard_shared);
+	return 0;
+}

@@ -30,4 +30,12 @@ void *guard_copy(struct guard *g, const void *src, size_t len);
 /* A copy of the string s whose NUL is the last readable byte. */
 char *guard_str(struct guard *g, const char *s);
 
+/* One guard of GUARD_SHARED_SIZE bytes for a whole test file, set up and
+ * torn down as cmocka group fixtures:
+ *   cmocka_run_group_tests(tests, guard_group_setup, guard_group_teardown) */
+#define GUARD_SHARED_SIZE (256 * 1024)
+extern struct guard guard_shared;
+int guard_group_setup(void **state);
+int guard_group_teardown(void **state);
+
 #endif

@@ -20,21 +20,6 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static struct guard guard;
-
-static int guard_setup(void **state)
-{
-	(void)state;
-	return guard_init(&guard, 64 * 1024);
-}
-
-static int guard_teardown(void **state)
-{
-	(void)state;
-	guard_release(&guard);
-	return 0;
-}
-
 struct cd_case {
 	const char *value;
 	const char *want; /* NULL: FA_ERR_PARSE */
@@ -45,8 +30,8 @@ static void run_cases(const struct cd_case *cases, size_t n)
 	char out[DISPOSITION_NAME_MAX + 1];
 
 	for (size_t i = 0; i < n; i++) {
-		enum fa_err err =
-		    disposition_filename(guard_str(&guard, cases[i].value), out, sizeof(out));
+		enum fa_err err = disposition_filename(guard_str(&guard_shared, cases[i].value),
+						       out, sizeof(out));
 
 		if (cases[i].want) {
 			if (err != FA_OK || strcmp(out, cases[i].want) != 0)
@@ -175,15 +160,17 @@ static void test_disposition_caps(void **state)
 	assert_non_null(value);
 	assert_non_null(out);
 	snprintf(value, max + 200, "attachment; filename=%0*d", (int)max, 7);
-	assert_int_equal(disposition_filename(guard_str(&guard, value), out, max + 1), FA_OK);
+	assert_int_equal(disposition_filename(guard_str(&guard_shared, value), out, max + 1),
+			 FA_OK);
 	assert_int_equal(strlen(out), max);
 	snprintf(value, max + 200, "attachment; filename=%0*d", (int)max + 1, 7);
-	assert_int_equal(disposition_filename(guard_str(&guard, value), out, max + 1),
+	assert_int_equal(disposition_filename(guard_str(&guard_shared, value), out, max + 1),
 			 FA_ERR_TOO_LONG);
 	assert_string_equal(out, "");
 	snprintf(value, max + 200, "attachment; filename*=UTF-8''%0*d; filename=short.txt",
 		 (int)max + 1, 7);
-	assert_int_equal(disposition_filename(guard_str(&guard, value), out, max + 1), FA_OK);
+	assert_int_equal(disposition_filename(guard_str(&guard_shared, value), out, max + 1),
+			 FA_OK);
 	assert_string_equal(out, "short.txt");
 	assert_int_equal(
 	    disposition_filename("attachment; filename=abcdefgh", small, sizeof(small)),
@@ -197,7 +184,8 @@ static void test_disposition_caps(void **state)
 	for (size_t i = strlen(value); i < 300; i++)
 		value[i] = (char)0xe9;
 	value[300] = '\0';
-	assert_int_equal(disposition_filename(guard_str(&guard, value), out, max + 1), FA_OK);
+	assert_int_equal(disposition_filename(guard_str(&guard_shared, value), out, max + 1),
+			 FA_OK);
 	assert_int_equal(strlen(out), 2 * (300 - strlen("attachment; filename*=iso-8859-1''")));
 	for (size_t i = 0; out[i]; i += 2) {
 		assert_int_equal((unsigned char)out[i], 0xc3);
@@ -225,5 +213,6 @@ int main(void)
 	    cmocka_unit_test(test_disposition_caps),    cmocka_unit_test(test_disposition_args),
 	};
 
-	return cmocka_run_group_tests_name("disposition", tests, guard_setup, guard_teardown);
+	return cmocka_run_group_tests_name("disposition", tests, guard_group_setup,
+					   guard_group_teardown);
 }

@@ -26,28 +26,13 @@
 
 /* ---- a buffer right before an unreadable page -------------------------- */
 
-static struct guard guard;
-
 /* Copies len bytes so that they end exactly at the guard page. */
 static const unsigned char *guarded_copy(const void *src, size_t len)
 {
-	const unsigned char *dst = guard_copy(&guard, src, len);
+	const unsigned char *dst = guard_copy(&guard_shared, src, len);
 
 	assert_non_null(dst);
 	return dst;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return guard_init(&guard, 256 * 1024);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guard_release(&guard);
-	return 0;
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -602,5 +587,5 @@ int main(void)
 	    cmocka_unit_test(test_frame_fuzz_mutated_frames),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, guard_group_setup, guard_group_teardown);
 }

@@ -23,25 +23,10 @@
 
 /* ---- a buffer right before an unreadable page -------------------------- */
 
-static struct guard guard;
-
-static int guard_setup(void **state)
-{
-	(void)state;
-	return guard_init(&guard, 1);
-}
-
-static int guard_teardown(void **state)
-{
-	(void)state;
-	guard_release(&guard);
-	return 0;
-}
-
 /* Copies len bytes so that they end exactly at the guard page. */
 static const unsigned char *guarded(const void *src, size_t len)
 {
-	const unsigned char *at = guard_copy(&guard, src, len);
+	const unsigned char *at = guard_copy(&guard_shared, src, len);
 
 	assert_non_null(at);
 	return at;
@@ -311,5 +296,5 @@ int main(void)
 	    cmocka_unit_test(test_sniff_ext_matches_table),
 	};
 
-	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
+	return cmocka_run_group_tests(tests, guard_group_setup, guard_group_teardown);
 }
