@@ -58,6 +58,7 @@ struct fa_opts {
 	/* hidden: run as a parser worker process; write run stats here */
 	bool parse_worker;
 	const char *stats_file;
+	const char *save_failed; /* --save-failed FILE, or NULL */
 };
 
 enum cli_action {

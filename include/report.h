@@ -4,8 +4,9 @@
  * The reporter thread is the only writer of stdout and, while the run
  * lasts, of stderr: it drains the results queue, keeps the counts, draws
  * the one-line progress display (stderr, terminals only), prints failures,
- * writes one JSON object per URL to stdout with --json, and at the end
- * the summary.  It also decides the exit code.
+ * writes one JSON object per URL to stdout with --json and each failed
+ * URL to the --save-failed list, and at the end the summary.  It also
+ * decides the exit code.
  */
 #ifndef FA_REPORT_H
 #define FA_REPORT_H
@@ -38,6 +39,7 @@ struct report_opts {
 	FILE *err;                 /* borrowed; normally stderr */
 	struct frontier *frontier; /* borrowed; for queue depth and hosts; may be NULL */
 	bool show_hosts;           /* add the busiest host to the progress line */
+	FILE *failed;              /* borrowed; each failed URL, in full; may be NULL */
 };
 
 struct report_counts {

@@ -53,6 +53,7 @@ enum {
 	OPT_PARSE_WORKER,
 	OPT_COMPARE,
 	OPT_AUTO_THROTTLE,
+	OPT_SAVE_FAILED,
 	OPT_REPEAT,
 	OPT_KEEP,
 	OPT_PLOT,
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
     {"content-disposition", no_argument, NULL, 'J'},
     {"remote-header-name", no_argument, NULL, 'J'},
     {"json", no_argument, NULL, OPT_JSON},
+    {"save-failed", required_argument, NULL, OPT_SAVE_FAILED},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"user-agent", required_argument, NULL, 'U'},
@@ -139,6 +141,8 @@ static const char usage_text[] =
     "  -J, --content-disposition  name files as the server's Content-Disposition\n"
     "                             header says (no directory part, made safe)\n"
     "      --json                 one JSON object per URL on standard output\n"
+    "      --save-failed FILE     write the URLs that failed to FILE, a list to\n"
+    "                             run again (replaced when the run ends)\n"
     "  -q, --quiet                no progress, failures or summary on stderr\n"
     "  -v, --verbose              a line on stderr for every saved file\n"
     "\n"
@@ -520,6 +524,7 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_KEEP: o->keep = true; break;
 		case OPT_PLOT: o->plot = optarg; break;
 		case OPT_STATS: o->stats_file = optarg; break;
+		case OPT_SAVE_FAILED: o->save_failed = optarg; break;
 		case OPT_COMPARE:
 			o->compare = true;
 			if (optarg && parse_levels(optarg, o) != FA_OK) {
@@ -661,6 +666,10 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	}
 	if (!o->repeat)
 		o->repeat = 1;
+	if (o->save_failed && o->compare) {
+		snprintf(errbuf, errlen, "--save-failed and --compare cannot be combined");
+		return CLI_USAGE;
+	}
 	if (o->cont && o->no_clobber) {
 		snprintf(errbuf, errlen, "-c/--continue and --no-clobber cannot be combined");
 		return CLI_USAGE;

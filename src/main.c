@@ -223,6 +223,75 @@ static void print_parse_stats(const struct run *run, const struct fa_opts *o)
 	}
 }
 
+/*
+ * --save-failed FILE.  The list goes to FILE.XXXXXX beside it and is
+ * renamed over FILE when the run ends, so FILE may be the very list being
+ * read (`fetchall failed.txt --save-failed failed.txt`, until it comes out
+ * empty) and an older FILE stays whole until then.  mkstemp() makes it
+ * 0600: the URLs keep their credentials, for the next run.
+ */
+struct failed_list {
+	FILE *f;
+	char *tmp;
+	const char *path;
+};
+
+static bool failed_open(struct failed_list *fl, const char *path)
+{
+	size_t len = strlen(path) + sizeof(".XXXXXX");
+	int fd;
+
+	fl->path = path;
+	fl->tmp = malloc(len);
+	if (!fl->tmp) {
+		fprintf(stderr, "fetchall: out of memory\n");
+		return false;
+	}
+	snprintf(fl->tmp, len, "%s.XXXXXX", path);
+	fd = mkstemp(fl->tmp);
+	if (fd >= 0)
+		fl->f = fdopen(fd, "w");
+	if (!fl->f) {
+		fprintf(stderr, "fetchall: cannot write the --save-failed list '%s': %s\n", path,
+			strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(fl->tmp);
+		}
+		free(fl->tmp);
+		fl->tmp = NULL;
+		return false;
+	}
+	return true;
+}
+
+/* Ends the list: renamed into place if complete, else removed (and
+ * FILE left as it was).  Returns false after saying why. */
+static bool failed_close(struct failed_list *fl, bool keep)
+{
+	bool ok = true;
+
+	if (!fl->f)
+		return true;
+	if (fflush(fl->f) != 0 || ferror(fl->f) || fsync(fileno(fl->f)) != 0) {
+		if (keep)
+			fprintf(stderr, "fetchall: writing the --save-failed list '%s': %s\n",
+				fl->path, strerror(errno));
+		keep = ok = false;
+	}
+	fclose(fl->f);
+	fl->f = NULL;
+	if (keep && rename(fl->tmp, fl->path) != 0) {
+		fprintf(stderr, "fetchall: cannot replace '%s': %s\n", fl->path, strerror(errno));
+		keep = ok = false;
+	}
+	if (!keep)
+		unlink(fl->tmp);
+	free(fl->tmp);
+	fl->tmp = NULL;
+	return ok;
+}
+
 /* --stats FILE (hidden): the run's numbers for --compare's parent. */
 static void write_stats(const struct run *run, const char *path)
 {
@@ -276,6 +345,7 @@ int main(int argc, char **argv)
 	struct job_opts jo;
 	struct frontier_opts fro;
 	struct run run = {0};
+	struct failed_list failed = {0};
 	struct input *in = NULL;
 	struct pool *pool = NULL;
 	struct scope *scope = NULL;
@@ -346,6 +416,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;
 	}
+	if (opts.save_failed && !failed_open(&failed, opts.save_failed))
+		goto out;
 	if (opts.insecure && !opts.quiet)
 		fprintf(stderr,
 			"fetchall: warning: --insecure: TLS certificates are not verified\n");
@@ -377,6 +449,7 @@ int main(int argc, char **argv)
 	    .out = stdout,
 	    .err = stderr,
 	    .show_hosts = opts.crawl,
+	    .failed = failed.f,
 	};
 	robots_agent(opts.user_agent, agent, sizeof(agent));
 	jo = (struct job_opts){
@@ -466,6 +539,8 @@ int main(int argc, char **argv)
 		write_stats(&run, opts.stats_file);
 	report_summary(run.report, seconds_since(&t0));
 	status = report_exit_code(run.report, cancel_requested());
+	if (!failed_close(&failed, true) && status == REPORT_EXIT_OK)
+		status = REPORT_EXIT_SOME_FAILED;
 	goto out_cancel;
 
 out_report:
@@ -474,6 +549,7 @@ out_report:
 out_cancel:
 	cancel_release();
 out:
+	failed_close(&failed, false); /* a run that never ran leaves FILE alone */
 	procpool_free(run.ctx.procpool);
 	report_free(run.report);
 	queue_free(run.ctx.results);

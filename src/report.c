@@ -371,6 +371,10 @@ static void account(struct report *rep, const struct fetch_result *r)
 
 	if (o->json && !rep->out_broken)
 		write_json(rep, r);
+	/* The URL as given, credentials and all, to be run again; a bad
+	 * line would only fail again. */
+	if (o->failed && !r->ok && r->err != FA_ERR_URL && r->url && !strpbrk(r->url, "\r\n"))
+		fprintf(o->failed, "%s\n", r->url);
 	if (o->quiet)
 		return;
 	url_redact(r->url ? r->url : "", url, sizeof(url));

@@ -543,6 +543,59 @@ static void test_fetchall_stdin_and_failed_rerun(void **state)
 	h_result_release(&r);
 }
 
+/* --save-failed FILE: the URLs that failed (not bad lines, not the good
+ * ones), whole with their credentials, mode 0600; FILE can be the next
+ * run's list and its own --save-failed target, and comes out empty once
+ * everything worked.  A FILE that cannot be written fails at start. */
+static void test_fetchall_save_failed_list(void **state)
+{
+	struct ctx *c = *state;
+	char flaky[256], creds[256], failed[4200], want[1024], *data;
+	const char *paths[] = {"/bytes/64/g1", flaky, "!not a url", creds};
+	const char *again[] = {"fetchall", failed,          "-o",   c->out, "--retries",
+			       "0",        "--save-failed", failed, NULL};
+	size_t len;
+	struct stat st;
+	struct h_result r;
+
+	snprintf(flaky, sizeof(flaky), "/flaky/500/1/f2?key=saved2-%ld", (long)getpid());
+	snprintf(creds, sizeof(creds), "!http://al:pw1@127.0.0.1:%d/flaky/404/1/f4?key=saved4-%ld",
+		 server.port, (long)getpid());
+	write_list(c, paths, 4);
+	snprintf(failed, sizeof(failed), "%s/failed.txt", c->dir);
+	run(c, &r, NULL, "--retries", "0", "--save-failed", failed, NULL);
+	assert_int_equal(r.status, 1);
+	assert_null(strstr(r.err, "pw1")); /* redacted on screen ... */
+	h_result_release(&r);
+	/* ... kept in the list, in the order the URLs finished */
+	assert_int_equal(h_read_file(failed, &data, &len), 0);
+	snprintf(want, sizeof(want), "%s%s\n", server.base, flaky);
+	assert_non_null(strstr(data, want));
+	snprintf(want, sizeof(want), "%s\n", creds + 1);
+	assert_non_null(strstr(data, want));
+	assert_int_equal(count_lines(data), 2);
+	free(data);
+	assert_int_equal(stat(failed, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* The list is its own next input and output; both now work. */
+	assert_int_equal(h_run_in(c->dir, again, NULL, RUN_TIMEOUT, &r), 0);
+	assert_int_equal(r.status, 0);
+	h_result_release(&r);
+	assert_int_equal(h_read_file(failed, &data, &len), 0);
+	assert_int_equal(len, 0);
+	free(data);
+	assert_int_equal(h_count_files(c->dir, "failed.txt"), 1); /* no temp left */
+
+	/* An unwritable place fails at start, naming it. */
+	snprintf(failed, sizeof(failed), "%s/no/such/dir/failed.txt", c->dir);
+	run(c, &r, NULL, "--save-failed", failed, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "cannot write the --save-failed list"));
+	assert_non_null(strstr(r.err, "no/such/dir/failed.txt"));
+	h_result_release(&r);
+}
+
 static void test_fetchall_exit_codes(void **state)
 {
 	struct ctx *c = *state;
@@ -830,6 +883,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_invalid_lines_named, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_stdin_and_failed_rerun, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_save_failed_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),
