@@ -30,7 +30,8 @@ struct job_opts {
 	bool crawl;               /* follow links */
 	bool requisites;          /* -p: also images, stylesheets and scripts */
 	unsigned max_depth;       /* links followed from a seed at most */
-	uint64_t max_pages;       /* pages queued at most; 0: no cap */
+	uint64_t max_pages;       /* pages fetched at most (queued, less those
+				     robots.txt refused); 0: no cap */
 	size_t max_page_size;     /* larger pages are saved but not parsed */
 	const char *accept_ext;   /* --accept: comma list, NULL: all */
 	const char *accept_types; /* --accept-type: comma list, NULL: all */

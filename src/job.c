@@ -321,6 +321,10 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 		goto done;
 	}
 	if (rules && !robots_allowed(rules, path_of(job->url))) {
+		/* never fetched, so not one of the --max-pages pages: its place
+		 * goes to the next page found */
+		if (job->kind == JOB_PAGE && o->crawl && o->max_pages)
+			atomic_fetch_sub(&ctx->stats.pages_queued, 1);
 		report_skip(ctx, job, "disallowed by robots.txt");
 		goto done;
 	}

@@ -257,6 +257,22 @@ static void test_pages_crawl_no_robots_and_max_pages(void **state)
 	assert_int_equal(count_lines(got), 5);
 	free(got);
 	h_result_release(&r);
+
+	/* robots obeyed, one worker (so the order is fixed): page 0 queues
+	 * 1, 2 and private/0; page 1 queues 3 (the cap); private/0 is
+	 * refused, which frees its place for page 3's child 7.  Five pages
+	 * fetched, not four. */
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	h_rmrf(c->out);
+	run(c, &r, "-r", seed, "-d", "inf", "--max-pages", "5", "-j", "1", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "disallowed by robots.txt"));
+	got = server_paths();
+	assert_non_null(strstr(got, "1 /robots.txt\n"));
+	assert_null(strstr(got, "/private/"));
+	assert_int_equal(count_lines(got), 6);
+	free(got);
+	h_result_release(&r);
 }
 
 static void test_pages_images_exact_set(void **state)
