@@ -771,6 +771,36 @@ static void mount_small_tmpfs(struct ctx *c)
 	join(c->out, sizeof(c->out), c->mnt, "out");
 }
 
+/* An output directory that cannot be written, or made, fails at start:
+ * exit 2 and one line naming the directory and the reason.  (As root,
+ * permissions do not stop writes, so a read-only file system does.) */
+static void test_faults_unwritable_output_dir(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/bytes/10/a.bin"};
+	char made[sizeof(c->out)];
+	struct h_result *r;
+
+	mount_small_tmpfs(c);
+	assert_int_equal(mkdir(c->out, 0755), 0);
+	assert_int_equal(mount(NULL, c->mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL), 0);
+	write_list(c, paths, 1);
+	r = run(c, NULL);
+	assert_int_equal(r->status, 2);
+	assert_int_equal(count_lines(r->err), 1);
+	assert_non_null(strstr(r->err, c->out));
+	assert_non_null(strstr(r->err, "Read-only file system"));
+
+	/* missing, and cannot be made there */
+	join(made, sizeof(made), c->out, "new/deeper");
+	memcpy(c->out, made, sizeof(made));
+	r = run(c, NULL);
+	assert_int_equal(r->status, 2);
+	assert_int_equal(count_lines(r->err), 1);
+	assert_non_null(strstr(r->err, "new/deeper"));
+	assert_non_null(strstr(r->err, "Read-only file system"));
+}
+
 static void test_faults_disk_full(void **state)
 {
 	struct ctx *c = *state;
@@ -1747,6 +1777,7 @@ int main(void)
 	    T(test_faults_all_in_one_run),
 	    T(test_faults_disk_full),
 	    T(test_faults_disk_full_concurrent),
+	    T(test_faults_unwritable_output_dir),
 	    T(test_faults_symlinks_not_followed),
 	    T(test_faults_content_disposition_stays_inside),
 	    T(test_faults_content_disposition_resume_and_skip),
