@@ -511,7 +511,7 @@ static void test_pages_auto_throttle_follows_latency(void **state)
 	run(c, &r, c->list, "-j", "8", "--auto-throttle", "--json", NULL);
 	assert_int_equal(r.status, 0);
 	for (int i = 0; i < 4; i++) {
-		char suffix[8];
+		char suffix[16];
 
 		snprintf(suffix, sizeof(suffix), "/t%d", i);
 		t[i] = start_ms(r.out, suffix);
