@@ -59,6 +59,7 @@ struct fa_opts {
 	bool parse_worker;
 	const char *stats_file;
 	const char *save_failed; /* --save-failed FILE, or NULL */
+	unsigned shard, nshards; /* --shard K/N (K from 1); nshards 0: off */
 };
 
 enum cli_action {

@@ -38,6 +38,7 @@ struct job_opts {
 	uint64_t min_size, max_size;
 	bool dedupe;              /* identical content saved once */
 	const char *robots_agent; /* user agent for robots.txt groups */
+	unsigned shard, nshards;  /* --shard K/N as K - 1, N; nshards 0: off */
 };
 
 struct job_stats {
@@ -45,6 +46,7 @@ struct job_stats {
 	atomic_uint_fast64_t links_found, links_unparsable, links_queued;
 	atomic_uint_fast64_t parse_ns; /* wall time spent parsing */
 	atomic_uint_fast64_t pages_queued;
+	atomic_uint_fast64_t other_shard; /* URLs passed over for other shards */
 };
 
 /* Shared by every worker; built by main before the pool starts. */
@@ -73,7 +75,9 @@ void job_run(struct job_worker *w, struct fetch_job *job);
 /*
  * Queues a listed URL or a seed (job->url and job->line set) as a job of
  * the right kind for the mode: a page with --images or --crawl, else a
- * file.  Blocks while the frontier is full.  Takes ownership of job.
+ * file.  With --shard, a URL whose host belongs to another shard is
+ * dropped and counted in stats.other_shard, with no result.  Blocks while
+ * the frontier is full.  Takes ownership of job.
  */
 enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job);
 

@@ -52,6 +52,17 @@ enum fa_err url_normalize(const char *text, char **out);
  */
 enum fa_err url_host_key(const char *url, char *out, size_t outlen);
 
+/*
+ * The shard, 0 .. nshards - 1, that url's host belongs to, for --shard:
+ * the 64-bit FNV-1a hash of url_host_key()'s "host:port" modulo nshards.
+ * Every URL of one host lands in the same shard, on every machine and in
+ * every version (the function is part of the interface: other tools can
+ * compute it to split work the same way).  Returns FA_OK with *shard set;
+ * FA_ERR_URL for a URL without a host; FA_ERR_ARG for nshards 0.
+ * Thread-safe.
+ */
+enum fa_err url_shard(const char *url, unsigned nshards, unsigned *shard);
+
 /* The value of hex digit c, or -1.  Thread-safe. */
 int url_hex_value(unsigned char c);
 

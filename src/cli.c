@@ -54,6 +54,7 @@ enum {
 	OPT_COMPARE,
 	OPT_AUTO_THROTTLE,
 	OPT_SAVE_FAILED,
+	OPT_SHARD,
 	OPT_REPEAT,
 	OPT_KEEP,
 	OPT_PLOT,
@@ -106,6 +107,7 @@ static const struct option long_options[] = {
     {"wait", required_argument, NULL, OPT_WAIT},
     {"random-wait", no_argument, NULL, OPT_RANDOM_WAIT},
     {"auto-throttle", optional_argument, NULL, OPT_AUTO_THROTTLE},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"parse-procs", required_argument, NULL, 'P'},
     {"parse-timeout", required_argument, NULL, OPT_PARSE_TIMEOUT},
     {"parse-mem-limit", required_argument, NULL, OPT_PARSE_MEM},
@@ -184,6 +186,8 @@ static const char usage_text2[] =
     "      --random-wait          each wait is 0.5 to 1.5 times --wait\n"
     "      --auto-throttle[=N]    adapt each host's delay to its latency, aiming at\n"
     "                             N requests in flight per host (default 1)\n"
+    "      --shard K/N            fetch only the hosts of shard K of N, so N machines\n"
+    "                             given the same job split it by host\n"
     "\n";
 
 static const char usage_text3[] =
@@ -382,6 +386,25 @@ static bool header_ok(const char *h)
 	return colon && colon != h;
 }
 
+/* "K/N" for --shard: 1 <= K <= N <= 65536. */
+static enum fa_err parse_shard(const char *s, struct fa_opts *o)
+{
+	const char *slash = strchr(s, '/');
+	char k[16];
+	long long kv, nv;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(k))
+		return FA_ERR_PARSE;
+	memcpy(k, s, (size_t)(slash - s));
+	k[slash - s] = '\0';
+	if (cli_parse_long(k, 1, 65536, &kv) != FA_OK ||
+	    cli_parse_long(slash + 1, 1, 65536, &nv) != FA_OK || kv > nv)
+		return FA_ERR_PARSE;
+	o->shard = (unsigned)kv;
+	o->nshards = (unsigned)nv;
+	return FA_OK;
+}
+
 enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, char *errbuf,
 			  size_t errlen)
 {
@@ -526,6 +549,14 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_PLOT: o->plot = optarg; break;
 		case OPT_STATS: o->stats_file = optarg; break;
 		case OPT_SAVE_FAILED: o->save_failed = optarg; break;
+		case OPT_SHARD:
+			if (parse_shard(optarg, o) != FA_OK) {
+				snprintf(errbuf, errlen,
+					 "--shard wants K/N with 1 <= K <= N <= 65536, not '%s'",
+					 optarg);
+				return CLI_USAGE;
+			}
+			break;
 		case OPT_COMPARE:
 			o->compare = true;
 			if (optarg && parse_levels(optarg, o) != FA_OK) {
@@ -789,6 +820,8 @@ char **cli_job_args(const struct fa_opts *o)
 		arg_add(&a, "--no-robots");
 	if (o->random_wait)
 		arg_add(&a, "--random-wait");
+	if (o->nshards)
+		arg_add(&a, "--shard=%u/%u", o->shard, o->nshards);
 	if (o->throttle_target_milli)
 		arg_add(&a, "--auto-throttle=%u.%03u", o->throttle_target_milli / 1000,
 			o->throttle_target_milli % 1000);

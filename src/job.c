@@ -27,6 +27,7 @@
 #include "scope.h"
 #include "seen.h"
 #include "sniff.h"
+#include "url.h"
 #include "sync.h"
 
 struct job_worker {
@@ -211,6 +212,16 @@ static void run_robots(struct job_worker *w, struct fetch_job *job, const struct
 	fetch_buffer_release(&buf);
 }
 
+/* Whether url's host belongs to another run's shard (--shard).  A URL
+ * without a host is left to fail where it would anyway. */
+static bool other_shard(const struct job_ctx *ctx, const char *url)
+{
+	const struct job_opts *o = ctx->opts;
+	unsigned shard;
+
+	return o->nshards && url_shard(url, o->nshards, &shard) == FA_OK && shard != o->shard;
+}
+
 /* Queues one URL a page gave; counts it. */
 static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char *page_url,
 		   const struct html_link *link)
@@ -223,6 +234,12 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 		if (!o->crawl || page->depth + 1 > o->max_depth ||
 		    !scope_allows(ctx->scope, link->url))
 			return;
+		if (other_shard(ctx, link->url)) {
+			/* counted once per URL, however many pages link it */
+			if (frontier_mark_seen(ctx->frontier, link->url))
+				atomic_fetch_add(&ctx->stats.other_shard, 1);
+			return;
+		}
 	} else {
 		if (link->kind == HTML_IMAGE && !o->images && !o->requisites)
 			return;
@@ -370,6 +387,11 @@ enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job)
 	const struct job_opts *o = ctx->opts;
 	bool page = o->images || o->crawl;
 
+	if (other_shard(ctx, job->url)) {
+		atomic_fetch_add(&ctx->stats.other_shard, 1);
+		fetch_job_free(job);
+		return FA_OK;
+	}
 	job->kind = page ? JOB_PAGE : JOB_FILE;
 	job->depth = 0;
 	job->save = !o->images;

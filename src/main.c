@@ -95,8 +95,9 @@ static void list_done(void *arg, uint64_t total, bool complete)
 {
 	struct run *run = arg;
 
+	/* other shards' lines are no part of this run */
 	if (complete && !run->ctx.opts->crawl && !run->ctx.opts->images)
-		report_set_total(run->report, total);
+		report_set_total(run->report, total - atomic_load(&run->ctx.stats.other_shard));
 	frontier_input_done(run->ctx.frontier);
 }
 
@@ -138,7 +139,8 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 	}
 	if (!in) {
 		if (!o->crawl && !o->images)
-			report_set_total(run->report, o->n_urls);
+			report_set_total(run->report,
+					 o->n_urls - atomic_load(&run->ctx.stats.other_shard));
 		frontier_input_done(run->ctx.frontier);
 		return;
 	}
@@ -465,6 +467,8 @@ int main(int argc, char **argv)
 	    .max_size = (uint64_t)opts.max_size,
 	    .dedupe = opts.dedupe,
 	    .robots_agent = agent,
+	    .shard = opts.nshards ? opts.shard - 1 : 0,
+	    .nshards = opts.nshards,
 	};
 	fro = (struct frontier_opts){
 	    .per_host = opts.per_host,
@@ -538,6 +542,10 @@ int main(int argc, char **argv)
 	if (opts.stats_file)
 		write_stats(&run, opts.stats_file);
 	report_summary(run.report, seconds_since(&t0));
+	if (opts.nshards && !opts.quiet)
+		fprintf(stderr, "fetchall: shard %u/%u: %llu URLs left to the other shards\n",
+			opts.shard, opts.nshards,
+			(unsigned long long)atomic_load(&run.ctx.stats.other_shard));
 	status = report_exit_code(run.report, cancel_requested());
 	if (!failed_close(&failed, true) && status == REPORT_EXIT_OK)
 		status = REPORT_EXIT_SOME_FAILED;

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -215,6 +216,23 @@ out:
 	curl_free(url);
 	curl_url_cleanup(h);
 	return err;
+}
+
+enum fa_err url_shard(const char *url, unsigned nshards, unsigned *shard)
+{
+	char key[512];
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	enum fa_err err;
+
+	if (nshards == 0)
+		return FA_ERR_ARG;
+	err = url_host_key(url, key, sizeof(key));
+	if (err != FA_OK)
+		return err == FA_ERR_TOO_LONG ? FA_ERR_URL : err;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * UINT64_C(0x100000001b3);
+	*shard = (unsigned)(h % nshards);
+	return FA_OK;
 }
 
 enum fa_err url_host_key(const char *url, char *out, size_t outlen)

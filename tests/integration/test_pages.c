@@ -26,10 +26,12 @@
 
 #include "content.h"
 #include "harness.h"
+#include "url.h"
 
 #define RUN_TIMEOUT 120
 
 static struct h_server server;
+static struct h_server extra_servers[3]; /* a test's own; teardown stops them */
 
 struct ctx {
 	char *dir;
@@ -67,6 +69,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct ctx *c = *state;
+
+	for (size_t i = 0; i < sizeof(extra_servers) / sizeof(extra_servers[0]); i++) {
+		if (extra_servers[i].pid > 0)
+			h_server_stop(&extra_servers[i]);
+	}
 
 	h_rmrf(c->dir);
 	free(c->dir);
@@ -538,6 +545,100 @@ static void test_pages_auto_throttle_follows_latency(void **state)
 	h_result_release(&r);
 }
 
+/* --shard K/N: N runs given the same job split it by host, each host
+ * wholly in one run: lists (every URL fetched once over all runs, each
+ * by its host's shard, nothing reported for the others) and crawls (a
+ * seed's whole site, and links to a host of another shard left to it). */
+static void test_pages_shards_split_hosts(void **state)
+{
+	struct ctx *c = *state;
+	struct h_server s[4];
+	unsigned owner[4];
+	char buf[8192], out[2][sizeof(c->out)], name[64], path[4200], want[128];
+	size_t len = 0;
+	struct h_result r;
+	struct h_stats st;
+	int files[2] = {0, 0};
+
+	s[0] = server;
+	for (int i = 1; i < 4; i++) {
+		assert_int_equal(h_server_start(&extra_servers[i - 1], NULL), 0);
+		s[i] = extra_servers[i - 1];
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(url_shard(s[i].base, 2, &owner[i]), FA_OK);
+		assert_int_equal(h_server_reset(&s[i], NULL), 0);
+		for (int k = 0; k < 5; k++)
+			len +=
+			    (size_t)snprintf(buf + len, sizeof(buf) - len,
+					     "%s/bytes/%d/s%d_%d.bin\n", s[i].base, 100 + i, i, k);
+	}
+	assert_int_equal(h_write_file(c->list, buf, len), 0);
+	for (int k = 0; k < 2; k++) {
+		char shard[8];
+
+		snprintf(out[k], sizeof(out[k]), "%s/out%d", c->dir, k + 1);
+		snprintf(shard, sizeof(shard), "%d/2", k + 1);
+		memcpy(c->out, out[k], sizeof(c->out));
+		run(c, &r, c->list, "--shard", shard, "--json", NULL);
+		assert_int_equal(r.status, 0);
+		files[k] = h_count_files(out[k], NULL);
+		if (files[k] < 0)
+			files[k] = 0;
+		assert_int_equal(count_lines(r.out), files[k]); /* own URLs only */
+		snprintf(want, sizeof(want), "shard %d/2: %d URLs left to the other shards", k + 1,
+			 20 - files[k]);
+		assert_non_null(strstr(r.err, want));
+		h_result_release(&r);
+	}
+	assert_int_equal(files[0] + files[1], 20);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(h_server_stats(&s[i], &st), 0);
+		assert_int_equal(st.requests, 5); /* each URL once, over both runs */
+		for (int k = 0; k < 5; k++) {
+			snprintf(name, sizeof(name), "s%d_%d.bin", i, k);
+			snprintf(path, sizeof(path), "%s/%s", out[owner[i]], name);
+			assert_true(h_check_bytes(path, 100 + (uint64_t)i, 100 + (uint64_t)i));
+			snprintf(path, sizeof(path), "%s/%s", out[1 - owner[i]], name);
+			assert_false(h_check_bytes(path, 100 + (uint64_t)i, 100 + (uint64_t)i));
+		}
+	}
+
+	/* Crawls: each seed's site goes to one run; the pages' links to
+	 * localhost:PORT (in scope with --domains; another host key, maybe
+	 * another shard) are followed only by the shard that owns that host. */
+	for (int i = 0; i < 2; i++) {
+		unsigned local;
+		char seed[128], lhost[128];
+
+		snprintf(lhost, sizeof(lhost), "http://localhost:%d/", server.port);
+		assert_int_equal(url_shard(lhost, 2, &local), FA_OK);
+		snprintf(seed, sizeof(seed), "%s/site/20/page/0.html", server.base);
+		assert_int_equal(h_server_reset(&server, NULL), 0);
+		snprintf(c->out, sizeof(c->out), "%s/crawl%d", c->dir, i + 1);
+		snprintf(name, sizeof(name), "%d/2", i + 1);
+		run(c, &r, "-r", seed, "-d", "1", "--no-robots", "--domains", "localhost",
+		    "--shard", name, "--json", NULL);
+		assert_int_equal(r.status, 0);
+		assert_int_equal(h_server_stats(&server, &st), 0);
+		/* the seed's host: page 0, pages 1 and 2, private/0 */
+		if ((unsigned)i == owner[0])
+			assert_true(st.requests >= 4);
+		/* localhost's pages: only the shard that owns localhost */
+		if ((unsigned)i != local)
+			assert_null(strstr(r.out, "\"url\":\"http://localhost:"));
+		if ((unsigned)i != owner[0] && (unsigned)i != local)
+			assert_int_equal(st.requests, 0);
+		/* the run that parses the pages follows localhost's links if it
+		 * owns localhost too, else counts them as left to the others */
+		if ((unsigned)i == owner[0] && local == owner[0])
+			assert_non_null(strstr(r.out, "\"url\":\"http://localhost:"));
+		if ((unsigned)i == owner[0] && local != owner[0])
+			assert_null(strstr(r.err, ": 0 URLs left to the other shards"));
+		h_result_release(&r);
+	}
+}
+
 static void test_pages_not_html_and_too_big_not_parsed(void **state)
 {
 	struct ctx *c = *state;
@@ -572,6 +673,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pages_host_slows_down_after_503, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_auto_throttle_follows_latency, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_shards_split_hosts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_wait_between_requests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_not_html_and_too_big_not_parsed, setup,
 					    teardown),

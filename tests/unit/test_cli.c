@@ -105,9 +105,11 @@ static void test_cli_job_args_round_trip(void **state)
 
 	(void)state;
 	assert_non_null(devnull);
-	assert_int_equal(
-	    parse(&o, err, sizeof(err), 4, "l.txt", "-J", "--auto-throttle=0.5", "--wait=0.25"),
-	    CLI_RUN);
+	assert_int_equal(parse(&o, err, sizeof(err), 6, "l.txt", "-J", "--auto-throttle=0.5",
+			       "--wait=0.25", "--shard", "3/4"),
+			 CLI_RUN);
+	assert_int_equal(o.shard, 3);
+	assert_int_equal(o.nshards, 4);
 	args = cli_job_args(&o);
 	assert_non_null(args);
 	while (args[n])
@@ -116,6 +118,8 @@ static void test_cli_job_args_round_trip(void **state)
 	assert_true(back.content_disposition);
 	assert_int_equal(back.throttle_target_milli, 500);
 	assert_int_equal(back.wait_ms, 250);
+	assert_int_equal(back.shard, 3);
+	assert_int_equal(back.nshards, 4);
 	cli_release(&back);
 	cli_free_args(args);
 	cli_release(&o);
@@ -143,6 +147,11 @@ static void test_cli_usage_errors(void **state)
 	    {"--auto-throttle=0", "l", NULL, "--auto-throttle"},
 	    {"--auto-throttle=2000", "l", NULL, "--auto-throttle"},
 	    {"--auto-throttle=x", "l", NULL, "--auto-throttle"},
+	    {"--shard", "3/2", "l", "--shard"},
+	    {"--shard", "0/2", "l", "--shard"},
+	    {"--shard", "2", "l", "--shard"},
+	    {"--shard", "1/x", "l", "--shard"},
+	    {"--save-failed=f", "--compare", "l", "cannot be combined"},
 	};
 
 	(void)state;

@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,6 +198,48 @@ static void test_url_host_key_table(void **state)
 	assert_int_equal(url_host_key("nope", key, sizeof(key)), FA_ERR_URL);
 }
 
+/* url_shard: pinned values (FNV-1a 64 of "host:port", computed apart from
+ * fetchall), one shard per host whatever the path, scheme spelling or
+ * case, and an even spread. */
+static void test_url_shard(void **state)
+{
+	static const struct {
+		const char *url;
+		unsigned n, want;
+	} cases[] = {
+	    {"https://example.com/", 2, 1},
+	    {"https://example.com/", 3, 2},
+	    {"https://example.com/", 7, 5},
+	    {"https://example.com/", 1000, 877},
+	    {"http://example.com/", 1000, 956},
+	    {"http://127.0.0.1:8080/x", 7, 3},
+	    {"https://EXAMPLE.com:443/a/b?c#d", 1000, 877},
+	    {"https://user:pw@example.com/other", 1000, 877},
+	    {"https://example.com/", 1, 0},
+	};
+	unsigned counts[4] = {0};
+	unsigned shard;
+	char url[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(url_shard(cases[i].url, cases[i].n, &shard), FA_OK);
+		if (shard != cases[i].want)
+			fail_msg("%s mod %u: %u, want %u", cases[i].url, cases[i].n, shard,
+				 cases[i].want);
+	}
+	for (int i = 0; i < 10000; i++) {
+		snprintf(url, sizeof(url), "https://host%d.example/", i);
+		assert_int_equal(url_shard(url, 4, &shard), FA_OK);
+		assert_true(shard < 4);
+		counts[shard]++;
+	}
+	for (int k = 0; k < 4; k++)
+		assert_in_range(counts[k], 2250, 2750); /* 2500 +- 10 % */
+	assert_int_equal(url_shard("not a url", 2, &shard), FA_ERR_URL);
+	assert_int_equal(url_shard("https://example.com/", 0, &shard), FA_ERR_ARG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +252,7 @@ int main(void)
 	    cmocka_unit_test(test_url_normalize_stray_percent),
 	    cmocka_unit_test(test_url_normalize_rejects),
 	    cmocka_unit_test(test_url_host_key_table),
+	    cmocka_unit_test(test_url_shard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
