@@ -575,7 +575,7 @@ static void test_pages_shards_split_hosts(void **state)
 	}
 	assert_int_equal(h_write_file(c->list, buf, len), 0);
 	for (int k = 0; k < 2; k++) {
-		char shard[8];
+		char shard[16];
 
 		snprintf(out[k], sizeof(out[k]), "%s/out%d", c->dir, k + 1);
 		snprintf(shard, sizeof(shard), "%d/2", k + 1);
