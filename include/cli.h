@@ -60,6 +60,7 @@ struct fa_opts {
 	const char *stats_file;
 	const char *save_failed; /* --save-failed FILE, or NULL */
 	unsigned shard, nshards; /* --shard K/N (K from 1); nshards 0: off */
+	bool convert_links;      /* --convert-links */
 };
 
 enum cli_action {

@@ -19,6 +19,7 @@
 #include "fetch.h"
 
 struct frontier;
+struct linkmap;
 struct procpool;
 struct queue;
 struct scope;
@@ -58,6 +59,7 @@ struct job_ctx {
 	struct queue *results;
 	const struct scope *scope; /* crawl only */
 	struct seen *content;      /* --dedupe fingerprints; under content_lock */
+	struct linkmap *links;     /* --convert-links: what was saved where; or NULL */
 	pthread_mutex_t content_lock;
 	struct job_stats stats;
 };

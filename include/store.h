@@ -201,6 +201,20 @@ enum fa_err store_commit_as(struct store_file *file, const char *name, char **fi
 bool store_name_taken(const struct store_file *file, const char *name);
 
 /*
+ * Replaces the content of the regular file saved at relpath (below the
+ * output directory; borrowed) with len bytes of data, atomically: the new
+ * content goes to a temporary name beside it and is renamed over the old,
+ * so the file is always whole, old or new.  For rewriting what this run
+ * saved (--convert-links); the store's flags do not apply.  No symbolic
+ * link is followed: a link or directory at relpath is refused (FA_ERR_IO,
+ * errno EINVAL).  Returns FA_OK; FA_ERR_IO (errno set), FA_ERR_DISK_FULL,
+ * FA_ERR_NAME or FA_ERR_TOO_LONG for relpath as store_open(); FA_ERR_NOMEM;
+ * FA_ERR_ARG.  On failure the old file is untouched and no temporary is
+ * left.  Thread-safe across files of one store.
+ */
+enum fa_err store_rewrite(struct store *store, const char *relpath, const void *data, size_t len);
+
+/*
  * Ends file without publishing it.  If keep_part is true and file holds at
  * least one byte, the bytes are kept as "NAME.part" for a later -c run,
  * replacing an older one, unless another store_file of this store is using

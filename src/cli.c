@@ -55,6 +55,7 @@ enum {
 	OPT_AUTO_THROTTLE,
 	OPT_SAVE_FAILED,
 	OPT_SHARD,
+	OPT_CONVERT_LINKS,
 	OPT_REPEAT,
 	OPT_KEEP,
 	OPT_PLOT,
@@ -108,6 +109,7 @@ static const struct option long_options[] = {
     {"random-wait", no_argument, NULL, OPT_RANDOM_WAIT},
     {"auto-throttle", optional_argument, NULL, OPT_AUTO_THROTTLE},
     {"shard", required_argument, NULL, OPT_SHARD},
+    {"convert-links", no_argument, NULL, OPT_CONVERT_LINKS},
     {"parse-procs", required_argument, NULL, 'P'},
     {"parse-timeout", required_argument, NULL, OPT_PARSE_TIMEOUT},
     {"parse-mem-limit", required_argument, NULL, OPT_PARSE_MEM},
@@ -180,6 +182,8 @@ static const char usage_text2[] =
     "      --include REGEX        follow only URLs matching (repeatable)\n"
     "      --exclude REGEX        never follow URLs matching (repeatable)\n"
     "      --no-parent            stay at or below each start URL's directory\n"
+    "      --convert-links        point links in saved pages at the local copies\n"
+    "                             when the crawl ends (wget -k)\n"
     "      --no-robots            ignore robots.txt (obeyed by default)\n"
     "      --per-host N           transfers at once per host at most (default -j)\n"
     "      --wait S               between two requests to one host (default 0)\n"
@@ -549,6 +553,7 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		case OPT_PLOT: o->plot = optarg; break;
 		case OPT_STATS: o->stats_file = optarg; break;
 		case OPT_SAVE_FAILED: o->save_failed = optarg; break;
+		case OPT_CONVERT_LINKS: o->convert_links = true; break;
 		case OPT_SHARD:
 			if (parse_shard(optarg, o) != FA_OK) {
 				snprintf(errbuf, errlen,
@@ -698,6 +703,10 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	}
 	if (!o->repeat)
 		o->repeat = 1;
+	if (o->convert_links && !o->crawl && !o->requisites) {
+		snprintf(errbuf, errlen, "--convert-links needs --crawl or -p (pages to save)");
+		return CLI_USAGE;
+	}
 	if (o->save_failed && o->compare) {
 		snprintf(errbuf, errlen, "--save-failed and --compare cannot be combined");
 		return CLI_USAGE;
@@ -822,6 +831,8 @@ char **cli_job_args(const struct fa_opts *o)
 		arg_add(&a, "--random-wait");
 	if (o->nshards)
 		arg_add(&a, "--shard=%u/%u", o->shard, o->nshards);
+	if (o->convert_links)
+		arg_add(&a, "--convert-links");
 	if (o->throttle_target_milli)
 		arg_add(&a, "--auto-throttle=%u.%03u", o->throttle_target_milli / 1000,
 			o->throttle_target_milli % 1000);

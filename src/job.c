@@ -23,6 +23,7 @@
 #include "html.h"
 #include "procpool.h"
 #include "queue.h"
+#include "linkmap.h"
 #include "robots.h"
 #include "scope.h"
 #include "seen.h"
@@ -323,6 +324,24 @@ static bool page_is_html(const struct fetch_result *res, const struct fetch_buff
 	return sniffed && !strcmp(sniffed, "text/html");
 }
 
+/* --convert-links: where the URL (and the URL it redirected to) is on
+ * disk, and, for an HTML page this run saved, that its links need
+ * converting.  A failure to record only leaves links unconverted. */
+static void record_saved(struct job_ctx *ctx, const struct fetch_job *job,
+			 const struct fetch_result *res, const struct fetch_buffer *page)
+{
+	(void)linkmap_put(ctx->links, job->url, res->path);
+	if (res->final_url)
+		(void)linkmap_put(ctx->links, res->final_url, res->path);
+	if (job->kind == JOB_PAGE && job->save && !res->skipped && page_is_html(res, page)) {
+		char charset[64];
+
+		(void)linkmap_add_page(ctx->links, res->path,
+				       res->final_url ? res->final_url : job->url,
+				       charset_of(res->content_type, charset, sizeof(charset)));
+	}
+}
+
 void job_run(struct job_worker *w, struct fetch_job *job)
 {
 	struct job_ctx *ctx = w->ctx;
@@ -376,6 +395,8 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 			res.error = strdup(why);
 		}
 	}
+	if (ctx->links && res.ok && res.path)
+		record_saved(ctx, job, &res, &w->page);
 	report(ctx, &res);
 done:
 	frontier_done(ctx->frontier, job);

@@ -15,6 +15,7 @@
  * worker loop on stdin/stdout and nothing else.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,10 +31,12 @@
 #include "cancel.h"
 #include "cli.h"
 #include "compare.h"
+#include "convert.h"
 #include "fetch.h"
 #include "frontier.h"
 #include "input.h"
 #include "job.h"
+#include "linkmap.h"
 #include "pool.h"
 #include "procpool.h"
 #include "queue.h"
@@ -294,6 +297,92 @@ static bool failed_close(struct failed_list *fl, bool keep)
 	return ok;
 }
 
+/* Reads the file at dir/relpath (no symbolic link as the file) into a
+ * new buffer of at most max bytes.  Returns 0, or -1 with errno set. */
+static int read_saved(const char *dir, const char *relpath, size_t max, char **data, size_t *len)
+{
+	size_t plen = strlen(dir) + strlen(relpath) + 2, cap = 65536, n = 0;
+	char *path = malloc(plen), *buf = NULL;
+	int fd = -1, saved;
+	ssize_t got = 1;
+
+	*data = NULL;
+	if (!path)
+		return -1;
+	snprintf(path, plen, "%s/%s", dir, relpath);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return -1;
+	while (got > 0) {
+		if (n == cap || !buf) {
+			char *grown = n < max ? realloc(buf, cap = buf ? cap * 2 : cap) : NULL;
+
+			if (!grown) {
+				errno = n < max ? ENOMEM : EFBIG;
+				got = -1;
+				break;
+			}
+			buf = grown;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			got = 1;
+		else if (got > 0)
+			n += (size_t)got;
+	}
+	saved = errno;
+	close(fd);
+	if (got < 0) {
+		free(buf);
+		errno = saved;
+		return -1;
+	}
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+/* --convert-links, once the crawl is over: every saved HTML page's links
+ * pointed at the local copies, each page replaced atomically. */
+static void convert_saved_pages(struct run *run, const struct fa_opts *o)
+{
+	size_t pages = linkmap_pages(run->ctx.links), done = 0, links = 0;
+
+	for (size_t i = 0; i < pages && !cancel_requested(); i++) {
+		const char *relpath, *base, *charset;
+		char *data = NULL, *out = NULL;
+		size_t len = 0, outlen = 0, converted = 0;
+		enum fa_err err;
+
+		linkmap_page(run->ctx.links, i, &relpath, &base, &charset);
+		if (read_saved(o->output_dir, relpath, (size_t)o->max_page_size, &data, &len) !=
+		    0) {
+			fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
+				errno == EFBIG ? "larger than --max-page-size, left as it is"
+					       : strerror(errno));
+			continue;
+		}
+		err = convert_page(data, len, relpath, base, charset, run->ctx.links, &out, &outlen,
+				   &converted);
+		if (err == FA_OK)
+			err = store_rewrite(run->ctx.store, relpath, out, outlen);
+		if (err != FA_OK)
+			fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
+				err == FA_ERR_IO ? strerror(errno) : fa_strerror(err));
+		else {
+			done++;
+			links += converted;
+		}
+		free(data);
+		free(out);
+	}
+	if (!o->quiet)
+		fprintf(stderr,
+			"fetchall: converted links in %zu of %zu pages (%zu to local files)\n",
+			done, pages, links);
+}
+
 /* --stats FILE (hidden): the run's numbers for --compare's parent. */
 static void write_stats(const struct run *run, const char *path)
 {
@@ -496,8 +585,10 @@ int main(int argc, char **argv)
 	run.report = run.share ? report_new(&ro, run.share) : NULL;
 	if (opts.dedupe)
 		run.ctx.content = seen_new(0);
+	if (opts.convert_links)
+		run.ctx.links = linkmap_new();
 	if (!run.share || !run.ctx.frontier || !run.ctx.results || !run.report ||
-	    (opts.dedupe && !run.ctx.content)) {
+	    (opts.dedupe && !run.ctx.content) || (opts.convert_links && !run.ctx.links)) {
 		fprintf(stderr, "fetchall: out of memory setting up\n");
 		goto out;
 	}
@@ -538,6 +629,8 @@ int main(int argc, char **argv)
 	pool_join(pool);
 	queue_close(run.ctx.results);
 	report_join(run.report);
+	if (run.ctx.links)
+		convert_saved_pages(&run, &opts);
 	print_parse_stats(&run, &opts);
 	if (opts.stats_file)
 		write_stats(&run, opts.stats_file);
@@ -565,6 +658,7 @@ out:
 	fetch_share_free(run.share);
 	store_free(run.ctx.store);
 	seen_free(run.ctx.content);
+	linkmap_free(run.ctx.links);
 	if (content_lock)
 		pthread_mutex_destroy(&run.ctx.content_lock);
 	scope_free(scope);

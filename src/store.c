@@ -845,19 +845,15 @@ static enum fa_err create_fresh(struct store_file *file)
 	return FA_OK;
 }
 
-enum fa_err store_open(struct store *store, const char *relpath, struct store_file **out)
+/* A store_file for relpath with its directory open (created if missing);
+ * no data file yet.  FA_OK and *out, or an error and nothing left. */
+static enum fa_err file_new(struct store *store, const char *relpath, struct store_file **out)
 {
-	struct store_file *file = NULL;
+	struct store_file *file;
 	enum fa_err err;
-	struct stat st;
 	size_t dirlen = 0;
-	int saved;
 
-	if (!out)
-		return FA_ERR_ARG;
 	*out = NULL;
-	if (!store || !relpath)
-		return FA_ERR_ARG;
 	err = check_relpath(relpath, &dirlen);
 	if (err != FA_OK)
 		return err;
@@ -875,10 +871,30 @@ enum fa_err store_open(struct store *store, const char *relpath, struct store_fi
 	file->dirlen = dirlen;
 	file->name = file->relpath + dirlen;
 	snprintf(file->diskname, sizeof(file->diskname), "%s%s", file->name, PART_SUFFIX);
-
 	err = open_parents(file);
+	if (err != FA_OK) {
+		file_free(file);
+		return err;
+	}
+	*out = file;
+	return FA_OK;
+}
+
+enum fa_err store_open(struct store *store, const char *relpath, struct store_file **out)
+{
+	struct store_file *file = NULL;
+	enum fa_err err;
+	struct stat st;
+	int saved;
+
+	if (!out)
+		return FA_ERR_ARG;
+	*out = NULL;
+	if (!store || !relpath)
+		return FA_ERR_ARG;
+	err = file_new(store, relpath, &file);
 	if (err != FA_OK)
-		goto out;
+		return err;
 	if ((store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) &&
 	    fstatat(file->dirfd, file->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		err = FA_ERR_EXISTS;
@@ -1041,6 +1057,44 @@ enum fa_err store_commit_as(struct store_file *file, const char *name, char **fi
 	free(result);
 	if (err != FA_OK)
 		errno = file->last_errno ? file->last_errno : EEXIST;
+	file_free(file);
+	return err;
+}
+
+enum fa_err store_rewrite(struct store *store, const char *relpath, const void *data, size_t len)
+{
+	struct store_file *file = NULL;
+	enum fa_err err;
+	struct stat st;
+	int fd;
+
+	if (!store || !relpath || (!data && len > 0))
+		return FA_ERR_ARG;
+	err = file_new(store, relpath, &file);
+	if (err != FA_OK)
+		return err;
+	if (fstatat(file->dirfd, file->name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		err = errno_err(errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL; /* a link, a directory: never replaced */
+		err = FA_ERR_IO;
+		goto out;
+	}
+	fd = create_temp(store, file->dirfd, file->name, file->diskname, sizeof(file->diskname));
+	if (fd < 0) {
+		err = errno_err(errno);
+		goto out;
+	}
+	file->fd = fd;
+	file->kind = FILE_NAMED;
+	err = store_write(file, data, len);
+	if (err == FA_OK && renameat(file->dirfd, file->diskname, file->dirfd, file->name) != 0)
+		err = errno_err(errno);
+	if (err != FA_OK)
+		discard(file);
+out:
 	file_free(file);
 	return err;
 }

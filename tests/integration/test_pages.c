@@ -639,6 +639,92 @@ static void test_pages_shards_split_hosts(void **state)
 	}
 }
 
+/* Every relative href, src and srcset URL in the saved page at path
+ * names a file that exists; returns how many there were.  (srcset's
+ * descriptors, "2x", are words of their own here and skipped.) */
+static int assert_local_links_resolve(const char *path)
+{
+	static const char *const keys[] = {"href=\"", "src=\"", "srcset=\""};
+	char *data, *dir = strdup(path), *target;
+	size_t len;
+	int n = 0;
+
+	assert_non_null(dir);
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	*strrchr(dir, '/') = '\0';
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		for (const char *p = strstr(data, keys[k]); p; p = strstr(p + 1, keys[k])) {
+			const char *v = p + strlen(keys[k]);
+			const char *end = strchr(v, '"');
+
+			assert_non_null(end);
+			while (v < end) {
+				size_t ul = strcspn(v, " ,\"");
+				struct stat st;
+
+				if (ul > 0 && strncmp(v, "http", 4) && strncmp(v, "mailto:", 7) &&
+				    strncmp(v, "javascript:", 11) && v[0] != '#' &&
+				    !(v[0] >= '0' && v[0] <= '9' && v[ul - 1] == 'x')) {
+					size_t tl = strlen(dir) + ul + 2;
+
+					target = malloc(tl);
+					assert_non_null(target);
+					snprintf(target, tl, "%s/%.*s", dir,
+						 (int)strcspn(v, "#\" ,"), v);
+					if (stat(target, &st) != 0)
+						fail_msg("%s: link to %s, which is not there", path,
+							 target);
+					free(target);
+					n++;
+				}
+				v += ul;
+				while (v < end && (*v == ' ' || *v == ','))
+					v++;
+			}
+		}
+	}
+	free(data);
+	free(dir);
+	return n;
+}
+
+/* --convert-links (with -p): links to what was saved become relative
+ * paths that resolve on disk, others absolute URLs; mailto: and the like
+ * stay; pages stay whole documents. */
+static void test_pages_convert_links(void **state)
+{
+	struct ctx *c = *state;
+	char seed[128], dir[4200], path[8400], want[256], *data;
+	size_t len;
+	int local = 0;
+	struct h_result r;
+
+	snprintf(seed, sizeof(seed), "%s/site/20/page/0.html", server.base);
+	run(c, &r, "-r", seed, "-d", "1", "-p", "--convert-links", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "converted links in 3 of 3 pages"));
+	h_result_release(&r);
+	snprintf(dir, sizeof(dir), "%s/127.0.0.1:%d/site/20/page", c->out, server.port);
+	for (int k = 0; k < 3; k++) {
+		snprintf(path, sizeof(path), "%s/%d.html", dir, k);
+		local += assert_local_links_resolve(path);
+	}
+	assert_true(local >= 3 * 6); /* home/child, style.css, 4 images a page */
+
+	snprintf(path, sizeof(path), "%s/1.html", dir);
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	assert_non_null(strstr(data, "href=\"0.html\""));
+	assert_non_null(strstr(data, "href=\"../style.css\""));
+	assert_non_null(strstr(data, "src=\"../img/1.png\""));
+	assert_non_null(strstr(data, "srcset=\"../img/1-small.jpg 1x, ../img/1-big.jpg 2x\""));
+	snprintf(want, sizeof(want), "href=\"%s/site/20/page/3.html\"", server.base); /* depth 2 */
+	assert_non_null(strstr(data, want));
+	assert_non_null(strstr(data, "href=\"mailto:nobody@example.invalid\""));
+	assert_non_null(strstr(data, "<title>site 20 page 1</title>"));
+	assert_non_null(strstr(data, "</html>"));
+	free(data);
+}
+
 static void test_pages_not_html_and_too_big_not_parsed(void **state)
 {
 	struct ctx *c = *state;
@@ -674,6 +760,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pages_auto_throttle_follows_latency, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_shards_split_hosts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_convert_links, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_wait_between_requests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_not_html_and_too_big_not_parsed, setup,
 					    teardown),

@@ -147,6 +147,7 @@ static void test_cli_usage_errors(void **state)
 	    {"--auto-throttle=0", "l", NULL, "--auto-throttle"},
 	    {"--auto-throttle=2000", "l", NULL, "--auto-throttle"},
 	    {"--auto-throttle=x", "l", NULL, "--auto-throttle"},
+	    {"--convert-links", "l", NULL, "--convert-links needs"},
 	    {"--shard", "3/2", "l", "--shard"},
 	    {"--shard", "0/2", "l", "--shard"},
 	    {"--shard", "2", "l", "--shard"},

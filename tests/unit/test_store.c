@@ -1346,6 +1346,42 @@ static void test_store_commit_as(void **state)
 	store_free(cont);
 }
 
+/* store_rewrite: the whole file replaced in one step, nothing left
+ * beside it; links, directories and missing files refused. */
+static void test_store_rewrite(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *store = open_store(fx, "out", STORE_CONTINUE); /* flags do not apply */
+	char *final = save(store, "d/page.html", "old page", 8);
+	char big[100000];
+
+	assert_string_equal(final, "d/page.html");
+	free(final);
+	assert_int_equal(store_rewrite(store, "d/page.html", "new", 3), FA_OK);
+	assert_file(fx, "out/d/page.html", "new", 3);
+	memset(big, 'b', sizeof(big));
+	assert_int_equal(store_rewrite(store, "d/page.html", big, sizeof(big)), FA_OK);
+	assert_file(fx, "out/d/page.html", big, sizeof(big));
+	assert_int_equal(store_rewrite(store, "d/page.html", "", 0), FA_OK);
+	assert_file(fx, "out/d/page.html", "", 0);
+	assert_int_equal(count_entries(fx, "out/d"), 1);
+
+	spit(fx, "outside", "keep", 4);
+	make_symlink(fx, "../outside", "out/link.html");
+	errno = 0;
+	assert_int_equal(store_rewrite(store, "link.html", "x", 1), FA_ERR_IO);
+	assert_int_equal(errno, EINVAL);
+	assert_file(fx, "outside", "keep", 4);
+	make_dir(fx, "out/dir.html");
+	assert_int_equal(store_rewrite(store, "dir.html", "x", 1), FA_ERR_IO);
+	assert_int_equal(store_rewrite(store, "missing.html", "x", 1), FA_ERR_IO);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(store_rewrite(store, "../escape", "x", 1), FA_ERR_NAME);
+	assert_int_equal(store_rewrite(NULL, "x", "x", 1), FA_ERR_ARG);
+	assert_int_equal(count_entries(fx, "out"), 3); /* d, link.html, dir.html */
+	store_free(store);
+}
+
 /* A file test twice: with O_TMPFILE, and with the .part fallback.  (clang-format 14
  * mangles braces in a macro.) */
 /* clang-format off */
@@ -1373,6 +1409,7 @@ int main(void)
 	    BOTH(test_store_restart_truncates),
 	    BOTH(test_store_exists_skips),
 	    BOTH(test_store_commit_as),
+	    BOTH(test_store_rewrite),
 	    BOTH(test_store_open_rejects),
 	    BOTH(test_store_symlink_not_followed),
 	    BOTH(test_store_new_unwritable),
