@@ -41,7 +41,8 @@ enum fa_err convert_relative(const char *from_relpath, const char *to_relpath, c
  * as character references (the same characters, whatever the charset).  On success returns
  * FA_OK with the new document in *out (*outlen bytes; caller frees with
  * free()) and the number of links pointed at local files in *converted.
- * FA_ERR_PARSE if libxml2 builds no document, FA_ERR_URL if base_url is
+ * FA_ERR_PARSE if libxml2 builds no document or cannot write it back
+ * whole (the page is then best left as it is), FA_ERR_URL if base_url is
  * not absolute, FA_ERR_NOMEM, FA_ERR_TOO_LONG for a page over INT_MAX
  * bytes.  Run after the crawl, on the main thread (it swaps libxml2's
  * error handler while it parses).

@@ -281,6 +281,33 @@ static bool is_element(xmlNodePtr n, const char *name)
 	       !xmlStrcasecmp(n->name, (const xmlChar *)name);
 }
 
+static size_t count_elements(xmlDocPtr doc)
+{
+	size_t n = 0;
+
+	for (xmlNodePtr node = doc->children; node; node = next_node(doc, node))
+		n += node->type == XML_ELEMENT_NODE;
+	return n;
+}
+
+#define PARSE_OPTIONS                                                                        \
+	(HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | \
+	 HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD)
+
+/* Whether mem (size bytes, as libxml2 wrote doc) reads back with as many
+ * elements as doc has.  libxml2's writer stops at a character its output
+ * encoding cannot hold, and a page cut short must never replace the
+ * whole one. */
+static bool written_whole(xmlDocPtr doc, const xmlChar *mem, int size, const char *base_url)
+{
+	xmlDocPtr back = htmlReadMemory((const char *)mem, size, base_url, NULL, PARSE_OPTIONS);
+	bool whole = back && count_elements(back) == count_elements(doc);
+
+	if (back)
+		xmlFreeDoc(back);
+	return whole;
+}
+
 static void ignore_error(void *ctx, const char *msg, ...)
 {
 	(void)ctx;
@@ -325,9 +352,7 @@ enum fa_err convert_page(const char *html, size_t len, const char *page_relpath,
 		free(z);
 	}
 	xmlSetGenericErrorFunc(NULL, ignore_error);
-	doc = htmlReadMemory(html, (int)len, base_url, encoding,
-			     HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-				 HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED | HTML_PARSE_NODEFDTD);
+	doc = htmlReadMemory(html, (int)len, base_url, encoding, PARSE_OPTIONS);
 	if (!doc) {
 		xmlSetGenericErrorFunc(saved_ctx, saved_error);
 		curl_url_cleanup(cv.base);
@@ -362,10 +387,12 @@ enum fa_err convert_page(const char *html, size_t len, const char *page_relpath,
 			convert_element(&cv, n);
 	}
 	htmlDocDumpMemoryFormat(doc, &mem, &size, 0);
-	xmlSetGenericErrorFunc(saved_ctx, saved_error);
-	if (cv.nomem || !mem || size < 0) {
+	if (cv.nomem || !mem || size < 0)
 		err = FA_ERR_NOMEM;
-	} else {
+	else if (!written_whole(doc, mem, size, base_url))
+		err = FA_ERR_PARSE;
+	xmlSetGenericErrorFunc(saved_ctx, saved_error);
+	if (err == FA_OK) {
 		*out = malloc((size_t)size + 1);
 		if (!*out) {
 			err = FA_ERR_NOMEM;

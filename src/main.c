@@ -359,7 +359,7 @@ static void convert_saved_pages(struct run *run, const struct fa_opts *o)
 		if (read_saved(o->output_dir, relpath, (size_t)o->max_page_size, &data, &len) !=
 		    0) {
 			fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
-				errno == EFBIG ? "larger than --max-page-size, left as it is"
+				errno == EFBIG ? "larger than --max-page-size; left as it is"
 					       : strerror(errno));
 			continue;
 		}
@@ -368,8 +368,8 @@ static void convert_saved_pages(struct run *run, const struct fa_opts *o)
 		if (err == FA_OK)
 			err = store_rewrite(run->ctx.store, relpath, out, outlen);
 		if (err != FA_OK)
-			fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
-				err == FA_ERR_IO ? strerror(errno) : fa_strerror(err));
+			fprintf(stderr, "fetchall: converting links in '%s': %s; left as it is\n",
+				relpath, err == FA_ERR_IO ? strerror(errno) : fa_strerror(err));
 		else {
 			done++;
 			links += converted;

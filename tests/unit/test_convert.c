@@ -243,6 +243,35 @@ static void test_convert_page_odd_input(void **state)
 	linkmap_free(m);
 }
 
+/* Found by fuzzing: libxml2's writer stopped at a character it could not
+ * write and gave back "<p>" for a page of links; a page that does not read
+ * back whole is refused (FA_ERR_PARSE), never handed out cut short. */
+static void test_convert_page_never_cut_short(void **state)
+{
+	static const char page[] =
+	    "\x03<\x06\xfa\xff\xff\xff\xff/x.png\x22 s~\x0d\x0d\x0d\x0d\x0d\x0d\x0d"
+	    "\x0d\x0d\x1d\x00\xff\xff\xffl#x\x22>b</a><img <html><hea<bd/_>html#\x88"
+	    "\xdd\xc1\x93</a><img src=\x22/img/x.png\x22 s~cstp://b.hmt#/a><img src"
+	    "=\x22/img/x.png\x22 s~cstp://b.hmt#lx\x22>b</a><gmg src=\x22/img/x.png"
+	    "\x22 srcset=\x22/img/x.png 0x, \x00<f&y#lx\x22>b</a><gmg src=\x22/img/"
+	    "x.png\x22 srcset=\x22/img/x.";
+	struct linkmap *m = linkmap_new();
+	char *out = NULL;
+	size_t outlen = 0, converted = 0;
+	enum fa_err err;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(linkmap_put(m, "http://h.test/img/x.png", "h.test/img/x.png"), FA_OK);
+	err = convert_page(page, sizeof(page) - 1, "h.test/a/index.html", "http://h.test/a/",
+			   "UTF-8", m, &out, &outlen, &converted);
+	if (err == FA_OK && outlen < 100)
+		fail_msg("cut short to %zu bytes: %s", outlen, out);
+	assert_true(err == FA_OK || err == FA_ERR_PARSE);
+	free(out);
+	linkmap_free(m);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -266,6 +295,7 @@ int main(void)
 	    cmocka_unit_test(test_convert_page_links),
 	    cmocka_unit_test(test_convert_page_base_href),
 	    cmocka_unit_test(test_convert_page_odd_input),
+	    cmocka_unit_test(test_convert_page_never_cut_short),
 	};
 
 	return cmocka_run_group_tests_name("convert", tests, group_setup, group_teardown);
