@@ -358,19 +358,21 @@ static void convert_saved_pages(struct run *run, const struct fa_opts *o)
 		linkmap_page(run->ctx.links, i, &relpath, &base, &charset);
 		if (read_saved(o->output_dir, relpath, (size_t)o->max_page_size, &data, &len) !=
 		    0) {
-			fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
-				errno == EFBIG ? "larger than --max-page-size; left as it is"
-					       : strerror(errno));
+			if (!o->quiet)
+				fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
+					errno == EFBIG
+					    ? "larger than --max-page-size; left as it is"
+					    : strerror(errno));
 			continue;
 		}
 		err = convert_page(data, len, relpath, base, charset, run->ctx.links, &out, &outlen,
 				   &converted);
 		if (err == FA_OK)
 			err = store_rewrite(run->ctx.store, relpath, out, outlen);
-		if (err != FA_OK)
+		if (err != FA_OK && !o->quiet)
 			fprintf(stderr, "fetchall: converting links in '%s': %s; left as it is\n",
 				relpath, err == FA_ERR_IO ? strerror(errno) : fa_strerror(err));
-		else {
+		if (err == FA_OK) {
 			done++;
 			links += converted;
 		}
