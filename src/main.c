@@ -17,7 +17,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,46 +345,88 @@ static int read_saved(const char *dir, const char *relpath, size_t max, char **d
 	return 0;
 }
 
+/* --convert-links' shared state: threads take pages by index. */
+struct converter {
+	struct run *run;
+	const struct fa_opts *opts;
+	atomic_size_t next;        /* the next page to take */
+	atomic_size_t done, links; /* pages rewritten, links made local */
+};
+
+/* Converts one page and replaces it; says why not, unless -q. */
+static void convert_one(struct converter *cv, size_t i)
+{
+	const struct fa_opts *o = cv->opts;
+	const char *relpath, *base, *charset;
+	char *data = NULL, *out = NULL;
+	size_t len = 0, outlen = 0, converted = 0;
+	enum fa_err err;
+
+	linkmap_page(cv->run->ctx.links, i, &relpath, &base, &charset);
+	if (read_saved(o->output_dir, relpath, (size_t)o->max_page_size, &data, &len) != 0) {
+		if (!o->quiet)
+			fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
+				errno == EFBIG ? "larger than --max-page-size; left as it is"
+					       : strerror(errno));
+		return;
+	}
+	err = convert_page(data, len, relpath, base, charset, cv->run->ctx.links, &out, &outlen,
+			   &converted);
+	if (err == FA_OK)
+		err = store_rewrite(cv->run->ctx.store, relpath, out, outlen);
+	if (err != FA_OK && !o->quiet)
+		fprintf(stderr, "fetchall: converting links in '%s': %s; left as it is\n", relpath,
+			err == FA_ERR_IO ? strerror(errno) : fa_strerror(err));
+	if (err == FA_OK) {
+		atomic_fetch_add(&cv->done, 1);
+		atomic_fetch_add(&cv->links, converted);
+	}
+	free(data);
+	free(out);
+}
+
+static void *convert_thread(void *arg)
+{
+	struct converter *cv = arg;
+	size_t pages = linkmap_pages(cv->run->ctx.links);
+
+	for (size_t i = atomic_fetch_add(&cv->next, 1); i < pages && !cancel_requested();
+	     i = atomic_fetch_add(&cv->next, 1))
+		convert_one(cv, i);
+	return NULL;
+}
+
 /* --convert-links, once the crawl is over: every saved HTML page's links
- * pointed at the local copies, each page replaced atomically. */
+ * pointed at the local copies, each page replaced atomically.  Parsing
+ * and writing pages is CPU work: one thread per core (at most -j, at most
+ * 16), each taking the next page. */
 static void convert_saved_pages(struct run *run, const struct fa_opts *o)
 {
-	size_t pages = linkmap_pages(run->ctx.links), done = 0, links = 0;
+	struct converter cv = {.run = run, .opts = o};
+	size_t pages = linkmap_pages(run->ctx.links);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores > 0 ? (size_t)cores : 1;
+	pthread_t threads[16];
+	size_t started = 0;
 
-	for (size_t i = 0; i < pages && !cancel_requested(); i++) {
-		const char *relpath, *base, *charset;
-		char *data = NULL, *out = NULL;
-		size_t len = 0, outlen = 0, converted = 0;
-		enum fa_err err;
-
-		linkmap_page(run->ctx.links, i, &relpath, &base, &charset);
-		if (read_saved(o->output_dir, relpath, (size_t)o->max_page_size, &data, &len) !=
-		    0) {
-			if (!o->quiet)
-				fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
-					errno == EFBIG
-					    ? "larger than --max-page-size; left as it is"
-					    : strerror(errno));
-			continue;
-		}
-		err = convert_page(data, len, relpath, base, charset, run->ctx.links, &out, &outlen,
-				   &converted);
-		if (err == FA_OK)
-			err = store_rewrite(run->ctx.store, relpath, out, outlen);
-		if (err != FA_OK && !o->quiet)
-			fprintf(stderr, "fetchall: converting links in '%s': %s; left as it is\n",
-				relpath, err == FA_ERR_IO ? strerror(errno) : fa_strerror(err));
-		if (err == FA_OK) {
-			done++;
-			links += converted;
-		}
-		free(data);
-		free(out);
+	if (nthreads > o->jobs)
+		nthreads = o->jobs;
+	if (nthreads > 16)
+		nthreads = 16;
+	if (nthreads > pages)
+		nthreads = pages;
+	for (; started < nthreads; started++) {
+		if (pthread_create(&threads[started], NULL, convert_thread, &cv) != 0)
+			break;
 	}
+	if (started == 0)
+		convert_thread(&cv); /* no thread to spare: this one does it all */
+	for (size_t i = 0; i < started; i++)
+		sync_must(pthread_join(threads[i], NULL), "pthread_join");
 	if (!o->quiet)
 		fprintf(stderr,
 			"fetchall: converted links in %zu of %zu pages (%zu to local files)\n",
-			done, pages, links);
+			atomic_load(&cv.done), pages, atomic_load(&cv.links));
 }
 
 /* --stats FILE (hidden): the run's numbers for --compare's parent. */

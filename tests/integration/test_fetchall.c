@@ -137,6 +137,9 @@ static void run(struct ctx *c, struct h_result *r, const char *stdin_data, ...)
 	argv[argc] = NULL;
 	assert_int_equal(h_run_in(c->dir, argv, stdin_data, RUN_TIMEOUT, r), 0);
 	assert_false(r->timed_out);
+	/* under make asan / tsan the child is instrumented too */
+	if (strstr(r->err, "Sanitizer") || strstr(r->err, "runtime error:"))
+		fail_msg("sanitizer report from fetchall:\n%s", r->err);
 }
 
 /* The JSON line whose "url" ends with `suffix`; NULL if none. */
