@@ -215,6 +215,19 @@ bool store_name_taken(const struct store_file *file, const char *name);
 enum fa_err store_rewrite(struct store *store, const char *relpath, const void *data, size_t len);
 
 /*
+ * Reads the regular file saved at relpath (below the output directory;
+ * borrowed), without following a symbolic link anywhere on the way, into
+ * a new NUL-terminated buffer *data (caller frees) of *len bytes.  For
+ * files an earlier run saved (a crawl resumed with -c re-reads its pages,
+ * and --convert-links rewrites them).  Returns FA_OK; FA_ERR_TOO_LONG if
+ * the file is over max bytes; FA_ERR_IO (errno set; EINVAL for a link or
+ * directory); FA_ERR_NAME or FA_ERR_TOO_LONG for relpath as store_open();
+ * FA_ERR_NOMEM; FA_ERR_ARG.  Thread-safe.
+ */
+enum fa_err store_read(struct store *store, const char *relpath, size_t max, char **data,
+		       size_t *len);
+
+/*
  * Ends file without publishing it.  If keep_part is true and file holds at
  * least one byte, the bytes are kept as "NAME.part" for a later -c run,
  * replacing an older one, unless another store_file of this store is using

@@ -325,21 +325,41 @@ static bool page_is_html(const struct fetch_result *res, const struct fetch_buff
 }
 
 /* --convert-links: where the URL (and the URL it redirected to) is on
- * disk, and, for an HTML page this run saved, that its links need
- * converting.  A failure to record only leaves links unconverted. */
+ * disk, and, for an HTML page this run saved or read back, that its links
+ * need converting.  A failure to record only leaves links unconverted. */
 static void record_saved(struct job_ctx *ctx, const struct fetch_job *job,
-			 const struct fetch_result *res, const struct fetch_buffer *page)
+			 const struct fetch_result *res, const struct fetch_buffer *page,
+			 bool reread)
 {
 	(void)linkmap_put(ctx->links, job->url, res->path);
 	if (res->final_url)
 		(void)linkmap_put(ctx->links, res->final_url, res->path);
-	if (job->kind == JOB_PAGE && job->save && !res->skipped && page_is_html(res, page)) {
+	if (job->kind == JOB_PAGE && job->save && (!res->skipped || reread) &&
+	    page_is_html(res, page)) {
 		char charset[64];
 
 		(void)linkmap_add_page(ctx->links, res->path,
 				       res->final_url ? res->final_url : job->url,
 				       charset_of(res->content_type, charset, sizeof(charset)));
 	}
+}
+
+/* -c or --no-clobber in a crawl: a page an earlier run saved is read back
+ * from disk, so a resumed crawl goes on below it (as wget -r -nc does).
+ * Returns whether it is now in w->page. */
+static bool reread_saved_page(struct job_worker *w, const struct fetch_result *res)
+{
+	char *data = NULL;
+	size_t len = 0;
+
+	if (store_read(w->ctx->store, res->path, w->page.max, &data, &len) != FA_OK)
+		return false;
+	fetch_buffer_release(&w->page);
+	w->page.data = data;
+	w->page.len = len;
+	w->page.cap = len + 1;
+	w->page.truncated = false;
+	return true;
 }
 
 void job_run(struct job_worker *w, struct fetch_job *job)
@@ -351,6 +371,7 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 	struct fetch_target t = {.gate = job->host ? &gate : NULL};
 	const struct robots *rules = job->host ? frontier_robots(job->host) : NULL;
 	struct fetch_result res;
+	bool reread = false;
 
 	if (job->kind == JOB_ROBOTS) {
 		run_robots(w, job, t.gate);
@@ -394,9 +415,15 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 			free(res.error);
 			res.error = strdup(why);
 		}
+	} else if (job->kind == JOB_PAGE && o->crawl && res.skipped && res.err == FA_ERR_EXISTS &&
+		   res.path && reread_saved_page(w, &res) && page_is_html(&res, &w->page)) {
+		char why[256];
+
+		/* the page stays "skipped"; a parse failure is only counted */
+		reread = parse_page(w, job, &res, why, sizeof(why)) == FA_OK;
 	}
 	if (ctx->links && res.ok && res.path)
-		record_saved(ctx, job, &res, &w->page);
+		record_saved(ctx, job, &res, &w->page, reread);
 	report(ctx, &res);
 done:
 	frontier_done(ctx->frontier, job);

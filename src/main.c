@@ -15,7 +15,6 @@
  * worker loop on stdin/stdout and nothing else.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -299,52 +298,6 @@ static bool failed_close(struct failed_list *fl, bool keep)
 	return ok;
 }
 
-/* Reads the file at dir/relpath (no symbolic link as the file) into a
- * new buffer of at most max bytes.  Returns 0, or -1 with errno set. */
-static int read_saved(const char *dir, const char *relpath, size_t max, char **data, size_t *len)
-{
-	size_t plen = strlen(dir) + strlen(relpath) + 2, cap = 65536, n = 0;
-	char *path = malloc(plen), *buf = NULL;
-	int fd = -1, saved;
-	ssize_t got = 1;
-
-	*data = NULL;
-	if (!path)
-		return -1;
-	snprintf(path, plen, "%s/%s", dir, relpath);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	free(path);
-	if (fd < 0)
-		return -1;
-	while (got > 0) {
-		if (n == cap || !buf) {
-			char *grown = n < max ? realloc(buf, cap = buf ? cap * 2 : cap) : NULL;
-
-			if (!grown) {
-				errno = n < max ? ENOMEM : EFBIG;
-				got = -1;
-				break;
-			}
-			buf = grown;
-		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			got = 1;
-		else if (got > 0)
-			n += (size_t)got;
-	}
-	saved = errno;
-	close(fd);
-	if (got < 0) {
-		free(buf);
-		errno = saved;
-		return -1;
-	}
-	*data = buf;
-	*len = n;
-	return 0;
-}
-
 /* --convert-links' shared state: threads take pages by index. */
 struct converter {
 	struct run *run;
@@ -363,11 +316,14 @@ static void convert_one(struct converter *cv, size_t i)
 	enum fa_err err;
 
 	linkmap_page(cv->run->ctx.links, i, &relpath, &base, &charset);
-	if (read_saved(o->output_dir, relpath, (size_t)o->max_page_size, &data, &len) != 0) {
+	err = store_read(cv->run->ctx.store, relpath, (size_t)o->max_page_size, &data, &len);
+	if (err != FA_OK) {
 		if (!o->quiet)
-			fprintf(stderr, "fetchall: converting links in '%s': %s\n", relpath,
-				errno == EFBIG ? "larger than --max-page-size; left as it is"
-					       : strerror(errno));
+			fprintf(stderr, "fetchall: converting links in '%s': %s; left as it is\n",
+				relpath,
+				err == FA_ERR_TOO_LONG ? "larger than --max-page-size"
+				: err == FA_ERR_IO     ? strerror(errno)
+						       : fa_strerror(err));
 		return;
 	}
 	err = convert_page(data, len, relpath, base, charset, cv->run->ctx.links, &out, &outlen,

@@ -39,6 +39,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1095,6 +1096,65 @@ enum fa_err store_rewrite(struct store *store, const char *relpath, const void *
 	if (err != FA_OK)
 		discard(file);
 out:
+	file_free(file);
+	return err;
+}
+
+enum fa_err store_read(struct store *store, const char *relpath, size_t max, char **data,
+		       size_t *len)
+{
+	struct store_file *file = NULL;
+	enum fa_err err;
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	int fd = -1;
+
+	if (!data || !len)
+		return FA_ERR_ARG;
+	*data = NULL;
+	*len = 0;
+	if (!store || !relpath)
+		return FA_ERR_ARG;
+	err = file_new(store, relpath, &file);
+	if (err != FA_OK)
+		return err;
+	fd = openat(file->dirfd, file->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		err = errno_err(errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		err = FA_ERR_IO;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		err = FA_ERR_TOO_LONG;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		err = FA_ERR_NOMEM;
+		goto out;
+	}
+	while (n < (size_t)st.st_size) {
+		ssize_t got = read(fd, buf + n, (size_t)st.st_size - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break; /* shorter than it was: what is there */
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	buf = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
 	file_free(file);
 	return err;
 }

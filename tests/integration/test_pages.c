@@ -728,6 +728,39 @@ static void test_pages_convert_links(void **state)
 	free(data);
 }
 
+/* A crawl resumed with -c reads the pages it already has back from disk
+ * and goes on below them, fetching only what is missing (wget -r -nc). */
+static void test_pages_crawl_resumes_below_saved_pages(void **state)
+{
+	struct ctx *c = *state;
+	char seed[128], dir[4200], path[8400], *got;
+	struct h_result r;
+
+	snprintf(seed, sizeof(seed), "%s/site/20/page/0.html", server.base);
+	run(c, &r, "-r", seed, "-d", "2", "--no-robots", NULL);
+	assert_int_equal(r.status, 0);
+	h_result_release(&r);
+	snprintf(dir, sizeof(dir), "%s/127.0.0.1:%d/site/20/page", c->out, server.port);
+	assert_int_equal(h_count_files(dir, ".html"), 7); /* pages 0..6 */
+	/* as if interrupted: only pages 0 and 1 were saved */
+	for (int k = 2; k < 7; k++) {
+		snprintf(path, sizeof(path), "%s/%d.html", dir, k);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, "-r", seed, "-d", "2", "--no-robots", "-c", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_count_files(dir, ".html"), 7);
+	got = server_paths();
+	/* 2..6 fetched again, 0 and 1 read from disk, not requested */
+	assert_int_equal(count_lines(got), 5);
+	assert_null(strstr(got, " /site/20/page/0.html\n"));
+	assert_null(strstr(got, " /site/20/page/1.html\n"));
+	free(got);
+	assert_non_null(strstr(r.out, "\"skip_reason\":\"file exists\""));
+	h_result_release(&r);
+}
+
 static void test_pages_not_html_and_too_big_not_parsed(void **state)
 {
 	struct ctx *c = *state;
@@ -764,6 +797,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_shards_split_hosts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_convert_links, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_crawl_resumes_below_saved_pages, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_wait_between_requests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_not_html_and_too_big_not_parsed, setup,
 					    teardown),

@@ -1379,6 +1379,25 @@ static void test_store_rewrite(void **state)
 	assert_int_equal(store_rewrite(store, "../escape", "x", 1), FA_ERR_NAME);
 	assert_int_equal(store_rewrite(NULL, "x", "x", 1), FA_ERR_ARG);
 	assert_int_equal(count_entries(fx, "out"), 3); /* d, link.html, dir.html */
+
+	/* store_read: what is there, within max; the same refusals */
+	{
+		char *data = NULL;
+		size_t len = 0;
+
+		assert_int_equal(store_rewrite(store, "d/page.html", "read me", 7), FA_OK);
+		assert_int_equal(store_read(store, "d/page.html", 7, &data, &len), FA_OK);
+		assert_int_equal(len, 7);
+		assert_string_equal(data, "read me");
+		free(data);
+		assert_int_equal(store_read(store, "d/page.html", 6, &data, &len), FA_ERR_TOO_LONG);
+		assert_null(data);
+		assert_int_equal(store_read(store, "link.html", 100, &data, &len), FA_ERR_IO);
+		assert_int_equal(store_read(store, "dir.html", 100, &data, &len), FA_ERR_IO);
+		assert_int_equal(store_read(store, "missing.html", 100, &data, &len), FA_ERR_IO);
+		assert_int_equal(store_read(store, "../outside", 100, &data, &len), FA_ERR_NAME);
+		assert_null(data);
+	}
 	store_free(store);
 }
 
