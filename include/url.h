@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -51,6 +52,11 @@ enum fa_err url_normalize(const char *text, char **out);
  * Thread-safe.
  */
 enum fa_err url_host_key(const char *url, char *out, size_t outlen);
+
+/* The 64-bit FNV-1a hash of the NUL-terminated string text: what
+ * url_shard() splits hosts by, and what URL tables hash with.
+ * Thread-safe. */
+uint64_t url_hash(const char *text);
 
 /*
  * The shard, 0 .. nshards - 1, that url's host belongs to, for --shard:

@@ -114,6 +114,12 @@ enum fa_err convert_relative(const char *from, const char *to, char *out, size_t
 	return FA_OK;
 }
 
+/* HTML's ASCII whitespace, which attribute URLs are stripped of. */
+static bool html_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 static bool http_scheme(const char *scheme)
 {
 	return !strcmp(scheme, "http") || !strcmp(scheme, "https");
@@ -131,13 +137,11 @@ static char *convert_ref(struct conv *cv, const char *ref, size_t len)
 	const char *target;
 	CURLU *h;
 
-	while (len > 0 &&
-	       (*ref == ' ' || *ref == '\t' || *ref == '\n' || *ref == '\r' || *ref == '\f')) {
+	while (len > 0 && html_space(*ref)) {
 		ref++;
 		len--;
 	}
-	while (len > 0 && (ref[len - 1] == ' ' || ref[len - 1] == '\t' || ref[len - 1] == '\n' ||
-			   ref[len - 1] == '\r' || ref[len - 1] == '\f'))
+	while (len > 0 && html_space(ref[len - 1]))
 		len--;
 	if (len == 0 || ref[0] == '#')
 		return NULL;
@@ -154,17 +158,18 @@ static char *convert_ref(struct conv *cv, const char *ref, size_t len)
 	target = linkmap_get(cv->map, abs);
 	if (target) {
 		char rel[4096];
+		size_t size;
 
 		if (convert_relative(cv->page_relpath, target, rel, sizeof(rel)) != FA_OK)
 			goto out;
 		if (curl_url_get(h, CURLUPART_FRAGMENT, &frag, 0) != CURLUE_OK)
 			frag = NULL;
-		result = malloc(strlen(rel) + (frag ? strlen(frag) + 1 : 0) + 1);
-		if (result)
-			snprintf(result, strlen(rel) + (frag ? strlen(frag) + 1 : 0) + 1, "%s%s%s",
-				 rel, frag ? "#" : "", frag ? frag : "");
-		if (result)
+		size = strlen(rel) + (frag ? strlen(frag) + 1 : 0) + 1;
+		result = malloc(size);
+		if (result) {
+			snprintf(result, size, "%s%s%s", rel, frag ? "#" : "", frag ? frag : "");
 			cv->converted++;
+		}
 	} else {
 		result = strdup(abs);
 	}
@@ -177,11 +182,6 @@ out:
 	curl_url_cleanup(h);
 	free(trimmed);
 	return result;
-}
-
-static bool srcset_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
 /* A srcset with each candidate's URL converted (HTML's parsing rules:
@@ -199,12 +199,12 @@ static char *convert_srcset(struct conv *cv, const char *v)
 		size_t ulen, commas = 0;
 		char *conv;
 
-		while (srcset_space(*p) || *p == ',')
+		while (html_space(*p) || *p == ',')
 			p++;
 		if (!buf_add(&b, start, (size_t)(p - start)))
 			goto fail;
 		url = p;
-		while (*p && !srcset_space(*p))
+		while (*p && !html_space(*p))
 			p++;
 		ulen = (size_t)(p - url);
 		while (commas < ulen && url[ulen - 1 - commas] == ',')

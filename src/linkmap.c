@@ -1,7 +1,7 @@
 /*
  * linkmap: normalized URL -> saved relpath, plus the pages to convert.
  *
- * A chained hash table (FNV-1a over the normalized URL) that doubles when
+ * A chained hash table (url_hash() of the normalized URL) that doubles when
  * it is as full as it has buckets, and a growing array of pages.  URLs
  * are normalized before the lock is taken.  One mutex guards both.
  */
@@ -35,15 +35,6 @@ struct linkmap {
 	struct page *pages;
 	size_t npages, pages_cap;
 };
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		h = (h ^ *p) * UINT64_C(0x100000001b3);
-	return h;
-}
 
 struct linkmap *linkmap_new(void)
 {
@@ -132,7 +123,7 @@ enum fa_err linkmap_put(struct linkmap *m, const char *url, const char *relpath)
 
 	if (err != FA_OK)
 		return err;
-	hash = fnv1a(norm);
+	hash = url_hash(norm);
 	e = calloc(1, sizeof(*e));
 	if (e)
 		e->relpath = strdup(relpath);
@@ -169,7 +160,7 @@ const char *linkmap_get(struct linkmap *m, const char *url)
 	if (url_normalize(url, &norm) != FA_OK)
 		return NULL;
 	sync_must(pthread_mutex_lock(&m->lock), "pthread_mutex_lock");
-	e = find(m, norm, fnv1a(norm));
+	e = find(m, norm, url_hash(norm));
 	if (e)
 		relpath = e->relpath;
 	sync_must(pthread_mutex_unlock(&m->lock), "pthread_mutex_unlock");

@@ -1143,7 +1143,12 @@ enum fa_err store_read(struct store *store, const char *relpath, size_t max, cha
 
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (got < 0) {
+			/* never hand out part of a file as if it were all of it */
+			err = errno_err(errno);
+			goto out;
+		}
+		if (got == 0)
 			break; /* shorter than it was: what is there */
 		n += (size_t)got;
 	}

@@ -218,10 +218,18 @@ out:
 	return err;
 }
 
+uint64_t url_hash(const char *text)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * UINT64_C(0x100000001b3);
+	return h;
+}
+
 enum fa_err url_shard(const char *url, unsigned nshards, unsigned *shard)
 {
 	char key[512];
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
 	enum fa_err err;
 
 	if (nshards == 0)
@@ -229,9 +237,7 @@ enum fa_err url_shard(const char *url, unsigned nshards, unsigned *shard)
 	err = url_host_key(url, key, sizeof(key));
 	if (err != FA_OK)
 		return err == FA_ERR_TOO_LONG ? FA_ERR_URL : err;
-	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-		h = (h ^ *p) * UINT64_C(0x100000001b3);
-	*shard = (unsigned)(h % nshards);
+	*shard = (unsigned)(url_hash(key) % nshards);
 	return FA_OK;
 }
 
