@@ -72,6 +72,12 @@ ITEST_BINS  := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(ITEST
 HARNESS_SRCS := $(filter-out $(ITEST_SRCS),$(wildcard tests/integration/*.c))
 HARNESS_OBJS := $(patsubst %.c,$(B)/%.o,$(HARNESS_SRCS))
 
+# Test-only LD_PRELOAD libraries (slow DNS, a write-after-free guard),
+# built without sanitizers: they are loaded into release and sanitizer
+# children alike.
+PRELOAD_SRCS := $(wildcard tests/preload/*.c)
+PRELOAD_SOS  := $(patsubst tests/preload/%.c,$(B)/tests/preload/%.so,$(PRELOAD_SRCS))
+
 FUZZ_SRCS    := $(wildcard fuzz/fuzz_*.c)
 FUZZ_TARGETS ?= $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_BINS    := $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
@@ -106,14 +112,18 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/guard.o $(B)/libfetchall.
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(HARNESS_OBJS) $(B)/libfetchall.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
+$(B)/tests/preload/%.so: tests/preload/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -g $(WARN) -fPIC -shared -pthread -o $@ $< -ldl
+
 $(B)/fuzz_%: $(B)/fuzz/fuzz_%.o $(B)/libfetchall.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Test sources also include the server's content header.
 $(B)/tests/%.o: CPPFLAGS += -Itests/server -Itests/integration
 
-test check: all $(UNIT_BINS) $(ITEST_BINS)
-	@FETCHALL=$(B)/fetchall TESTSERVER=$(B)/testserver FIXTURES=fixtures \
+test check: all $(UNIT_BINS) $(ITEST_BINS) $(PRELOAD_SOS)
+	@FETCHALL=$(B)/fetchall TESTSERVER=$(B)/testserver FIXTURES=fixtures PRELOAD=$(B)/tests/preload \
 	  sh tests/run.sh $(UNIT_BINS) $(ITEST_BINS)
 
 asan:

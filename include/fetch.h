@@ -127,9 +127,14 @@ struct fetch_target {
 struct fetch_share;
 struct fetch_worker;
 
+/* Connections one worker keeps open (libcurl's CURLOPT_MAXCONNECTS for its
+ * handle).  Connections are never shared between workers. */
+#define FETCH_CONNS_PER_WORKER 4
+
 /*
- * Makes the shared part: a CURLSH (DNS, connections, TLS sessions, one
- * mutex per kind of data) and the in-flight semaphore with bound
+ * Makes the shared part: a CURLSH (the DNS cache and TLS sessions, one
+ * mutex per kind of data; never connections, which libcurl does not
+ * support sharing between threads) and the in-flight semaphore with bound
  * `inflight`.  opts is borrowed until fetch_share_free().  Returns NULL
  * on failure.  Call after curl_global_init().
  */

@@ -2,9 +2,17 @@
  * fetch: libcurl transfers with retries, resume and the in-flight bound.
  *
  * Design.  Each worker thread owns one easy handle for the whole run
- * (CURLOPT_NOSIGNAL, keep-alive); all handles point at one CURLSH that
- * shares the DNS cache, the connection pool and TLS sessions, guarded by
- * one mutex per kind of data as libcurl asks.  An attempt holds a slot of
+ * (CURLOPT_NOSIGNAL, keep-alive) and with it its own connection cache, so
+ * a thread reuses the connections it opened.  All handles point at one
+ * CURLSH that shares only what libcurl supports sharing between threads
+ * that run at once: the DNS cache and TLS sessions, guarded by one mutex
+ * per kind of data as libcurl asks.  Connections are not shared: libcurl
+ * documents that as unsupported between concurrent threads (CURLSHOPT_SHARE,
+ * known bug 11.11), and it is a real use-after-free (a thread stamps a
+ * connection it returned to the shared cache after the lock is released,
+ * while another thread evicts and frees it: issue 14, caught by
+ * tests/integration/test_stress.c).  Cookies and HSTS are not shared
+ * through libcurl either, for the same documented reason.  An attempt holds a slot of
  * the in-flight bounded semaphore only while libcurl works, never while
  * backing off, so -j bounds transfers, not sleeping threads.
  *
@@ -127,8 +135,9 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	if (curl_share_setopt(s->curlsh, CURLSHOPT_LOCKFUNC, share_lock) ||
 	    curl_share_setopt(s->curlsh, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
 	    curl_share_setopt(s->curlsh, CURLSHOPT_USERDATA, s) ||
+	    /* Only what is safe between concurrent threads: never
+	     * CURL_LOCK_DATA_CONNECT (see the top of this file). */
 	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
-	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
 	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION))
 		goto fail_share;
 	atomic_init(&s->seed, (uint_fast32_t)time(NULL) ^ 0x9e3779b9u);
@@ -489,9 +498,9 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 	SET(CURLOPT_NOPROGRESS, 0L);
 	SET(CURLOPT_BUFFERSIZE, 128L * 1024);
-	/* The pool is shared: it must hold an idle connection for every
-	 * worker, or finished transfers close each other's connections. */
-	SET(CURLOPT_MAXCONNECTS, (long)bsem_bound(&s->inflight) + 4);
+	/* The thread's own connections: the host it is working on and a few
+	 * more (a redirect's target, robots.txt, hosts taken in turn). */
+	SET(CURLOPT_MAXCONNECTS, (long)FETCH_CONNS_PER_WORKER);
 	if (o->connect_timeout_ms > 0)
 		SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	if (o->timeout_ms > 0)

@@ -407,15 +407,15 @@ static void write_stats(const struct run *run, const char *path)
 }
 
 /*
- * Each worker needs a few descriptors (its connection, and the socket pair
- * libcurl's internal multi handle keeps), so -j in the hundreds passes the
- * usual soft limit of 1024 open files.  Raise the soft limit to the hard
- * one, as nginx and aria2 do; if even that is too low, say so.
+ * Each worker needs a few descriptors (its own connections, and the socket
+ * pair libcurl's internal multi handle keeps), so -j in the hundreds passes
+ * the usual soft limit of 1024 open files.  Raise the soft limit to the
+ * hard one, as nginx and aria2 do; if even that is too low, say so.
  */
 static void raise_fd_limit(unsigned jobs, bool quiet)
 {
 	struct rlimit lim;
-	rlim_t want = (rlim_t)jobs * 4 + 64;
+	rlim_t want = (rlim_t)jobs * (FETCH_CONNS_PER_WORKER + 2) + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY ||
 	    lim.rlim_cur >= want)
