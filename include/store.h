@@ -41,6 +41,26 @@ struct store;
 struct store_file;
 
 /*
+ * Whose bytes a file holds, kept with the file itself (an extended
+ * attribute, "user.fetchall", on the .part and on the saved file): the URL
+ * and the validators of the response the bytes came from.  -c resumes a
+ * .part only for its own URL, with If-Range on the validator, and checks
+ * a 206's total against total; -c and --no-clobber skip a saved file only
+ * when it is this URL's.  Where the file system has no user extended
+ * attributes (or a URL is too long for one), files carry no record and are
+ * treated as made by another tool: resumed only at the URL's own name, as
+ * wget -c would, guarded by the 206 checks.
+ */
+#define STORE_RECORD_MAX 4096 /* bytes of one record, as stored */
+
+struct store_record {
+	const char *url;           /* never NULL in a record read back */
+	const char *etag;          /* strong ETag, quotes included; "" if none */
+	const char *last_modified; /* as the server sent it; "" if none */
+	long long total;           /* the resource's length; -1 if unknown */
+};
+
+/*
  * Maps url to a relative path for saving it, written NUL-terminated to out.
  *
  * Flat mode (tree false): the percent-decoded last path segment, or
@@ -108,15 +128,29 @@ void store_free(struct store *store);
 
 /*
  * Starts a file to be saved at relpath (a relative path as made by
- * store_name_for_url(); borrowed for the call only) below the output
- * directory.  Missing directories are created; no symbolic link in the
- * output directory is ever followed, for directories or files.
+ * store_name_for_url(); borrowed for the call only) for url (borrowed; it
+ * is recorded with the bytes; NULL: no identity, as for a file made by
+ * another tool) below the output directory.  Missing directories are
+ * created; no symbolic link in the output directory is ever followed, for
+ * directories or files.
  *
- * - If the final name exists and STORE_NO_CLOBBER or STORE_CONTINUE is set:
- *   returns FA_ERR_EXISTS (the caller reports "skipped").
- * - If STORE_CONTINUE is set and "NAME.part" is a regular file (with one
- *   link, not in use by another store_file of this store): reopens it and
- *   store_offset() gives its size, where the transfer resumes.
+ * Two URLs can map to one name.  Each holds a slot: the name itself or
+ * "name.1", "name.2", ..., the first that no other URL holds, where a name
+ * is held by the URL of the record on the saved file or its .part, or by a
+ * store_file of this store open right now.  A saved file or .part with no
+ * record is held by the URL at slot 0 (the name itself) only.
+ *
+ * - STORE_NO_CLOBBER or STORE_CONTINUE: a saved file in this URL's slot
+ *   means done: returns FA_ERR_EXISTS and its relative path in
+ *   *existing_relpath (caller frees; may be NULL if not wanted).
+ *   With STORE_NO_CLOBBER alone, a saved file with no record at the name
+ *   itself is done too (wget -nc).
+ * - STORE_CONTINUE: the slot's "NAME.part" (this URL's, or one with no
+ *   record at slot 0) is reopened, and a saved file with no record at the
+ *   name itself (cut short, or made by another tool) becomes the base to
+ *   continue (wget -c): store_offset() gives the bytes held, where the
+ *   transfer resumes, and store_resumed() their record.  A continued base
+ *   is replaced by the commit, never changed in place.
  * - Otherwise a new, empty, invisible file; store_offset() is 0.
  *
  * Returns FA_OK and a new store_file in *out, which the caller must end
@@ -125,12 +159,30 @@ void store_free(struct store *store);
  * FA_ERR_TOO_LONG if a component is over STORE_COMPONENT_MAX, the path
  * over STORE_PATH_MAX or STORE_DEPTH_MAX components; FA_ERR_IO with errno set when the file system
  * refuses (for instance ELOOP or ENOTDIR where a symbolic link or a file
- * stands in place of a directory); FA_ERR_DISK_FULL; FA_ERR_NOMEM.  On
- * failure *out is NULL and nothing is left behind but created directories.
- * Thread-safe: any number of threads may open, commit and abort files of
- * one store at once.
+ * stands in place of a directory); FA_ERR_DISK_FULL; FA_ERR_NOMEM;
+ * FA_ERR_EXISTS (above, or all slots held).  On failure *out is NULL and
+ * nothing is left behind but created directories.  Thread-safe: any
+ * number of threads may open, commit and abort files of one store at once.
  */
-enum fa_err store_open(struct store *store, const char *relpath, struct store_file **out);
+enum fa_err store_open(struct store *store, const char *relpath, const char *url,
+		       struct store_file **out, char **existing_relpath);
+
+/*
+ * The record of the bytes store_open() resumed (a .part's, or for a base
+ * with no record, one with only the URL and total -1), or NULL when it
+ * resumed nothing.  Valid until the file ends.  One thread at a time.
+ */
+const struct store_record *store_resumed(const struct store_file *file);
+
+/*
+ * Records, with file's bytes, its URL and the validators of the response
+ * they come from (etag and last_modified: NULL or "" for none; total -1
+ * if unknown); call it when a response's body is accepted.  Returns FA_OK,
+ * also where the file system keeps no record (see store_record); FA_ERR_IO
+ * otherwise.  One thread at a time per file.
+ */
+enum fa_err store_set_record(struct store_file *file, const char *etag, const char *last_modified,
+			     long long total);
 
 /*
  * The number of bytes file holds: right after store_open(), the offset to
@@ -154,7 +206,8 @@ int store_errno(const struct store_file *file);
 
 /*
  * Empties file and rewinds it to offset 0, for a server that ignored our
- * Range request and sends the whole body.  Returns FA_OK or FA_ERR_IO
+ * Range request and sends the whole body (a continued base is dropped:
+ * the commit still replaces it).  Returns FA_OK or FA_ERR_IO
  * (store_errno() tells why).  One thread at a time per file.
  */
 enum fa_err store_restart(struct store_file *file);
@@ -162,8 +215,10 @@ enum fa_err store_restart(struct store_file *file);
 /*
  * Publishes file atomically under its final name, or, when that name is
  * taken (by an earlier run, or by another URL of this run mapped to the
- * same name), under the first free "name.1" ... "name.999"; an existing file
- * is never replaced.  Data need not be synced first; it is all written.
+ * same name), under the first free "name.1" ... "name.999"; with
+ * STORE_NO_CLOBBER or STORE_CONTINUE the names tried start at the URL's
+ * slot.  An existing file is never replaced, except a base continued
+ * under -c (see store_open), which is replaced atomically.  Data need not be synced first; it is all written.
  *
  * Returns FA_OK and, in *final_relpath, the relative path actually used
  * (caller frees with free(); final_relpath may be NULL if not wanted).
@@ -229,9 +284,10 @@ enum fa_err store_read(struct store *store, const char *relpath, size_t max, cha
 
 /*
  * Ends file without publishing it.  If keep_part is true and file holds at
- * least one byte, the bytes are kept as "NAME.part" for a later -c run,
- * replacing an older one, unless another store_file of this store is using
- * that "NAME.part" right now (then they are discarded).  Otherwise
+ * least one byte, the bytes are kept, with their record, as the slot's
+ * "NAME.part" for a later -c run, replacing an older one of the same URL
+ * (or one with no record at slot 0); a continued base whose bytes were
+ * never copied stays as it was.  Otherwise
  * everything is removed, including a "NAME.part" that was resumed (after
  * FA_ERR_DISK_FULL, pass false).  Takes ownership of file and frees it.
  * NULL is allowed.  Thread-safe across files of one store.

@@ -724,15 +724,18 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 		}
 		if (t->store && !file) {
 			errno = 0;
-			err = store_open(t->store, relpath, &file);
+			char *existing = NULL;
+
+			err = store_open(t->store, relpath, job->url, &file, &existing);
 			if (err == FA_ERR_EXISTS) {
 				res->ok = true;
 				res->skipped = true;
 				res->skip_reason = "file exists";
 				res->err = FA_ERR_EXISTS;
-				res->path = strdup(relpath);
+				res->path = existing ? existing : strdup(relpath);
 				return;
 			}
+			free(existing);
 			if (err != FA_OK) {
 				set_error(res, err, "cannot create '%s': %s", relpath,
 					  store_reason(err, errno, why, sizeof(why)));

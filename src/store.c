@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "url.h"
@@ -60,8 +61,9 @@ struct store {
 	unsigned flags;
 	bool use_tmpfile;
 	pthread_mutex_t lock;           /* guards part_owners */
-	struct store_file *part_owners; /* files that own their NAME.part */
+	struct store_file *part_owners; /* files that hold their slot now */
 	atomic_ulong seq;               /* makes temporary names unique */
+	atomic_bool records;            /* the file system keeps records */
 };
 
 enum file_kind {
@@ -71,17 +73,29 @@ enum file_kind {
 
 struct store_file {
 	struct store *store;
-	int fd;
+	int fd;         /* the data file; -1 while an existing file is the base */
 	int dirfd;      /* the final name's directory */
 	bool own_dirfd; /* dirfd is not store->dirfd: close it */
 	enum file_kind kind;
-	bool owns_part; /* in store->part_owners */
+	bool owns_part; /* in store->part_owners (the slot is claimed) */
 	off_t size;
 	int last_errno;
-	char *relpath;    /* as given to store_open; the key of part_owners */
+	char *relpath;    /* as given to store_open */
 	size_t dirlen;    /* bytes of relpath before the final name */
-	const char *name; /* the final name, inside relpath */
+	const char *name; /* the URL's name (last component of relpath) */
+	char *url;        /* whose bytes these are; NULL: no identity */
+	unsigned slot;    /* name, name.1, ...: the one this URL holds */
+	char slotname[STORE_COMPONENT_MAX + sizeof(".999")];
+	char *slotpath;   /* dir + slotname: the key of part_owners */
 	char diskname[NAME_MAX + 1];
+	/* -c over a file with no record at the URL's own name (made by another
+	 * tool, or cut short): its bytes are the base, copied into the data
+	 * file only once a continuation is accepted, and the commit replaces
+	 * it.  base_fd is -1 otherwise. */
+	int base_fd;
+	bool replace_final;
+	struct store_record held; /* the resumed bytes' record */
+	char held_buf[STORE_RECORD_MAX];
 	struct store_file *next_owner;
 };
 
@@ -597,6 +611,7 @@ enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char 
 	store->dirfd = -1;
 	store->flags = flags;
 	atomic_init(&store->seq, 0);
+	atomic_init(&store->records, true);
 	if (pthread_mutex_init(&store->lock, NULL) != 0) {
 		free(store);
 		report(errbuf, errlen, "cannot use output directory", dir, EAGAIN);
@@ -638,29 +653,23 @@ void store_free(struct store *store)
 	free(store);
 }
 
-/*
- * Makes file the owner of its NAME.part unless another file of the store
- * is: one check-and-insert under the lock.  Returns whether it now owns it.
- */
-static bool claim_part(struct store_file *file)
+/* Whether a store_file of this store holds slotpath now.  Under the lock. */
+static bool slot_claimed(const struct store *store, const char *slotpath)
+{
+	for (const struct store_file *o = store->part_owners; o; o = o->next_owner)
+		if (strcmp(o->slotpath, slotpath) == 0)
+			return true;
+	return false;
+}
+
+/* Makes file the holder of its slot.  Under the lock. */
+static void claim_slot(struct store_file *file)
 {
 	struct store *store = file->store;
-	bool free_to_claim = true;
 
-	lock_or_die(&store->lock);
-	for (struct store_file *o = store->part_owners; o; o = o->next_owner) {
-		if (strcmp(o->relpath, file->relpath) == 0) {
-			free_to_claim = false;
-			break;
-		}
-	}
-	if (free_to_claim) {
-		file->next_owner = store->part_owners;
-		store->part_owners = file;
-		file->owns_part = true;
-	}
-	unlock_or_die(&store->lock);
-	return free_to_claim;
+	file->next_owner = store->part_owners;
+	store->part_owners = file;
+	file->owns_part = true;
 }
 
 static void release_part(struct store_file *file)
@@ -681,6 +690,117 @@ static void release_part(struct store_file *file)
 	file->next_owner = NULL;
 }
 
+/* ---- records ------------------------------------------------------------ */
+
+#define RECORD_XATTR "user.fetchall"
+#define RECORD_MAGIC "fetchall-record 1\n"
+
+/* Encodes a record into buf; returns its length, or 0 if it does not fit
+ * (or a field holds a newline: a record is one field a line). */
+static size_t record_encode(const char *url, const char *etag, const char *lm, long long total,
+			    char *buf, size_t len)
+{
+	int n;
+
+	if (strpbrk(url, "\r\n") || strpbrk(etag, "\r\n") || strpbrk(lm, "\r\n"))
+		return 0;
+	n = snprintf(buf, len, RECORD_MAGIC "url %s\netag %s\nlm %s\ntotal %lld\n", url, etag, lm,
+		     total);
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+/* Parses len bytes of buf (a record as stored; rewritten in place, NULs
+ * at line ends) into *rec.  Returns whether it is a valid record. */
+static bool record_parse(char *buf, size_t len, struct store_record *rec)
+{
+	size_t magic = sizeof(RECORD_MAGIC) - 1;
+	char *p = buf + magic;
+	char *end = buf + len;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->etag = rec->last_modified = "";
+	rec->total = -1;
+	if (len < magic || memcmp(buf, RECORD_MAGIC, magic) != 0)
+		return false;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *sp;
+
+		if (!nl)
+			return false;
+		*nl = '\0';
+		sp = strchr(p, ' ');
+		if (sp) {
+			*sp++ = '\0';
+			if (strcmp(p, "url") == 0) {
+				rec->url = sp;
+			} else if (strcmp(p, "etag") == 0) {
+				rec->etag = sp;
+			} else if (strcmp(p, "lm") == 0) {
+				rec->last_modified = sp;
+			} else if (strcmp(p, "total") == 0) {
+				char *e;
+
+				errno = 0;
+				rec->total = strtoll(sp, &e, 10);
+				if (errno || *e || rec->total < -1)
+					rec->total = -1;
+			}
+		}
+		p = nl + 1;
+	}
+	return rec->url && rec->url[0];
+}
+
+/* Reads the record of name in dirfd (never following a link) into buf
+ * (STORE_RECORD_MAX bytes) and *rec.  Returns whether it has one. */
+static bool record_read(int dirfd, const char *name, char *buf, struct store_record *rec)
+{
+	char path[64 + NAME_MAX];
+	ssize_t n;
+
+	/* No getxattrat(): the directory's descriptor names it, and the l-
+	 * form never follows name itself if it is a link. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
+	n = lgetxattr(path, RECORD_XATTR, buf, STORE_RECORD_MAX - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return record_parse(buf, (size_t)n, rec);
+}
+
+enum fa_err store_set_record(struct store_file *file, const char *etag, const char *last_modified,
+			     long long total)
+{
+	char buf[STORE_RECORD_MAX];
+	size_t len;
+
+	if (!file)
+		return FA_ERR_ARG;
+	if (!file->url || file->fd < 0 || !atomic_load(&file->store->records))
+		return FA_OK;
+	len = record_encode(file->url, etag ? etag : "", last_modified ? last_modified : "",
+			    total, buf, sizeof(buf));
+	if (len == 0)
+		return FA_OK; /* too long to record: the file has no record */
+	if (fsetxattr(file->fd, RECORD_XATTR, buf, len, 0) == 0)
+		return FA_OK;
+	if (errno == ENOTSUP || errno == EOPNOTSUPP || errno == E2BIG || errno == ERANGE ||
+	    errno == ENOSPC || errno == EDQUOT) {
+		/* No records on this file system (or not for this one). */
+		if (errno == ENOTSUP || errno == EOPNOTSUPP)
+			atomic_store(&file->store->records, false);
+		return FA_OK;
+	}
+	file->last_errno = errno;
+	return FA_ERR_IO;
+}
+
+const struct store_record *store_resumed(const struct store_file *file)
+{
+	return file && file->held.url ? &file->held : NULL;
+}
+
 /* Closes what file holds and frees it; the data's fate is decided before. */
 static void file_free(struct store_file *file)
 {
@@ -688,10 +808,14 @@ static void file_free(struct store_file *file)
 
 	if (file->fd >= 0)
 		close(file->fd);
+	if (file->base_fd >= 0)
+		close(file->base_fd);
 	release_part(file);
 	if (file->own_dirfd)
 		close(file->dirfd);
 	free(file->relpath);
+	free(file->slotpath);
+	free(file->url);
 	free(file);
 	errno = saved;
 }
@@ -779,40 +903,66 @@ static enum fa_err open_parents(struct store_file *file)
 	return FA_OK;
 }
 
-/* With -c: reopens NAME.part if it is ours to resume.  Returns whether it
- * did; if not, file is as before. */
-static bool try_resume(struct store_file *file)
+/* Opens name in dirfd for reading or appending (flags), a regular file
+ * with one link, never through a link and never blocking on a fifo.
+ * Returns the fd and its size in *size, or -1. */
+static int open_regular(int dirfd, const char *name, int flags, off_t *size)
 {
 	struct stat st;
-	off_t end;
-	int fd;
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
-	if (!claim_part(file))
-		return false;
-	fd = openat(file->dirfd, file->diskname, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		goto no;
+		return -1;
 	/* A fifo or device must not block us; a file with other links is not
 	 * ours to append to. */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
-	    fcntl(fd, F_SETFL, 0) != 0)
-		goto no;
-	end = lseek(fd, 0, SEEK_END);
-	if (end < 0)
-		goto no;
+	    fcntl(fd, F_SETFL, flags & O_APPEND) != 0) {
+		close(fd);
+		return -1;
+	}
+	*size = st.st_size;
+	return fd;
+}
+
+/* With -c: reopens the slot's NAME.part, whose record (if any) is in
+ * file->held.  Returns whether it did; if not, file is as before. */
+static bool resume_part(struct store_file *file)
+{
+	off_t end;
+	int fd = open_regular(file->dirfd, file->diskname, O_RDWR, &end);
+
+	if (fd < 0 || lseek(fd, 0, SEEK_END) != end) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
 	file->fd = fd;
 	file->kind = FILE_NAMED;
 	file->size = end;
 	return true;
-no:
-	if (fd >= 0)
-		close(fd);
-	release_part(file);
-	return false;
 }
 
-/* A new empty file: anonymous, or NAME.part, or a temporary name when
- * another file of this store owns NAME.part (or it cannot be replaced). */
+/* With -c: the saved file at the name itself has no record: it becomes the
+ * base to continue (copied only once a continuation is accepted).  Returns
+ * whether it did. */
+static bool resume_base(struct store_file *file)
+{
+	off_t size;
+	int fd = open_regular(file->dirfd, file->slotname, O_RDONLY, &size);
+
+	if (fd < 0)
+		return false;
+	file->base_fd = fd;
+	file->size = size;
+	file->replace_final = true;
+	file->held.url = file->url ? file->url : "";
+	file->held.etag = file->held.last_modified = "";
+	file->held.total = -1;
+	return true;
+}
+
+/* A new empty file: anonymous, or the slot's NAME.part, or a temporary
+ * name where NAME.part cannot be replaced. */
 static enum fa_err create_fresh(struct store_file *file)
 {
 	struct store *store = file->store;
@@ -826,15 +976,11 @@ static enum fa_err create_fresh(struct store_file *file)
 		file->kind = FILE_ANON;
 		return FA_OK;
 	}
-	if (claim_part(file)) {
-		/* Unlink rather than O_TRUNC: a stale NAME.part could be a hard
-		 * link to a file elsewhere. */
-		if (unlinkat(file->dirfd, file->diskname, 0) == 0 || errno == ENOENT)
-			fd = openat(file->dirfd, file->diskname,
-				    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0)
-			release_part(file);
-	}
+	/* Unlink rather than O_TRUNC: a stale NAME.part could be a hard link
+	 * to a file elsewhere.  The slot is ours, so the .part is too. */
+	if (unlinkat(file->dirfd, file->diskname, 0) == 0 || errno == ENOENT)
+		fd = openat(file->dirfd, file->diskname,
+			    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		fd = create_temp(store, file->dirfd, file->name, file->diskname,
 				 sizeof(file->diskname));
@@ -844,6 +990,109 @@ static enum fa_err create_fresh(struct store_file *file)
 	file->fd = fd;
 	file->kind = FILE_NAMED;
 	return FA_OK;
+}
+
+/* Points file at slot n: slotname, slotpath and the .part's diskname. */
+static enum fa_err set_slot(struct store_file *file, unsigned n)
+{
+	size_t len;
+
+	file->slot = n;
+	if (n == 0)
+		snprintf(file->slotname, sizeof(file->slotname), "%s", file->name);
+	else
+		snprintf(file->slotname, sizeof(file->slotname), "%s.%u", file->name, n);
+	snprintf(file->diskname, sizeof(file->diskname), "%s%s", file->slotname, PART_SUFFIX);
+	len = file->dirlen + strlen(file->slotname);
+	free(file->slotpath);
+	file->slotpath = malloc(len + 1);
+	if (!file->slotpath)
+		return FA_ERR_NOMEM;
+	memcpy(file->slotpath, file->relpath, file->dirlen);
+	memcpy(file->slotpath + file->dirlen, file->slotname, strlen(file->slotname) + 1);
+	return FA_OK;
+}
+
+/* What a slot holds for a URL. */
+enum slot_state {
+	SLOT_FREE,      /* nothing: fresh bytes go here */
+	SLOT_DONE,      /* this URL's saved file (or wget -nc's rule) */
+	SLOT_PART,      /* a .part to resume: this URL's, or unrecorded at 0 */
+	SLOT_BASE,      /* -c: an unrecorded saved file at the name itself */
+	SLOT_OTHERS,    /* another URL's: try the next */
+	SLOT_BLOCKED,   /* something that is no file stands there (-nc/-c) */
+};
+
+static bool same_url(const struct store_file *file, const struct store_record *rec)
+{
+	return file->url && strcmp(file->url, rec->url) == 0;
+}
+
+/* Looks at file's current slot on disk.  Under the store's lock.  A .part
+ * with its record is read into file->held. */
+static enum slot_state look_at_slot(struct store_file *file)
+{
+	unsigned flags = file->store->flags;
+	char buf[STORE_RECORD_MAX];
+	struct store_record rec;
+	struct stat st;
+
+	/* A plain run saves beside whatever is there (the commit picks the
+	 * name), so only -c and -nc look at saved files. */
+	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) &&
+	    fstatat(file->dirfd, file->slotname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		bool recorded = record_read(file->dirfd, file->slotname, buf, &rec);
+
+		if (recorded && same_url(file, &rec))
+			return SLOT_DONE;
+		if (recorded || file->slot > 0)
+			return SLOT_OTHERS;
+		if (!S_ISREG(st.st_mode))
+			return SLOT_BLOCKED;
+		return (flags & STORE_CONTINUE) ? SLOT_BASE : SLOT_DONE;
+	}
+	if (fstatat(file->dirfd, file->diskname, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return SLOT_FREE;
+	if (record_read(file->dirfd, file->diskname, file->held_buf, &rec)) {
+		if (!same_url(file, &rec))
+			return SLOT_OTHERS;
+		file->held = rec;
+		return SLOT_PART;
+	}
+	if (file->slot > 0)
+		return SLOT_OTHERS;
+	file->held.url = file->url ? file->url : "";
+	file->held.etag = file->held.last_modified = "";
+	file->held.total = -1;
+	return SLOT_PART;
+}
+
+/* Finds and claims file's slot (see store_open).  Returns FA_OK with the
+ * slot's state in *state, or FA_ERR_EXISTS (all held) / FA_ERR_NOMEM. */
+static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
+{
+	struct store *store = file->store;
+	enum fa_err err = FA_ERR_EXISTS;
+
+	lock_or_die(&store->lock);
+	for (unsigned n = 0; n <= STORE_COLLISIONS_MAX; n++) {
+		err = set_slot(file, n);
+		if (err != FA_OK)
+			break;
+		if (slot_claimed(store, file->slotpath))
+			continue;
+		memset(&file->held, 0, sizeof(file->held));
+		*state = look_at_slot(file);
+		if (*state == SLOT_OTHERS) {
+			err = FA_ERR_EXISTS;
+			continue;
+		}
+		if (*state == SLOT_FREE || *state == SLOT_PART || *state == SLOT_BASE)
+			claim_slot(file);
+		break;
+	}
+	unlock_or_die(&store->lock);
+	return err;
 }
 
 /* A store_file for relpath with its directory open (created if missing);
@@ -863,6 +1112,7 @@ static enum fa_err file_new(struct store *store, const char *relpath, struct sto
 		return FA_ERR_NOMEM;
 	file->store = store;
 	file->fd = -1;
+	file->base_fd = -1;
 	file->dirfd = -1;
 	file->relpath = strdup(relpath);
 	if (!file->relpath) {
@@ -871,8 +1121,9 @@ static enum fa_err file_new(struct store *store, const char *relpath, struct sto
 	}
 	file->dirlen = dirlen;
 	file->name = file->relpath + dirlen;
-	snprintf(file->diskname, sizeof(file->diskname), "%s%s", file->name, PART_SUFFIX);
-	err = open_parents(file);
+	err = set_slot(file, 0);
+	if (err == FA_OK)
+		err = open_parents(file);
 	if (err != FA_OK) {
 		file_free(file);
 		return err;
@@ -881,13 +1132,16 @@ static enum fa_err file_new(struct store *store, const char *relpath, struct sto
 	return FA_OK;
 }
 
-enum fa_err store_open(struct store *store, const char *relpath, struct store_file **out)
+enum fa_err store_open(struct store *store, const char *relpath, const char *url,
+		       struct store_file **out, char **existing_relpath)
 {
 	struct store_file *file = NULL;
+	enum slot_state state = SLOT_FREE;
 	enum fa_err err;
-	struct stat st;
 	int saved;
 
+	if (existing_relpath)
+		*existing_relpath = NULL;
 	if (!out)
 		return FA_ERR_ARG;
 	*out = NULL;
@@ -896,14 +1150,31 @@ enum fa_err store_open(struct store *store, const char *relpath, struct store_fi
 	err = file_new(store, relpath, &file);
 	if (err != FA_OK)
 		return err;
-	if ((store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) &&
-	    fstatat(file->dirfd, file->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (url) {
+		file->url = strdup(url);
+		if (!file->url) {
+			err = FA_ERR_NOMEM;
+			goto out;
+		}
+	}
+	err = find_slot(file, &state);
+	if (err != FA_OK)
+		goto out;
+	if (state == SLOT_DONE || state == SLOT_BLOCKED) {
+		if (existing_relpath && !(*existing_relpath = strdup(file->slotpath))) {
+			err = FA_ERR_NOMEM;
+			goto out;
+		}
 		err = FA_ERR_EXISTS;
 		errno = EEXIST;
 		goto out;
 	}
-	if ((store->flags & STORE_CONTINUE) && try_resume(file))
+	if ((store->flags & STORE_CONTINUE) && state == SLOT_BASE && resume_base(file))
 		goto out;
+	if ((store->flags & STORE_CONTINUE) && state == SLOT_PART && resume_part(file))
+		goto out;
+	memset(&file->held, 0, sizeof(file->held));
+	file->replace_final = false;
 	err = create_fresh(file);
 out:
 	saved = errno;
@@ -926,12 +1197,46 @@ int store_errno(const struct store_file *file)
 	return file ? file->last_errno : 0;
 }
 
+/* Copies a continued base into a new data file, once its continuation is
+ * accepted (the first write).  The base stays untouched until the commit. */
+static enum fa_err copy_base(struct store_file *file)
+{
+	off_t want = file->size;
+	off_t in = 0;
+	enum fa_err err;
+
+	file->size = 0;
+	err = create_fresh(file);
+	while (err == FA_OK && in < want) {
+		ssize_t n = copy_file_range(file->base_fd, &in, file->fd, NULL,
+					    (size_t)(want - in), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			file->last_errno = n < 0 ? errno : EIO;
+			err = errno_err(file->last_errno);
+			break;
+		}
+		file->size += n;
+	}
+	close(file->base_fd);
+	file->base_fd = -1;
+	return err;
+}
+
 enum fa_err store_write(struct store_file *file, const void *buf, size_t len)
 {
 	const char *p = buf;
 
 	if (!file || (!buf && len > 0))
 		return FA_ERR_ARG;
+	if (file->fd < 0 && file->base_fd >= 0) {
+		enum fa_err err = copy_base(file);
+
+		if (err != FA_OK)
+			return err;
+	}
 	while (len > 0) {
 		size_t chunk = len > SSIZE_MAX ? SSIZE_MAX : len;
 		ssize_t n = write(file->fd, p, chunk);
@@ -953,6 +1258,15 @@ enum fa_err store_restart(struct store_file *file)
 {
 	if (!file)
 		return FA_ERR_ARG;
+	if (file->base_fd >= 0) {
+		close(file->base_fd);
+		file->base_fd = -1;
+	}
+	memset(&file->held, 0, sizeof(file->held));
+	if (file->fd < 0) {
+		file->size = 0;
+		return create_fresh(file);
+	}
 	if (ftruncate(file->fd, 0) != 0 || lseek(file->fd, 0, SEEK_SET) != 0) {
 		file->last_errno = errno;
 		return errno_err(file->last_errno);
@@ -975,6 +1289,32 @@ static void discard(struct store_file *file)
 {
 	if (file->kind == FILE_NAMED && file->fd >= 0)
 		unlinkat(file->dirfd, file->diskname, 0);
+}
+
+/* Replaces the continued base at the slot's name with file's data in one
+ * step (rename over it).  Returns 0 or -1 with errno set. */
+static int replace_base(struct store_file *file)
+{
+	char temp[NAME_MAX + 1];
+
+	if (file->kind == FILE_NAMED)
+		return renameat(file->dirfd, file->diskname, file->dirfd, file->slotname);
+	for (int i = 0; i < TEMP_TRIES; i++) {
+		temp_name(file->store, file->slotname, temp, sizeof(temp));
+		if (link_anon(file->fd, file->dirfd, temp) == 0) {
+			if (renameat(file->dirfd, temp, file->dirfd, file->slotname) == 0)
+				return 0;
+			int saved = errno;
+
+			unlinkat(file->dirfd, temp, 0);
+			errno = saved;
+			return -1;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
 }
 
 /* Whether name is one component store_component() could have made. */
@@ -1017,6 +1357,23 @@ enum fa_err store_commit_as(struct store_file *file, const char *name, char **fi
 		file_free(file);
 		return FA_ERR_NAME;
 	}
+	if (!name && file->replace_final) {
+		/* -c continued this URL's own file: it is replaced whole, or
+		 * (nothing new was written) kept as it is. */
+		if (file->fd >= 0 && replace_base(file) != 0) {
+			file->last_errno = errno;
+			err = errno_err(errno);
+			discard(file);
+			file_free(file);
+			return err;
+		}
+		if (final_relpath && !(*final_relpath = strdup(file->slotpath))) {
+			file_free(file);
+			return FA_ERR_NOMEM;
+		}
+		file_free(file);
+		return FA_OK;
+	}
 	if (!name)
 		name = file->name;
 	else if (file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE))
@@ -1031,7 +1388,13 @@ enum fa_err store_commit_as(struct store_file *file, const char *name, char **fi
 	memcpy(result, file->relpath, file->dirlen);
 	memcpy(result + file->dirlen, name, namelen + 1);
 	candidate = result + file->dirlen;
-	for (unsigned n = 0; n <= STORE_COLLISIONS_MAX; n++) {
+	/* -c and -nc start at the URL's slot, so the names stay in the order
+	 * an earlier run gave them. */
+	for (unsigned n = name == file->name && (file->store->flags &
+						 (STORE_NO_CLOBBER | STORE_CONTINUE))
+				  ? file->slot
+				  : 0;
+	     n <= STORE_COLLISIONS_MAX; n++) {
 		if (n > tries)
 			break;
 		if (n > 0)
@@ -1164,29 +1527,27 @@ out:
 	return err;
 }
 
-/* Keeps file's bytes as NAME.part (see store_abort). */
+/* Keeps file's bytes as its slot's NAME.part (see store_abort). */
 static void keep_as_part(struct store_file *file)
 {
 	char temp[NAME_MAX + 1];
 	char part[NAME_MAX + 1];
 
-	if (file->owns_part)
-		return; /* it is NAME.part already */
-	if (!claim_part(file)) {
-		discard(file);
-		return;
-	}
-	snprintf(part, sizeof(part), "%s%s", file->name, PART_SUFFIX);
+	if (file->fd < 0)
+		return; /* a continued base nothing was added to: left as it was */
+	snprintf(part, sizeof(part), "%s%s", file->slotname, PART_SUFFIX);
 	if (file->kind == FILE_NAMED) {
-		if (renameat(file->dirfd, file->diskname, file->dirfd, part) != 0)
+		if (strcmp(file->diskname, part) != 0 &&
+		    renameat(file->dirfd, file->diskname, file->dirfd, part) != 0)
 			discard(file);
 		return;
 	}
 	if (link_anon(file->fd, file->dirfd, part) == 0 || errno != EEXIST)
 		return;
-	/* Replace the old NAME.part in one step, never leaving none. */
+	/* Replace the old NAME.part (the slot's, so this URL's or one with no
+	 * record) in one step, never leaving none. */
 	for (int i = 0; i < TEMP_TRIES; i++) {
-		temp_name(file->store, file->name, temp, sizeof(temp));
+		temp_name(file->store, file->slotname, temp, sizeof(temp));
 		if (link_anon(file->fd, file->dirfd, temp) == 0) {
 			if (renameat(file->dirfd, temp, file->dirfd, part) != 0)
 				unlinkat(file->dirfd, temp, 0);

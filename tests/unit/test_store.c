@@ -253,7 +253,7 @@ static char *save(struct store *store, const char *rel, const char *data, size_t
 	struct store_file *file = NULL;
 	char *final = NULL;
 
-	assert_int_equal(store_open(store, rel, &file), FA_OK);
+	assert_int_equal(store_open(store, rel, NULL, &file, NULL), FA_OK);
 	write_all(file, data, len);
 	assert_int_equal(store_commit(file, &final), FA_OK);
 	assert_non_null(final);
@@ -556,7 +556,7 @@ static void test_store_name_hostile_property(void **state)
 			char real[PATH_MAX];
 			size_t rootlen = strlen(root);
 
-			assert_int_equal(store_open(store, out, &file), FA_OK);
+			assert_int_equal(store_open(store, out, NULL, &file, NULL), FA_OK);
 			write_all(file, "x", 1);
 			assert_int_equal(store_commit(file, &final), FA_OK);
 			assert_true(snprintf(joined, sizeof(joined), "%s/%s", root, final) <
@@ -645,7 +645,7 @@ static void test_store_commit_complete(void **state)
 
 	assert_non_null(data);
 	fill(data, len, 1);
-	assert_int_equal(store_open(store, "a/b/file.bin", &file), FA_OK);
+	assert_int_equal(store_open(store, "a/b/file.bin", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), 0);
 	write_all(file, data, 100000);
 	write_all(file, data + 100000, 150000);
@@ -664,7 +664,7 @@ static void test_store_commit_complete(void **state)
 	free(final);
 
 	/* NULL final_relpath is allowed; an empty file is a file. */
-	assert_int_equal(store_open(store, "empty", &file), FA_OK);
+	assert_int_equal(store_open(store, "empty", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_commit(file, NULL), FA_OK);
 	assert_file(fx, "out/empty", "", 0);
 	store_free(store);
@@ -682,8 +682,8 @@ static void test_store_collision_suffix(void **state)
 	char *final3;
 
 	/* Two files to one name, both open at once. */
-	assert_int_equal(store_open(store, "d/name", &first), FA_OK);
-	assert_int_equal(store_open(store, "d/name", &second), FA_OK);
+	assert_int_equal(store_open(store, "d/name", NULL, &first, NULL), FA_OK);
+	assert_int_equal(store_open(store, "d/name", NULL, &second, NULL), FA_OK);
 	write_all(first, "first", 5);
 	write_all(second, "second", 6);
 	assert_int_equal(store_commit(second, &final2), FA_OK);
@@ -729,7 +729,7 @@ static void test_store_collision_cap(void **state)
 		snprintf(rel, sizeof(rel), "out/full.%d", i);
 		spit(fx, rel, "", 0);
 	}
-	assert_int_equal(store_open(store, "full", &file), FA_OK);
+	assert_int_equal(store_open(store, "full", NULL, &file, NULL), FA_OK);
 	write_all(file, "data", 4);
 	assert_int_equal(store_commit(file, &final), FA_ERR_EXISTS);
 	assert_null(final);
@@ -768,7 +768,7 @@ static void *committer_main(void *arg)
 		struct store_file *file = NULL;
 		size_t len = content_for(c->id, j, buf, sizeof(buf));
 
-		c->errs[j] = store_open(c->store, c->rel, &file);
+		c->errs[j] = store_open(c->store, c->rel, NULL, &file, NULL);
 		if (c->errs[j] != FA_OK)
 			continue;
 		c->errs[j] = store_write(file, buf, len / 2);
@@ -849,13 +849,13 @@ static void test_store_abort_discards(void **state)
 	struct store *store = open_store(fx, "out", 0);
 	struct store_file *file = NULL;
 
-	assert_int_equal(store_open(store, "d/file", &file), FA_OK);
+	assert_int_equal(store_open(store, "d/file", NULL, &file, NULL), FA_OK);
 	write_all(file, "some bytes", 10);
 	store_abort(file, false);
 	assert_int_equal(count_entries(fx, "out/d"), 0);
 
 	/* Keeping zero bytes keeps nothing. */
-	assert_int_equal(store_open(store, "d/file", &file), FA_OK);
+	assert_int_equal(store_open(store, "d/file", NULL, &file, NULL), FA_OK);
 	store_abort(file, true);
 	assert_int_equal(count_entries(fx, "out/d"), 0);
 	store_abort(NULL, true);
@@ -870,7 +870,7 @@ static void test_store_abort_keep_part(void **state)
 	char data[1234];
 
 	fill(data, sizeof(data), 7);
-	assert_int_equal(store_open(store, "file.bin", &file), FA_OK);
+	assert_int_equal(store_open(store, "file.bin", NULL, &file, NULL), FA_OK);
 	write_all(file, data, sizeof(data));
 	store_abort(file, true);
 	assert_false(exists(fx, "out/file.bin"));
@@ -878,28 +878,32 @@ static void test_store_abort_keep_part(void **state)
 	assert_int_equal(count_entries(fx, "out"), 1);
 
 	/* A later interrupted transfer (no -c) replaces the old part. */
-	assert_int_equal(store_open(store, "file.bin", &file), FA_OK);
+	assert_int_equal(store_open(store, "file.bin", NULL, &file, NULL), FA_OK);
 	write_all(file, "newer", 5);
 	store_abort(file, true);
 	assert_file(fx, "out/file.bin.part", "newer", 5);
 	assert_int_equal(count_entries(fx, "out"), 1);
 
-	/* Two at once: one part survives whole, nothing else is left. */
+	/* Two at once: each holds its own slot, so both parts survive whole
+	 * and neither is the other's. */
 	{
 		struct store_file *other = NULL;
-		char buf[8];
-		ssize_t got;
 
-		assert_int_equal(store_open(store, "file.bin", &file), FA_OK);
-		assert_int_equal(store_open(store, "file.bin", &other), FA_OK);
+		assert_int_equal(store_open(store, "file.bin", NULL, &file, NULL), FA_OK);
+		assert_int_equal(store_open(store, "file.bin", NULL, &other, NULL), FA_OK);
 		write_all(file, "AAAA", 4);
 		write_all(other, "BBBBBB", 6);
 		store_abort(file, true);
 		store_abort(other, true);
-		got = slurp(fx, "out/file.bin.part", buf, sizeof(buf));
-		assert_true((got == 4 && memcmp(buf, "AAAA", 4) == 0) ||
-			    (got == 6 && memcmp(buf, "BBBBBB", 6) == 0));
-		assert_int_equal(count_entries(fx, "out"), 1);
+		assert_file(fx, "out/file.bin.part", "AAAA", 4);
+		assert_file(fx, "out/file.bin.1.part", "BBBBBB", 6);
+		assert_int_equal(count_entries(fx, "out"), 2);
+		{
+			char path[PATH_MAX + 32];
+
+			snprintf(path, sizeof(path), "%s/out/file.bin.1.part", fx->dir);
+			assert_int_equal(unlink(path), 0);
+		}
 	}
 
 	/* A directory squatting on NAME.part: saving works, keeping does not,
@@ -912,7 +916,7 @@ static void test_store_abort_keep_part(void **state)
 		free(final);
 	}
 	make_dir(fx, "out/z.part");
-	assert_int_equal(store_open(store, "z", &file), FA_OK);
+	assert_int_equal(store_open(store, "z", NULL, &file, NULL), FA_OK);
 	write_all(file, "zz", 2);
 	store_abort(file, true);
 	assert_int_equal(count_entries(fx, "out"), 4);
@@ -934,10 +938,10 @@ static void test_store_continue_resumes(void **state)
 	make_dir(fx, "out/d");
 	spit(fx, "out/d/g.part", data, 1000);
 
-	assert_int_equal(store_open(store, "d/g", &file), FA_OK);
+	assert_int_equal(store_open(store, "d/g", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), 1000);
 	/* The part is in use: a second file of this run starts afresh. */
-	assert_int_equal(store_open(store, "d/g", &other), FA_OK);
+	assert_int_equal(store_open(store, "d/g", NULL, &other, NULL), FA_OK);
 	assert_int_equal(store_offset(other), 0);
 	write_all(file, data + 1000, 500);
 	assert_int_equal(store_offset(file), 1500);
@@ -953,16 +957,16 @@ static void test_store_continue_resumes(void **state)
 	free(final);
 
 	/* Interrupted again: keep, resume, keep, resume, finish. */
-	assert_int_equal(store_open(store, "d/h", &file), FA_OK);
+	assert_int_equal(store_open(store, "d/h", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), 0);
 	write_all(file, data, 600);
 	store_abort(file, true);
-	assert_int_equal(store_open(store, "d/h", &file), FA_OK);
+	assert_int_equal(store_open(store, "d/h", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), 600);
 	write_all(file, data + 600, 300);
 	store_abort(file, true);
 	assert_file(fx, "out/d/h.part", data, 900);
-	assert_int_equal(store_open(store, "d/h", &file), FA_OK);
+	assert_int_equal(store_open(store, "d/h", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), 900);
 	write_all(file, data + 900, 600);
 	assert_int_equal(store_commit(file, &final), FA_OK);
@@ -972,7 +976,7 @@ static void test_store_continue_resumes(void **state)
 
 	/* A resumed part aborted without keeping is removed. */
 	spit(fx, "out/d/k.part", data, 10);
-	assert_int_equal(store_open(store, "d/k", &file), FA_OK);
+	assert_int_equal(store_open(store, "d/k", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), 10);
 	store_abort(file, false);
 	assert_false(exists(fx, "out/d/k.part"));
@@ -986,7 +990,7 @@ static void test_store_continue_resumes(void **state)
 		path_in(fx, "linked", a, sizeof(a));
 		path_in(fx, "out/d/m.part", b, sizeof(b));
 		assert_int_equal(link(a, b), 0);
-		assert_int_equal(store_open(store, "d/m", &file), FA_OK);
+		assert_int_equal(store_open(store, "d/m", NULL, &file, NULL), FA_OK);
 		assert_int_equal(store_offset(file), 0);
 		write_all(file, "new", 3);
 		assert_int_equal(store_commit(file, &final), FA_OK);
@@ -1005,7 +1009,7 @@ static void test_store_restart_truncates(void **state)
 	char *final = NULL;
 
 	fill(data, sizeof(data), 5);
-	assert_int_equal(store_open(store, "f", &file), FA_OK);
+	assert_int_equal(store_open(store, "f", NULL, &file, NULL), FA_OK);
 	write_all(file, data, sizeof(data));
 	assert_int_equal(store_restart(file), FA_OK);
 	assert_int_equal(store_offset(file), 0);
@@ -1016,7 +1020,7 @@ static void test_store_restart_truncates(void **state)
 
 	/* A resumed part the server would not continue. */
 	spit(fx, "out/g.part", data, sizeof(data));
-	assert_int_equal(store_open(store, "g", &file), FA_OK);
+	assert_int_equal(store_open(store, "g", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), (off_t)sizeof(data));
 	assert_int_equal(store_restart(file), FA_OK);
 	assert_int_equal(store_offset(file), 0);
@@ -1040,14 +1044,17 @@ static void test_store_exists_skips(void **state)
 
 	spit(fx, "out/f", "old", 3);
 	make_symlink(fx, "nowhere", "out/dangling");
-	assert_int_equal(store_open(noclobber, "f", &file), FA_ERR_EXISTS);
+	assert_int_equal(store_open(noclobber, "f", NULL, &file, NULL), FA_ERR_EXISTS);
 	assert_null(file);
-	assert_int_equal(store_open(noclobber, "dangling", &file), FA_ERR_EXISTS);
-	assert_int_equal(store_open(cont, "f", &file), FA_ERR_EXISTS);
-	/* Even with a part to resume. */
-	spit(fx, "out/f.part", "o", 1);
-	assert_int_equal(store_open(cont, "f", &file), FA_ERR_EXISTS);
-	assert_file(fx, "out/f.part", "o", 1);
+	assert_int_equal(store_open(noclobber, "dangling", NULL, &file, NULL), FA_ERR_EXISTS);
+	/* -c over a file with no record at the name itself continues it
+	 * (wget -c): it is the base, and stays as it is if nothing is added. */
+	assert_int_equal(store_open(cont, "f", NULL, &file, NULL), FA_OK);
+	assert_int_equal(store_offset(file), 3);
+	assert_non_null(store_resumed(file));
+	store_abort(file, true);
+	assert_file(fx, "out/f", "old", 3);
+	assert_false(exists(fx, "out/f.part"));
 
 	final = save(noclobber, "g", "new", 3);
 	assert_string_equal(final, "g");
@@ -1071,16 +1078,16 @@ static void test_store_open_rejects(void **state)
 					  "a/./b", "a/../b", "..",   "x.part", "a/X.PART"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(store_open(store, bad[i], &file), FA_ERR_NAME);
+		assert_int_equal(store_open(store, bad[i], NULL, &file, NULL), FA_ERR_NAME);
 		assert_null(file);
 	}
-	assert_int_equal(store_open(store, long_name, &file), FA_ERR_TOO_LONG);
-	assert_int_equal(store_open(store, NULL, &file), FA_ERR_ARG);
+	assert_int_equal(store_open(store, long_name, NULL, &file, NULL), FA_ERR_TOO_LONG);
+	assert_int_equal(store_open(store, NULL, NULL, &file, NULL), FA_ERR_ARG);
 	assert_int_equal(store_write(NULL, "x", 1), FA_ERR_ARG);
 	assert_int_equal(store_commit(NULL, NULL), FA_ERR_ARG);
 	/* A file where a directory should be. */
 	spit(fx, "out/plain", "x", 1);
-	assert_int_equal(store_open(store, "plain/f", &file), FA_ERR_IO);
+	assert_int_equal(store_open(store, "plain/f", NULL, &file, NULL), FA_ERR_IO);
 	assert_int_equal(errno, ENOTDIR);
 	assert_int_equal(count_entries(fx, "out"), 1);
 	store_free(store);
@@ -1108,16 +1115,16 @@ static void test_store_symlink_not_followed(void **state)
 	store = open_store(fx, "out", STORE_CONTINUE);
 
 	/* As a host directory (tree mode) and as the final name's directory. */
-	err = store_open(store, "evil.example/a/file", &file);
+	err = store_open(store, "evil.example/a/file", NULL, &file, NULL);
 	assert_int_equal(err, FA_ERR_IO);
 	assert_true(errno == ELOOP || errno == ENOTDIR);
-	err = store_open(store, "d/file", &file);
+	err = store_open(store, "d/file", NULL, &file, NULL);
 	assert_int_equal(err, FA_ERR_IO);
 	assert_null(file);
 	assert_int_equal(count_entries(fx, "outside"), 1);
 
 	/* As the final name: with -c it exists; otherwise it is not replaced. */
-	assert_int_equal(store_open(store, "f", &file), FA_ERR_EXISTS);
+	assert_int_equal(store_open(store, "f", NULL, &file, NULL), FA_ERR_EXISTS);
 	store_free(store);
 	store = open_store(fx, "out", 0);
 	final = save(store, "f", "data", 4);
@@ -1127,14 +1134,14 @@ static void test_store_symlink_not_followed(void **state)
 	/* As NAME.part: not resumed, not written through, replaced on keep. */
 	store_free(store);
 	store = open_store(fx, "out", STORE_CONTINUE);
-	assert_int_equal(store_open(store, "g", &file), FA_OK);
+	assert_int_equal(store_open(store, "g", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), 0);
 	write_all(file, "mine", 4);
 	store_abort(file, true);
 	assert_file(fx, "out/g.part", "mine", 4);
 	store_free(store);
 	store = open_store(fx, "out", 0);
-	assert_int_equal(store_open(store, "h", &file), FA_OK);
+	assert_int_equal(store_open(store, "h", NULL, &file, NULL), FA_OK);
 	write_all(file, "mine", 4);
 	assert_int_equal(store_commit(file, &final), FA_OK);
 	assert_string_equal(final, "h");
@@ -1216,7 +1223,7 @@ static void test_store_disk_full(void **state)
 	}
 	store = open_store(fx, "mnt", 0);
 	fill(chunk, sizeof(chunk), 11);
-	assert_int_equal(store_open(store, "big", &file), FA_OK);
+	assert_int_equal(store_open(store, "big", NULL, &file, NULL), FA_OK);
 	for (int i = 0; i < 64 && err == FA_OK; i++)
 		err = store_write(file, chunk, sizeof(chunk));
 	assert_int_equal(err, FA_ERR_DISK_FULL);
@@ -1285,7 +1292,7 @@ static void test_store_commit_as(void **state)
 	struct store_file *file = NULL;
 	char *final = NULL;
 
-	assert_int_equal(store_open(plain, "d/from-url", &file), FA_OK);
+	assert_int_equal(store_open(plain, "d/from-url", NULL, &file, NULL), FA_OK);
 	write_all(file, "abc", 3);
 	assert_false(store_name_taken(file, "given.txt"));
 	assert_int_equal(store_commit_as(file, "given.txt", &final), FA_OK);
@@ -1295,14 +1302,14 @@ static void test_store_commit_as(void **state)
 	free(final);
 
 	/* Taken: numbered without -nc/-c ... */
-	assert_int_equal(store_open(plain, "d/other", &file), FA_OK);
+	assert_int_equal(store_open(plain, "d/other", NULL, &file, NULL), FA_OK);
 	write_all(file, "def", 3);
 	assert_false(store_name_taken(file, "given.txt"));
 	assert_int_equal(store_commit_as(file, "given.txt", &final), FA_OK);
 	assert_string_equal(final, "d/given.txt.1");
 	free(final);
 	/* ... skipped with them, the old file kept, nothing left behind. */
-	assert_int_equal(store_open(noclobber, "d/third", &file), FA_OK);
+	assert_int_equal(store_open(noclobber, "d/third", NULL, &file, NULL), FA_OK);
 	write_all(file, "ghi", 3);
 	assert_true(store_name_taken(file, "given.txt"));
 	assert_false(store_name_taken(file, "free.txt"));
@@ -1313,11 +1320,11 @@ static void test_store_commit_as(void **state)
 
 	/* -c: an interrupted file is kept under the opened name's .part and
 	 * resumed from it, then saved under the given name. */
-	assert_int_equal(store_open(cont, "d/url-name", &file), FA_OK);
+	assert_int_equal(store_open(cont, "d/url-name", NULL, &file, NULL), FA_OK);
 	write_all(file, "12", 2);
 	store_abort(file, true);
 	assert_file(fx, "out/d/url-name.part", "12", 2);
-	assert_int_equal(store_open(cont, "d/url-name", &file), FA_OK);
+	assert_int_equal(store_open(cont, "d/url-name", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), 2);
 	write_all(file, "345", 3);
 	assert_int_equal(store_commit_as(file, "server.bin", &final), FA_OK);
@@ -1330,14 +1337,14 @@ static void test_store_commit_as(void **state)
 	/* Names no component may have are refused; the data goes. */
 	static const char *const bad[] = {"", ".", "..", "a/b", "x.part"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(store_open(plain, "e/f", &file), FA_OK);
+		assert_int_equal(store_open(plain, "e/f", NULL, &file, NULL), FA_OK);
 		write_all(file, "z", 1);
 		assert_int_equal(store_commit_as(file, bad[i], &final), FA_ERR_NAME);
 		assert_null(final);
 	}
 	assert_int_equal(count_entries(fx, "out/e"), 0);
 	/* NULL is store_commit(). */
-	assert_int_equal(store_open(plain, "e/f", &file), FA_OK);
+	assert_int_equal(store_open(plain, "e/f", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_commit_as(file, NULL, &final), FA_OK);
 	assert_string_equal(final, "e/f");
 	free(final);
@@ -1403,6 +1410,158 @@ static void test_store_rewrite(void **state)
 
 /* A file test twice: with O_TMPFILE, and with the .part fallback.  (clang-format 14
  * mangles braces in a macro.) */
+
+/* Saves data for url at rel in store; returns the final path (caller
+ * frees). */
+static char *save_url(struct store *store, const char *rel, const char *url, const char *data,
+		      size_t len)
+{
+	struct store_file *file = NULL;
+	char *final = NULL;
+
+	assert_int_equal(store_open(store, rel, url, &file, NULL), FA_OK);
+	write_all(file, data, len);
+	assert_int_equal(store_set_record(file, "\"e1\"", "", (long long)len), FA_OK);
+	assert_int_equal(store_commit(file, &final), FA_OK);
+	assert_non_null(final);
+	return final;
+}
+
+#define URL_A "http://h/a/file.bin"
+#define URL_B "http://h/b/file.bin"
+
+/* Two URLs, one name: -c and -nc skip exactly the one that is done, in the
+ * slot an earlier run gave it; the other is fetched, not dropped. */
+static void test_store_identity_same_name(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *plain = open_store(fx, "out", 0);
+	struct store *cont = open_store(fx, "out", STORE_CONTINUE);
+	struct store *nc = open_store(fx, "out", STORE_NO_CLOBBER);
+	struct store_file *file = NULL;
+	char *final, *existing = NULL;
+
+	final = save_url(plain, "file.bin", URL_B, "bbbb", 4); /* b first this time */
+	assert_string_equal(final, "file.bin");
+	free(final);
+	/* a is not done: b's file is not a's, so a gets the next name. */
+	assert_int_equal(store_open(cont, "file.bin", URL_A, &file, &existing), FA_OK);
+	assert_null(existing);
+	assert_int_equal(store_offset(file), 0);
+	write_all(file, "aaaa", 4);
+	assert_int_equal(store_set_record(file, NULL, NULL, 4), FA_OK);
+	assert_int_equal(store_commit(file, &final), FA_OK);
+	assert_string_equal(final, "file.bin.1");
+	free(final);
+	/* Both done now, each found under its own name. */
+	assert_int_equal(store_open(cont, "file.bin", URL_B, &file, &existing), FA_ERR_EXISTS);
+	assert_string_equal(existing, "file.bin");
+	free(existing);
+	assert_int_equal(store_open(nc, "file.bin", URL_A, &file, &existing), FA_ERR_EXISTS);
+	assert_string_equal(existing, "file.bin.1");
+	free(existing);
+	assert_file(fx, "out/file.bin", "bbbb", 4);
+	assert_file(fx, "out/file.bin.1", "aaaa", 4);
+	store_free(plain);
+	store_free(cont);
+	store_free(nc);
+}
+
+/* A .part belongs to its URL: another URL with the same name never
+ * resumes it, and its own URL gets its record back. */
+static void test_store_identity_part(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *plain = open_store(fx, "out", 0);
+	struct store *cont = open_store(fx, "out", STORE_CONTINUE);
+	struct store_file *file = NULL, *other = NULL;
+	const struct store_record *rec;
+	char *final;
+
+	/* Interrupted: a's bytes kept as a .part with their validators. */
+	assert_int_equal(store_open(plain, "file.bin", URL_A, &file, NULL), FA_OK);
+	write_all(file, "AAA", 3);
+	assert_int_equal(store_set_record(file, "\"v1\"", "Wed, 01 Jan 2020 00:00:00 GMT", 10),
+			 FA_OK);
+	store_abort(file, true);
+	assert_file(fx, "out/file.bin.part", "AAA", 3);
+	/* b, same name: a fresh file in the next slot, not a's bytes. */
+	assert_int_equal(store_open(cont, "file.bin", URL_B, &other, NULL), FA_OK);
+	assert_int_equal(store_offset(other), 0);
+	assert_null(store_resumed(other));
+	/* a resumes its own bytes, with what the response said. */
+	assert_int_equal(store_open(cont, "file.bin", URL_A, &file, NULL), FA_OK);
+	assert_int_equal(store_offset(file), 3);
+	rec = store_resumed(file);
+	assert_non_null(rec);
+	assert_string_equal(rec->url, URL_A);
+	assert_string_equal(rec->etag, "\"v1\"");
+	assert_string_equal(rec->last_modified, "Wed, 01 Jan 2020 00:00:00 GMT");
+	assert_int_equal(rec->total, 10);
+	write_all(file, "AAAAAAA", 7);
+	write_all(other, "BB", 2);
+	assert_int_equal(store_set_record(other, NULL, NULL, 4), FA_OK);
+	/* b is interrupted too: its .part is its own, beside a's. */
+	store_abort(other, true);
+	assert_file(fx, "out/file.bin.1.part", "BB", 2);
+	assert_int_equal(store_commit(file, &final), FA_OK);
+	assert_string_equal(final, "file.bin");
+	free(final);
+	assert_file(fx, "out/file.bin", "AAAAAAAAAA", 10);
+	assert_false(exists(fx, "out/file.bin.part"));
+	/* b resumes from its own .part and saves beside a's file. */
+	assert_int_equal(store_open(cont, "file.bin", URL_B, &other, NULL), FA_OK);
+	assert_int_equal(store_offset(other), 2);
+	write_all(other, "BB", 2);
+	assert_int_equal(store_commit(other, &final), FA_OK);
+	assert_string_equal(final, "file.bin.1");
+	free(final);
+	assert_file(fx, "out/file.bin.1", "BBBB", 4);
+	store_free(plain);
+	store_free(cont);
+}
+
+/* -c over a short file with no record: continued (the bytes are copied
+ * only when more come) and replaced whole; -nc leaves it. */
+static void test_store_continue_base(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *cont = open_store(fx, "out", STORE_CONTINUE);
+	struct store *nc = open_store(fx, "out", STORE_NO_CLOBBER);
+	struct store_file *file = NULL;
+	char *final, *existing = NULL;
+
+	spit(fx, "out/a.bin", "12345", 5);
+	assert_int_equal(store_open(nc, "a.bin", URL_A, &file, &existing), FA_ERR_EXISTS);
+	assert_string_equal(existing, "a.bin");
+	free(existing);
+	assert_int_equal(store_open(cont, "a.bin", URL_A, &file, NULL), FA_OK);
+	assert_int_equal(store_offset(file), 5);
+	write_all(file, "6789", 4);
+	assert_file(fx, "out/a.bin", "12345", 5); /* untouched until the commit */
+	assert_int_equal(store_commit(file, &final), FA_OK);
+	assert_string_equal(final, "a.bin");
+	free(final);
+	assert_file(fx, "out/a.bin", "123456789", 9);
+	assert_int_equal(count_entries(fx, "out"), 1);
+	/* Now it has a record: done. */
+	assert_int_equal(store_open(cont, "a.bin", URL_A, &file, &existing), FA_OK);
+	/* (no record was set above: still a base, at its full size) */
+	assert_int_equal(store_offset(file), 9);
+	store_abort(file, true);
+	free(existing);
+	/* A restart drops the base; the commit still replaces it whole. */
+	assert_int_equal(store_open(cont, "a.bin", URL_A, &file, NULL), FA_OK);
+	assert_int_equal(store_restart(file), FA_OK);
+	write_all(file, "xyz", 3);
+	assert_int_equal(store_commit(file, &final), FA_OK);
+	free(final);
+	assert_file(fx, "out/a.bin", "xyz", 3);
+	assert_int_equal(count_entries(fx, "out"), 1);
+	store_free(cont);
+	store_free(nc);
+}
+
 /* clang-format off */
 #define IN_MODE(fn, suffix, mode) {#fn suffix, fn, setup, teardown, (void *)&(mode)}
 #define BOTH(fn) IN_MODE(fn, "", mode_tmpfile), IN_MODE(fn, "_part", mode_part)
@@ -1427,6 +1586,9 @@ int main(void)
 	    BOTH(test_store_continue_resumes),
 	    BOTH(test_store_restart_truncates),
 	    BOTH(test_store_exists_skips),
+	    BOTH(test_store_identity_same_name),
+	    BOTH(test_store_identity_part),
+	    BOTH(test_store_continue_base),
 	    BOTH(test_store_commit_as),
 	    BOTH(test_store_rewrite),
 	    BOTH(test_store_open_rejects),
