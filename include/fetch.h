@@ -69,26 +69,50 @@ struct fetch_job *fetch_job_new(const char *url, enum fetch_job_kind kind);
 
 /* What happened to one URL; owned by whoever holds it; fetch_result_free().
  * Times are milliseconds of the last attempt, split by phase. */
+/* Each result has exactly one outcome; set it only with the
+ * fetch_result_ok/skip/fail() functions, which keep error, skip_reason and
+ * err consistent with it. */
+enum fetch_outcome {
+	FETCH_FAILED = 0, /* error says why (never NULL) */
+	FETCH_OK,         /* fetched (and saved, if it was to be saved) */
+	FETCH_SKIPPED,    /* deliberately not fetched or not kept:
+			     skip_reason says why (never NULL) */
+};
+
 struct fetch_result {
 	char *url;          /* as given (the input line for a bad line) */
 	char *final_url;    /* after redirects; NULL if none */
 	char *path;         /* relative to the output dir; NULL if none */
 	char *content_type; /* NULL if none */
-	char *error;        /* NULL when ok */
+	char *error;        /* set iff outcome is FETCH_FAILED */
 	unsigned long line;
-	enum fa_err err; /* FA_OK, FA_ERR_EXISTS when skipped, ... */
-	bool ok;
-	bool skipped; /* existing file kept (--no-clobber, -c) */
+	enum fa_err err; /* FA_OK; FA_ERR_EXISTS when skipped as existing; the
+			    failure's code when failed */
+	enum fetch_outcome outcome;
 	long http_code;
 	unsigned attempts;
 	uint64_t bytes;          /* body bytes now in the file */
-	const char *skip_reason; /* static text when skipped: why */
+	const char *skip_reason; /* static text, set iff skipped: why */
 	char *source;            /* the page the URL was found on; NULL if listed */
 	uint64_t hash[2];        /* content hash of the body, if asked for */
 	double queue_ms;         /* queued until its first request, plus slot waits */
 	double start_ms;         /* first request sent, ms after the run began */
 	double dns_ms, connect_ms, tls_ms, ttfb_ms, transfer_ms, total_ms;
 };
+
+/* The result is a success: outcome FETCH_OK, err FA_OK, no error and no
+ * skip reason.  Not thread-safe on one result. */
+void fetch_result_ok(struct fetch_result *res);
+
+/* The result is skipped for reason (static text; why is FA_ERR_EXISTS for
+ * an existing file, else FA_OK): no error.  Not thread-safe on one
+ * result. */
+void fetch_result_skip(struct fetch_result *res, enum fa_err why, const char *reason);
+
+/* The result failed with err and a message (printf format): no skip
+ * reason.  Not thread-safe on one result. */
+void fetch_result_fail(struct fetch_result *res, enum fa_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Body bytes kept in memory (a page to parse, a robots.txt). */
 struct fetch_buffer {

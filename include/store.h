@@ -218,7 +218,8 @@ enum fa_err store_restart(struct store_file *file);
  * same name), under the first free "name.1" ... "name.999"; with
  * STORE_NO_CLOBBER or STORE_CONTINUE the names tried start at the URL's
  * slot.  An existing file is never replaced, except a base continued
- * under -c (see store_open), which is replaced atomically.  Data need not be synced first; it is all written.
+ * under -c (see store_open), which is replaced atomically.  Data need not be synced first; it is
+ * all written.
  *
  * Returns FA_OK and, in *final_relpath, the relative path actually used
  * (caller frees with free(); final_relpath may be NULL if not wanted).

@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "cancel.h"
+#include "decide.h"
 #include "disposition.h"
 #include "retry.h"
 #include "sync.h"
@@ -57,25 +58,38 @@ struct fetch_share {
 
 #define HEAD_BYTES 64
 
+#define VALIDATOR_MAX 256 /* longest ETag or Last-Modified kept */
+
+/* What a URL's attempts learn and keep from one to the next. */
+struct held {
+	long long known_total;         /* the resource's length; -1: unknown */
+	char validator[VALIDATOR_MAX]; /* for If-Range: strong ETag or date; "" */
+	bool coded;                    /* a content-coded body is held: its
+					  decoded offsets cannot be resumed */
+};
+
 /* One attempt's state, seen by libcurl's callbacks. */
 struct attempt {
 	struct fetch_worker *worker;
 	const struct fetch_target *target;
 	struct store_file *file; /* NULL when not saving */
+	struct held *held;       /* the URL's, across attempts */
 	uint64_t *hash;          /* running content hash, or NULL */
 	bool too_big;            /* over target->max_size */
 	bool over_filesize;      /* over --max-filesize */
 	off_t range_from;        /* Range asked for; 0: none */
 	bool body_seen;          /* the body's first bytes were classified */
-	bool discard;            /* error status: drop the body */
-	bool range_mismatch;     /* 206 for another offset than asked */
+	enum decide_body body;   /* ... and what they are */
 	enum fa_err store_err;   /* a write to the file failed */
 	uint64_t bytes;          /* body bytes written this attempt */
 	uint64_t total;          /* body bytes now held (file or buffer) */
 	unsigned char *head;     /* the body's first bytes, across attempts */
 	size_t *head_len;
-	long retry_after_ms;       /* from the last response; -1: none */
-	off_t content_range_start; /* from the last 206; -1: none */
+	long retry_after_ms;          /* from the last response; -1: none */
+	struct decide_response range; /* the last response's Content-Range */
+	char etag[VALIDATOR_MAX];     /* the last response's strong ETag; "" */
+	char last_modified[VALIDATOR_MAX];
+	bool coded; /* the last response has a Content-Encoding */
 	/* --content-disposition: the last response's suggested name, made
 	 * safe; "" if none.  name_taken: it exists and -nc/-c skip it. */
 	char disposition[STORE_COMPONENT_MAX + 1];
@@ -195,12 +209,6 @@ static uint32_t next_random(struct fetch_share *s)
 	return (uint32_t)x;
 }
 
-static bool status_ok(long code)
-{
-	/* 0: a file:// transfer, which has no status. */
-	return code == 0 || (code >= 200 && code < 300);
-}
-
 /* Writes what the worker's buffer holds to the attempt's file. */
 static enum fa_err file_flush(struct attempt *a)
 {
@@ -303,6 +311,48 @@ static void hash_update(uint64_t h[2], const unsigned char *p, size_t len)
 	h[1] = b;
 }
 
+/*
+ * The response's first body bytes: judges them against what is held
+ * (decide_body) and makes the file match: a whole body starts the file
+ * over, a continuation keeps it, and either records the response's
+ * validators with the bytes.  Returns FA_OK or a store error.
+ */
+static enum fa_err first_bytes(struct attempt *a)
+{
+	struct held *h = a->held;
+	curl_off_t length = -1;
+	long long total;
+	enum fa_err err;
+
+	a->body_seen = true;
+	curl_easy_getinfo(a->worker->easy, CURLINFO_RESPONSE_CODE, &a->range.status);
+	curl_easy_getinfo(a->worker->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+	/* A coded body's length is the coded one: nothing to check it by. */
+	a->range.content_length = a->coded ? -1 : (long long)length;
+	a->body = decide_body(a->range_from, h->known_total, &a->range);
+	if (a->body != BODY_WHOLE && a->body != BODY_APPEND)
+		return FA_OK;
+	if (a->file && a->disposition[0] && store_name_taken(a->file, a->disposition)) {
+		a->name_taken = true;
+		return FA_OK;
+	}
+	if (a->body == BODY_WHOLE && a->total > 0) {
+		err = restart_body(a); /* a 200 to a Range request */
+		if (err != FA_OK)
+			return err;
+	}
+	if (a->body == BODY_WHOLE)
+		total = a->range.status == 206 ? a->range.range_total : a->range.content_length;
+	else
+		total = a->range.range_total >= 0 ? a->range.range_total : h->known_total;
+	h->known_total = a->coded ? -1 : total;
+	h->coded = a->coded;
+	snprintf(h->validator, sizeof(h->validator), "%s", a->etag[0] ? a->etag : a->last_modified);
+	if (!a->file)
+		return FA_OK;
+	return store_set_record(a->file, a->etag, a->last_modified, h->coded ? -1 : h->known_total);
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
@@ -311,31 +361,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	enum fa_err err;
 
 	if (!a->body_seen) {
-		long code = 0;
-
-		a->body_seen = true;
-		curl_easy_getinfo(a->worker->easy, CURLINFO_RESPONSE_CODE, &code);
-		if (!status_ok(code)) {
-			a->discard = true;
-		} else if (a->file && a->disposition[0] &&
-			   store_name_taken(a->file, a->disposition)) {
-			a->name_taken = true;
+		err = first_bytes(a);
+		if (err != FA_OK) {
+			a->store_err = err;
 			return 0;
-		} else if (a->range_from > 0 && code == 206) {
-			if (a->content_range_start != a->range_from) {
-				a->range_mismatch = true;
-				return 0;
-			}
-		} else if (a->total > 0) {
-			/* A 200 to a Range request: the server sends it all. */
-			err = restart_body(a);
-			if (err != FA_OK) {
-				a->store_err = err;
-				return 0;
-			}
 		}
+		if (a->name_taken || a->body == BODY_BAD_RANGE || a->body == BODY_UNASKED)
+			return 0;
 	}
-	if (a->discard)
+	if (a->body == BODY_DISCARD)
 		return len;
 	if (t->max_size && a->total + len > t->max_size) {
 		a->too_big = true;
@@ -415,13 +449,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
 	size_t len = size * nmemb;
-	char line[256];
+	char line[512];
 	const char *v;
+	size_t n;
 
 	/* Each response (redirects, 100 Continue) starts afresh. */
 	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
 		a->retry_after_ms = -1;
-		a->content_range_start = -1;
+		decide_parse_range("", &a->range);
+		a->etag[0] = a->last_modified[0] = '\0';
+		a->coded = false;
 		a->disposition[0] = '\0';
 		return len;
 	}
@@ -434,20 +471,25 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 		return len; /* no header we read is that long */
 	memcpy(line, data, len);
 	line[len] = '\0';
-	v = header_value(line, len, "Retry-After");
+	line[strcspn(line, "\r\n")] = '\0';
+	n = strlen(line);
+	v = header_value(line, n, "Retry-After");
 	if (v) {
 		long ms;
 
 		if (retry_after_parse(v, time(NULL), &ms) == FA_OK)
 			a->retry_after_ms = ms;
-		return len;
-	}
-	v = header_value(line, len, "Content-Range");
-	if (v) {
-		long long start;
-
-		if (sscanf(v, "bytes %lld-", &start) == 1 && start >= 0)
-			a->content_range_start = (off_t)start;
+	} else if ((v = header_value(line, n, "Content-Range"))) {
+		decide_parse_range(v, &a->range);
+	} else if ((v = header_value(line, n, "ETag"))) {
+		/* Only a strong validator may go in If-Range. */
+		if (v[0] == '"' && strlen(v) < sizeof(a->etag))
+			snprintf(a->etag, sizeof(a->etag), "%s", v);
+	} else if ((v = header_value(line, n, "Last-Modified"))) {
+		if (strlen(v) < sizeof(a->last_modified))
+			snprintf(a->last_modified, sizeof(a->last_modified), "%s", v);
+	} else if ((v = header_value(line, n, "Content-Encoding"))) {
+		a->coded = *v && strcasecmp(v, "identity") != 0;
 	}
 	return len;
 }
@@ -537,22 +579,6 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static void set_error(struct fetch_result *res, enum fa_err err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_error(struct fetch_result *res, enum fa_err err, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	free(res->error);
-	res->error = strdup(msg);
-	res->err = err;
-}
-
 /* Words for a store failure: errno's text where the store had one. */
 static const char *store_reason(enum fa_err err, int errnum, char *buf, size_t len)
 {
@@ -598,11 +624,32 @@ static bool reused_connection(struct fetch_worker *w)
 	return curl_easy_getinfo(w->easy, CURLINFO_NUM_CONNECTS, &fresh) == CURLE_OK && fresh == 0;
 }
 
+/* A copy of headers with line added, or NULL when out of memory (then the
+ * request goes without line: the 206 checks still guard the body). */
+static struct curl_slist *with_header(const struct curl_slist *headers, const char *line)
+{
+	struct curl_slist *list = NULL, *next;
+
+	for (; headers; headers = headers->next) {
+		next = curl_slist_append(list, headers->data);
+		if (!next)
+			goto oom;
+		list = next;
+	}
+	next = curl_slist_append(list, line);
+	if (next)
+		return next;
+oom:
+	curl_slist_free_all(list);
+	return NULL;
+}
+
 /* Runs one attempt; returns libcurl's code and leaves the rest in *a. */
 static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, struct attempt *a,
 			struct fetch_result *res)
 {
 	struct fetch_share *s = w->share;
+	struct curl_slist *extra = NULL;
 	char range[32];
 	uint64_t waited_ns = 0;
 	CURLcode cc;
@@ -611,9 +658,18 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	if (a->range_from > 0) {
 		snprintf(range, sizeof(range), "%lld-", (long long)a->range_from);
 		curl_easy_setopt(w->easy, CURLOPT_RANGE, range);
+		/* The rest only if it is still the same resource; else the
+		 * server sends it all (a 200) and the body starts over. */
+		if (a->held->validator[0]) {
+			char ifrange[VALIDATOR_MAX + 16];
+
+			snprintf(ifrange, sizeof(ifrange), "If-Range: %s", a->held->validator);
+			extra = with_header(s->opts->headers, ifrange);
+		}
 	} else {
 		curl_easy_setopt(w->easy, CURLOPT_RANGE, NULL);
 	}
+	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, extra ? extra : s->opts->headers);
 	curl_easy_setopt(w->easy, CURLOPT_URL, job->url);
 	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(w->easy, CURLOPT_HEADERDATA, a);
@@ -641,7 +697,44 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	atomic_fetch_sub(&s->active, 1);
 	if (bsem_release(&s->inflight) != FA_OK)
 		sync_must(-1, "bsem_release (more releases than acquires)");
+	if (extra) {
+		curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, s->opts->headers);
+		curl_slist_free_all(extra);
+	}
 	return cc;
+}
+
+void fetch_result_ok(struct fetch_result *res)
+{
+	res->outcome = FETCH_OK;
+	res->err = FA_OK;
+	res->skip_reason = NULL;
+	free(res->error); /* an earlier attempt's, now moot */
+	res->error = NULL;
+}
+
+void fetch_result_skip(struct fetch_result *res, enum fa_err why, const char *reason)
+{
+	res->outcome = FETCH_SKIPPED;
+	res->err = why;
+	res->skip_reason = reason;
+	free(res->error);
+	res->error = NULL;
+}
+
+void fetch_result_fail(struct fetch_result *res, enum fa_err err, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	res->outcome = FETCH_FAILED;
+	res->err = err;
+	res->skip_reason = NULL;
+	free(res->error);
+	res->error = strdup(msg);
 }
 
 /* Ends a transfer that will not be saved: the file goes, with its .part
@@ -654,23 +747,78 @@ static void discard_file(struct store_file **file, bool keep)
 	}
 }
 
-/* Reports a file skipped because the name its server suggests exists
- * (-nc, -c): relpath's directory with that name. */
-static void skip_taken(struct fetch_result *res, struct store_file **file, const char *relpath,
-		       const char *name)
+/* The path to report for a file skipped because the name its server
+ * suggests exists (-nc, -c): relpath's directory with that name. */
+static char *taken_path(const char *relpath, const char *name)
 {
 	const char *slash = strrchr(relpath, '/');
 	int dirlen = slash ? (int)(slash - relpath + 1) : 0;
 	char path[STORE_PATH_MAX + STORE_COMPONENT_MAX + 2];
 
-	discard_file(file, false);
 	snprintf(path, sizeof(path), "%.*s%s", dirlen, relpath, name);
-	res->ok = true;
-	res->skipped = true;
-	res->skip_reason = "file exists";
-	res->err = FA_ERR_EXISTS;
-	free(res->path);
-	res->path = strdup(path);
+	return strdup(path);
+}
+
+/* Fills in what one attempt's response says about timing and type. */
+static void record_response(struct fetch_worker *w, const struct fetch_target *t,
+			    const struct attempt *a, CURLcode cc, struct fetch_result *res)
+{
+	char *ct = NULL, *eff = NULL;
+	long code = 0;
+
+	curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(w->easy, CURLINFO_CONTENT_TYPE, &ct);
+	curl_easy_getinfo(w->easy, CURLINFO_EFFECTIVE_URL, &eff);
+	if (t->gate) {
+		curl_off_t first_byte_us = 0;
+
+		curl_easy_getinfo(w->easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us);
+		t->gate->end(t->gate->arg, code,
+			     cc != CURLE_OK && cc != CURLE_WRITE_ERROR &&
+				 cc != CURLE_ABORTED_BY_CALLBACK,
+			     a->retry_after_ms,
+			     code > 0 && first_byte_us > 0 ? (long)(first_byte_us / 1000) : -1);
+	}
+	res->http_code = code;
+	free(res->content_type);
+	res->content_type = dup_or_null(ct);
+	free(res->final_url);
+	res->final_url = dup_or_null(eff);
+	record_times(w->easy, res);
+}
+
+/* The facts decide_attempt() needs about attempt a. */
+static struct decide_attempt attempt_facts(struct fetch_worker *w, const struct attempt *a,
+					   CURLcode cc, bool base, bool restarted,
+					   unsigned dead_reused, unsigned attempt)
+{
+	const struct fetch_opts *o = w->share->opts;
+	struct decide_attempt f = {
+	    .curl_code = (int)cc,
+	    .cancelled = cc == CURLE_ABORTED_BY_CALLBACK && cancel_requested(),
+	    .store_failed = a->store_err != FA_OK,
+	    .over_filesize = a->over_filesize,
+	    .too_big = a->too_big,
+	    .name_taken = a->name_taken,
+	    .body_seen = a->body_seen,
+	    .body = a->body,
+	    .status = a->range.status,
+	    .asked_from = (long long)a->range_from,
+	    .held = (long long)a->total,
+	    .known_total = a->held->known_total,
+	    .unsat_total = a->range.unsat_total,
+	    .base = base,
+	    .restarted = restarted,
+	    .dead_reused =
+		(cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING) &&
+		!a->body_seen && reused_connection(w) && dead_reused < 3,
+	    .retries_left = attempt <= o->retries,
+	};
+
+	if (!a->body_seen)
+		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &f.status);
+	f.transient = retry_is_transient(cc, f.status);
+	return f;
 }
 
 void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struct fetch_job *job,
@@ -678,11 +826,13 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 {
 	const struct fetch_opts *o = w->share->opts;
 	struct store_file *file = NULL;
+	struct held held = {.known_total = -1};
 	char relpath[4096] = "";
-	char why[128];
+	char why_text[128];
 	enum fa_err err;
 	bool restarted = false;
-	uint64_t held = 0;        /* body bytes held across attempts (resume point) */
+	bool base = false;        /* what is held is a file -c found */
+	uint64_t have = 0;        /* body bytes held across attempts */
 	unsigned dead_reused = 0; /* kept-alive connections found closed */
 	unsigned char head[HEAD_BYTES];
 	size_t head_len = 0;
@@ -699,7 +849,8 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 	if (t->store) {
 		err = store_name_for_url(job->url, o->tree, relpath, sizeof(relpath));
 		if (err != FA_OK) {
-			set_error(res, err, "no safe file name for this URL: %s", fa_strerror(err));
+			fetch_result_fail(res, err, "no safe file name for this URL: %s",
+					  fa_strerror(err));
 			return;
 		}
 	}
@@ -707,50 +858,70 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 	for (unsigned attempt = 1;; attempt++) {
 		struct attempt a = {.worker = w,
 				    .target = t,
+				    .held = &held,
 				    .retry_after_ms = -1,
-				    .content_range_start = -1,
-				    .total = held,
+				    .total = have,
 				    .head = head,
 				    .head_len = &head_len,
 				    .hash = t->hash ? res->hash : NULL};
-		long code = 0;
-		char *ct = NULL, *eff = NULL;
+		struct decide_attempt facts;
+		enum decide_action act;
+		enum decide_why why;
 		CURLcode cc;
 		long wait_ms;
 
+		decide_parse_range("", &a.range);
 		if (cancel_requested()) {
-			set_error(res, FA_ERR_CANCELLED, "interrupted");
+			fetch_result_fail(res, FA_ERR_CANCELLED, "interrupted");
 			break;
 		}
 		if (t->store && !file) {
-			errno = 0;
 			char *existing = NULL;
+			const struct store_record *rec;
 
+			errno = 0;
 			err = store_open(t->store, relpath, job->url, &file, &existing);
 			if (err == FA_ERR_EXISTS) {
-				res->ok = true;
-				res->skipped = true;
-				res->skip_reason = "file exists";
-				res->err = FA_ERR_EXISTS;
+				fetch_result_skip(res, FA_ERR_EXISTS, "file exists");
 				res->path = existing ? existing : strdup(relpath);
 				return;
 			}
-			free(existing);
 			if (err != FA_OK) {
-				set_error(res, err, "cannot create '%s': %s", relpath,
-					  store_reason(err, errno, why, sizeof(why)));
+				fetch_result_fail(
+				    res, err, "cannot create '%s': %s", relpath,
+				    store_reason(err, errno, why_text, sizeof(why_text)));
 				return;
 			}
-			/* A resumed .part: its bytes are not in the hash or the
-			 * buffer, so a resumed file is never hashed. */
-			held = (uint64_t)store_offset(file);
-			a.total = held;
-			if (held > 0)
+			/* Resumed bytes are not in the hash or the buffer, so a
+			 * resumed file is never hashed. */
+			have = (uint64_t)store_offset(file);
+			rec = store_resumed(file);
+			if (rec) {
+				base = rec->etag[0] == '\0' && rec->last_modified[0] == '\0' &&
+				       rec->total < 0 && have > 0;
+				held.known_total = rec->total;
+				snprintf(held.validator, sizeof(held.validator), "%s",
+					 rec->etag[0] ? rec->etag : rec->last_modified);
+			}
+			a.total = have;
+			if (have > 0)
 				a.hash = NULL;
+		}
+		if (have > 0 && held.coded) {
+			/* Decoded bytes cannot be asked for by Range: start over. */
+			err = restart_body(&a);
+			have = 0;
+			held.coded = false;
+			if (err != FA_OK) {
+				fetch_result_fail(res, err, "writing '%s': %s", relpath,
+						  store_reason(err, store_errno(file), why_text,
+							       sizeof(why_text)));
+				break;
+			}
 		}
 		a.file = file;
 		if (t->gate && !t->gate->start(t->gate->arg)) {
-			set_error(res, FA_ERR_CANCELLED, "interrupted");
+			fetch_result_fail(res, FA_ERR_CANCELLED, "interrupted");
 			break;
 		}
 		res->attempts = attempt;
@@ -762,98 +933,27 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				res->queue_ms = (double)(now - job->queued_ns) / 1e6;
 		}
 		cc = perform(w, job, &a, res);
-		held = a.total;
-		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
-		curl_easy_getinfo(w->easy, CURLINFO_CONTENT_TYPE, &ct);
-		curl_easy_getinfo(w->easy, CURLINFO_EFFECTIVE_URL, &eff);
-		if (t->gate) {
-			curl_off_t first_byte_us = 0;
+		have = a.total;
+		record_response(w, t, &a, cc, res);
 
-			curl_easy_getinfo(w->easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us);
-			t->gate->end(t->gate->arg, code,
-				     cc != CURLE_OK && cc != CURLE_WRITE_ERROR &&
-					 cc != CURLE_ABORTED_BY_CALLBACK,
-				     a.retry_after_ms,
-				     code > 0 && first_byte_us > 0 ? (long)(first_byte_us / 1000)
-								   : -1);
-		}
-		res->http_code = code;
-		free(res->content_type);
-		res->content_type = dup_or_null(ct);
-		free(res->final_url);
-		res->final_url = dup_or_null(eff);
-		record_times(w->easy, res);
-
-		if (a.store_err != FA_OK) {
-			if (a.store_err == FA_ERR_NOMEM)
-				set_error(res, a.store_err, "out of memory");
-			else
-				set_error(res, a.store_err, "writing '%s': %s", relpath,
-					  store_reason(a.store_err, file ? store_errno(file) : 0,
-						       why, sizeof(why)));
-			break;
-		}
-		if (cc == CURLE_ABORTED_BY_CALLBACK && cancel_requested()) {
-			set_error(res, FA_ERR_CANCELLED, "interrupted");
-			break;
-		}
-		if (a.over_filesize) {
-			set_error(res, FA_ERR_TRANSFER,
-				  "Maximum file size exceeded (--max-filesize %lld bytes)",
-				  (long long)o->max_filesize);
-			break;
-		}
-		if (a.name_taken) {
-			skip_taken(res, &file, relpath, a.disposition);
-			return;
-		}
-		if (a.too_big) {
-			discard_file(&file, false);
-			res->ok = true;
-			res->skipped = true;
-			res->skip_reason = "larger than --max-size";
-			res->bytes = 0;
-			return;
-		}
-		if (a.range_mismatch ||
-		    (cc == CURLE_OK && code == 416 && a.range_from > 0 && !restarted)) {
-			/* The server cannot continue what we hold (a 206 for
-			 * another offset, or 416): start over without Range.
-			 * Once per URL, and it does not use up a retry. */
-			restarted = restarted || code == 416;
-			err = restart_body(&a);
-			held = 0;
-			if (err != FA_OK) {
-				set_error(res, err, "writing '%s': %s", relpath,
-					  store_reason(err, store_errno(file), why, sizeof(why)));
-				break;
-			}
-			attempt--;
-			continue;
-		}
-		if ((cc == CURLE_SEND_ERROR || cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING) &&
-		    !a.body_seen && reused_connection(w) && dead_reused < 3) {
-			/* A kept-alive connection the server had closed: try again
-			 * at once on a new one; not a failure of this URL. */
-			dead_reused++;
-			attempt--;
-			continue;
-		}
-		if (cc == CURLE_OK && status_ok(code)) {
+		facts = attempt_facts(w, &a, cc, base, restarted, dead_reused, attempt);
+		act = decide_attempt(&facts, &why);
+		switch (act) {
+		case ACT_DONE: {
 			const char *skip;
 			char *final = NULL;
 
-			res->bytes = held;
+			res->bytes = have;
 			skip = t->check ? t->check(t->check_arg, res, head, head_len) : NULL;
 			if (skip) {
 				discard_file(&file, false);
-				res->ok = true;
-				res->skipped = true;
-				res->skip_reason = skip;
+				fetch_result_skip(res, FA_OK, skip);
 				return;
 			}
 			if (file && a.disposition[0] && store_name_taken(file, a.disposition)) {
-				skip_taken(res, &file, relpath, a.disposition); /* empty body */
+				discard_file(&file, false); /* an empty body */
+				fetch_result_skip(res, FA_ERR_EXISTS, "file exists");
+				res->path = taken_path(relpath, a.disposition);
 				return;
 			}
 			if (file) {
@@ -862,41 +962,119 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 						      &final);
 				file = NULL;
 				if (err != FA_OK) {
-					set_error(res, err, "saving '%s': %s", relpath,
-						  store_reason(err, errno, why, sizeof(why)));
+					fetch_result_fail(
+					    res, err, "saving '%s': %s", relpath,
+					    store_reason(err, errno, why_text, sizeof(why_text)));
 					return;
 				}
 				res->path = final;
 			}
-			res->ok = true;
-			res->err = FA_OK;
-			free(res->error); /* an earlier attempt's, now moot */
-			res->error = NULL;
+			fetch_result_ok(res);
 			return;
 		}
-
-		if (cc != CURLE_OK)
-			set_error(res, FA_ERR_TRANSFER, "%s", curl_reason(w, cc));
-		else
-			set_error(res, FA_ERR_HTTP, "HTTP %ld", code);
-		if (attempt > o->retries || !retry_is_transient(cc, code))
+		case ACT_SKIP:
+			discard_file(&file, false);
+			res->bytes = 0;
+			if (why == WHY_NAME_TAKEN) {
+				fetch_result_skip(res, FA_ERR_EXISTS, "file exists");
+				res->path = taken_path(relpath, a.disposition);
+			} else if (why == WHY_COMPLETE) {
+				fetch_result_skip(res, FA_ERR_EXISTS, "file exists");
+				res->path = strdup(relpath);
+			} else if (why == WHY_LONGER) {
+				fetch_result_skip(res, FA_ERR_EXISTS,
+						  "local file is longer than the remote one");
+				res->path = strdup(relpath);
+			} else {
+				fetch_result_skip(res, FA_OK, "larger than --max-size");
+			}
+			return;
+		case ACT_RESTART:
+			/* Once per URL, and it does not use up a retry. */
+			restarted = true;
+			base = false;
+			err = restart_body(&a);
+			have = 0;
+			held.known_total = -1;
+			held.validator[0] = '\0';
+			if (err != FA_OK) {
+				fetch_result_fail(res, err, "writing '%s': %s", relpath,
+						  store_reason(err, store_errno(file), why_text,
+							       sizeof(why_text)));
+				break;
+			}
+			attempt--;
+			continue;
+		case ACT_RETRY_NOW:
+			/* A kept-alive connection the server had closed: again at
+			 * once on a new one; not a failure of this URL. */
+			dead_reused++;
+			attempt--;
+			continue;
+		case ACT_RETRY_LATER:
+		case ACT_FAIL: break;
+		}
+		if (act == ACT_RESTART)
+			break; /* restart_body failed */
+		switch (why) {
+		case WHY_CANCELLED: fetch_result_fail(res, FA_ERR_CANCELLED, "interrupted"); break;
+		case WHY_STORE:
+			if (a.store_err == FA_ERR_NOMEM)
+				fetch_result_fail(res, a.store_err, "out of memory");
+			else
+				fetch_result_fail(res, a.store_err, "writing '%s': %s", relpath,
+						  store_reason(a.store_err,
+							       file ? store_errno(file) : 0,
+							       why_text, sizeof(why_text)));
 			break;
-
+		case WHY_FILESIZE:
+			fetch_result_fail(res, FA_ERR_TRANSFER,
+					  "Maximum file size exceeded (--max-filesize %lld bytes)",
+					  (long long)o->max_filesize);
+			break;
+		case WHY_BAD_RANGE:
+			fetch_result_fail(res, FA_ERR_TRANSFER,
+					  "the server's 206 does not continue the %lld bytes held "
+					  "(asked from byte %lld)",
+					  (long long)a.range_from, (long long)a.range_from);
+			break;
+		case WHY_UNASKED:
+			fetch_result_fail(res, FA_ERR_TRANSFER,
+					  "a partial response (206) nobody asked for");
+			break;
+		case WHY_UNSATISFIED:
+			fetch_result_fail(res, FA_ERR_HTTP,
+					  "HTTP 416: bytes from %lld cannot be had",
+					  (long long)a.range_from);
+			break;
+		case WHY_INCOMPLETE:
+			fetch_result_fail(res, FA_ERR_TRANSFER,
+					  "the body ended at byte %llu of %lld",
+					  (unsigned long long)have, held.known_total);
+			break;
+		case WHY_TRANSFER:
+			fetch_result_fail(res, FA_ERR_TRANSFER, "%s", curl_reason(w, cc));
+			break;
+		default: fetch_result_fail(res, FA_ERR_HTTP, "HTTP %ld", facts.status); break;
+		}
+		if (act == ACT_FAIL)
+			break;
 		wait_ms = retry_backoff_ms(attempt, o->retry_base_ms, o->retry_max_ms,
 					   next_random(w->share));
 		if (a.retry_after_ms >= 0)
 			wait_ms = a.retry_after_ms < o->retry_after_max_ms ? a.retry_after_ms
 									   : o->retry_after_max_ms;
 		if (cancel_sleep_ms(wait_ms)) {
-			set_error(res, FA_ERR_CANCELLED, "interrupted");
+			fetch_result_fail(res, FA_ERR_CANCELLED, "interrupted");
 			break;
 		}
 	}
 
-	res->bytes = held;
-	discard_file(&file, (o->keep_part || res->err == FA_ERR_CANCELLED) &&
-				res->err != FA_ERR_DISK_FULL);
-	res->ok = false;
+	res->bytes = have;
+	/* Bytes already written are a true prefix of the resource: with -c
+	 * they stay for the next run, also on a full disk.  A content-coded
+	 * body's decoded bytes cannot be continued by Range: not kept. */
+	discard_file(&file, (o->keep_part || res->err == FA_ERR_CANCELLED) && !held.coded);
 }
 
 void fetch_buffer_release(struct fetch_buffer *buf)

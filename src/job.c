@@ -106,9 +106,7 @@ static void report_skip(struct job_ctx *ctx, const struct fetch_job *job, const 
 	res.url = strdup(job->url);
 	res.source = job->source ? strdup(job->source) : NULL;
 	res.line = job->line;
-	res.ok = true;
-	res.skipped = true;
-	res.skip_reason = why;
+	fetch_result_skip(&res, FA_OK, why);
 	report(ctx, &res);
 }
 
@@ -199,7 +197,8 @@ static void run_robots(struct job_worker *w, struct fetch_job *job, const struct
 	struct robots *rules = NULL;
 
 	fetch_run(w->fetch, &t, job, &res);
-	switch (res.ok ? ROBOTS_FETCH_PARSE : robots_verdict_for_status(res.http_code)) {
+	switch (res.outcome == FETCH_OK ? ROBOTS_FETCH_PARSE
+					: robots_verdict_for_status(res.http_code)) {
 	case ROBOTS_FETCH_PARSE:
 		if (robots_parse(buf.data ? buf.data : "", buf.len, ctx->opts->robots_agent,
 				 &rules) != FA_OK)
@@ -334,7 +333,7 @@ static void record_saved(struct job_ctx *ctx, const struct fetch_job *job,
 	(void)linkmap_put(ctx->links, job->url, res->path);
 	if (res->final_url)
 		(void)linkmap_put(ctx->links, res->final_url, res->path);
-	if (job->kind == JOB_PAGE && job->save && (!res->skipped || reread) &&
+	if (job->kind == JOB_PAGE && job->save && (res->outcome != FETCH_SKIPPED || reread) &&
 	    page_is_html(res, page)) {
 		char charset[64];
 
@@ -402,7 +401,7 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 	}
 	fetch_run(w->fetch, &t, job, &res);
 
-	if (job->kind == JOB_PAGE && res.ok && !res.skipped) {
+	if (job->kind == JOB_PAGE && res.outcome == FETCH_OK) {
 		char why[256];
 
 		if (!page_is_html(&res, &w->page)) {
@@ -410,19 +409,17 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 		} else if (w->page.truncated) {
 			atomic_fetch_add(&ctx->stats.pages_too_big, 1);
 		} else if (parse_page(w, job, &res, why, sizeof(why)) != FA_OK) {
-			res.ok = false;
-			res.err = FA_ERR_PARSE;
-			free(res.error);
-			res.error = strdup(why);
+			fetch_result_fail(&res, FA_ERR_PARSE, "%s", why);
 		}
-	} else if (job->kind == JOB_PAGE && o->crawl && res.skipped && res.err == FA_ERR_EXISTS &&
-		   res.path && reread_saved_page(w, &res) && page_is_html(&res, &w->page)) {
+	} else if (job->kind == JOB_PAGE && o->crawl && res.outcome == FETCH_SKIPPED &&
+		   res.err == FA_ERR_EXISTS && res.path && reread_saved_page(w, &res) &&
+		   page_is_html(&res, &w->page)) {
 		char why[256];
 
 		/* the page stays "skipped"; a parse failure is only counted */
 		reread = parse_page(w, job, &res, why, sizeof(why)) == FA_OK;
 	}
-	if (ctx->links && res.ok && res.path)
+	if (ctx->links && res.outcome != FETCH_FAILED && res.path)
 		record_saved(ctx, job, &res, &w->page, reread);
 	report(ctx, &res);
 done:

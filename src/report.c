@@ -266,13 +266,16 @@ static void write_json(struct report *rep, const struct fetch_result *r)
 	ok = add(rep, &len, "{\"line\":%lu", r->line) && add_url(rep, &len, "url", r->url) &&
 	     add_url(rep, &len, "final_url", r->final_url) &&
 	     add(rep, &len, ",\"ok\":%s,\"skipped\":%s,\"http_code\":%ld,\"bytes\":%llu",
-		 r->ok ? "true" : "false", r->skipped ? "true" : "false", r->http_code,
+		 r->outcome != FETCH_FAILED ? "true" : "false",
+		 r->outcome == FETCH_SKIPPED ? "true" : "false", r->http_code,
 		 (unsigned long long)r->bytes) &&
 	     add_str(rep, &len, "path", r->path) &&
 	     add_str(rep, &len, "content_type", r->content_type) &&
 	     add(rep, &len, ",\"attempts\":%u", r->attempts) &&
-	     add_str(rep, &len, "error", r->error) &&
-	     add_str(rep, &len, "skip_reason", r->skip_reason) &&
+	     /* One outcome: an error only if failed, a reason only if skipped. */
+	     add_str(rep, &len, "error", r->outcome == FETCH_FAILED ? r->error : NULL) &&
+	     add_str(rep, &len, "skip_reason",
+		     r->outcome == FETCH_SKIPPED ? r->skip_reason : NULL) &&
 	     add_url(rep, &len, "source", r->source) &&
 	     add(rep, &len,
 		 ",\"start_ms\":%.3f,\"queue_ms\":%.3f,\"dns_ms\":%.3f,\"connect_ms\":%.3f,\"tls_"
@@ -358,36 +361,38 @@ static void account(struct report *rep, const struct fetch_result *r)
 	char url[2048];
 
 	c->done++;
-	if (r->skipped)
+	if (r->outcome == FETCH_SKIPPED)
 		c->skipped++;
-	else if (r->ok)
+	else if (r->outcome == FETCH_OK)
 		c->ok++;
 	else if (r->err == FA_ERR_CANCELLED)
 		c->interrupted++;
 	else
 		c->failed++;
-	if (r->ok)
+	if (r->outcome != FETCH_FAILED)
 		c->bytes += r->bytes;
 
 	if (o->json && !rep->out_broken)
 		write_json(rep, r);
 	/* The URL as given, credentials and all, to be run again; a bad
 	 * line would only fail again. */
-	if (o->failed && !r->ok && r->err != FA_ERR_URL && r->url && !strpbrk(r->url, "\r\n"))
+	if (o->failed && r->outcome == FETCH_FAILED && r->err != FA_ERR_URL && r->url &&
+	    !strpbrk(r->url, "\r\n"))
 		fprintf(o->failed, "%s\n", r->url);
 	if (o->quiet)
 		return;
 	url_redact(r->url ? r->url : "", url, sizeof(url));
-	if (!r->ok && r->err != FA_ERR_CANCELLED) {
+	if (r->outcome == FETCH_FAILED && r->err != FA_ERR_CANCELLED) {
 		erase_progress(rep);
 		if (r->err == FA_ERR_URL)
 			fprintf(o->err, "fetchall: %s\n", r->error ? r->error : "bad line");
 		else
 			fprintf(o->err, "fetchall: %s: %s\n", url, r->error ? r->error : "failed");
-	} else if (o->verbose && r->ok) {
+	} else if (o->verbose && r->outcome != FETCH_FAILED) {
 		erase_progress(rep);
-		fprintf(o->err, "%s %ld %llu %s -> %s\n", r->skipped ? "skipped" : "saved",
-			r->http_code, (unsigned long long)r->bytes, url, r->path ? r->path : "");
+		fprintf(o->err, "%s %ld %llu %s -> %s\n",
+			r->outcome == FETCH_SKIPPED ? "skipped" : "saved", r->http_code,
+			(unsigned long long)r->bytes, url, r->path ? r->path : "");
 	}
 }
 

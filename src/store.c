@@ -86,7 +86,7 @@ struct store_file {
 	char *url;        /* whose bytes these are; NULL: no identity */
 	unsigned slot;    /* name, name.1, ...: the one this URL holds */
 	char slotname[STORE_COMPONENT_MAX + sizeof(".999")];
-	char *slotpath;   /* dir + slotname: the key of part_owners */
+	char *slotpath; /* dir + slotname: the key of part_owners */
 	char diskname[NAME_MAX + 1];
 	/* -c over a file with no record at the URL's own name (made by another
 	 * tool, or cut short): its bytes are the base, copied into the data
@@ -779,8 +779,8 @@ enum fa_err store_set_record(struct store_file *file, const char *etag, const ch
 		return FA_ERR_ARG;
 	if (!file->url || file->fd < 0 || !atomic_load(&file->store->records))
 		return FA_OK;
-	len = record_encode(file->url, etag ? etag : "", last_modified ? last_modified : "",
-			    total, buf, sizeof(buf));
+	len = record_encode(file->url, etag ? etag : "", last_modified ? last_modified : "", total,
+			    buf, sizeof(buf));
 	if (len == 0)
 		return FA_OK; /* too long to record: the file has no record */
 	if (fsetxattr(file->fd, RECORD_XATTR, buf, len, 0) == 0)
@@ -1015,12 +1015,12 @@ static enum fa_err set_slot(struct store_file *file, unsigned n)
 
 /* What a slot holds for a URL. */
 enum slot_state {
-	SLOT_FREE,      /* nothing: fresh bytes go here */
-	SLOT_DONE,      /* this URL's saved file (or wget -nc's rule) */
-	SLOT_PART,      /* a .part to resume: this URL's, or unrecorded at 0 */
-	SLOT_BASE,      /* -c: an unrecorded saved file at the name itself */
-	SLOT_OTHERS,    /* another URL's: try the next */
-	SLOT_BLOCKED,   /* something that is no file stands there (-nc/-c) */
+	SLOT_FREE,    /* nothing: fresh bytes go here */
+	SLOT_DONE,    /* this URL's saved file (or wget -nc's rule) */
+	SLOT_PART,    /* a .part to resume: this URL's, or unrecorded at 0 */
+	SLOT_BASE,    /* -c: an unrecorded saved file at the name itself */
+	SLOT_OTHERS,  /* another URL's: try the next */
+	SLOT_BLOCKED, /* something that is no file stands there (-nc/-c) */
 };
 
 static bool same_url(const struct store_file *file, const struct store_record *rec)
@@ -1208,8 +1208,8 @@ static enum fa_err copy_base(struct store_file *file)
 	file->size = 0;
 	err = create_fresh(file);
 	while (err == FA_OK && in < want) {
-		ssize_t n = copy_file_range(file->base_fd, &in, file->fd, NULL,
-					    (size_t)(want - in), 0);
+		ssize_t n =
+		    copy_file_range(file->base_fd, &in, file->fd, NULL, (size_t)(want - in), 0);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -1390,10 +1390,10 @@ enum fa_err store_commit_as(struct store_file *file, const char *name, char **fi
 	candidate = result + file->dirlen;
 	/* -c and -nc start at the URL's slot, so the names stay in the order
 	 * an earlier run gave them. */
-	for (unsigned n = name == file->name && (file->store->flags &
-						 (STORE_NO_CLOBBER | STORE_CONTINUE))
-				  ? file->slot
-				  : 0;
+	for (unsigned n =
+		 name == file->name && (file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE))
+		     ? file->slot
+		     : 0;
 	     n <= STORE_COLLISIONS_MAX; n++) {
 		if (n > tries)
 			break;

@@ -824,15 +824,33 @@ static void test_faults_disk_full(void **state)
 	assert_saved(c, r->out, "/s3.bin", "s3.bin", 10002, 10002);
 	assert_int_equal(h_count_files(c->out, NULL), 3);
 
-	/* -c resumes a .part into the full disk: the .part goes too, the
-	 * complete files are kept as they are */
+	/* -c resumes a .part into the full disk: the bytes that were safe
+	 * stay (at least the old .part's, all a true prefix), no final name
+	 * appears, the complete files are skipped as they are */
 	tsrv_fill(1000000, 0, head, sizeof(head));
 	out_path(c, "big.bin.part", path, sizeof(path));
 	assert_int_equal(h_write_file(path, head, sizeof(head)), 0);
 	r = run(c, "--json", "-j", "1", "-c", NULL);
 	assert_int_equal(r->status, 1);
 	assert_failed(r->out, "/big.bin", "writing 'big.bin': no space left on device", 1);
-	assert_no_file(c, "big.bin");
+	out_path(c, "big.bin", path, sizeof(path));
+	assert_false(exists(path));
+	assert_int_equal(h_count_files(c->out, ".part"), 1);
+	{
+		char *kept = NULL;
+		size_t kept_len = 0;
+		uint8_t *want;
+
+		out_path(c, "big.bin.part", path, sizeof(path));
+		assert_int_equal(h_read_file(path, &kept, &kept_len), 0);
+		assert_true(kept_len >= sizeof(head) && kept_len < 1000000);
+		want = malloc(kept_len);
+		assert_non_null(want);
+		tsrv_fill(1000000, 0, want, kept_len);
+		assert_memory_equal(kept, want, kept_len);
+		free(want);
+		free(kept);
+	}
 	for (int i = 0; i < 3; i++) {
 		char name[32];
 
@@ -840,7 +858,17 @@ static void test_faults_disk_full(void **state)
 		out_path(c, name, path, sizeof(path));
 		assert_true(h_check_bytes(path, (uint64_t)(10000 + i), (uint64_t)(10000 + i)));
 	}
-	assert_int_equal(h_count_files(c->out, NULL), 3);
+	assert_int_equal(h_count_files(c->out, NULL), 4);
+
+	/* Space comes back (the tmpfs grows): -c finishes from the kept
+	 * bytes, and the result is the exact whole resource. */
+	assert_int_equal(mount(NULL, c->mnt, NULL, MS_REMOUNT, "size=4m"), 0);
+	r = run(c, "--json", "-j", "1", "-c", NULL);
+	assert_int_equal(r->status, 0);
+	out_path(c, "big.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 1000000, 1000000));
+	assert_int_equal(h_count_files(c->out, ".part"), 0);
+	assert_int_equal(h_count_files(c->out, NULL), 4);
 }
 
 /* Eight writers at once into 256 KiB: whatever finishes is whole. */

@@ -139,7 +139,7 @@ static void test_input_reads_lines_jobs_and_bad_lines(void **state)
 		assert_int_equal(queue_try_pop(results, &item), FA_OK);
 		res = item;
 		assert_int_equal(res->line, lines[k]);
-		assert_false(res->ok);
+		assert_int_equal(res->outcome, FETCH_FAILED);
 		snprintf(want, sizeof(want), " line %lu: ", lines[k]);
 		assert_non_null(strstr(res->error, want));
 		assert_non_null(strstr(res->error, path));
