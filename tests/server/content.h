@@ -17,6 +17,14 @@
  * about 160 decoded bytes cost one byte on the wire.  TSRV_BOMB_MAX caps N;
  * tsrv_bomb_gzip_len() is the Content-Length it sends.
  *
+ * The /gzip-range/N route's decoded body is the /bytes/N body (seed N), so
+ * a download that decodes it correctly passes the same check as /bytes/N.
+ * What it sends is a gzip member of deflate "stored" blocks: a 10-byte
+ * header, then for each TSRV_STORED_BLOCK bytes of content (the last block
+ * shorter; one empty block when N = 0) a 5-byte block header and the bytes
+ * themselves, then CRC-32 and size.  tsrv_stored_gzip_len() is its length,
+ * which is what that route's ranges count.
+ *
  * The images of /site/N/img/NAME and /gallery/P/img/NAME depend on NAME
  * alone (the last path segment, decoded; never N, P or the query), so the
  * same NAME under two sites is the same file.  NAME's extension, lowercase,
@@ -113,6 +121,17 @@ static inline uint64_t tsrv_bomb_gzip_len(uint64_t n)
 	uint64_t bits = 3 + 8 * literals + 13 * matches + 7;
 
 	return 10 + (bits + 7) / 8 + 8;
+}
+
+#define TSRV_STORED_BLOCK 65535 /* content bytes per stored deflate block, at most */
+
+/* The encoded length of /gzip-range/N: header, one 5-byte header per stored
+ * block, the N content bytes, then CRC-32 and size. */
+static inline uint64_t tsrv_stored_gzip_len(uint64_t n)
+{
+	uint64_t blocks = n > 0 ? (n + TSRV_STORED_BLOCK - 1) / TSRV_STORED_BLOCK : 1;
+
+	return 10 + 5 * blocks + n + 8;
 }
 
 /* ---- images ---- */
@@ -223,19 +242,27 @@ static inline size_t tsrv_image_size(const char *name)
 	return 2000 + (size_t)(h % 3000);
 }
 
-/* CRC-32 (ISO-HDLC, as PNG uses) of p[0..len). */
-static inline uint32_t tsrv_crc32(const uint8_t *p, size_t len)
+/* The CRC-32 (ISO-HDLC, as PNG and gzip use) of data whose CRC so far is
+ * crc (0 for none), extended by p[0..len): as zlib's crc32(), so a body
+ * generated in chunks can be summed chunk by chunk. */
+static inline uint32_t tsrv_crc32_update(uint32_t crc, const uint8_t *p, size_t len)
 {
-	uint32_t crc = 0xFFFFFFFFu;
 	size_t i;
 	int k;
 
+	crc ^= 0xFFFFFFFFu;
 	for (i = 0; i < len; i++) {
 		crc ^= p[i];
 		for (k = 0; k < 8; k++)
 			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
 	}
 	return crc ^ 0xFFFFFFFFu;
+}
+
+/* CRC-32 (ISO-HDLC, as PNG uses) of p[0..len). */
+static inline uint32_t tsrv_crc32(const uint8_t *p, size_t len)
+{
+	return tsrv_crc32_update(0, p, len);
 }
 
 static inline void tsrv_put_be32(uint8_t *p, uint32_t v)

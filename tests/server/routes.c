@@ -8,9 +8,11 @@
  * bodies (/bytes, /stall-after, /truncate, /drip) are produced in chunks by
  * tsrv_fill() from content.h, never held whole in memory.  The /gzip body
  * is built once at start: a gzip member holding one deflate "stored" block,
- * so no zlib is needed.  Generated HTML pages (/site, /gallery) are
- * written into one fixed buffer per request; images are built whole by
- * tsrv_image_fill() (at most TSRV_IMAGE_MAX bytes, on the stack).
+ * so no zlib is needed; /gzip-range's member of stored blocks is generated
+ * in chunks from its offsets instead, as it may be large.  Generated HTML
+ * pages (/site, /gallery) are written into one fixed buffer per request;
+ * images are built whole by tsrv_image_fill() (at most TSRV_IMAGE_MAX
+ * bytes, on the stack).
  *
  * Routes ("[/x]": any suffix allowed; bodies are text/plain unless said):
  *   /bytes/N[/x][?seed=S][&cd=V]  N (<= 1 GiB) bytes tsrv_byte(S, i), S = N
@@ -50,6 +52,14 @@
  *                           that connection is read, not counted, and the
  *                           connection closed without an answer
  *   /gzip[/x]               Content-Encoding: gzip of tsrv_gzip_text()
+ *   /gzip-trunc[/x]         the first half of /gzip's bytes (inside the
+ *                           deflate data, no end, no trailer), Content-Length
+ *                           saying so, kept alive
+ *   /gzip-range/N[/x][?cut=C]  /bytes/N content (N <= 16 MiB) as a gzip member
+ *                           of stored blocks (content.h), ETag "gz-N";
+ *                           Range counts encoded bytes (E of them): single
+ *                           Range -> 206/416 as /bytes; no Range: 200, with
+ *                           cut the first C (0 < C < E) of E, then closes
  *   /headers                the request's header lines, verbatim
  *   /static/PATH            ROOT/PATH (no ".."), Range as /bytes; a directory
  *                           serves its index.html
@@ -114,6 +124,7 @@
 #define PAGE_MAX          8192 /* a generated page, bytes */
 #define SITE_PATH_MAX     1024 /* a decoded /site or /gallery path, bytes */
 #define TYPE_MAX          128  /* a ?type= override */
+#define GZIP_RANGE_MAX    (UINT64_C(16) << 20)
 
 static const char *static_root;
 static char *robots_body; /* --robots, or NULL */
@@ -912,6 +923,138 @@ static int route_gzip(struct tsrv_conn *c, struct tsrv_request *r, const char *r
 			    "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
 }
 
+/* /gzip-trunc[/suffix]: the first half of the /gzip member with a
+ * Content-Length saying so.  The cut falls inside the stored block's data,
+ * so neither the deflate stream's end nor the CRC and size arrive: the
+ * HTTP message is complete (and the connection stays open) while the gzip
+ * stream never ends, which only a decoder that checks for its end
+ * notices. */
+static int route_gzip_trunc(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	(void)rest;
+	return tsrv_respond(c, r, 200, "text/plain", gzip_body, gzip_len / 2,
+			    "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+}
+
+/* Fills buf[0..len) with bytes off..off+len-1 of the /gzip-range/N member
+ * (laid out in content.h) whose content has CRC-32 crc; off + len must not
+ * pass tsrv_stored_gzip_len(n).  Each byte is worked out from its offset,
+ * so any range costs what it sends, not the whole member. */
+static void stored_gzip_fill(uint64_t n, uint32_t crc, uint64_t off, uint8_t *buf, size_t len)
+{
+	static const uint8_t header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+	const uint64_t stride = 5 + TSRV_STORED_BLOCK; /* a full block, header included */
+	uint64_t total = tsrv_stored_gzip_len(n);
+
+	while (len > 0) {
+		uint8_t small[8];
+		const uint8_t *src;
+		uint64_t avail;
+		size_t k;
+
+		if (off < sizeof(header)) {
+			src = header + off;
+			avail = sizeof(header) - off;
+		} else if (off >= total - 8) {
+			tsrv_put_le32(small, crc);
+			tsrv_put_le32(small + 4, (uint32_t)n); /* ISIZE: n < 2^32 here */
+			src = small + (off - (total - 8));
+			avail = total - off;
+		} else {
+			uint64_t block = (off - sizeof(header)) / stride;
+			uint64_t at = (off - sizeof(header)) % stride;
+			uint64_t start = block * TSRV_STORED_BLOCK;
+			uint64_t size =
+			    n - start < TSRV_STORED_BLOCK ? n - start : TSRV_STORED_BLOCK;
+
+			if (at >= 5) {
+				uint64_t left = size - (at - 5);
+
+				k = left < len ? (size_t)left : len;
+				tsrv_fill(n, start + (at - 5), buf, k);
+				buf += k;
+				off += k;
+				len -= k;
+				continue;
+			}
+			small[0] = start + size == n ? 1 : 0; /* BFINAL, BTYPE=00 */
+			small[1] = (uint8_t)size;
+			small[2] = (uint8_t)(size >> 8);
+			small[3] = (uint8_t)~size;
+			small[4] = (uint8_t)(~size >> 8);
+			src = small + at;
+			avail = 5 - at;
+		}
+		k = avail < len ? (size_t)avail : len;
+		memcpy(buf, src, k);
+		buf += k;
+		off += k;
+		len -= k;
+	}
+}
+
+/* /gzip-range/N[/suffix][?cut=C]: the /bytes/N body as a gzip member of
+ * stored blocks (content.h), sent as nginx's gzip_static or S3 send a
+ * stored .gz: Content-Encoding gzip, and Range counting encoded bytes, so
+ * that a client resuming at its decoded size asks for the wrong bytes.
+ * Generated in chunks like /bytes; the CRC-32 costs one pass over the
+ * content, made only when the trailer is sent.  Without a usable Range,
+ * cut=C (0 < C < encoded length) sends only the first C encoded bytes of
+ * the promised length and closes. */
+static int route_gzip_range(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	uint8_t chunk[CHUNK];
+	uint64_t n, total, cut, first, len, off;
+	uint32_t crc = 0;
+	char extra[256];
+	size_t used;
+	int status, sent = 0;
+
+	if (num_seg(&rest, GZIP_RANGE_MAX, &n) != 0 ||
+	    num_query(r, "cut", BYTES_MAX, UINT64_MAX, &cut) != 0)
+		return bad_request(c, r);
+	total = tsrv_stored_gzip_len(n);
+	if (cut != UINT64_MAX && (cut == 0 || cut >= total))
+		return bad_request(c, r);
+	status = plan_range(c, r, total, 1, &first, &len, extra, sizeof(extra), &sent);
+	if (status == 416)
+		return sent;
+	used = strlen(extra);
+	snprintf(extra + used, sizeof(extra) - used,
+		 "Content-Encoding: gzip\r\nETag: \"gz-%llu\"\r\n", (unsigned long long)n);
+	if (status == 200 && cut != UINT64_MAX) {
+		len = cut;
+		c->keep_alive = 0;
+	}
+	if (tsrv_respond_start(c, r, status, "application/octet-stream",
+			       (int64_t)(status == 200 ? total : len), extra) != 0)
+		return -1;
+	if (r->head)
+		return tsrv_flush(c);
+	if (first + len > total - 8) {
+		for (off = 0; off < n; off += sizeof(chunk)) {
+			size_t k = n - off < sizeof(chunk) ? (size_t)(n - off) : sizeof(chunk);
+
+			tsrv_fill(n, off, chunk, k);
+			crc = tsrv_crc32_update(crc, chunk, k);
+		}
+	}
+	for (off = first; off < first + len;) {
+		size_t k =
+		    first + len - off < sizeof(chunk) ? (size_t)(first + len - off) : sizeof(chunk);
+
+		stored_gzip_fill(n, crc, off, chunk, k);
+		if (tsrv_respond_body(c, r, chunk, k) != 0)
+			return -1;
+		off += k;
+	}
+	if (status == 200 && cut != UINT64_MAX) {
+		(void)tsrv_flush(c);
+		return -1;
+	}
+	return tsrv_flush(c);
+}
+
 /* /headers: the request's header lines, verbatim */
 static int route_headers(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
@@ -1456,6 +1599,8 @@ static const struct route {
     {"big-header", route_big_header},
     {"drop", route_drop},
     {"gzip", route_gzip},
+    {"gzip-trunc", route_gzip_trunc},
+    {"gzip-range", route_gzip_range},
     {"headers", route_headers},
     {"static", route_static},
     {"robots.txt", route_robots},
