@@ -1143,9 +1143,14 @@ static void test_server_headers_echo(void **state)
 static void test_server_integrity_bad(void **state)
 {
 	static const char *const paths[] = {
-	    "/gzip-range/16777217",
-	    "/gzip-range/10?cut=0",
-	    "/gzip-range/10?cut=33",
+	    "/gzip-range/16777217",       "/gzip-range/10?cut=0",
+	    "/gzip-range/10?cut=33",      "/lie206/1000",
+	    "/lie206/1000?mode=",         "/lie206/1000?mode=lie",
+	    "/lie206/1000?mode=okay",     "/lie206/1000?mode=ok%00",
+	    "/lie206/1000?mode=ok&cut=0", "/lie206/1000?mode=ok&cut=1000",
+	    "/lie206/1000?mode=ok&cut=x", "/lie206/0?mode=ok&cut=1",
+	    "/lie206/1073741825?mode=ok", "/unsolicited206/1000?from=1000",
+	    "/unsolicited206/0",          "/unsolicited206/x",
 	};
 	const struct h_server *srv = *state;
 	size_t i;
@@ -1312,6 +1317,125 @@ static void test_server_gzip_range_resume(void **state)
 	assert_memory_equal(f.body, whole.body + n, e - n);
 	fetch_release(&f);
 	fetch_release(&whole);
+}
+
+static void test_server_lie206_plain(void **state)
+{
+	const struct h_server *srv = *state;
+	struct fetch f = {0};
+
+	/* no Range: the whole resource, whatever the mode */
+	assert_int_equal(fetch(srv, "/lie206/1000/l.bin?mode=grow", &f), CURLE_OK);
+	assert_int_equal(f.status, 200);
+	assert_header(&f, "Content-Length", "1000");
+	assert_header(&f, "ETag", "\"lie-1000\"");
+	assert_header(&f, "Accept-Ranges", "bytes");
+	assert_header(&f, "Connection", "keep-alive");
+	assert_no_header(&f, "Content-Range");
+	assert_int_equal(f.len, 1000);
+	assert_true(matches_bytes(f.body, f.len, 1000, 0));
+	fetch_release(&f);
+
+	/* cut: the promised length, the first C bytes, a close */
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(fetch(srv, "/lie206/1000/l.bin?mode=ok&cut=300", &f), CURLE_PARTIAL_FILE);
+	assert_int_equal(f.status, 200);
+	assert_header(&f, "Content-Length", "1000");
+	assert_header(&f, "ETag", "\"lie-1000\"");
+	assert_header(&f, "Connection", "close");
+	assert_int_equal(f.len, 300);
+	assert_true(matches_bytes(f.body, f.len, 1000, 0));
+	fetch_release(&f);
+	assert_int_equal(wait_idle(srv), 0);
+}
+
+static void test_server_lie206_modes(void **state)
+{
+	static const struct {
+		const char *path;
+		const char *range;
+		long status;
+		const char *content_range; /* NULL: none */
+		const char *content_length;
+		uint64_t seed; /* the body: /bytes for seed from first */
+		uint64_t first;
+		size_t len;
+	} cases[] = {
+	    {"/lie206/1000/a?mode=ok", "600-", 206, "bytes 600-999/1000", "400", 1000, 600, 400},
+	    {"/lie206/1000/a?mode=grow", "600-", 206, "bytes 600-1776/1777", "1177", 1777, 600,
+	     1177},
+	    {"/lie206/1000/a?mode=whole", "600-", 206, "bytes 600-999/1000", "1000", 1000, 0, 1000},
+	    {"/lie206/1000/a?mode=shift", "600-", 206, "bytes 300-999/1000", "700", 1000, 300, 700},
+	    {"/lie206/1000/a?mode=short", "600-", 206, "bytes 600-999/1000", "200", 1000, 600, 200},
+	    {"/lie206/1000/a?mode=short", "999-", 206, "bytes 999-999/1000", "0", 1000, 999, 0},
+	    {"/lie206/1000/a?mode=shift", "0-", 206, "bytes 0-999/1000", "1000", 1000, 0, 1000},
+	    /* only "bytes=K-" with K < N is answered with a lie (or not) */
+	    {"/lie206/1000/a?mode=grow", "1000-", 200, NULL, "1000", 1000, 0, 1000},
+	    {"/lie206/1000/a?mode=grow", "0-99", 200, NULL, "1000", 1000, 0, 1000},
+	    {"/lie206/1000/a?mode=grow", "-10", 200, NULL, "1000", 1000, 0, 1000},
+	    {"/lie206/1000/a?mode=grow", "1-,5-", 200, NULL, "1000", 1000, 0, 1000},
+	    /* the cut is for requests without a usable range only */
+	    {"/lie206/1000/a?mode=ok&cut=10", "600-", 206, "bytes 600-999/1000", "400", 1000, 600,
+	     400},
+	};
+	const struct h_server *srv = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fetch f = {0};
+
+		f.range = cases[i].range;
+		assert_int_equal(fetch(srv, cases[i].path, &f), CURLE_OK);
+		if (f.status != cases[i].status)
+			fail_msg("%s range %s: status %ld, want %ld", cases[i].path, cases[i].range,
+				 f.status, cases[i].status);
+		if (cases[i].content_range != NULL)
+			assert_header(&f, "Content-Range", cases[i].content_range);
+		else
+			assert_no_header(&f, "Content-Range");
+		assert_header(&f, "Content-Length", cases[i].content_length);
+		assert_header(&f, "ETag", "\"lie-1000\"");
+		assert_header(&f, "Accept-Ranges", "bytes");
+		assert_header(&f, "Connection", "keep-alive");
+		assert_int_equal(f.len, cases[i].len);
+		if (!matches_bytes(f.body, f.len, cases[i].seed, cases[i].first))
+			fail_msg("%s range %s: wrong body", cases[i].path, cases[i].range);
+		fetch_release(&f);
+	}
+}
+
+static void test_server_unsolicited206(void **state)
+{
+	static const struct {
+		const char *path;
+		const char *range;
+		const char *content_range;
+		const char *content_length;
+		uint64_t from;
+	} cases[] = {
+	    {"/unsolicited206/1000/u.bin", NULL, "bytes 500-999/1000", "500", 500},
+	    {"/unsolicited206/1001/u.bin", NULL, "bytes 500-1000/1001", "501", 500},
+	    {"/unsolicited206/1000/u.bin?from=10", NULL, "bytes 10-999/1000", "990", 10},
+	    {"/unsolicited206/1000/u.bin?from=0", NULL, "bytes 0-999/1000", "1000", 0},
+	    {"/unsolicited206/1000/u.bin?from=999", "0-", "bytes 999-999/1000", "1", 999},
+	    {"/unsolicited206/1000/u.bin", "100-199", "bytes 500-999/1000", "500", 500},
+	};
+	const struct h_server *srv = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fetch f = {0};
+		uint64_t n = strstr(cases[i].path, "1001") != NULL ? 1001 : 1000;
+
+		f.range = cases[i].range;
+		assert_int_equal(fetch(srv, cases[i].path, &f), CURLE_OK);
+		assert_int_equal(f.status, 206);
+		assert_header(&f, "Content-Range", cases[i].content_range);
+		assert_header(&f, "Content-Length", cases[i].content_length);
+		assert_int_equal(f.len, n - cases[i].from);
+		assert_true(matches_bytes(f.body, f.len, n, cases[i].from));
+		fetch_release(&f);
+	}
 }
 
 /* ---- /static ---- */
@@ -2894,6 +3018,9 @@ int main(void)
 	    SERVER_TEST(test_server_gzip_trunc),
 	    SERVER_TEST(test_server_gzip_range),
 	    SERVER_TEST(test_server_gzip_range_resume),
+	    SERVER_TEST(test_server_lie206_plain),
+	    SERVER_TEST(test_server_lie206_modes),
+	    SERVER_TEST(test_server_unsolicited206),
 	    SERVER_TEST(test_server_static),
 	    SERVER_TEST(test_server_static_range),
 	    SERVER_TEST(test_server_static_escape),

@@ -5,8 +5,9 @@
  * segments are parsed with one checked parser and capped, and whatever
  * follows the last meaningful segment is an ignored suffix, so that tests
  * can give URLs distinct file names (/bytes/1000/a17.bin).  Generated
- * bodies (/bytes, /stall-after, /truncate, /drip) are produced in chunks by
- * tsrv_fill() from content.h, never held whole in memory.  The /gzip body
+ * bodies (/bytes, /stall-after, /truncate, /drip, /lie206,
+ * /unsolicited206) are produced in chunks by tsrv_fill() from content.h,
+ * never held whole in memory.  The /gzip body
  * is built once at start: a gzip member holding one deflate "stored" block,
  * so no zlib is needed; /gzip-range's member of stored blocks is generated
  * in chunks from its offsets instead, as it may be large.  Generated HTML
@@ -60,6 +61,17 @@
  *                           Range counts encoded bytes (E of them): single
  *                           Range -> 206/416 as /bytes; no Range: 200, with
  *                           cut the first C (0 < C < E) of E, then closes
+ *   /lie206/N[/x]?mode=M[&cut=C]  /bytes/N content (N <= 1 GiB), ETag "lie-N";
+ *                           "Range: bytes=K-" (K < N) -> 206 lying by M:
+ *                           ok (honest), grow (Content-Range K-(T-1)/T and
+ *                           /bytes/T content from K, T = N + 777), whole
+ *                           (Content-Range K-(N-1)/N, the whole body), shift
+ *                           (a range from K/2), short (Content-Range
+ *                           K-(N-1)/N, the first (N-K)/2 of its bytes);
+ *                           other requests: 200, with cut the first C
+ *                           (0 < C < N) of N, then closes
+ *   /unsolicited206/N[/x][?from=F]  206 for bytes F-(N-1)/N of /bytes/N
+ *                           (F < N, default N/2), Range or not
  *   /headers                the request's header lines, verbatim
  *   /static/PATH            ROOT/PATH (no ".."), Range as /bytes; a directory
  *                           serves its index.html
@@ -125,6 +137,7 @@
 #define SITE_PATH_MAX     1024 /* a decoded /site or /gallery path, bytes */
 #define TYPE_MAX          128  /* a ?type= override */
 #define GZIP_RANGE_MAX    (UINT64_C(16) << 20)
+#define LIE_GROWTH        777 /* what /lie206?mode=grow adds to the file */
 
 static const char *static_root;
 static char *robots_body; /* --robots, or NULL */
@@ -1055,6 +1068,150 @@ static int route_gzip_range(struct tsrv_conn *c, struct tsrv_request *r, const c
 	return tsrv_flush(c);
 }
 
+/* Takes a Range header of exactly one open-ended range, "bytes=K-" (spaces
+ * after '=' allowed, as tsrv_range() allows them).  Returns 1 and sets *k,
+ * or 0 for no Range header or any other form. */
+static int open_range(const struct tsrv_request *r, uint64_t *k)
+{
+	size_t vlen;
+	const char *v = tsrv_header(r, "Range", &vlen);
+	const char *end;
+
+	if (v == NULL || vlen < 6 || strncasecmp(v, "bytes=", 6) != 0)
+		return 0;
+	end = v + vlen;
+	v += 6;
+	while (v < end && *v == ' ')
+		v++;
+	if (v == end || end[-1] != '-')
+		return 0;
+	return tsrv_parse_u64(v, (size_t)(end - 1 - v), UINT64_MAX, k) == 0;
+}
+
+/* How /lie206 answers "Range: bytes=K-". */
+enum lie {
+	LIE_OK,    /* honest */
+	LIE_GROW,  /* the file grew by LIE_GROWTH bytes into other content */
+	LIE_WHOLE, /* the asked-for Content-Range over the whole file */
+	LIE_SHIFT, /* a range starting at K/2 */
+	LIE_SHORT  /* half the range's bytes, the range's Content-Range */
+};
+
+static const struct {
+	const char *name;
+	enum lie lie;
+} lies[] = {
+    {"ok", LIE_OK},       {"grow", LIE_GROW},   {"whole", LIE_WHOLE},
+    {"shift", LIE_SHIFT}, {"short", LIE_SHORT},
+};
+
+/* A /lie206 206: body bytes [first, first + len) of the /bytes body for
+ * seed, under "Content-Range: bytes from-(total-1)/total". */
+struct lie_plan {
+	uint64_t seed;
+	uint64_t first;
+	uint64_t len;
+	uint64_t from;
+	uint64_t total;
+};
+
+/* What /lie206/N sends for "Range: bytes=K-" (k < n) by lie.  Pure. */
+static struct lie_plan plan_lie(enum lie lie, uint64_t n, uint64_t k)
+{
+	struct lie_plan p = {.seed = n, .first = k, .len = n - k, .from = k, .total = n};
+
+	switch (lie) {
+	case LIE_OK: break;
+	case LIE_GROW:
+		p.seed = n + LIE_GROWTH;
+		p.total = n + LIE_GROWTH;
+		p.len = p.total - k;
+		break;
+	case LIE_WHOLE:
+		p.first = 0;
+		p.len = n;
+		break;
+	case LIE_SHIFT:
+		p.first = k / 2;
+		p.from = k / 2;
+		p.len = n - k / 2;
+		break;
+	case LIE_SHORT: p.len = (n - k) / 2; break;
+	}
+	return p;
+}
+
+/* /lie206/N[/suffix]?mode=M[&cut=C]: /bytes/N with a fixed strong ETag,
+ * whose 206 answers to "Range: bytes=K-" lie as mode M says (enum lie);
+ * any other request gets the whole body, or with cut=C (0 < C < N) its
+ * first C bytes and a close. */
+static int route_lie206(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	char mode[16], extra[256];
+	long mode_len = tsrv_query(r->query, "mode", mode, sizeof(mode));
+	uint64_t n, cut, k, sent_len;
+	struct lie_plan p;
+	size_t i, used;
+
+	if (num_seg(&rest, BYTES_MAX, &n) != 0 || mode_len < 0 ||
+	    num_query(r, "cut", BYTES_MAX, UINT64_MAX, &cut) != 0 ||
+	    (cut != UINT64_MAX && (cut == 0 || cut >= n)))
+		return bad_request(c, r);
+	for (i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		/* by length too: a decoded %00 must not shorten the name */
+		if (strlen(lies[i].name) == (size_t)mode_len &&
+		    memcmp(mode, lies[i].name, (size_t)mode_len) == 0)
+			break;
+	}
+	if (i == sizeof(lies) / sizeof(lies[0]))
+		return bad_request(c, r);
+	used =
+	    (size_t)snprintf(extra, sizeof(extra), "Accept-Ranges: bytes\r\nETag: \"lie-%llu\"\r\n",
+			     (unsigned long long)n);
+	if (open_range(r, &k) && k < n) {
+		p = plan_lie(lies[i].lie, n, k);
+		snprintf(extra + used, sizeof(extra) - used,
+			 "Content-Range: bytes %llu-%llu/%llu\r\n", (unsigned long long)p.from,
+			 (unsigned long long)(p.total - 1), (unsigned long long)p.total);
+		if (tsrv_respond_start(c, r, 206, "application/octet-stream", (int64_t)p.len,
+				       extra) != 0 ||
+		    send_generated(c, r, p.seed, p.first, p.len) != 0)
+			return -1;
+		return tsrv_flush(c);
+	}
+	sent_len = cut != UINT64_MAX ? cut : n;
+	if (cut != UINT64_MAX)
+		c->keep_alive = 0;
+	if (tsrv_respond_start(c, r, 200, "application/octet-stream", (int64_t)n, extra) != 0 ||
+	    send_generated(c, r, n, 0, sent_len) != 0)
+		return -1;
+	if (cut != UINT64_MAX) {
+		(void)tsrv_flush(c);
+		return -1;
+	}
+	return tsrv_flush(c);
+}
+
+/* /unsolicited206/N[/suffix][?from=F]: a 206 for bytes F.. (default N/2)
+ * whatever was asked, as a cache or proxy that replays a stored partial
+ * response might send; a client must not take it for the whole file. */
+static int route_unsolicited206(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	uint64_t n, from;
+	char extra[128];
+
+	if (num_seg(&rest, BYTES_MAX, &n) != 0 ||
+	    num_query(r, "from", BYTES_MAX, n / 2, &from) != 0 || from >= n)
+		return bad_request(c, r);
+	snprintf(extra, sizeof(extra), "Content-Range: bytes %llu-%llu/%llu\r\n",
+		 (unsigned long long)from, (unsigned long long)(n - 1), (unsigned long long)n);
+	if (tsrv_respond_start(c, r, 206, "application/octet-stream", (int64_t)(n - from), extra) !=
+		0 ||
+	    send_generated(c, r, n, from, n - from) != 0)
+		return -1;
+	return tsrv_flush(c);
+}
+
 /* /headers: the request's header lines, verbatim */
 static int route_headers(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
@@ -1601,6 +1758,8 @@ static const struct route {
     {"gzip", route_gzip},
     {"gzip-trunc", route_gzip_trunc},
     {"gzip-range", route_gzip_range},
+    {"lie206", route_lie206},
+    {"unsolicited206", route_unsolicited206},
     {"headers", route_headers},
     {"static", route_static},
     {"robots.txt", route_robots},
