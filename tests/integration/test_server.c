@@ -1143,14 +1143,25 @@ static void test_server_headers_echo(void **state)
 static void test_server_integrity_bad(void **state)
 {
 	static const char *const paths[] = {
-	    "/gzip-range/16777217",       "/gzip-range/10?cut=0",
-	    "/gzip-range/10?cut=33",      "/lie206/1000",
-	    "/lie206/1000?mode=",         "/lie206/1000?mode=lie",
-	    "/lie206/1000?mode=okay",     "/lie206/1000?mode=ok%00",
-	    "/lie206/1000?mode=ok&cut=0", "/lie206/1000?mode=ok&cut=1000",
-	    "/lie206/1000?mode=ok&cut=x", "/lie206/0?mode=ok&cut=1",
-	    "/lie206/1073741825?mode=ok", "/unsolicited206/1000?from=1000",
-	    "/unsolicited206/0",          "/unsolicited206/x",
+	    "/gzip-range/16777217",
+	    "/gzip-range/10?cut=0",
+	    "/gzip-range/10?cut=33",
+	    "/lie206/1000",
+	    "/lie206/1000?mode=",
+	    "/lie206/1000?mode=lie",
+	    "/lie206/1000?mode=okay",
+	    "/lie206/1000?mode=ok%00",
+	    "/lie206/1000?mode=ok&cut=0",
+	    "/lie206/1000?mode=ok&cut=1000",
+	    "/lie206/1000?mode=ok&cut=x",
+	    "/lie206/0?mode=ok&cut=1",
+	    "/lie206/1073741825?mode=ok",
+	    "/unsolicited206/1000?from=1000",
+	    "/unsolicited206/0",
+	    "/unsolicited206/x",
+	    "/modified/100",
+	    "/modified/100?v=",
+	    "/modified/100?v=100001",
 	};
 	const struct h_server *srv = *state;
 	size_t i;
@@ -1436,6 +1447,95 @@ static void test_server_unsolicited206(void **state)
 		assert_true(matches_bytes(f.body, f.len, n, cases[i].from));
 		fetch_release(&f);
 	}
+}
+
+static void test_server_modified(void **state)
+{
+	static const struct {
+		const char *path;
+		const char *range;    /* NULL: none */
+		const char *if_range; /* NULL: none */
+		long status;
+		const char *content_range;
+		uint64_t first;
+		uint64_t len;
+	} cases[] = {
+	    {"/modified/1000/m.bin?v=1", NULL, NULL, 200, NULL, 0, 1000},
+	    {"/modified/1000/m.bin?v=1", "600-", NULL, 206, "bytes 600-999/1000", 600, 400},
+	    {"/modified/1000/m.bin?v=1", "1000-", NULL, 416, "bytes */1000", 0, 0},
+	    {"/modified/1000/m.bin?v=1", "600-", "\"v1\"", 206, "bytes 600-999/1000", 600, 400},
+	    {"/modified/1000/m.bin?v=1", "600-", "Thu, 02 Jan 2020 00:00:00 GMT", 206,
+	     "bytes 600-999/1000", 600, 400},
+	    {"/modified/1000/m.bin?v=2", "600-", "\"v1\"", 200, NULL, 0, 1000},
+	    {"/modified/1000/m.bin?v=2", "600-", "Thu, 02 Jan 2020 00:00:00 GMT", 200, NULL, 0,
+	     1000},
+	    {"/modified/1000/m.bin?v=1", "600-", "W/\"v1\"", 200, NULL, 0, 1000},
+	    {"/modified/1000/m.bin?v=1", "600-", "v1", 200, NULL, 0, 1000},
+	    {"/modified/1000/m.bin?v=2", NULL, "\"v1\"", 200, NULL, 0, 1000},
+	    {"/modified/1000/m.bin?v=2", "1000-", "\"v1\"", 200, NULL, 0, 1000},
+	};
+	const struct h_server *srv = *state;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = strstr(cases[i].path, "v=2") != NULL ? 2 : 1;
+		struct curl_slist *hl = NULL;
+		struct fetch f = {0};
+		char line[128], want[32];
+
+		if (cases[i].if_range != NULL) {
+			snprintf(line, sizeof(line), "If-Range: %s", cases[i].if_range);
+			hl = curl_slist_append(NULL, line);
+			assert_non_null(hl);
+		}
+		f.headers = hl;
+		f.range = cases[i].range;
+		assert_int_equal(fetch(srv, cases[i].path, &f), CURLE_OK);
+		if (f.status != cases[i].status)
+			fail_msg("case %zu: status %ld, want %ld", i, f.status, cases[i].status);
+		if (cases[i].content_range != NULL)
+			assert_header(&f, "Content-Range", cases[i].content_range);
+		else
+			assert_no_header(&f, "Content-Range");
+		if (f.status != 416) {
+			snprintf(want, sizeof(want), "\"v%llu\"", (unsigned long long)v);
+			assert_header(&f, "ETag", want);
+			assert_header(&f, "Last-Modified",
+				      v == 1 ? "Thu, 02 Jan 2020 00:00:00 GMT"
+					     : "Fri, 03 Jan 2020 00:00:00 GMT");
+			assert_header(&f, "Accept-Ranges", "bytes");
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[i].len);
+			assert_header(&f, "Content-Length", want);
+			assert_int_equal(f.len, cases[i].len);
+			/* version v is /bytes/1000 with seed 1000 + v */
+			if (!matches_bytes(f.body, f.len, 1000 + v, cases[i].first))
+				fail_msg("case %zu: wrong body", i);
+		}
+		fetch_release(&f);
+		curl_slist_free_all(hl);
+	}
+}
+
+static void test_server_modified_versions_differ(void **state)
+{
+	const struct h_server *srv = *state;
+	struct fetch a = {0}, b = {0}, z = {0};
+
+	/* same length, other bytes; v=0 is /bytes/N itself */
+	assert_int_equal(fetch(srv, "/modified/4096?v=1", &a), CURLE_OK);
+	assert_int_equal(fetch(srv, "/modified/4096?v=2", &b), CURLE_OK);
+	assert_int_equal(fetch(srv, "/modified/4096?v=0", &z), CURLE_OK);
+	assert_int_equal(a.len, 4096);
+	assert_int_equal(b.len, 4096);
+	assert_int_equal(z.len, 4096);
+	assert_memory_not_equal(a.body, b.body, 4096);
+	assert_true(matches_bytes(a.body, a.len, 4097, 0));
+	assert_true(matches_bytes(b.body, b.len, 4098, 0));
+	assert_true(matches_bytes(z.body, z.len, 4096, 0));
+	assert_header(&z, "Last-Modified", "Wed, 01 Jan 2020 00:00:00 GMT");
+	fetch_release(&a);
+	fetch_release(&b);
+	fetch_release(&z);
 }
 
 /* ---- /static ---- */
@@ -3021,6 +3121,8 @@ int main(void)
 	    SERVER_TEST(test_server_lie206_plain),
 	    SERVER_TEST(test_server_lie206_modes),
 	    SERVER_TEST(test_server_unsolicited206),
+	    SERVER_TEST(test_server_modified),
+	    SERVER_TEST(test_server_modified_versions_differ),
 	    SERVER_TEST(test_server_static),
 	    SERVER_TEST(test_server_static_range),
 	    SERVER_TEST(test_server_static_escape),

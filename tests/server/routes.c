@@ -6,14 +6,14 @@
  * follows the last meaningful segment is an ignored suffix, so that tests
  * can give URLs distinct file names (/bytes/1000/a17.bin).  Generated
  * bodies (/bytes, /stall-after, /truncate, /drip, /lie206,
- * /unsolicited206) are produced in chunks by tsrv_fill() from content.h,
- * never held whole in memory.  The /gzip body
- * is built once at start: a gzip member holding one deflate "stored" block,
- * so no zlib is needed; /gzip-range's member of stored blocks is generated
- * in chunks from its offsets instead, as it may be large.  Generated HTML
- * pages (/site, /gallery) are written into one fixed buffer per request;
- * images are built whole by tsrv_image_fill() (at most TSRV_IMAGE_MAX
- * bytes, on the stack).
+ * /unsolicited206, /modified) are produced in chunks by tsrv_fill() from
+ * content.h, never held whole in memory.  The /gzip body is built once at
+ * start: a gzip member holding one deflate "stored" block, so no zlib is
+ * needed; /gzip-range's member of stored blocks is generated in chunks
+ * from its offsets instead, as it may be large.  Generated HTML pages
+ * (/site, /gallery) are written into one fixed buffer per request; images
+ * are built whole by tsrv_image_fill() (at most TSRV_IMAGE_MAX bytes, on
+ * the stack).
  *
  * Routes ("[/x]": any suffix allowed; bodies are text/plain unless said):
  *   /bytes/N[/x][?seed=S][&cd=V]  N (<= 1 GiB) bytes tsrv_byte(S, i), S = N
@@ -72,6 +72,10 @@
  *                           (0 < C < N) of N, then closes
  *   /unsolicited206/N[/x][?from=F]  206 for bytes F-(N-1)/N of /bytes/N
  *                           (F < N, default N/2), Range or not
+ *   /modified/N[/x]?v=V     version V (<= 100000) of an N-byte file:
+ *                           /bytes/N?seed=N+V, ETag "vV", Last-Modified V
+ *                           days after 2020-01-01; Range as /bytes unless
+ *                           If-Range names another ETag or date: then 200
  *   /headers                the request's header lines, verbatim
  *   /static/PATH            ROOT/PATH (no ".."), Range as /bytes; a directory
  *                           serves its index.html
@@ -138,6 +142,8 @@
 #define TYPE_MAX          128  /* a ?type= override */
 #define GZIP_RANGE_MAX    (UINT64_C(16) << 20)
 #define LIE_GROWTH        777 /* what /lie206?mode=grow adds to the file */
+#define MODIFIED_MAX_V    100000
+#define MODIFIED_EPOCH    1577836800 /* 2020-01-01T00:00:00Z, /modified's v=0 */
 
 static const char *static_root;
 static char *robots_body; /* --robots, or NULL */
@@ -1212,6 +1218,49 @@ static int route_unsolicited206(struct tsrv_conn *c, struct tsrv_request *r, con
 	return tsrv_flush(c);
 }
 
+/* True if the If-Range value v[0..len) is exactly validator.  If-Range
+ * asks for strong comparison, so a weak tag (W/"v1") never matches; a date
+ * matches only as the same IMF-fixdate string the server sent. */
+static int validator_is(const char *v, size_t len, const char *validator)
+{
+	return len == strlen(validator) && memcmp(v, validator, len) == 0;
+}
+
+/* /modified/N[/suffix]?v=V: version V (<= MODIFIED_MAX_V) of an N-byte
+ * file: /bytes/N?seed=N+V with ETag "vV" and Last-Modified V days after
+ * 2020-01-01, so versions differ in content, not length.  A Range is
+ * honoured as by /bytes unless an If-Range names another version (its ETag
+ * or date differs): then the whole current body, 200. */
+static int route_modified(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	uint64_t n, v, first, len;
+	char extra[320], etag[32], date[40];
+	const char *if_range;
+	size_t if_len, used;
+	int status, sent = 0, ranges = 1;
+
+	if (num_seg(&rest, BYTES_MAX, &n) != 0 ||
+	    num_query(r, "v", MODIFIED_MAX_V, UINT64_MAX, &v) != 0 || v == UINT64_MAX)
+		return bad_request(c, r);
+	snprintf(etag, sizeof(etag), "\"v%llu\"", (unsigned long long)v);
+	tsrv_http_date((time_t)(MODIFIED_EPOCH + v * 86400), date, sizeof(date));
+	if_range = tsrv_header(r, "If-Range", &if_len);
+	if (if_range != NULL)
+		ranges =
+		    validator_is(if_range, if_len, etag) || validator_is(if_range, if_len, date);
+	status = plan_range(c, r, n, ranges, &first, &len, extra, sizeof(extra), &sent);
+	if (status == 416)
+		return sent;
+	used = strlen(extra);
+	snprintf(extra + used, sizeof(extra) - used, "%sETag: %s\r\nLast-Modified: %s\r\n",
+		 ranges ? "" : "Accept-Ranges: bytes\r\n", etag, date);
+	if (tsrv_respond_start(c, r, status, "application/octet-stream", (int64_t)len, extra) !=
+		0 ||
+	    send_generated(c, r, n + v, first, len) != 0)
+		return -1;
+	return tsrv_flush(c);
+}
+
 /* /headers: the request's header lines, verbatim */
 static int route_headers(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
@@ -1760,6 +1809,7 @@ static const struct route {
     {"gzip-range", route_gzip_range},
     {"lie206", route_lie206},
     {"unsolicited206", route_unsolicited206},
+    {"modified", route_modified},
     {"headers", route_headers},
     {"static", route_static},
     {"robots.txt", route_robots},
