@@ -907,6 +907,7 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			if (have > 0)
 				a.hash = NULL;
 		}
+		a.file = file;
 		if (have > 0 && held.coded) {
 			/* Decoded bytes cannot be asked for by Range: start over. */
 			err = restart_body(&a);
@@ -919,7 +920,6 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				break;
 			}
 		}
-		a.file = file;
 		if (t->gate && !t->gate->start(t->gate->arg)) {
 			fetch_result_fail(res, FA_ERR_CANCELLED, "interrupted");
 			break;

@@ -709,3 +709,172 @@ const char *h_fixtures(void)
 
 	return f != NULL && f[0] != '\0' ? f : "fixtures";
 }
+
+/* ---- JSON lines ------------------------------------------------------- */
+
+/* Skips a JSON string starting at p (the opening quote); returns the byte
+ * after its closing quote, or NULL if it does not end on this line. */
+static const char *skip_string(const char *p)
+{
+	for (p++; *p && *p != '\n'; p++) {
+		if (*p == '\\') {
+			if (!p[1] || p[1] == '\n')
+				return NULL;
+			p++;
+		} else if (*p == '"') {
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+/* Copies the string at p (opening quote) unescaped into out. */
+static void copy_string(const char *p, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (p++; *p && *p != '"' && n + 1 < outlen; p++) {
+		char ch = *p;
+
+		if (ch == '\\') {
+			p++;
+			switch (*p) {
+			case 'n': ch = '\n'; break;
+			case 't': ch = '\t'; break;
+			case 'r': ch = '\r'; break;
+			case 'u': {
+				unsigned v = 0;
+
+				if (sscanf(p + 1, "%4x", &v) == 1 && strlen(p + 1) >= 4)
+					p += 4;
+				ch = v < 0x80 ? (char)v : '?';
+				break;
+			}
+			default: ch = *p; break;
+			}
+		}
+		out[n++] = ch;
+	}
+	out[n] = '\0';
+}
+
+int h_json_get(const char *line, const char *key, char *out, size_t outlen)
+{
+	size_t klen = strlen(key);
+	const char *p = line;
+
+	if (outlen)
+		out[0] = '\0';
+	while (p && *p && *p != '\n') {
+		if (*p != '"') {
+			p++;
+			continue;
+		}
+		/* p: a key (objects here are flat, so every string after '{' or
+		 * ',' is a key) or a value string */
+		const char *end = skip_string(p);
+
+		if (!end)
+			return 0;
+		if (end[0] == ':' && (size_t)(end - p) == klen + 2 && !strncmp(p + 1, key, klen)) {
+			const char *v = end + 1;
+
+			if (*v == '"') {
+				copy_string(v, out, outlen);
+			} else {
+				size_t n = strcspn(v, ",}\n");
+
+				if (n >= outlen)
+					n = outlen ? outlen - 1 : 0;
+				memcpy(out, v, n);
+				out[n] = '\0';
+			}
+			return 1;
+		}
+		p = end;
+	}
+	return 0;
+}
+
+/* Whether line (up to its newline) is one flat JSON object: balanced
+ * quotes, starts with '{', ends with '}'. */
+static int flat_object(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+
+	if (len < 2 || line[0] != '{' || line[len - 1] != '}')
+		return 0;
+	while (p < end) {
+		if (*p == '"') {
+			p = skip_string(p);
+			if (!p || p > end)
+				return 0;
+			continue;
+		}
+		if (*p == '{' && p != line)
+			return 0;
+		p++;
+	}
+	return 1;
+}
+
+static char *check_fail(const char *line, size_t len, const char *rule)
+{
+	size_t size = len + strlen(rule) + 32;
+	char *msg = malloc(size);
+
+	if (msg)
+		snprintf(msg, size, "%s in: %.*s", rule, (int)len, line);
+	return msg;
+}
+
+char *h_json_check(const char *out, const char *dir_or_null)
+{
+	static const char *const keys[] = {"url",         "ok",    "skipped", "error",
+					   "skip_reason", "bytes", "path"};
+	const char *line = out;
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char ok[8], skipped[8], error[2048], reason[256], bytes[32], path[4096];
+		int is_ok, is_skipped;
+
+		if (!flat_object(line, len))
+			return check_fail(line, len, "not one flat JSON object");
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!h_json_get(line, keys[i], error, sizeof(error)))
+				return check_fail(line, len, "a key is missing");
+		h_json_get(line, "ok", ok, sizeof(ok));
+		h_json_get(line, "skipped", skipped, sizeof(skipped));
+		h_json_get(line, "error", error, sizeof(error));
+		h_json_get(line, "skip_reason", reason, sizeof(reason));
+		h_json_get(line, "bytes", bytes, sizeof(bytes));
+		h_json_get(line, "path", path, sizeof(path));
+		is_ok = strcmp(ok, "true") == 0;
+		is_skipped = strcmp(skipped, "true") == 0;
+		if (!is_ok && (strcmp(error, "null") == 0 || error[0] == '\0'))
+			return check_fail(line, len, "failed without an error");
+		if (!is_ok && is_skipped)
+			return check_fail(line, len, "failed and skipped");
+		if (is_ok && strcmp(error, "null") != 0)
+			return check_fail(line, len, "ok with an error");
+		if (is_skipped && (strcmp(reason, "null") == 0 || reason[0] == '\0'))
+			return check_fail(line, len, "skipped without a reason");
+		if (!is_skipped && strcmp(reason, "null") != 0)
+			return check_fail(line, len, "a skip reason but not skipped");
+		if (is_ok && !is_skipped && strcmp(path, "null") != 0 && dir_or_null) {
+			char full[8192];
+			struct stat st;
+
+			snprintf(full, sizeof(full), "%s/%s", dir_or_null, path);
+			if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
+				return check_fail(line, len, "saved, but no file at its path");
+			if ((long long)st.st_size != strtoll(bytes, NULL, 10))
+				return check_fail(line, len,
+						  "saved bytes differ from the file's size");
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}

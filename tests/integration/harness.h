@@ -122,6 +122,25 @@ int h_count_files(const char *dir, const char *suffix_or_null);
  * 0 otherwise (including when it cannot be read). */
 int h_check_bytes(const char *path, uint64_t seed, uint64_t n);
 
+/* The value of "key" in one JSON object line (the --json format: flat,
+ * one object a line; keys are never repeated) into out (outlen bytes,
+ * NUL-terminated): a string unescaped (\" \\ \/ \n \t and \u00XX),
+ * a number or literal (true, false, null) as its text.  Returns 1 if the
+ * key is there, 0 if not (out then "").  Pure: thread-safe. */
+int h_json_get(const char *line, const char *key, char *out, size_t outlen);
+
+/*
+ * Checks every line of out (what fetchall --json wrote) for the outcome
+ * invariants: each line a well-formed flat JSON object with "url", "ok",
+ * "skipped", "error", "skip_reason", "bytes" and "path"; ok false =>
+ * error set and not skipped; ok true => error null; skipped => ok true and
+ * a skip_reason; not skipped => skip_reason null; a saved file (ok, not
+ * skipped, path set) exists under dir_or_null with exactly "bytes" bytes.
+ * Returns NULL when all hold, else a heap message naming the line and the
+ * rule (caller frees).
+ */
+char *h_json_check(const char *out, const char *dir_or_null);
+
 /* $FIXTURES, or "fixtures" when unset.  Borrowed from the environment. */
 const char *h_fixtures(void);
 

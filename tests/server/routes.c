@@ -56,11 +56,14 @@
  *   /gzip-trunc[/x]         the first half of /gzip's bytes (inside the
  *                           deflate data, no end, no trailer), Content-Length
  *                           saying so, kept alive
- *   /gzip-range/N[/x][?cut=C]  /bytes/N content (N <= 16 MiB) as a gzip member
- *                           of stored blocks (content.h), ETag "gz-N";
- *                           Range counts encoded bytes (E of them): single
- *                           Range -> 206/416 as /bytes; no Range: 200, with
- *                           cut the first C (0 < C < E) of E, then closes
+ *   /gzip-range/N[/x][?cut=C][&once=1][&key=K]  /bytes/N content (N <= 16
+ *                           MiB) as a gzip member of stored blocks
+ *                           (content.h), ETag "gz-N"; Range counts encoded
+ *                           bytes (E of them): single Range -> 206/416 as
+ *                           /bytes; no Range: 200, with cut the first C
+ *                           (0 < C < E) of E, then closes; once: only the
+ *                           first request without Range of K (default: the
+ *                           path) is cut
  *   /lie206/N[/x]?mode=M[&cut=C]  /bytes/N content (N <= 1 GiB), ETag "lie-N";
  *                           "Range: bytes=K-" (K < N) -> 206 lying by M:
  *                           ok (honest), grow (Content-Range K-(T-1)/T and
@@ -1023,18 +1026,32 @@ static void stored_gzip_fill(uint64_t n, uint32_t crc, uint64_t off, uint8_t *bu
 static int route_gzip_range(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
 	uint8_t chunk[CHUNK];
-	uint64_t n, total, cut, first, len, off;
+	uint64_t n, total, cut, first, len, off, once;
 	uint32_t crc = 0;
+	char key[KEY_MAX + 64];
 	char extra[256];
 	size_t used;
 	int status, sent = 0;
 
 	if (num_seg(&rest, GZIP_RANGE_MAX, &n) != 0 ||
-	    num_query(r, "cut", BYTES_MAX, UINT64_MAX, &cut) != 0)
+	    num_query(r, "cut", BYTES_MAX, UINT64_MAX, &cut) != 0 ||
+	    num_query(r, "once", 1, 0, &once) != 0)
 		return bad_request(c, r);
 	total = tsrv_stored_gzip_len(n);
 	if (cut != UINT64_MAX && (cut == 0 || cut >= total))
 		return bad_request(c, r);
+	if (once && cut != UINT64_MAX && !tsrv_header(r, "Range", &used)) {
+		/* only the first request without Range (per path or key) is cut */
+		uint64_t hits;
+
+		if (make_key(r, "gzip-range", key, sizeof(key)) != 0)
+			return bad_request(c, r);
+		hits = table_hit(key);
+		if (hits == 0)
+			return table_full(c, r);
+		if (hits > 1)
+			cut = UINT64_MAX;
+	}
 	status = plan_range(c, r, total, 1, &first, &len, extra, sizeof(extra), &sent);
 	if (status == 416)
 		return sent;
