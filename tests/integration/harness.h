@@ -141,6 +141,10 @@ int h_json_get(const char *line, const char *key, char *out, size_t outlen);
  */
 char *h_json_check(const char *out, const char *dir_or_null);
 
+/* h_json_check() for a run's stdout when it holds JSON lines (starts with
+ * '{'); NULL when it does not or all hold.  The caller frees. */
+char *h_json_check_run(const struct h_result *r, const char *dir);
+
 /* $FIXTURES, or "fixtures" when unset.  Borrowed from the environment. */
 const char *h_fixtures(void);
 

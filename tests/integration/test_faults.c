@@ -259,6 +259,13 @@ static struct h_result *run(struct ctx *c, ...)
 	argv[argc] = NULL;
 	assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
 	assert_clean_exit(c->res.status, c->res.timed_out, c->res.err);
+	{
+		char *why = h_json_check_run(&c->res, c->out);
+
+		if (why)
+			fail_msg("%s", why); /* the outcome invariants */
+		free(why);
+	}
 	return &c->res;
 }
 

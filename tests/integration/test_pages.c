@@ -120,6 +120,13 @@ static void run(struct ctx *c, struct h_result *r, ...)
 	/* under make asan / tsan the child is instrumented too */
 	if (strstr(r->err, "Sanitizer") || strstr(r->err, "runtime error:"))
 		fail_msg("sanitizer report from fetchall:\n%s", r->err);
+	{
+		char *why = h_json_check_run(r, c->out);
+
+		if (why)
+			fail_msg("%s", why); /* the outcome invariants */
+		free(why);
+	}
 }
 
 struct body {
