@@ -37,9 +37,11 @@ void url_redact(const char *url, char *out, size_t outlen);
  * The crawl's canonical form of an absolute http(s) URL, for the seen-set:
  * scheme and host lowercased, the scheme's default port dropped, dot
  * segments removed, the fragment dropped, percent-escapes of unreserved
- * characters decoded and the others' hex digits uppercased.  Two spellings
- * of one resource ("HTTP://Host:80/a/./b/../c%7e#x" and
- * "http://host/a/c~") give the same string.  On success stores it in *out
+ * characters decoded and the others' hex digits uppercased, and a last
+ * segment "index.html" (with no query) dropped, since a directory and its
+ * index.html are one file (as wget saves them).  Two spellings of one
+ * resource ("HTTP://Host:80/a/./b/../c%7e#x" and "http://host/a/c~";
+ * "http://h/d/index.html" and "http://h/d/") give the same string.  On success stores it in *out
  * (caller frees with free()).  FA_ERR_URL if text is not a URL libcurl can
  * parse, FA_ERR_NOMEM.  Thread-safe.
  */

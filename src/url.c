@@ -159,6 +159,17 @@ static char *normalize_escapes(const char *s)
 	return out;
 }
 
+/* A directory and its index.html are one resource, as wget saves them:
+ * ".../index.html" with no query becomes ".../" (in place). */
+static void fold_index(char *url)
+{
+	static const char index[] = "/index.html";
+	size_t len = strlen(url), n = sizeof(index) - 1;
+
+	if (!strchr(url, '?') && len > n && strcmp(url + len - n, index) == 0)
+		url[len - n + 1] = '\0';
+}
+
 enum fa_err url_normalize(const char *text, char **out)
 {
 	enum fa_err err = FA_ERR_URL;
@@ -210,6 +221,8 @@ enum fa_err url_normalize(const char *text, char **out)
 		goto out;
 	*out = strdup(url);
 	err = *out ? FA_OK : FA_ERR_NOMEM;
+	if (*out)
+		fold_index(*out);
 out:
 	free(fixed);
 	curl_free(host);

@@ -408,6 +408,56 @@ static void test_integrity_one_outcome(void **state)
 	assert_non_null(strstr(v, "--min-size"));
 }
 
+/* A crawl from a directory URL whose pages link to "./", "index.html" and
+ * "/static/index.html" saves the home page once, as index.html, and
+ * --convert-links points every spelling at it. */
+static void test_integrity_home_page_once(void **state)
+{
+	struct ctx *c = *state;
+	static const char home[] =
+	    "<html><body><a href=\"index.html\">home</a> <a href=\"./\">dir</a>"
+	    " <a href=\"a.html\">a</a></body></html>\n";
+	static const char page_a[] =
+	    "<html><body><a href=\"/static/index.html\">home</a> <a href=\"./\">dir</a>"
+	    "</body></html>\n";
+	struct h_server site = {0};
+	char root[4200], path[4300], seed[256];
+	int site_port;
+	char *data = NULL;
+	size_t len = 0;
+	const char *argv[] = {"fetchall", "-r", "--no-robots",     "-o", c->out,
+			      "--json",   "-q", "--convert-links", seed, NULL};
+
+	snprintf(root, sizeof(root), "%s/root", c->dir);
+	assert_int_equal(mkdir(root, 0755), 0);
+	snprintf(path, sizeof(path), "%s/index.html", root);
+	assert_int_equal(h_write_file(path, home, sizeof(home) - 1), 0);
+	snprintf(path, sizeof(path), "%s/a.html", root);
+	assert_int_equal(h_write_file(path, page_a, sizeof(page_a) - 1), 0);
+	assert_int_equal(h_server_start(&site, root), 0);
+	site_port = site.port;
+	snprintf(seed, sizeof(seed), "%s/static/", site.base);
+	h_result_release(&c->res);
+	assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
+	assert_int_equal(h_server_stop(&site), 0);
+	/* (no h_json_check: --convert-links rewrites the files after their
+	 * JSON lines, so their sizes change) */
+	assert_false(c->res.timed_out);
+	assert_int_equal(c->res.status, 0);
+	if (strstr(c->res.err, "Sanitizer") || strstr(c->res.err, "runtime error:"))
+		fail_msg("sanitizer report from fetchall:\n%s", c->res.err);
+	assert_int_equal(h_count_files(c->out, NULL), 2);
+	snprintf(path, sizeof(path), "%s/127.0.0.1:%d/static/index.html", c->out, site_port);
+	assert_true(exists(path));
+	snprintf(path, sizeof(path), "%s/127.0.0.1:%d/static/index.html.1", c->out, site_port);
+	assert_false(exists(path));
+	snprintf(path, sizeof(path), "%s/127.0.0.1:%d/static/a.html", c->out, site_port);
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	if (!strstr(data, "href=\"index.html\""))
+		fail_msg("a.html's home links do not point at index.html:\n%s", data);
+	free(data);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -416,6 +466,7 @@ int main(void)
 	    T(test_integrity_lying_206),          T(test_integrity_continue_lying_206),
 	    T(test_integrity_unasked_206),        T(test_integrity_gzip_range_cut),
 	    T(test_integrity_continue_existing),  T(test_integrity_one_outcome),
+	    T(test_integrity_home_page_once),
 	};
 #undef T
 	curl_global_init(CURL_GLOBAL_DEFAULT);

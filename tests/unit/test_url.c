@@ -110,6 +110,12 @@ static void test_url_normalize_spellings_agree(void **state)
 	    {"http://h/x?", "http://h/x"},
 	    {"http://h/a%20b", "http://h/a%20b"},
 	    {"http://H/../../up", "http://h/up"},
+	    /* a directory and its index.html are one file */
+	    {"http://h/index.html", "http://h/"},
+	    {"http://h/d/index.html#top", "http://h/d/"},
+	    {"http://h/d/index.html?x=1", "http://h/d/index.html?x=1"},
+	    {"http://h/d/myindex.html", "http://h/d/myindex.html"},
+	    {"http://h/index.htm", "http://h/index.htm"},
 	};
 
 	(void)state;
