@@ -72,6 +72,8 @@ enum decide_why {
 	WHY_LONGER,      /* -c: the file held is longer than the resource: skipped */
 	WHY_UNSATISFIED, /* a 416 for what is held */
 	WHY_INCOMPLETE,  /* the body ended short of the known total */
+	WHY_CODING_CUT,  /* a compressed body ended before its stream did */
+	WHY_CODING,      /* a compressed body that cannot be decoded */
 	WHY_TRANSFER,    /* libcurl's error */
 	WHY_HTTP,        /* an error status */
 };
@@ -85,6 +87,8 @@ struct decide_attempt {
 	bool too_big;          /* stopped past --max-size */
 	bool name_taken;       /* stopped: the server's name exists */
 	bool body_seen;        /* the response's body began */
+	bool coding_bad;       /* its Content-Encoding is unknown or corrupt */
+	bool coding_cut;       /* its compressed stream did not reach its end */
 	enum decide_body body; /* decide_body()'s verdict, if body_seen */
 	long status;           /* HTTP status of the last response */
 	long long asked_from;  /* Range sent from this offset; 0: none */

@@ -149,6 +149,10 @@ enum decide_action decide_attempt(const struct decide_attempt *a, enum decide_wh
 		*why = WHY_TOO_BIG;
 		return ACT_SKIP;
 	}
+	if (a->body_seen && a->coding_bad) {
+		*why = WHY_CODING;
+		return ACT_FAIL;
+	}
 	if (a->body_seen && (a->body == BODY_BAD_RANGE || a->body == BODY_UNASKED)) {
 		*why = a->body == BODY_BAD_RANGE ? WHY_BAD_RANGE : WHY_UNASKED;
 		return a->restarted ? ACT_FAIL : ACT_RESTART;
@@ -170,6 +174,11 @@ enum decide_action decide_attempt(const struct decide_attempt *a, enum decide_wh
 	if (a->dead_reused) {
 		*why = WHY_TRANSFER;
 		return ACT_RETRY_NOW;
+	}
+	if (a->curl_code == 0 && status_ok(a->status) && a->coding_cut) {
+		/* Like a body cut short, but nothing of it can be continued. */
+		*why = WHY_CODING_CUT;
+		return a->retries_left ? ACT_RETRY_LATER : ACT_FAIL;
 	}
 	if (a->curl_code == 0 && status_ok(a->status)) {
 		if (a->known_total >= 0 && a->held != a->known_total) {

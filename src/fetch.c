@@ -28,6 +28,7 @@
  */
 #include "fetch.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -37,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "cancel.h"
 #include "decide.h"
@@ -89,7 +91,14 @@ struct attempt {
 	struct decide_response range; /* the last response's Content-Range */
 	char etag[VALIDATOR_MAX];     /* the last response's strong ETag; "" */
 	char last_modified[VALIDATOR_MAX];
-	bool coded; /* the last response has a Content-Encoding */
+	bool coded;        /* the last response has a Content-Encoding */
+	char encoding[32]; /* ... which one (lowercased, cut) */
+	/* A coded body is decoded here, not by libcurl, so that a stream that
+	 * stops before its end is seen (libcurl 7.88 accepts it). */
+	z_stream zs;
+	bool inflating;  /* zs is in use */
+	bool stream_end; /* the (last) gzip/zlib member ended */
+	bool coding_bad; /* unknown coding or corrupt data */
 	/* --content-disposition: the last response's suggested name, made
 	 * safe; "" if none.  name_taken: it exists and -nc/-c skip it. */
 	char disposition[STORE_COMPONENT_MAX + 1];
@@ -341,6 +350,17 @@ static enum fa_err first_bytes(struct attempt *a)
 		if (err != FA_OK)
 			return err;
 	}
+	if (a->coded) {
+		/* gzip, x-gzip and deflate (zlib): what fetchall asks for.
+		 * 15 + 32: either header, found from the data. */
+		if ((strcmp(a->encoding, "gzip") && strcmp(a->encoding, "x-gzip") &&
+		     strcmp(a->encoding, "deflate")) ||
+		    inflateInit2(&a->zs, 15 + 32) != Z_OK) {
+			a->coding_bad = true;
+			return FA_OK;
+		}
+		a->inflating = true;
+	}
 	if (a->body == BODY_WHOLE)
 		total = a->range.status == 206 ? a->range.range_total : a->range.content_length;
 	else
@@ -353,45 +373,34 @@ static enum fa_err first_bytes(struct attempt *a)
 	return store_set_record(a->file, a->etag, a->last_modified, h->coded ? -1 : h->known_total);
 }
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+/* Decoded body bytes to wherever they go (file, buffer, hash, head).
+ * Returns false to stop the transfer (the reason is in *a). */
+static bool take_body(struct attempt *a, const char *data, size_t len)
 {
-	struct attempt *a = arg;
 	const struct fetch_target *t = a->target;
-	size_t len = size * nmemb;
 	enum fa_err err;
 
-	if (!a->body_seen) {
-		err = first_bytes(a);
-		if (err != FA_OK) {
-			a->store_err = err;
-			return 0;
-		}
-		if (a->name_taken || a->body == BODY_BAD_RANGE || a->body == BODY_UNASKED)
-			return 0;
-	}
-	if (a->body == BODY_DISCARD)
-		return len;
 	if (t->max_size && a->total + len > t->max_size) {
 		a->too_big = true;
-		return 0;
+		return false;
 	}
 	/* Counted on the decoded body, so a small gzip bomb is stopped too;
 	 * libcurl's own check only sees a declared Content-Length. */
 	if (a->worker->share->opts->max_filesize &&
 	    a->total + len > (uint64_t)a->worker->share->opts->max_filesize) {
 		a->over_filesize = true;
-		return 0;
+		return false;
 	}
 	if (a->file) {
 		err = file_write(a, data, len);
 		if (err != FA_OK) {
 			a->store_err = err;
-			return 0;
+			return false;
 		}
 	}
 	if (t->buffer && !t->buffer->truncated && !buffer_append(t->buffer, data, len)) {
 		a->store_err = FA_ERR_NOMEM;
-		return 0;
+		return false;
 	}
 	if (a->hash)
 		hash_update(a->hash, (const unsigned char *)data, len);
@@ -404,7 +413,67 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	a->bytes += len;
 	a->total += len;
 	atomic_fetch_add_explicit(&a->worker->share->bytes, len, memory_order_relaxed);
-	return len;
+	return true;
+}
+
+/* Coded bytes through zlib to take_body().  Several gzip members in a row
+ * are one body (RFC 1952).  Returns false to stop the transfer. */
+static bool inflate_body(struct attempt *a, const char *data, size_t len)
+{
+	unsigned char out[64 * 1024];
+
+	a->zs.next_in = (unsigned char *)(uintptr_t)data;
+	a->zs.avail_in = (uInt)len;
+	while (a->zs.avail_in > 0) {
+		int rc;
+
+		if (a->stream_end) {
+			/* another member follows */
+			if (inflateReset(&a->zs) != Z_OK) {
+				a->coding_bad = true;
+				return false;
+			}
+			a->stream_end = false;
+		}
+		a->zs.next_out = out;
+		a->zs.avail_out = sizeof(out);
+		rc = inflate(&a->zs, Z_NO_FLUSH);
+		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+			a->coding_bad = true;
+			return false;
+		}
+		if (sizeof(out) - a->zs.avail_out > 0 &&
+		    !take_body(a, (const char *)out, sizeof(out) - a->zs.avail_out))
+			return false;
+		if (rc == Z_STREAM_END)
+			a->stream_end = true;
+		else if (rc == Z_BUF_ERROR && a->zs.avail_out > 0)
+			break; /* needs more input */
+	}
+	return true;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct attempt *a = arg;
+	size_t len = size * nmemb;
+	enum fa_err err;
+
+	if (!a->body_seen) {
+		err = first_bytes(a);
+		if (err != FA_OK) {
+			a->store_err = err;
+			return 0;
+		}
+		if (a->name_taken || a->coding_bad || a->body == BODY_BAD_RANGE ||
+		    a->body == BODY_UNASKED)
+			return 0;
+	}
+	if (a->body == BODY_DISCARD)
+		return len;
+	if (a->inflating)
+		return inflate_body(a, data, len) ? len : 0;
+	return take_body(a, data, len) ? len : 0;
 }
 
 /* Case-insensitive "Name:" prefix match; returns the value or NULL. */
@@ -459,6 +528,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 		decide_parse_range("", &a->range);
 		a->etag[0] = a->last_modified[0] = '\0';
 		a->coded = false;
+		a->encoding[0] = '\0';
 		a->disposition[0] = '\0';
 		return len;
 	}
@@ -490,6 +560,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 			snprintf(a->last_modified, sizeof(a->last_modified), "%s", v);
 	} else if ((v = header_value(line, n, "Content-Encoding"))) {
 		a->coded = *v && strcasecmp(v, "identity") != 0;
+		snprintf(a->encoding, sizeof(a->encoding), "%s", v);
+		for (char *p = a->encoding; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
 	}
 	return len;
 }
@@ -532,7 +605,9 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 	SET(CURLOPT_MAXREDIRS, o->max_redirs);
 	SET(CURLOPT_PROTOCOLS_STR, protocols);
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_ACCEPT_ENCODING, "");
+	/* Only what zlib decodes, and decoded here (see struct attempt). */
+	SET(CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	SET(CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	SET(CURLOPT_USERAGENT, o->user_agent);
 	SET(CURLOPT_HTTPHEADER, o->headers);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
@@ -801,6 +876,10 @@ static struct decide_attempt attempt_facts(struct fetch_worker *w, const struct 
 	    .too_big = a->too_big,
 	    .name_taken = a->name_taken,
 	    .body_seen = a->body_seen,
+	    .coding_bad = a->coding_bad,
+	    .coding_cut = a->coded && !a->coding_bad && a->body_seen &&
+			  (a->body == BODY_WHOLE || a->body == BODY_APPEND) && !a->stream_end &&
+			  !a->too_big && !a->name_taken,
 	    .body = a->body,
 	    .status = a->range.status,
 	    .asked_from = (long long)a->range_from,
@@ -933,6 +1012,10 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				res->queue_ms = (double)(now - job->queued_ns) / 1e6;
 		}
 		cc = perform(w, job, &a, res);
+		if (a.inflating) {
+			inflateEnd(&a.zs);
+			a.inflating = false;
+		}
 		have = a.total;
 		record_response(w, t, &a, cc, res);
 
@@ -1051,6 +1134,16 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			fetch_result_fail(res, FA_ERR_TRANSFER,
 					  "the body ended at byte %llu of %lld",
 					  (unsigned long long)have, held.known_total);
+			break;
+		case WHY_CODING_CUT:
+			fetch_result_fail(res, FA_ERR_TRANSFER,
+					  "the %s body ended before its compressed stream did",
+					  a.encoding);
+			break;
+		case WHY_CODING:
+			fetch_result_fail(res, FA_ERR_TRANSFER,
+					  "cannot decode the body (Content-Encoding: %s)",
+					  a.encoding);
 			break;
 		case WHY_TRANSFER:
 			fetch_result_fail(res, FA_ERR_TRANSFER, "%s", curl_reason(w, cc));

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Installs what building and testing fetchall needs, if it is missing:
-# a C compiler, make, pkg-config, libcurl, libxml2 and cmocka headers, and
+# a C compiler, make, pkg-config, libcurl, libxml2, zlib and cmocka headers, and
 # openssl (the TLS test's throwaway server and certificate).
 # Debian/Ubuntu (apt-get); needs root or sudo only when something is missing.
 set -eu
-pkgs="gcc make pkg-config libcurl4-openssl-dev libxml2-dev libcmocka-dev openssl"
+pkgs="gcc make pkg-config libcurl4-openssl-dev libxml2-dev zlib1g-dev libcmocka-dev openssl"
 [ "${WITH_CLANG:-0}" = 1 ] && pkgs="$pkgs clang"
 missing=""
 for p in $pkgs; do

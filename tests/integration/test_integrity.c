@@ -342,6 +342,32 @@ static void test_integrity_gzip_range_cut(void **state)
 	assert_int_equal(h_count_files(c->out, NULL), 1);
 }
 
+/* A gzip body whose stream never ends (the HTTP framing is complete, the
+ * compressed data stops halfway) fails after its retries, with no file;
+ * a whole gzip body beside it is saved decoded, byte for byte. */
+static void test_integrity_gzip_truncated(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/gzip-trunc/t.txt", "/gzip/g.txt"};
+	char text[TSRV_GZIP_TEXT_LEN], path[4200], line[8192], v[512];
+	char *data = NULL;
+	size_t len = 0;
+
+	write_list(c, paths, 2);
+	run(c, "--retries", "1", NULL);
+	assert_int_equal(c->res.status, 1);
+	assert_failed_no_file(c, "/t.txt", "t.txt");
+	line_for(c, "/t.txt", line, sizeof(line));
+	h_json_get(line, "error", v, sizeof(v));
+	assert_non_null(strstr(v, "compressed"));
+	tsrv_gzip_text(text);
+	out_path(c, "g.txt", path, sizeof(path));
+	assert_int_equal(h_read_file(path, &data, &len), 0);
+	assert_int_equal(len, TSRV_GZIP_TEXT_LEN);
+	assert_memory_equal(data, text, len);
+	free(data);
+}
+
 /* -c over files with no record, as wget -c: a short one is completed by
  * Range, one of the right size is skipped, a longer one is left alone
  * with a reason. */
@@ -466,7 +492,7 @@ int main(void)
 	    T(test_integrity_lying_206),          T(test_integrity_continue_lying_206),
 	    T(test_integrity_unasked_206),        T(test_integrity_gzip_range_cut),
 	    T(test_integrity_continue_existing),  T(test_integrity_one_outcome),
-	    T(test_integrity_home_page_once),
+	    T(test_integrity_home_page_once),     T(test_integrity_gzip_truncated),
 	};
 #undef T
 	curl_global_init(CURL_GLOBAL_DEFAULT);
