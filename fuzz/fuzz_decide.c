@@ -18,7 +18,8 @@
  * or "bytes * /T" (only unsat_total, >= 0); it never touches status or
  * content_length; blanks added around the value change nothing.
  * decide_body(), DESIGN.md's integrity rules: APPEND only for a 206 to a
- * Range request whose start is the offset asked, whose Content-Length
+ * Range request (or file://, status 0, asked from an offset) whose start is
+ * the offset asked, whose Content-Length
  * (if any) matches its range, whose total (if given) matches a known
  * total and ends at it; WHOLE for a 206 only if nothing was asked and it
  * covers 0..T-1 of a total that matches a known one (and its length);
@@ -107,8 +108,12 @@ static void check_body(long long asked, long long known, const struct decide_res
 {
 	bool ok_status = r->status == 0 || (r->status >= 200 && r->status < 300);
 
-	if (got == BODY_APPEND) {
+	if (got == BODY_APPEND && r->status == 0 && asked <= 0)
+		abort(); /* file:// continues only what was asked */
+	if (got == BODY_APPEND && r->status != 0) {
 		if (r->status != 206 || asked <= 0 || r->range_start != asked)
+			abort();
+		if (r->range_total < 0 && known >= 0 && r->range_end != known - 1)
 			abort();
 		if (r->content_length >= 0 &&
 		    r->content_length != r->range_end - r->range_start + 1)

@@ -29,9 +29,11 @@ static long long number(const char **p)
 	if (*s < '0' || *s > '9')
 		return -1;
 	while (*s >= '0' && *s <= '9') {
-		if (v > (LLONG_MAX - 9) / 10)
+		int d = *s - '0';
+
+		if (v > (LLONG_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (*s - '0');
+		v = v * 10 + d;
 		s++;
 	}
 	*p = s;
@@ -100,6 +102,8 @@ enum decide_body decide_body(long long asked_from, long long known_total,
 
 	if (!status_ok(r->status))
 		return BODY_DISCARD;
+	if (r->status == 0 && asked)
+		return BODY_APPEND; /* file://: libcurl reads from the offset asked */
 	if (r->status != 206)
 		return BODY_WHOLE; /* 200 to a Range request: it sends it all */
 	if (r->range_start < 0)
@@ -122,6 +126,8 @@ enum decide_body decide_body(long long asked_from, long long known_total,
 			return BODY_BAD_RANGE; /* the resource changed */
 		if (r->range_end != r->range_total - 1)
 			return BODY_BAD_RANGE; /* not to the end, as asked */
+	} else if (known_total >= 0 && r->range_end != known_total - 1) {
+		return BODY_BAD_RANGE; /* "*": the end is the one known */
 	}
 	return BODY_APPEND;
 }

@@ -263,8 +263,18 @@ enum fa_err url_host_key(const char *url, char *out, size_t outlen)
 
 	if (!h)
 		return FA_ERR_NOMEM;
-	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+		goto out;
+	/* file:// (--allow-file) has no host: local files are one "host". */
+	if (curl_url_get(h, CURLUPART_SCHEME, &host, 0) == CURLUE_OK &&
+	    strcasecmp(host, "file") == 0) {
+		n = snprintf(out, outlen, "file:");
+		err = n >= 0 && (size_t)n < outlen ? FA_OK : FA_ERR_TOO_LONG;
+		goto out;
+	}
+	curl_free(host);
+	host = NULL;
+	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
 		goto out;
 	lowercase(host);

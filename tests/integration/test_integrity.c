@@ -368,6 +368,33 @@ static void test_integrity_gzip_truncated(void **state)
 	free(data);
 }
 
+/* file:// (--allow-file) with -c: libcurl reads from the offset asked,
+ * so the .part's bytes are continued, not replaced by the tail (and the
+ * URL is not dropped for having no host). */
+static void test_integrity_file_url_resume(void **state)
+{
+	struct ctx *c = *state;
+	char src[4200], part[4200], url[4300];
+	uint8_t *body = malloc(100000);
+	const char *argv[] = {"fetchall", "--allow-file", "-c", "-o", c->out, "--json", url, NULL};
+
+	assert_non_null(body);
+	tsrv_fill(100000, 0, body, 100000);
+	snprintf(src, sizeof(src), "%s/src.bin", c->dir);
+	assert_int_equal(h_write_file(src, body, 100000), 0);
+	assert_int_equal(mkdir(c->out, 0755), 0);
+	out_path(c, "src.bin.part", part, sizeof(part));
+	assert_int_equal(h_write_file(part, body, 40000), 0);
+	free(body);
+	snprintf(url, sizeof(url), "file://%s", src);
+	h_result_release(&c->res);
+	assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
+	assert_sane(c);
+	assert_int_equal(c->res.status, 0);
+	assert_bytes(c, "src.bin", 100000, 100000);
+	assert_int_equal(h_count_files(c->out, NULL), 1);
+}
+
 /* -c over files with no record, as wget -c: a short one is completed by
  * Range, one of the right size is skipped, a longer one is left alone
  * with a reason. */
@@ -493,6 +520,7 @@ int main(void)
 	    T(test_integrity_unasked_206),        T(test_integrity_gzip_range_cut),
 	    T(test_integrity_continue_existing),  T(test_integrity_one_outcome),
 	    T(test_integrity_home_page_once),     T(test_integrity_gzip_truncated),
+	    T(test_integrity_file_url_resume),
 	};
 #undef T
 	curl_global_init(CURL_GLOBAL_DEFAULT);

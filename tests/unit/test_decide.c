@@ -55,6 +55,8 @@ static void test_decide_parse_range_valid(void **state)
 	static const struct range_case cases[] = {
 	    /* the usual 206: first 100 bytes of 100 */
 	    {"bytes 0-99/100", true, 0, 99, 100, -1},
+	    /* the largest total there is (helper's finding: it was refused) */
+	    {"bytes 0-0/9223372036854775807", true, 0, 0, 9223372036854775807LL, -1},
 	    /* a resume from the middle to the end */
 	    {"bytes 5000-199999/200000", true, 5000, 199999, 200000, -1},
 	    /* one byte */
@@ -236,6 +238,12 @@ static void test_decide_body_table(void **state)
 	    {5000, 200000, {200, 5000, 199999, 200000, -1, 195000}, BODY_WHOLE},
 	    /* another 2xx is the whole too (an empty 204) */
 	    {0, -1, {204, -1, -1, -1, -1, 0}, BODY_WHOLE},
+	    /* status 0: file:// honours the offset asked (libcurl reads from it) */
+	    {5000, 200000, {0, -1, -1, -1, -1, 195000}, BODY_APPEND},
+	    /* "*" total: the range must still reach the known end */
+	    {5000, 200000, {206, 5000, 5999, -1, -1, 1000}, BODY_BAD_RANGE},
+	    {5000, 200000, {206, 5000, 299999, -1, -1, 295000}, BODY_BAD_RANGE},
+	    {5000, 200000, {206, 5000, 199999, -1, -1, 195000}, BODY_APPEND},
 	    /* status 0: file://, nothing asked */
 	    {0, -1, {0, -1, -1, -1, -1, 100}, BODY_WHOLE},
 	    {0, -1, {0, -1, -1, -1, -1, -1}, BODY_WHOLE},
@@ -538,12 +546,16 @@ static void test_decide_body_properties(void **state)
 		got = decide_body(asked, known, &r);
 		count[got]++;
 
-		if (got == BODY_APPEND &&
+		/* file:// (status 0) reads from the offset asked: a continuation */
+		if (got == BODY_APPEND && r.status == 0 && asked <= 0)
+			goto broken;
+		if (got == BODY_APPEND && r.status != 0 &&
 		    (r.status != 206 || asked <= 0 || r.range_start != asked ||
 		     (r.content_length >= 0 &&
 		      r.content_length != r.range_end - r.range_start + 1) ||
 		     (r.range_total >= 0 && known >= 0 && r.range_total != known) ||
-		     (r.range_total >= 0 && r.range_end != r.range_total - 1)))
+		     (r.range_total >= 0 && r.range_end != r.range_total - 1) ||
+		     (r.range_total < 0 && known >= 0 && r.range_end != known - 1)))
 			goto broken;
 		if (got == BODY_WHOLE && r.status == 206) {
 			whole206++;
