@@ -35,7 +35,13 @@ enum store_flags {
 	STORE_NO_CLOBBER = 1 << 1, /* skip names that already exist */
 	STORE_NO_TMPFILE = 1 << 2, /* never use O_TMPFILE: write NAME.part;
 				      for tests and exotic file systems */
+	STORE_HTML_EXT = 1 << 3,   /* a mirror: an HTML page may be saved
+				      as NAME.html (store_commit_html) */
 };
+
+/* Whether name (one component) already ends in ".html" or ".htm", any
+ * case.  Pure. */
+bool store_has_html_ext(const char *name);
 
 struct store;
 struct store_file;
@@ -247,6 +253,18 @@ enum fa_err store_commit(struct store_file *file, char **final_relpath);
  * across files of one store.
  */
 enum fa_err store_commit_as(struct store_file *file, const char *name, char **final_relpath);
+
+/*
+ * store_commit() for an HTML page in a mirror (STORE_HTML_EXT): the name
+ * gets ".html" unless it ends in ".html" or ".htm" already, as wget -E
+ * does, so that a page "/blog" ("blog.html") never stands where the
+ * directory of "/blog/post1" must go, and "/docs" ("docs.html") never meets
+ * the directory of "/docs/".  Collisions go on as "blog.html.1", ..., from
+ * the URL's slot.  store_open() with -c/-nc finds this URL's page under
+ * either name.  Without STORE_HTML_EXT it is store_commit().  Takes
+ * ownership of file.  Thread-safe across files of one store.
+ */
+enum fa_err store_commit_html(struct store_file *file, char **final_relpath);
 
 /*
  * Whether store_commit_as(file, name, ...) would find name taken and skip:

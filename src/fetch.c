@@ -44,6 +44,7 @@
 #include "decide.h"
 #include "disposition.h"
 #include "retry.h"
+#include "sniff.h"
 #include "sync.h"
 
 struct fetch_share {
@@ -1041,8 +1042,14 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			}
 			if (file) {
 				errno = 0;
-				err = store_commit_as(file, a.disposition[0] ? a.disposition : NULL,
-						      &final);
+				if (a.disposition[0])
+					err = store_commit_as(file, a.disposition, &final);
+				else if (res->content_type &&
+					 sniff_type_matches(res->content_type,
+							    "text/html,application/xhtml+xml"))
+					err = store_commit_html(file, &final); /* NAME.html */
+				else
+					err = store_commit(file, &final);
 				file = NULL;
 				if (err != FA_OK) {
 					fetch_result_fail(

@@ -277,7 +277,10 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 	struct frontier_host *h;
 	enum fa_err err;
 
-	if (url_host_key(job->url, key, sizeof(key)) != FA_OK) {
+	/* A file:// URL (--allow-file) only as listed, never as a link a page
+	 * gave: a page must not make fetchall read local files. */
+	if (url_host_key(job->url, key, sizeof(key)) != FA_OK ||
+	    (!strcmp(key, "file:") && (job->source || job->depth > 0))) {
 		fetch_job_free(job);
 		return FA_ERR_URL;
 	}

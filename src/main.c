@@ -504,7 +504,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (store_new(opts.output_dir,
-		      (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0),
+		      (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0) |
+			  (opts.tree ? STORE_HTML_EXT : 0),
 		      &run.ctx.store, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;

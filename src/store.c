@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -87,6 +88,9 @@ struct store_file {
 	unsigned slot;    /* name, name.1, ...: the one this URL holds */
 	char slotname[STORE_COMPONENT_MAX + sizeof(".999")];
 	char *slotpath; /* dir + slotname: the key of part_owners */
+	/* "" or the slot's name as a mirror's page (STORE_HTML_EXT) */
+	char htmlname[STORE_COMPONENT_MAX + sizeof(".html.999")];
+	bool done_html; /* store_open found this URL saved under htmlname */
 	char diskname[NAME_MAX + 1];
 	/* -c over a file with no record at the URL's own name (made by another
 	 * tool, or cut short): its bytes are the base, copied into the data
@@ -1003,6 +1007,14 @@ static enum fa_err set_slot(struct store_file *file, unsigned n)
 	else
 		snprintf(file->slotname, sizeof(file->slotname), "%s.%u", file->name, n);
 	snprintf(file->diskname, sizeof(file->diskname), "%s%s", file->slotname, PART_SUFFIX);
+	file->htmlname[0] = '\0';
+	if ((file->store->flags & STORE_HTML_EXT) && !store_has_html_ext(file->name)) {
+		if (n == 0)
+			snprintf(file->htmlname, sizeof(file->htmlname), "%s.html", file->name);
+		else
+			snprintf(file->htmlname, sizeof(file->htmlname), "%s.html.%u", file->name,
+				 n);
+	}
 	len = file->dirlen + strlen(file->slotname);
 	free(file->slotpath);
 	file->slotpath = malloc(len + 1);
@@ -1039,13 +1051,20 @@ static enum slot_state look_at_slot(struct store_file *file)
 
 	/* A plain run saves beside whatever is there (the commit picks the
 	 * name), so only -c and -nc look at saved files. */
+	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) && file->htmlname[0] &&
+	    record_read(file->dirfd, file->htmlname, buf, &rec) && same_url(file, &rec)) {
+		file->done_html = true; /* saved as NAME.html (a mirror's page) */
+		return SLOT_DONE;
+	}
 	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) &&
 	    fstatat(file->dirfd, file->slotname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		bool recorded = record_read(file->dirfd, file->slotname, buf, &rec);
 
 		if (recorded && same_url(file, &rec))
 			return SLOT_DONE;
-		if (recorded || file->slot > 0)
+		/* A directory (another URL's path goes through it) holds no
+		 * file: the URL takes the next name, as a plain run would. */
+		if (recorded || file->slot > 0 || S_ISDIR(st.st_mode))
 			return SLOT_OTHERS;
 		if (!S_ISREG(st.st_mode))
 			return SLOT_BLOCKED;
@@ -1161,7 +1180,17 @@ enum fa_err store_open(struct store *store, const char *relpath, const char *url
 	if (err != FA_OK)
 		goto out;
 	if (state == SLOT_DONE || state == SLOT_BLOCKED) {
-		if (existing_relpath && !(*existing_relpath = strdup(file->slotpath))) {
+		if (existing_relpath && file->done_html) {
+			size_t n = file->dirlen + strlen(file->htmlname) + 1;
+
+			*existing_relpath = malloc(n);
+			if (*existing_relpath)
+				snprintf(*existing_relpath, n, "%.*s%s", (int)file->dirlen,
+					 file->relpath, file->htmlname);
+		} else if (existing_relpath) {
+			*existing_relpath = strdup(file->slotpath);
+		}
+		if (existing_relpath && !*existing_relpath) {
 			err = FA_ERR_NOMEM;
 			goto out;
 		}
@@ -1335,18 +1364,44 @@ bool store_name_taken(const struct store_file *file, const char *name)
 	return fstatat(file->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+bool store_has_html_ext(const char *name)
+{
+	size_t len = strlen(name);
+
+	return (len >= 5 && strcasecmp(name + len - 5, ".html") == 0) ||
+	       (len >= 4 && strcasecmp(name + len - 4, ".htm") == 0);
+}
+
+static enum fa_err commit(struct store_file *file, const char *name, bool html,
+			  char **final_relpath);
+
 enum fa_err store_commit(struct store_file *file, char **final_relpath)
 {
-	return store_commit_as(file, NULL, final_relpath);
+	return commit(file, NULL, false, final_relpath);
 }
 
 enum fa_err store_commit_as(struct store_file *file, const char *name, char **final_relpath)
 {
+	return commit(file, name, false, final_relpath);
+}
+
+enum fa_err store_commit_html(struct store_file *file, char **final_relpath)
+{
+	return commit(file, NULL, true, final_relpath);
+}
+
+/* store_commit_as(), or with html the URL's name plus ".html" (see
+ * store_commit_html). */
+static enum fa_err commit(struct store_file *file, const char *name, bool html,
+			  char **final_relpath)
+{
+	char html_name[STORE_COMPONENT_MAX + sizeof(".html")];
 	size_t namelen;
 	char *result;
 	char *candidate;
 	enum fa_err err = FA_ERR_EXISTS;
 	unsigned tries = STORE_COLLISIONS_MAX;
+	bool url_named;
 
 	if (final_relpath)
 		*final_relpath = NULL;
@@ -1357,7 +1412,9 @@ enum fa_err store_commit_as(struct store_file *file, const char *name, char **fi
 		file_free(file);
 		return FA_ERR_NAME;
 	}
-	if (!name && file->replace_final) {
+	html = html && file && (file->store->flags & STORE_HTML_EXT) &&
+	       !store_has_html_ext(file->name);
+	if (!name && file && file->replace_final && !html) {
 		/* -c continued this URL's own file: it is replaced whole, or
 		 * (nothing new was written) kept as it is. */
 		if (file->fd >= 0 && replace_base(file) != 0) {
@@ -1374,10 +1431,15 @@ enum fa_err store_commit_as(struct store_file *file, const char *name, char **fi
 		file_free(file);
 		return FA_OK;
 	}
-	if (!name)
+	url_named = !name;
+	if (html) {
+		snprintf(html_name, sizeof(html_name), "%s.html", file->name);
+		name = html_name;
+	} else if (!name) {
 		name = file->name;
-	else if (file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE))
+	} else if (file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) {
 		tries = 0; /* a server-chosen name that exists is skipped */
+	}
 	namelen = strlen(name);
 	result = malloc(file->dirlen + namelen + sizeof(".999"));
 	if (!result) {
@@ -1390,10 +1452,9 @@ enum fa_err store_commit_as(struct store_file *file, const char *name, char **fi
 	candidate = result + file->dirlen;
 	/* -c and -nc start at the URL's slot, so the names stay in the order
 	 * an earlier run gave them. */
-	for (unsigned n =
-		 name == file->name && (file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE))
-		     ? file->slot
-		     : 0;
+	for (unsigned n = url_named && (file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE))
+				  ? file->slot
+				  : 0;
 	     n <= STORE_COLLISIONS_MAX; n++) {
 		if (n > tries)
 			break;
