@@ -5,8 +5,8 @@
  * each URL line into a fetch_job handed to sink->push (which blocks when
  * the workers are behind, so memory stays flat on a 10-million-line list) and
  * each bad line into a failed fetch_result on the results queue.  Blank
- * lines and lines starting with '#' are skipped; surrounding blanks and a
- * trailing CR are ignored.
+ * lines and lines starting with '#' are skipped; surrounding blanks, a
+ * trailing CR and a UTF-8 byte order mark opening the list are ignored.
  */
 #ifndef FA_INPUT_H
 #define FA_INPUT_H

@@ -127,6 +127,12 @@ static bool take_line(struct input *in)
 		in->line_len = 0;
 		return push_bad(in, "(line too long)", "longer than 16384 bytes");
 	}
+	/* A UTF-8 byte order mark (Windows editors write one) opens the
+	 * input, not the URL; anywhere else it is part of the line. */
+	if (in->lineno == 1 && in->line_len >= 3 && !memcmp(in->line, "\xEF\xBB\xBF", 3)) {
+		memmove(in->line, in->line + 3, in->line_len - 3);
+		in->line_len -= 3;
+	}
 	len = input_trim(in->line, in->line_len);
 	in->line_len = 0;
 	if (len == 0 || in->line[0] == '#')

@@ -600,6 +600,48 @@ static void test_fetchall_save_failed_list(void **state)
 	h_result_release(&r);
 }
 
+/* A UTF-8 byte order mark opening the list (file or standard input) is
+ * not part of line 1's URL; anywhere else it is, and the line fails. */
+static void test_fetchall_list_bom_stripped(void **state)
+{
+	struct ctx *c = *state;
+	char list[1024], path[4200];
+	struct h_result r;
+	int k;
+
+	k = snprintf(list, sizeof(list),
+		     "\xEF\xBB\xBF%s/bytes/100/b1.bin\n%s/bytes/200/b2.bin\n%s/bytes/300/b3.bin\n",
+		     server.base, server.base, server.base);
+	assert_true(k > 0 && (size_t)k < sizeof(list));
+	assert_int_equal(h_write_file(c->list, list, (size_t)k), 0);
+	for (int from_stdin = 0; from_stdin < 2; from_stdin++) {
+		h_rmrf(c->out);
+		run(c, &r, from_stdin ? list : NULL, NULL);
+		assert_int_equal(r.status, 0);
+		assert_non_null(strstr(r.err, "3 ok, 0 failed"));
+		assert_int_equal(h_count_files(c->out, NULL), 3);
+		for (int i = 1; i <= 3; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "b%d.bin", i);
+			out_path(c, name, path, sizeof(path));
+			assert_true(h_check_bytes(path, (uint64_t)i * 100, (uint64_t)i * 100));
+		}
+		h_result_release(&r);
+	}
+
+	/* only there: a BOM opening line 2 is a bad line 2 */
+	k = snprintf(list, sizeof(list), "%s/bytes/100/b1.bin\n\xEF\xBB\xBF%s/bytes/200/b2.bin\n",
+		     server.base, server.base);
+	assert_int_equal(h_write_file(c->list, list, (size_t)k), 0);
+	h_rmrf(c->out);
+	run(c, &r, NULL, NULL);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "urls.txt line 2: not a valid URL"));
+	assert_int_equal(h_count_files(c->out, NULL), 1);
+	h_result_release(&r);
+}
+
 static void test_fetchall_exit_codes(void **state)
 {
 	struct ctx *c = *state;
@@ -888,6 +930,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fetchall_invalid_lines_named, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_stdin_and_failed_rerun, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_save_failed_list, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_list_bom_stripped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),
