@@ -57,7 +57,8 @@ struct job_ctx {
 	struct frontier *frontier;
 	struct procpool *procpool; /* NULL: parse in the fetch thread */
 	struct queue *results;
-	const struct scope *scope; /* crawl only */
+	const struct scope *scope; /* a crawl's, else only the --include/--exclude
+				      patterns; NULL if there are none */
 	struct seen *content;      /* --dedupe fingerprints; under content_lock */
 	struct linkmap *links;     /* --convert-links: what was saved where; or NULL */
 	pthread_mutex_t content_lock;
@@ -78,8 +79,10 @@ void job_run(struct job_worker *w, struct fetch_job *job);
  * Queues a listed URL or a seed (job->url and job->line set) as a job of
  * the right kind for the mode: a page with --images or --crawl, else a
  * file.  With --shard, a URL whose host belongs to another shard is
- * dropped and counted in stats.other_shard, with no result.  Blocks while
- * the frontier is full.  Takes ownership of job.
+ * dropped and counted in stats.other_shard, with no result.  A file the
+ * --include/--exclude patterns refuse is not queued: it gets a skipped
+ * result saying which rule refused it.  Blocks while the frontier is
+ * full.  Takes ownership of job.
  */
 enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job);
 

@@ -1,5 +1,6 @@
 /*
- * scope: which discovered links a crawl follows.
+ * scope: which discovered links a crawl follows (and, by its patterns
+ * alone, which images and listed URLs are fetched).
  *
  * By default a crawl stays on its seeds' hosts.  --span-hosts lifts that;
  * --domains a,b allows those domains and their subdomains; --include and
@@ -37,7 +38,12 @@ void scope_set_no_parent(struct scope *scope, bool on);
 bool scope_allows(const struct scope *scope, const char *url);
 
 /* Only the --include/--exclude rules (for images, which may live on
- * other hosts, such as a CDN).  Thread-safe. */
+ * other hosts, such as a CDN, and for the URLs of a list).  Thread-safe. */
 bool scope_patterns_allow(const struct scope *scope, const char *url);
+
+/* The same rules, saying why they refuse url: "not matched by --include"
+ * or "excluded by --exclude" (static text), or NULL if they allow it.
+ * Thread-safe. */
+const char *scope_patterns_refusal(const struct scope *scope, const char *url);
 
 #endif

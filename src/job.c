@@ -431,9 +431,19 @@ enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job)
 {
 	const struct job_opts *o = ctx->opts;
 	bool page = o->images || o->crawl;
+	const char *refused;
 
 	if (other_shard(ctx, job->url)) {
 		atomic_fetch_add(&ctx->stats.other_shard, 1);
+		fetch_job_free(job);
+		return FA_OK;
+	}
+	/* A listed file is judged by --include/--exclude as an image found
+	 * on a page is, before it takes a place in the frontier.  Listed
+	 * pages are not: the patterns choose what pages lead to. */
+	refused = !page && ctx->scope ? scope_patterns_refusal(ctx->scope, job->url) : NULL;
+	if (refused) {
+		report_skip(ctx, job, refused);
 		fetch_job_free(job);
 		return FA_OK;
 	}

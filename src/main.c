@@ -156,8 +156,10 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 	input_join(in);
 }
 
-/* Builds the crawl scope from the options and the seed URLs. */
-static struct scope *make_scope(const struct fa_opts *o, char *err, size_t errlen)
+/* Builds the crawl scope from the options and the seed URLs; without
+ * `crawl`, only the --include/--exclude patterns.  NULL with err filled if
+ * an argument is wrong (a regex that does not compile, say). */
+static struct scope *make_scope(const struct fa_opts *o, bool crawl, char *err, size_t errlen)
 {
 	struct scope *s = scope_new();
 	enum fa_err e = FA_OK;
@@ -166,16 +168,20 @@ static struct scope *make_scope(const struct fa_opts *o, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	scope_set_span_hosts(s, o->span_hosts);
-	scope_set_no_parent(s, o->no_parent);
-	for (size_t i = 0; e == FA_OK && i < o->n_urls; i++)
-		e = scope_add_seed(s, o->urls[i], err, errlen);
-	if (e == FA_OK && o->domains)
-		e = scope_add_domains(s, o->domains, err, errlen);
+	if (crawl) {
+		scope_set_span_hosts(s, o->span_hosts);
+		scope_set_no_parent(s, o->no_parent);
+		for (size_t i = 0; e == FA_OK && i < o->n_urls; i++)
+			e = scope_add_seed(s, o->urls[i], err, errlen);
+		if (e == FA_OK && o->domains)
+			e = scope_add_domains(s, o->domains, err, errlen);
+	}
 	for (size_t i = 0; e == FA_OK && i < o->n_includes; i++)
 		e = scope_add_include(s, o->includes[i], err, errlen);
 	for (size_t i = 0; e == FA_OK && i < o->n_excludes; i++)
 		e = scope_add_exclude(s, o->excludes[i], err, errlen);
+	if (e == FA_ERR_NOMEM)
+		snprintf(err, errlen, "out of memory");
 	if (e != FA_OK) {
 		scope_free(s);
 		return NULL;
@@ -496,8 +502,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;
 	}
-	if (opts.crawl) {
-		scope = make_scope(&opts, err, sizeof(err));
+	/* Before anything is fetched: a bad regex is a usage error. */
+	if (opts.crawl || opts.n_includes || opts.n_excludes) {
+		scope = make_scope(&opts, opts.crawl, err, sizeof(err));
 		if (!scope) {
 			fprintf(stderr, "fetchall: %s\n", err);
 			goto out;
@@ -580,7 +587,7 @@ int main(int argc, char **argv)
 	};
 	run.ctx.opts = &jo;
 	run.ctx.scope = scope;
-	run.scope = scope;
+	run.scope = opts.crawl ? scope : NULL;
 	run.share = fetch_share_new(&fo, opts.jobs);
 	run.ctx.frontier = frontier_new(&fro);
 	ro.frontier = run.ctx.frontier;

@@ -201,18 +201,23 @@ void scope_set_no_parent(struct scope *s, bool on)
 	s->no_parent = on;
 }
 
-bool scope_patterns_allow(const struct scope *s, const char *url)
+const char *scope_patterns_refusal(const struct scope *s, const char *url)
 {
 	bool included = s->include.count == 0;
 
 	for (size_t i = 0; !included && i < s->include.count; i++)
 		included = regexec(&s->include.items[i], url, 0, NULL, 0) == 0;
 	if (!included)
-		return false;
+		return "not matched by --include";
 	for (size_t i = 0; i < s->exclude.count; i++)
 		if (regexec(&s->exclude.items[i], url, 0, NULL, 0) == 0)
-			return false;
-	return true;
+			return "excluded by --exclude";
+	return NULL;
+}
+
+bool scope_patterns_allow(const struct scope *s, const char *url)
+{
+	return !scope_patterns_refusal(s, url);
 }
 
 static bool host_allowed(const struct scope *s, const char *host)

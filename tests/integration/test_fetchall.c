@@ -642,6 +642,50 @@ static void test_fetchall_list_bom_stripped(void **state)
 	h_result_release(&r);
 }
 
+/* --include / --exclude decide on listed URLs too: a refused one is not
+ * requested and is reported skipped, with the rule that refused it. */
+static void test_fetchall_list_include_exclude(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/bytes/100/k1.bin", "/bytes/200/k2.bin", "/bytes/300/n3.txt",
+			       "/bytes/400/x4.bin"};
+	char line[4096], path[4200];
+	struct h_stats st;
+	struct h_result r;
+
+	write_list(c, paths, 4);
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, NULL, "--json", "--include", "\\.bin$", "--exclude", "/x[0-9]", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(count_lines(r.out), 4);
+	assert_non_null(strstr(r.err, "2 ok, 0 failed, 2 skipped"));
+	for (int i = 1; i <= 2; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "k%d.bin", i);
+		assert_non_null(json_line_for(r.out, name, line, sizeof(line)));
+		assert_non_null(strstr(line, "\"ok\":true,\"skipped\":false"));
+		out_path(c, name, path, sizeof(path));
+		assert_true(h_check_bytes(path, (uint64_t)i * 100, (uint64_t)i * 100));
+	}
+	assert_non_null(json_line_for(r.out, "/n3.txt", line, sizeof(line)));
+	assert_non_null(strstr(line, "\"ok\":true,\"skipped\":true"));
+	assert_non_null(strstr(line, "\"skip_reason\":\"not matched by --include\""));
+	assert_int_equal(json_int(line, "line"), 3);
+	assert_non_null(json_line_for(r.out, "/x4.bin", line, sizeof(line)));
+	assert_non_null(strstr(line, "\"ok\":true,\"skipped\":true"));
+	assert_non_null(strstr(line, "\"skip_reason\":\"excluded by --exclude\""));
+	out_path(c, "n3.txt", path, sizeof(path));
+	assert_false(exists(path));
+	out_path(c, "x4.bin", path, sizeof(path));
+	assert_false(exists(path));
+	assert_int_equal(h_count_files(c->out, NULL), 2);
+	/* the refused URLs cost no request */
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	assert_int_equal(st.requests, 2);
+	h_result_release(&r);
+}
+
 static void test_fetchall_exit_codes(void **state)
 {
 	struct ctx *c = *state;
@@ -931,6 +975,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fetchall_stdin_and_failed_rerun, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_save_failed_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_list_bom_stripped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_list_include_exclude, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),

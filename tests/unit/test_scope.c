@@ -295,12 +295,13 @@ static void test_scope_patterns_allow_ignores_hosts(void **state)
 	static const struct {
 		const char *url;
 		bool allows, patterns;
+		const char *refusal; /* scope_patterns_refusal()'s reason */
 	} cases[] = {
-	    {"http://cdn.other.net/img/x.jpg", false, true},
-	    {"http://h.test/b/x.png", false, true}, /* no-parent is a host-side rule */
-	    {"http://h.test/a/x.png", true, true},
-	    {"http://cdn.other.net/ads/x.jpg", false, false},
-	    {"http://cdn.other.net/x.gif", false, false},
+	    {"http://cdn.other.net/img/x.jpg", false, true, NULL},
+	    {"http://h.test/b/x.png", false, true, NULL}, /* no-parent is a host-side rule */
+	    {"http://h.test/a/x.png", true, true, NULL},
+	    {"http://cdn.other.net/ads/x.jpg", false, false, "excluded by --exclude"},
+	    {"http://cdn.other.net/x.gif", false, false, "not matched by --include"},
 	};
 	struct scope *s = build(&sp);
 	struct scope *none = scope_new();
@@ -310,6 +311,11 @@ static void test_scope_patterns_allow_ignores_hosts(void **state)
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		assert_int_equal(scope_allows(s, cases[i].url), cases[i].allows);
 		assert_int_equal(scope_patterns_allow(s, cases[i].url), cases[i].patterns);
+		if (cases[i].refusal)
+			assert_string_equal(scope_patterns_refusal(s, cases[i].url),
+					    cases[i].refusal);
+		else
+			assert_null(scope_patterns_refusal(s, cases[i].url));
 		/* no patterns: everything passes them */
 		assert_true(scope_patterns_allow(none, cases[i].url));
 	}
