@@ -470,6 +470,17 @@ int main(int argc, char **argv)
 		return status;
 	}
 	if (opts.compare) {
+		/* each run would refuse a bad regex: refuse it once, first */
+		if (opts.n_includes || opts.n_excludes) {
+			scope = make_scope(&opts, false, err, sizeof(err));
+			if (!scope) {
+				fprintf(stderr, "fetchall: %s\n", err);
+				cli_release(&opts);
+				return REPORT_EXIT_USAGE;
+			}
+			scope_free(scope);
+			scope = NULL;
+		}
 		if (cancel_init(NULL, NULL) != FA_OK) {
 			fprintf(stderr, "fetchall: cannot set up signal handling\n");
 			cli_release(&opts);

@@ -686,6 +686,41 @@ static void test_fetchall_list_include_exclude(void **state)
 	h_result_release(&r);
 }
 
+/* A regex that does not compile is a usage error at start: one line
+ * naming the option, the regex and regerror()'s reason; nothing fetched,
+ * no output directory made; with --compare, before any run starts. */
+static void test_fetchall_bad_regex_usage_error(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/bytes/10/a", "/bytes/10/b"};
+	static const char *const cases[][4] = {
+	    {"--include", "(", "--include '(': ", NULL},
+	    {"--exclude", "a{2,1}", "--exclude 'a{2,1}': ", NULL},
+	    {"--include", "[a-", "--include '[a-': ", "--compare=1,2"},
+	};
+	struct h_stats st;
+	struct h_result r;
+
+	write_list(c, paths, 2);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *said;
+
+		assert_int_equal(h_server_reset(&server, NULL), 0);
+		run(c, &r, NULL, cases[i][0], cases[i][1], cases[i][3], NULL);
+		assert_int_equal(r.status, 2);
+		assert_int_equal(count_lines(r.err), 1);
+		said = strstr(r.err, cases[i][2]);
+		if (!said)
+			fail_msg("%s %s: stderr was: %s", cases[i][0], cases[i][1], r.err);
+		/* regerror()'s text follows */
+		assert_true(strlen(said + strlen(cases[i][2])) > 2);
+		assert_false(exists(c->out));
+		assert_int_equal(h_server_stats(&server, &st), 0);
+		assert_int_equal(st.requests, 0);
+		h_result_release(&r);
+	}
+}
+
 static void test_fetchall_exit_codes(void **state)
 {
 	struct ctx *c = *state;
@@ -976,6 +1011,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fetchall_save_failed_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_list_bom_stripped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_list_include_exclude, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_bad_regex_usage_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),
