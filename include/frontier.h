@@ -153,6 +153,15 @@ void frontier_input_done(struct frontier *f);
 /* Stops handing out jobs; wakes every waiter.  Idempotent, thread-safe. */
 void frontier_close(struct frontier *f);
 
+/*
+ * Takes every job still queued out of the frontier and hands each to fn,
+ * which takes ownership: for a run that stopped early, whose unstarted
+ * jobs must not be lost (the --save-failed list).  Hosts one after the
+ * other, each host's jobs in queue order.  Thread-safe; fn runs without
+ * the frontier's lock held.
+ */
+void frontier_drain(struct frontier *f, void (*fn)(void *arg, struct fetch_job *job), void *arg);
+
 struct frontier_stats frontier_stats(struct frontier *f);
 
 /* Up to n busiest hosts (most active, then most queued) into out; returns

@@ -41,14 +41,21 @@ struct input_sink {
 	 * through (or the read stopped): the number of results it will
 	 * cause, and whether the whole list was read. */
 	void (*done)(void *arg, uint64_t total, bool complete);
-	void *arg; /* for push and done */
+	void *arg; /* for push, done and unread */
+	/* May be NULL.  After a cancel, the reader does not stop but goes on
+	 * to the list's end (a pipe or terminal: for at most a second)
+	 * and calls this on its thread with each valid URL no job was made
+	 * for, normalized, borrowed for the call: the line push was refused
+	 * and every later one.  Bad lines are passed over in silence.
+	 * `complete` in done then says whether it got to the end. */
+	void (*unread)(void *arg, const char *url);
 };
 
 /*
  * Starts the reader thread.  It stops at end of input, on a read error
- * (reported as one failed result naming the list), or on cancel; then it
- * calls sink->done.  `in` and `sink` are borrowed
- * until input_join().
+ * (reported as one failed result naming the list), or on cancel (after
+ * draining the list, with sink->unread); then it calls sink->done.  `in`
+ * and `sink` are borrowed until input_join().
  */
 enum fa_err input_start(struct input *in, const struct input_sink *sink);
 

@@ -86,4 +86,9 @@ void job_run(struct job_worker *w, struct fetch_job *job);
  */
 enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job);
 
+/* Whether job_add_seed() would queue url, not drop it (another shard's)
+ * or skip it (refused by --include/--exclude): for listed URLs never
+ * handed to it, after a cancel.  Thread-safe. */
+bool job_seed_wanted(const struct job_ctx *ctx, const char *url);
+
 #endif

@@ -600,6 +600,36 @@ void frontier_close(struct frontier *f)
 	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
 }
 
+void frontier_drain(struct frontier *f, void (*fn)(void *arg, struct fetch_job *job), void *arg)
+{
+	struct fetch_job *jobs = NULL, **tail = &jobs;
+
+	/* Detached under the lock, handed out after it: fn is the caller's
+	 * code, and this lock stays a leaf. */
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	while (f->wait_head) {
+		struct frontier_host *h = f->wait_head;
+
+		waiting_remove(f, h);
+		if (!h->head)
+			continue;
+		*tail = h->head;
+		tail = &h->tail->next;
+		f->queued -= h->queued;
+		h->head = h->tail = NULL;
+		h->queued = 0;
+	}
+	pthread_cond_broadcast(&f->room);
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	while (jobs) {
+		struct fetch_job *job = jobs;
+
+		jobs = job->next;
+		job->next = NULL;
+		fn(arg, job);
+	}
+}
+
 struct frontier_stats frontier_stats(struct frontier *f)
 {
 	struct frontier_stats st;

@@ -7,6 +7,13 @@
  * (capped at MAX_LINE; a longer line is reported and skipped), whatever
  * the list's length.  The reader owns the list's parsing and is the only
  * producer of jobs; the job queue's own lock is the only one it takes.
+ *
+ * After a cancel, a sink with `unread` (the --save-failed list) gets the
+ * URLs no job was made for: the reader drains the rest of the list
+ * instead of stopping, handing each URL to unread.  A regular file is
+ * read to its end; a pipe or terminal only until DRAIN_WAIT_MS after the
+ * cancel, as every wait here is bounded (done() then says the list was
+ * not read through).
  */
 #include "input.h"
 
@@ -17,14 +24,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cancel.h"
 #include "fetch.h"
+#include "sync.h"
 #include "url.h"
 
-#define BLOCK    (64 * 1024)
-#define MAX_LINE (16 * 1024)
+#define BLOCK         (64 * 1024)
+#define MAX_LINE      (16 * 1024)
+#define DRAIN_WAIT_MS 1000
 
 struct input {
 	char *path; /* for messages; "standard input" for "-" */
@@ -39,6 +49,8 @@ struct input {
 	bool line_overflow;
 	unsigned long lineno;
 	uint64_t total;
+	bool draining;              /* cancelled: URLs go to sink->unread */
+	uint64_t drain_deadline_ns; /* UINT64_MAX for a regular file */
 };
 
 enum fa_err input_open(const char *path, struct input **out, char *errbuf, size_t errlen)
@@ -113,6 +125,33 @@ static bool push_bad(struct input *in, const char *text, const char *reason)
 	return queue_push(in->sink->results, res) == FA_OK;
 }
 
+/* After a cancel, with sink->unread: go on through the list, handing
+ * URLs to unread instead of jobs to push.  Returns whether to go on. */
+static bool drain_instead(struct input *in)
+{
+	struct stat st;
+
+	if (in->draining || !in->sink->unread || !cancel_requested())
+		return false;
+	in->draining = true;
+	in->drain_deadline_ns = fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode)
+				    ? UINT64_MAX
+				    : sync_now_ns() + (uint64_t)DRAIN_WAIT_MS * 1000000u;
+	return true;
+}
+
+/* While draining: the line's URL, if it is one, to sink->unread. */
+static bool unread_line(struct input *in)
+{
+	char reason[256];
+	char *normalized = NULL;
+
+	if (url_check(in->line, in->sink->allow_file, &normalized, reason, sizeof(reason)) == FA_OK)
+		in->sink->unread(in->sink->arg, normalized);
+	free(normalized);
+	return true;
+}
+
 /* Handles one complete line; false when the run is stopping. */
 static bool take_line(struct input *in)
 {
@@ -125,7 +164,7 @@ static bool take_line(struct input *in)
 	if (in->line_overflow) {
 		in->line_overflow = false;
 		in->line_len = 0;
-		return push_bad(in, "(line too long)", "longer than 16384 bytes");
+		return in->draining || push_bad(in, "(line too long)", "longer than 16384 bytes");
 	}
 	/* A UTF-8 byte order mark (Windows editors write one) opens the
 	 * input, not the URL; anywhere else it is part of the line. */
@@ -138,7 +177,9 @@ static bool take_line(struct input *in)
 	if (len == 0 || in->line[0] == '#')
 		return true;
 	if (memchr(in->line, '\0', len))
-		return push_bad(in, "(line with NUL byte)", "contains a NUL byte");
+		return in->draining || push_bad(in, "(line with NUL byte)", "contains a NUL byte");
+	if (in->draining)
+		return unread_line(in);
 	if (url_check(in->line, in->sink->allow_file, &normalized, reason, sizeof(reason)) !=
 	    FA_OK) {
 		char full[300];
@@ -154,8 +195,13 @@ static bool take_line(struct input *in)
 	job->url = normalized;
 	job->line = in->lineno;
 	job->save = true;
-	in->total++;
-	return in->sink->push(in->sink->arg, job) == FA_OK;
+	if (in->sink->push(in->sink->arg, job) == FA_OK) {
+		in->total++;
+		return true;
+	}
+	/* A cancel closed the frontier and the job went with it; the line
+	 * still holds its URL. */
+	return drain_instead(in) && unread_line(in);
 }
 
 static void append(struct input *in, const char *data, size_t len)
@@ -170,17 +216,28 @@ static void append(struct input *in, const char *data, size_t len)
 	in->line_len += len;
 }
 
-/* Waits until the list is readable; false on cancel. */
+/* Waits until the list is readable; false on cancel, or, while
+ * draining, at the drain's deadline. */
 static bool wait_readable(struct input *in)
 {
 	struct pollfd p[2] = {{.fd = in->fd, .events = POLLIN},
 			      {.fd = cancel_fd(), .events = POLLIN}};
-	nfds_t n = p[1].fd >= 0 ? 2 : 1;
+	nfds_t n = !in->draining && p[1].fd >= 0 ? 2 : 1;
 
 	for (;;) {
-		if (cancel_requested())
+		int timeout_ms = -1, rc;
+
+		if (!in->draining && cancel_requested())
 			return false;
-		if (poll(p, n, -1) < 0) {
+		if (in->draining && in->drain_deadline_ns != UINT64_MAX) {
+			uint64_t now = sync_now_ns();
+
+			if (now >= in->drain_deadline_ns)
+				return false;
+			timeout_ms = (int)((in->drain_deadline_ns - now) / 1000000u) + 1;
+		}
+		rc = poll(p, n, timeout_ms);
+		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
 			return true; /* let read() report it */
@@ -202,8 +259,11 @@ static void *read_list(void *arg)
 		ssize_t got;
 		char *p, *end, *nl;
 
-		if (!wait_readable(in))
+		if (!wait_readable(in)) {
+			if (drain_instead(in))
+				continue;
 			break;
+		}
 		got = read(in->fd, block, BLOCK);
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -211,7 +271,8 @@ static void *read_list(void *arg)
 			char reason[200];
 
 			snprintf(reason, sizeof(reason), "read error: %s", strerror(errno));
-			push_bad(in, in->path, reason);
+			if (!in->draining)
+				push_bad(in, in->path, reason);
 			break;
 		}
 		if (got == 0) {

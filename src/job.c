@@ -427,6 +427,14 @@ done:
 	fetch_job_free(job);
 }
 
+bool job_seed_wanted(const struct job_ctx *ctx, const char *url)
+{
+	bool page = ctx->opts->images || ctx->opts->crawl;
+
+	return !other_shard(ctx, url) &&
+	       (page || !ctx->scope || !scope_patterns_refusal(ctx->scope, url));
+}
+
 enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job)
 {
 	const struct job_opts *o = ctx->opts;

@@ -53,7 +53,18 @@ struct run {
 	struct job_ctx ctx;
 	struct report *report;
 	struct scope *scope; /* a crawl's, while its seeds are read */
+	FILE *failed;        /* the --save-failed list being written, or NULL */
+	bool list_complete;  /* every URL given was read (set by the reader) */
 };
+
+/* One URL on the --save-failed list, whole, credentials and all, as the
+ * reporter writes them; stdio's own lock keeps each line whole when the
+ * reader thread and the reporter write at once. */
+static void failed_put(FILE *f, const char *url)
+{
+	if (!strpbrk(url, "\r\n"))
+		fprintf(f, "%s\n", url);
+}
 
 static void *worker_init(void *arg, unsigned index)
 {
@@ -99,10 +110,22 @@ static void list_done(void *arg, uint64_t total, bool complete)
 {
 	struct run *run = arg;
 
+	run->list_complete = run->list_complete && complete;
 	/* other shards' lines are no part of this run */
 	if (complete && !run->ctx.opts->crawl && !run->ctx.opts->images)
 		report_set_total(run->report, total - atomic_load(&run->ctx.stats.other_shard));
 	frontier_input_done(run->ctx.frontier);
+}
+
+/* After a cancel: a URL of the list that never became a job is not done,
+ * so it goes on the --save-failed list (unless this run would have let it
+ * be: another shard's, or refused by --include/--exclude). */
+static void list_unread(void *arg, const char *url)
+{
+	struct run *run = arg;
+
+	if (job_seed_wanted(&run->ctx, url))
+		failed_put(run->failed, url);
 }
 
 static void on_cancel(void *arg)
@@ -131,15 +154,23 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 	    .allow_file = o->allow_file,
 	    .done = list_done,
 	    .arg = run,
+	    /* a crawl or --images run cannot name every URL it did not
+	     * reach (see failed_whole) */
+	    .unread = run->failed && !o->crawl && !o->images ? list_unread : NULL,
 	};
 
+	run->list_complete = true;
 	for (size_t i = 0; i < o->n_urls; i++) {
 		struct fetch_job *job = fetch_job_new(o->urls[i], JOB_FILE);
+		enum fa_err err = job ? job_add_seed(&run->ctx, job) : FA_ERR_NOMEM;
 
-		if (!job || job_add_seed(&run->ctx, job) == FA_ERR_NOMEM) {
+		if (err == FA_ERR_NOMEM) {
 			fprintf(stderr, "fetchall: out of memory\n");
+			run->list_complete = false;
 			break;
 		}
+		if (err != FA_OK && sink.unread && cancel_requested())
+			sink.unread(run, o->urls[i]);
 	}
 	if (!in) {
 		if (!o->crawl && !o->images)
@@ -150,6 +181,7 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 	}
 	if (input_start(in, &sink) != FA_OK) {
 		fprintf(stderr, "fetchall: cannot start the reader thread\n");
+		run->list_complete = false;
 		frontier_close(run->ctx.frontier);
 		return;
 	}
@@ -241,6 +273,12 @@ static void print_parse_stats(const struct run *run, const struct fa_opts *o)
  * read (`fetchall failed.txt --save-failed failed.txt`, until it comes out
  * empty) and an older FILE stays whole until then.  mkstemp() makes it
  * 0600: the URLs keep their credentials, for the next run.
+ *
+ * The rule: FILE is replaced only by a list of every URL of the run that
+ * is not done (failed, interrupted, or never started), never by fewer;
+ * when that cannot be promised, FILE is left as it was.  The reporter
+ * writes the failed and interrupted ones, the reader (list_unread) the
+ * rest of the list after a cancel, failed_whole() the jobs still queued.
  */
 struct failed_list {
 	FILE *f;
@@ -302,6 +340,39 @@ static bool failed_close(struct failed_list *fl, bool keep)
 	free(fl->tmp);
 	fl->tmp = NULL;
 	return ok;
+}
+
+static void failed_put_job(void *arg, struct fetch_job *job)
+{
+	struct run *run = arg;
+
+	failed_put(run->failed, job->url);
+	fetch_job_free(job);
+}
+
+/* Whether the --save-failed list now names every URL not done, once the
+ * workers and the reporter are gone: adds the jobs a cancel left queued.
+ * An interrupted crawl or --images run never saw the links of the pages
+ * it did not reach, and a list not read to its end (a pipe that did not
+ * end soon after the cancel, a read error) hides the rest: then false,
+ * and why, unless -q. */
+static bool failed_whole(struct run *run, const struct fa_opts *o, const char *path)
+{
+	const char *why = NULL;
+
+	if ((o->crawl || o->images) && cancel_requested())
+		why = "a crawl or --images run cannot name what it did not reach; run it again "
+		      "with -c";
+	else if (!run->list_complete)
+		why = "the rest of the list was not read";
+	if (why) {
+		if (!o->quiet)
+			fprintf(stderr, "fetchall: --save-failed list '%s' left as it was: %s\n",
+				path, why);
+		return false;
+	}
+	frontier_drain(run->ctx.frontier, failed_put_job, run);
+	return true;
 }
 
 /* --convert-links' shared state: threads take pages by index. */
@@ -599,6 +670,7 @@ int main(int argc, char **argv)
 	run.ctx.opts = &jo;
 	run.ctx.scope = scope;
 	run.scope = opts.crawl ? scope : NULL;
+	run.failed = failed.f;
 	run.share = fetch_share_new(&fo, opts.jobs);
 	run.ctx.frontier = frontier_new(&fro);
 	ro.frontier = run.ctx.frontier;
@@ -661,7 +733,8 @@ int main(int argc, char **argv)
 			opts.shard, opts.nshards,
 			(unsigned long long)atomic_load(&run.ctx.stats.other_shard));
 	status = report_exit_code(run.report, cancel_requested());
-	if (!failed_close(&failed, true) && status == REPORT_EXIT_OK)
+	if (!failed_close(&failed, failed.f && failed_whole(&run, &opts, failed.path)) &&
+	    status == REPORT_EXIT_OK)
 		status = REPORT_EXIT_SOME_FAILED;
 	goto out_cancel;
 

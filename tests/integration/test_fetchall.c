@@ -33,6 +33,8 @@
 
 #define RUN_TIMEOUT 120
 
+extern char **environ;
+
 static struct h_server server;
 
 struct ctx {
@@ -721,6 +723,179 @@ static void test_fetchall_bad_regex_usage_error(void **state)
 	}
 }
 
+/* How many lines of text are exactly `line`. */
+static int count_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	int count = 0;
+
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		count += len == n && !memcmp(p, line, n);
+		p += len + (end != NULL);
+	}
+	return count;
+}
+
+/* Ctrl-C in `fetchall LIST --save-failed LIST`, the README's retry loop:
+ * the list then holds every URL not saved (interrupted, queued, or not
+ * yet read), each once, and none that was saved, so the next round of
+ * the loop finishes the job.  50 URLs all fit in the frontier at -j 2;
+ * of 300, most are still unread (the reader drains them), from a file
+ * and from standard input. */
+static void test_fetchall_save_failed_interrupted_keeps_unfinished(void **state)
+{
+	static const struct {
+		int urls;
+		bool from_stdin;
+	} cases[] = {{50, false}, {300, true}, {300, false}};
+	struct ctx *c = *state;
+	const char **paths = calloc(300, sizeof(*paths));
+	char(*bufs)[48] = calloc(300, sizeof(*bufs));
+	char failed[4200], *list = NULL, *data = NULL;
+	size_t list_len, len;
+	struct stat st;
+	struct h_result r;
+
+	assert_non_null(paths);
+	assert_non_null(bufs);
+	/* 2 at a time, 400 ms each: a few are saved in the first second */
+	for (int i = 0; i < 300; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "/delay/400/u%03d", i);
+		paths[i] = bufs[i];
+	}
+	snprintf(failed, sizeof(failed), "%s/failed.txt", c->dir);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		int n = cases[k].urls, status, saved = 0;
+		const char *target = cases[k].from_stdin ? failed : c->list;
+		const char *argv[] = {"fetchall",
+				      cases[k].from_stdin ? "-" : c->list,
+				      "-o",
+				      c->out,
+				      "-j",
+				      "2",
+				      "--save-failed",
+				      target,
+				      NULL};
+		pid_t pid;
+
+		write_list(c, paths, (size_t)n);
+		assert_int_equal(h_read_file(c->list, &list, &list_len), 0);
+		h_rmrf(c->out);
+		pid = h_spawn(argv, cases[k].from_stdin ? list : NULL, c->dir);
+		assert_true(pid > 0);
+		nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+		/* and once something is saved, however slow the machine */
+		for (int t = 0; t < 100 && h_count_files(c->out, NULL) < 1; t++)
+			nanosleep(&(struct timespec){.tv_nsec = 100000000L}, NULL);
+		kill(pid, SIGINT); /* no assert until the child is reaped */
+		assert_int_equal(h_wait(pid, 20, &status), 0);
+		assert_int_equal(status, 130);
+		free(list);
+
+		assert_int_equal(h_read_file(target, &data, &len), 0);
+		for (int i = 0; i < n; i++) {
+			char name[16], path[4200], url[128];
+			bool done;
+			int times;
+
+			snprintf(name, sizeof(name), "u%03d", i);
+			out_path(c, name, path, sizeof(path));
+			done = exists(path);
+			saved += done;
+			snprintf(url, sizeof(url), "%s%s", server.base, paths[i]);
+			times = count_line(data, url);
+			if (times != (done ? 0 : 1))
+				fail_msg("%d URLs: %s: %s, but %d times in the --save-failed list",
+					 n, url, done ? "saved" : "not saved", times);
+		}
+		assert_int_equal(count_lines(data), n - saved);
+		assert_true(saved > 0 && saved < n);
+		free(data);
+		assert_int_equal(stat(target, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		/* no temporary left beside it: urls.txt, stdout, stderr,
+		 * failed.txt once written, and the output directory's files */
+		assert_int_equal(h_count_files(c->dir, NULL) - h_count_files(c->out, NULL),
+				 k > 0 ? 4 : 3);
+	}
+
+	/* the next round of the loop (-c: the interrupted ones left a .part)
+	 * finishes the job and empties the list */
+	run(c, &r, NULL, "-c", "-j", "64", "--save-failed", c->list, NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_count_files(c->out, NULL), 300);
+	assert_int_equal(h_count_files(c->out, ".part"), 0);
+	assert_int_equal(h_read_file(c->list, &data, &len), 0);
+	assert_int_equal(len, 0);
+	free(data);
+	free(paths);
+	free(bufs);
+	h_result_release(&r);
+}
+
+/* The same from a pipe that stays open (a terminal, a producer still
+ * running): the rest of the list cannot be known, so after a bounded
+ * wait the --save-failed target is left as it was, and stderr says so. */
+static void test_fetchall_save_failed_open_pipe_left_alone(void **state)
+{
+	struct ctx *c = *state;
+	const char *fetchall = getenv("FETCHALL");
+	char failed[4200], target_arg[4200], errfile[4200], *data = NULL;
+	char *argv[] = {
+	    (char *)"fetchall",      (char *)"-", (char *)"-o", c->out, (char *)"-j", (char *)"2",
+	    (char *)"--save-failed", target_arg,  NULL};
+	posix_spawn_file_actions_t fa;
+	int fds[2], status = -1;
+	bool wrote = true;
+	size_t len;
+	pid_t pid;
+	double t0;
+
+	snprintf(failed, sizeof(failed), "%s/failed.txt", c->dir);
+	snprintf(target_arg, sizeof(target_arg), "%s", failed);
+	snprintf(errfile, sizeof(errfile), "%s/stderr", c->dir);
+	assert_int_equal(h_write_file(failed, "old\n", 4), 0);
+	assert_non_null(fetchall);
+	assert_int_equal(pipe(fds), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_addclose(&fa, fds[1]);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, errfile, O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(posix_spawn(&pid, fetchall, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[0]);
+	/* no assert until the child is reaped */
+	for (int i = 0; i < 20; i++) {
+		char line[128];
+		int k = snprintf(line, sizeof(line), "%s/delay/400/p%02d\n", server.base, i);
+
+		wrote = wrote && write(fds[1], line, (size_t)k) == k;
+	}
+	nanosleep(&(struct timespec){.tv_sec = 1}, NULL);
+	kill(pid, SIGINT);
+	t0 = now_s();
+	/* the write end stays open: fetchall must not wait for it long */
+	assert_int_equal(h_wait(pid, 10, &status), 0);
+	close(fds[1]);
+	assert_true(wrote);
+	assert_int_equal(status, 130);
+	assert_true(now_s() - t0 < 5);
+	assert_int_equal(h_read_file(failed, &data, &len), 0);
+	assert_string_equal(data, "old\n");
+	free(data);
+	assert_int_equal(h_read_file(errfile, &data, &len), 0);
+	assert_non_null(strstr(data, "--save-failed list"));
+	assert_non_null(strstr(data, "left as it was"));
+	free(data);
+	/* failed.txt and stderr: no temporary left */
+	assert_int_equal(h_count_files(c->dir, NULL) - h_count_files(c->out, NULL), 2);
+}
+
 static void test_fetchall_exit_codes(void **state)
 {
 	struct ctx *c = *state;
@@ -937,8 +1112,6 @@ static void test_fetchall_credentials_redacted(void **state)
 	h_result_release(&r);
 }
 
-extern char **environ;
-
 /* `fetchall LIST --json | head -1`: the reader of stdout goes away after
  * one line; fetchall must stop soon and cleanly (no crash, no hang). */
 static void test_fetchall_closed_stdout_ends_run(void **state)
@@ -1012,6 +1185,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fetchall_list_bom_stripped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_list_include_exclude, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_bad_regex_usage_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_save_failed_interrupted_keeps_unfinished,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_save_failed_open_pipe_left_alone, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_exit_codes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_names_collisions_tree, setup, teardown),

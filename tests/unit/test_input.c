@@ -84,7 +84,7 @@ static void test_input_reads_lines_jobs_and_bad_lines(void **state)
 	struct queue *jobs = queue_new(64, fetch_job_free);
 	struct queue *results = queue_new(64, fetch_result_free);
 	struct sink_ctx done = {.jobs = jobs};
-	struct input_sink sink = {push_job, results, false, on_done, &done};
+	struct input_sink sink = {push_job, results, false, on_done, &done, NULL};
 	struct fetch_job *job;
 	struct fetch_result *res;
 	char *path;
@@ -175,7 +175,7 @@ static void test_input_backpressure_bounded_queue(void **state)
 	struct queue *jobs = queue_new(4, fetch_job_free);
 	struct queue *results = queue_new(4, fetch_result_free);
 	struct sink_ctx done = {.jobs = jobs};
-	struct input_sink sink = {push_job, results, false, on_done, &done};
+	struct input_sink sink = {push_job, results, false, on_done, &done, NULL};
 	struct input *in;
 	char err[128], *path;
 	void *item;
