@@ -142,6 +142,13 @@ static void run(struct ctx *c, struct h_result *r, const char *stdin_data, ...)
 	/* under make asan / tsan the child is instrumented too */
 	if (strstr(r->err, "Sanitizer") || strstr(r->err, "runtime error:"))
 		fail_msg("sanitizer report from fetchall:\n%s", r->err);
+	{
+		char *why = h_json_check_run(r, c->out);
+
+		if (why)
+			fail_msg("%s", why); /* the outcome invariants */
+		free(why);
+	}
 }
 
 /* The JSON line whose "url" ends with `suffix`; NULL if none. */
