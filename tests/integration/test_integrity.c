@@ -342,6 +342,45 @@ static void test_integrity_gzip_range_cut(void **state)
 	assert_int_equal(h_count_files(c->out, NULL), 1);
 }
 
+/* File versus directory in a mirror: the page /dirs/blog and the page
+ * /dirs/blog/post1 below it, the pages /dirs/docs/ and /dirs/docs, all
+ * saved (as blog.html, blog/post1.html, docs/index.html, docs.html), in
+ * either order; a -c or --no-clobber run afterwards finds every one done
+ * and asks for nothing. */
+static void test_integrity_file_and_directory(void **state)
+{
+	struct ctx *c = *state;
+	static const char *const want[] = {"dirs/index.html", "dirs/blog.html",
+					   "dirs/blog/post1.html", "dirs/docs/index.html",
+					   "dirs/docs.html"};
+	const char *paths[] = {"/dirs/"};
+	char host[64], path[4300];
+	struct h_stats st;
+
+	snprintf(host, sizeof(host), "127.0.0.1:%d", server.port);
+	write_list(c, paths, 1);
+	for (int pass = 0; pass < 3; pass++) {
+		assert_int_equal(h_server_reset(&server, NULL), 0);
+		run(c, "-r", "--no-robots", "-j", "2",
+		    pass == 0   ? NULL
+		    : pass == 1 ? "-c"
+				: "--no-clobber",
+		    NULL);
+		assert_int_equal(c->res.status, 0);
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s/%s", c->out, host, want[i]);
+			if (!exists(path))
+				fail_msg("pass %d: %s is missing:\n%s", pass, want[i], c->res.out);
+		}
+		assert_int_equal(h_count_files(c->out, NULL), 5);
+		if (pass > 0) {
+			/* done pages are read back from disk, not requested */
+			assert_int_equal(h_server_stats(&server, &st), 0);
+			assert_int_equal(st.requests, 0);
+		}
+	}
+}
+
 /* A gzip body whose stream never ends (the HTTP framing is complete, the
  * compressed data stops halfway) fails after its retries, with no file;
  * a whole gzip body beside it is saved decoded, byte for byte. */
@@ -520,7 +559,7 @@ int main(void)
 	    T(test_integrity_unasked_206),        T(test_integrity_gzip_range_cut),
 	    T(test_integrity_continue_existing),  T(test_integrity_one_outcome),
 	    T(test_integrity_home_page_once),     T(test_integrity_gzip_truncated),
-	    T(test_integrity_file_url_resume),
+	    T(test_integrity_file_url_resume),    T(test_integrity_file_and_directory),
 	};
 #undef T
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -93,6 +93,9 @@
  *   /gallery/P/page/K.html  P pages of 10 images each (see route_gallery)
  *   /gallery/P/img/NAME     as /site/N/img/NAME
  *   /html[/x]?b=BODY        BODY (decoded) as a text/html document
+ *   /dirs/, /dirs/blog, /dirs/blog/post1, /dirs/docs/, /dirs/docs
+ *                           five linked text/html pages where a page and a
+ *                           directory share a name (see route_dirs)
  *   /notfound.html, /notfound[/x]  404 with an HTML body full of links
  *   /stats, /stats/reset    counters as JSON (see server.c)
  *   /stats/paths            "COUNT PATH" per distinct path (see server.c)
@@ -1748,6 +1751,29 @@ static int route_html(struct tsrv_conn *c, struct tsrv_request *r, const char *r
 	return rc;
 }
 
+/* /dirs/...: a small site where a page and a directory share a name, for
+ * mirrors: /dirs/blog is a page and /dirs/blog/post1 a page below it;
+ * /dirs/docs/ and /dirs/docs are two pages.  Every page is text/html and
+ * links the whole site from /dirs/. */
+static int route_dirs(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	static const struct {
+		const char *path, *body;
+	} pages[] = {
+	    {"/", "<a href=\"blog\">blog</a> <a href=\"docs/\">docs/</a>"},
+	    {"/blog", "<a href=\"blog/post1\">post 1</a> <a href=\"docs\">docs</a>"},
+	    {"/blog/post1", "post 1 <a href=\"../docs/\">docs/</a>"},
+	    {"/docs/", "docs index <a href=\"../docs\">docs page</a>"},
+	    {"/docs", "docs page <a href=\"blog\">blog</a>"},
+	};
+
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+		if (strcmp(rest, pages[i].path) == 0)
+			return tsrv_respond(c, r, 200, "text/html; charset=utf-8", pages[i].body,
+					    strlen(pages[i].body), NULL);
+	return text(c, r, 404, "not found\n", NULL);
+}
+
 /* /notfound.html, /notfound[/x]: a 404 whose HTML body links three paths
  * that exist and that nothing else links (each contains
  * "linked-from-404"), so that a crawler following links of error pages is
@@ -1834,6 +1860,7 @@ static const struct route {
     {"site", route_site},
     {"gallery", route_gallery},
     {"html", route_html},
+    {"dirs", route_dirs},
     {"notfound", route_notfound},
     {"notfound.html", route_notfound},
 };
