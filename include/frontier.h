@@ -97,7 +97,8 @@ void frontier_free(struct frontier *f);
  * without (URLs a page gave), queues it unless max_total jobs wait, else
  * drops it: FA_ERR_TOO_LONG (counted in `dropped`).
  * FA_ERR_CLOSED after frontier_close(); FA_ERR_URL for a URL without a
- * host, or a file:// URL that was not listed (depth 0, no source).  The job is freed whenever the result is not FA_OK.  Thread-safe.
+ * host, or a file:// URL that was not listed (depth 0, no source).  The
+ * job is freed whenever the result is not FA_OK.  Thread-safe.
  */
 enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe, bool block);
 

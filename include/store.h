@@ -64,7 +64,17 @@ struct store_record {
 	const char *etag;          /* strong ETag, quotes included; "" if none */
 	const char *last_modified; /* as the server sent it; "" if none */
 	long long total;           /* the resource's length; -1 if unknown */
+	bool converted;            /* --convert-links rewrote its links to
+				      local paths (store_rewrite) */
 };
+
+/*
+ * Reads the record of the file saved at relpath (below the output
+ * directory; borrowed) into *rec, its strings inside buf
+ * (STORE_RECORD_MAX bytes).  Returns whether it has one.  Thread-safe.
+ */
+bool store_saved_record(struct store *store, const char *relpath, char *buf,
+			struct store_record *rec);
 
 /*
  * Maps url to a relative path for saving it, written NUL-terminated to out.
@@ -279,7 +289,8 @@ bool store_name_taken(const struct store_file *file, const char *name);
  * output directory; borrowed) with len bytes of data, atomically: the new
  * content goes to a temporary name beside it and is renamed over the old,
  * so the file is always whole, old or new.  For rewriting what this run
- * saved (--convert-links); the store's flags do not apply.  No symbolic
+ * saved (--convert-links); the store's flags do not apply.  The file's
+ * record goes with it, marked converted.  No symbolic
  * link is followed: a link or directory at relpath is refused (FA_ERR_IO,
  * errno EINVAL).  Returns FA_OK; FA_ERR_IO (errno set), FA_ERR_DISK_FULL,
  * FA_ERR_NAME or FA_ERR_TOO_LONG for relpath as store_open(); FA_ERR_NOMEM;

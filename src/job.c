@@ -269,13 +269,58 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 		atomic_fetch_sub(&ctx->stats.pages_queued, 1);
 }
 
-/* Parses a fetched page and queues what it yields.  Returns FA_OK or the
- * parse error (with errbuf filled). */
+/* A page --convert-links rewrote has links to local paths: it is parsed
+ * against this base plus its own path, and a link that lands under it is
+ * the local file whose record names its URL.  .invalid never resolves
+ * (RFC 2606), so no real link can look like one. */
+#define LOCAL_BASE "http://fetchall.invalid/"
+
+/* base for a converted page saved at relpath: LOCAL_BASE + relpath with
+ * every byte outside [A-Za-z0-9/._~-] percent-encoded. */
+static void local_base(const char *relpath, char *out, size_t len)
+{
+	size_t n = (size_t)snprintf(out, len, "%s", LOCAL_BASE);
+
+	for (const unsigned char *p = (const unsigned char *)relpath; *p && n + 4 < len; p++) {
+		if (isalnum(*p) || strchr("/._~-", *p))
+			out[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(out + n, len - n, "%%%02X", *p);
+	}
+	out[n] = '\0';
+}
+
+/* The URL a link of a converted page stands for: an absolute link as it
+ * is; a local one, the URL recorded on the file it points at (into buf).
+ * NULL if the local file has no record. */
+static const char *local_link_url(struct job_ctx *ctx, const char *url, char *buf)
+{
+	struct store_record rec;
+	CURLU *h;
+	char *path = NULL;
+	bool found = false;
+
+	if (strncmp(url, LOCAL_BASE, sizeof(LOCAL_BASE) - 1) != 0)
+		return url;
+	h = curl_url();
+	if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK && path[0])
+		found = store_saved_record(ctx->store, path + 1, buf, &rec);
+	curl_free(path);
+	curl_url_cleanup(h);
+	return found ? rec.url : NULL;
+}
+
+/* Parses a fetched page (or, with local_path, a page this crawl saved and
+ * --convert-links rewrote, at that path) and queues what it yields.
+ * Returns FA_OK or the parse error (with errbuf filled). */
 static enum fa_err parse_page(struct job_worker *w, const struct fetch_job *job,
-			      const struct fetch_result *res, char *errbuf, size_t errlen)
+			      const struct fetch_result *res, const char *local_path, char *errbuf,
+			      size_t errlen)
 {
 	struct job_ctx *ctx = w->ctx;
 	const struct job_opts *o = ctx->opts;
+	char local[STORE_PATH_MAX * 3 + sizeof(LOCAL_BASE)];
 	const char *base = res->final_url ? res->final_url : job->url;
 	unsigned kinds = 0;
 	char cs[64];
@@ -283,6 +328,10 @@ static enum fa_err parse_page(struct job_worker *w, const struct fetch_job *job,
 	uint64_t t0;
 	enum fa_err err;
 
+	if (local_path) {
+		local_base(local_path, local, sizeof(local));
+		base = local;
+	}
 	if (o->crawl)
 		kinds |= HTML_LINK;
 	if (o->images || o->requisites)
@@ -308,8 +357,17 @@ static enum fa_err parse_page(struct job_worker *w, const struct fetch_job *job,
 	atomic_fetch_add(&ctx->stats.links_unparsable, w->links.skipped);
 	if (res->final_url && strcmp(res->final_url, job->url))
 		frontier_mark_seen(ctx->frontier, res->final_url);
-	for (size_t i = 0; i < w->links.count; i++)
-		follow(ctx, job, base, &w->links.items[i]);
+	for (size_t i = 0; i < w->links.count; i++) {
+		struct html_link link = w->links.items[i];
+		char buf[STORE_RECORD_MAX];
+
+		if (local_path) {
+			link.url = (char *)local_link_url(ctx, link.url, buf);
+			if (!link.url)
+				continue; /* a local file we did not save */
+		}
+		follow(ctx, job, local_path ? job->url : base, &link);
+	}
 	return FA_OK;
 }
 
@@ -346,13 +404,18 @@ static void record_saved(struct job_ctx *ctx, const struct fetch_job *job,
 /* -c or --no-clobber in a crawl: a page an earlier run saved is read back
  * from disk, so a resumed crawl goes on below it (as wget -r -nc does).
  * Returns whether it is now in w->page. */
-static bool reread_saved_page(struct job_worker *w, const struct fetch_result *res)
+/* Reads the page saved at res->path back into w->page; *converted: its
+ * links are local (--convert-links rewrote it). */
+static bool reread_saved_page(struct job_worker *w, const struct fetch_result *res, bool *converted)
 {
+	char buf[STORE_RECORD_MAX];
+	struct store_record rec;
 	char *data = NULL;
 	size_t len = 0;
 
 	if (store_read(w->ctx->store, res->path, w->page.max, &data, &len) != FA_OK)
 		return false;
+	*converted = store_saved_record(w->ctx->store, res->path, buf, &rec) && rec.converted;
 	fetch_buffer_release(&w->page);
 	w->page.data = data;
 	w->page.len = len;
@@ -371,6 +434,7 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 	const struct robots *rules = job->host ? frontier_robots(job->host) : NULL;
 	struct fetch_result res;
 	bool reread = false;
+	bool converted = false;
 
 	if (job->kind == JOB_ROBOTS) {
 		run_robots(w, job, t.gate);
@@ -408,19 +472,21 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 			atomic_fetch_add(&ctx->stats.pages_not_html, 1);
 		} else if (w->page.truncated) {
 			atomic_fetch_add(&ctx->stats.pages_too_big, 1);
-		} else if (parse_page(w, job, &res, why, sizeof(why)) != FA_OK) {
+		} else if (parse_page(w, job, &res, NULL, why, sizeof(why)) != FA_OK) {
 			fetch_result_fail(&res, FA_ERR_PARSE, "%s", why);
 		}
 	} else if (job->kind == JOB_PAGE && o->crawl && res.outcome == FETCH_SKIPPED &&
-		   res.err == FA_ERR_EXISTS && res.path && reread_saved_page(w, &res) &&
+		   res.err == FA_ERR_EXISTS && res.path && reread_saved_page(w, &res, &converted) &&
 		   page_is_html(&res, &w->page)) {
 		char why[256];
 
 		/* the page stays "skipped"; a parse failure is only counted */
-		reread = parse_page(w, job, &res, why, sizeof(why)) == FA_OK;
+		reread = parse_page(w, job, &res, converted ? res.path : NULL, why, sizeof(why)) ==
+			 FA_OK;
 	}
 	if (ctx->links && res.outcome != FETCH_FAILED && res.path)
-		record_saved(ctx, job, &res, &w->page, reread);
+		/* a converted page is converted already: not again */
+		record_saved(ctx, job, &res, &w->page, reread && !converted);
 	report(ctx, &res);
 done:
 	frontier_done(ctx->frontier, job);

@@ -702,14 +702,14 @@ static void release_part(struct store_file *file)
 /* Encodes a record into buf; returns its length, or 0 if it does not fit
  * (or a field holds a newline: a record is one field a line). */
 static size_t record_encode(const char *url, const char *etag, const char *lm, long long total,
-			    char *buf, size_t len)
+			    bool converted, char *buf, size_t len)
 {
 	int n;
 
 	if (strpbrk(url, "\r\n") || strpbrk(etag, "\r\n") || strpbrk(lm, "\r\n"))
 		return 0;
-	n = snprintf(buf, len, RECORD_MAGIC "url %s\netag %s\nlm %s\ntotal %lld\n", url, etag, lm,
-		     total);
+	n = snprintf(buf, len, RECORD_MAGIC "url %s\netag %s\nlm %s\ntotal %lld\n%s", url, etag, lm,
+		     total, converted ? "converted 1\n" : "");
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
 
@@ -742,6 +742,8 @@ static bool record_parse(char *buf, size_t len, struct store_record *rec)
 				rec->etag = sp;
 			} else if (strcmp(p, "lm") == 0) {
 				rec->last_modified = sp;
+			} else if (strcmp(p, "converted") == 0) {
+				rec->converted = strcmp(sp, "1") == 0;
 			} else if (strcmp(p, "total") == 0) {
 				char *e;
 
@@ -784,7 +786,7 @@ enum fa_err store_set_record(struct store_file *file, const char *etag, const ch
 	if (!file->url || file->fd < 0 || !atomic_load(&file->store->records))
 		return FA_OK;
 	len = record_encode(file->url, etag ? etag : "", last_modified ? last_modified : "", total,
-			    buf, sizeof(buf));
+			    false, buf, sizeof(buf));
 	if (len == 0)
 		return FA_OK; /* too long to record: the file has no record */
 	if (fsetxattr(file->fd, RECORD_XATTR, buf, len, 0) == 0)
@@ -1453,8 +1455,8 @@ static enum fa_err commit(struct store_file *file, const char *name, bool html,
 	/* -c and -nc start at the URL's slot, so the names stay in the order
 	 * an earlier run gave them. */
 	for (unsigned n = url_named && (file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE))
-				  ? file->slot
-				  : 0;
+			      ? file->slot
+			      : 0;
 	     n <= STORE_COLLISIONS_MAX; n++) {
 		if (n > tries)
 			break;
@@ -1515,6 +1517,20 @@ enum fa_err store_rewrite(struct store *store, const char *relpath, const void *
 	file->fd = fd;
 	file->kind = FILE_NAMED;
 	err = store_write(file, data, len);
+	{
+		/* The record goes with the content, marked converted, so -c
+		 * knows the file is this URL's and its links are local. */
+		char buf[STORE_RECORD_MAX], out[STORE_RECORD_MAX];
+		struct store_record rec;
+		size_t n;
+
+		if (err == FA_OK && record_read(file->dirfd, file->name, buf, &rec)) {
+			n = record_encode(rec.url, rec.etag, rec.last_modified, rec.total, true,
+					  out, sizeof(out));
+			if (n > 0)
+				(void)fsetxattr(fd, RECORD_XATTR, out, n, 0);
+		}
+	}
 	if (err == FA_OK && renameat(file->dirfd, file->diskname, file->dirfd, file->name) != 0)
 		err = errno_err(errno);
 	if (err != FA_OK)
@@ -1522,6 +1538,19 @@ enum fa_err store_rewrite(struct store *store, const char *relpath, const void *
 out:
 	file_free(file);
 	return err;
+}
+
+bool store_saved_record(struct store *store, const char *relpath, char *buf,
+			struct store_record *rec)
+{
+	struct store_file *file = NULL;
+	bool found;
+
+	if (!store || !relpath || file_new(store, relpath, &file) != FA_OK)
+		return false;
+	found = record_read(file->dirfd, file->name, buf, rec);
+	file_free(file);
+	return found;
 }
 
 enum fa_err store_read(struct store *store, const char *relpath, size_t max, char **data,

@@ -381,6 +381,55 @@ static void test_integrity_file_and_directory(void **state)
 	}
 }
 
+/* -c over a --convert-links mirror: the converted pages are this URL's
+ * (their record survives the rewrite), are read back with their local
+ * links mapped to the URLs recorded on the files they point at, and
+ * nothing is requested: no bogus URL made of local paths, no Range
+ * request that would append to a rewritten page.  Converting again
+ * leaves every link local. */
+static void test_integrity_continue_converted_mirror(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/dirs/"};
+	char path[4300], *before = NULL, *after = NULL;
+	size_t before_len = 0, after_len = 0;
+	struct h_stats st;
+
+	write_list(c, paths, 1);
+	h_result_release(&c->res);
+	{
+		const char *argv[] = {"fetchall",    c->list,           "-o", c->out, "-q", "-r",
+				      "--no-robots", "--convert-links", NULL};
+
+		assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
+		assert_int_equal(c->res.status, 0);
+	}
+	snprintf(path, sizeof(path), "%s/127.0.0.1:%d/dirs/blog.html", c->out, server.port);
+	assert_int_equal(h_read_file(path, &before, &before_len), 0);
+	assert_non_null(strstr(before, "href=\"blog/post1.html\""));
+	for (int pass = 0; pass < 2; pass++) {
+		const char *argv[] = {"fetchall",    c->list, "-o",
+				      c->out,        "-q",    "-r",
+				      "--no-robots", "-c",    pass ? "--convert-links" : NULL,
+				      NULL};
+
+		assert_int_equal(h_server_reset(&server, NULL), 0);
+		h_result_release(&c->res);
+		assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
+		assert_int_equal(c->res.status, 0);
+		assert_int_equal(h_server_stats(&server, &st), 0);
+		if (st.requests != 0)
+			fail_msg("pass %d: %lld requests over a finished mirror", pass,
+				 st.requests);
+		assert_int_equal(h_count_files(c->out, NULL), 5);
+	}
+	assert_int_equal(h_read_file(path, &after, &after_len), 0);
+	assert_int_equal(after_len, before_len);
+	assert_memory_equal(after, before, before_len);
+	free(before);
+	free(after);
+}
+
 /* A gzip body whose stream never ends (the HTTP framing is complete, the
  * compressed data stops halfway) fails after its retries, with no file;
  * a whole gzip body beside it is saved decoded, byte for byte. */
@@ -554,12 +603,19 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_integrity_same_name_continue), T(test_integrity_same_name_interrupt_resume),
-	    T(test_integrity_lying_206),          T(test_integrity_continue_lying_206),
-	    T(test_integrity_unasked_206),        T(test_integrity_gzip_range_cut),
-	    T(test_integrity_continue_existing),  T(test_integrity_one_outcome),
-	    T(test_integrity_home_page_once),     T(test_integrity_gzip_truncated),
-	    T(test_integrity_file_url_resume),    T(test_integrity_file_and_directory),
+	    T(test_integrity_same_name_continue),
+	    T(test_integrity_same_name_interrupt_resume),
+	    T(test_integrity_lying_206),
+	    T(test_integrity_continue_lying_206),
+	    T(test_integrity_unasked_206),
+	    T(test_integrity_gzip_range_cut),
+	    T(test_integrity_continue_existing),
+	    T(test_integrity_one_outcome),
+	    T(test_integrity_home_page_once),
+	    T(test_integrity_gzip_truncated),
+	    T(test_integrity_file_url_resume),
+	    T(test_integrity_file_and_directory),
+	    T(test_integrity_continue_converted_mirror),
 	};
 #undef T
 	curl_global_init(CURL_GLOBAL_DEFAULT);
