@@ -60,6 +60,7 @@ struct fetch_job {
 	unsigned depth;             /* links followed from a listed URL */
 	enum fetch_job_kind kind;
 	bool save;              /* write the body to the store */
+	bool transfer_over;     /* frontier_transfer_over() was called */
 	struct fetch_job *next; /* the frontier's queue link */
 	uint64_t queued_ns;     /* when it was queued (monotonic ns) */
 };

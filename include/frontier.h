@@ -143,6 +143,13 @@ void frontier_set_robots(struct frontier *f, struct frontier_host *host, struct 
  * is active (before its frontier_done()). */
 const struct robots *frontier_robots(struct frontier_host *host);
 
+/* The job's transfers are over though the job is not done (its page waits
+ * for, or is in, parsing): its host may start another job (the per-host
+ * cap counts transfers, not pages being parsed), while the job still holds
+ * off termination until frontier_done().  At most once per job; optional.
+ * Thread-safe. */
+void frontier_transfer_over(struct frontier *f, struct fetch_job *job);
+
 /* The job handed out by frontier_next() is finished (its host is no
  * longer busy with it).  Call before freeing the job.  Thread-safe. */
 void frontier_done(struct frontier *f, struct fetch_job *job);

@@ -37,7 +37,8 @@ struct frontier_host {
 	char key[96];
 	struct fetch_job *head, *tail;
 	size_t queued;
-	unsigned active;
+	unsigned active;        /* jobs handed out, not yet done */
+	unsigned parsing;       /* ... of which past their transfers */
 	uint64_t next_start_ms; /* monotonic ms of the next allowed start */
 	long backoff_ms;        /* host-wide slowdown after 429/503 */
 	long crawl_delay_ms;    /* from robots.txt; -1 none */
@@ -371,7 +372,7 @@ bool frontier_mark_seen(struct frontier *f, const char *url)
 static bool host_ready(const struct frontier *f, const struct frontier_host *h, uint64_t now,
 		       uint64_t *wake)
 {
-	if (f->opts.per_host && h->active >= f->opts.per_host)
+	if (f->opts.per_host && h->active - h->parsing >= f->opts.per_host)
 		return false;
 	if (h->robots_state == ROBOTS_FETCHING)
 		return false;
@@ -562,6 +563,20 @@ const struct robots *frontier_robots(struct frontier_host *h)
 	return h->robots;
 }
 
+void frontier_transfer_over(struct frontier *f, struct fetch_job *job)
+{
+	struct frontier_host *h = job->host;
+
+	if (!h || job->transfer_over)
+		return;
+	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	job->transfer_over = true;
+	h->parsing++;
+	/* the host may be ready again: wake a thread waiting for a job */
+	pthread_cond_broadcast(&f->work);
+	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+}
+
 void frontier_done(struct frontier *f, struct fetch_job *job)
 {
 	struct frontier_host *h = job->host;
@@ -569,6 +584,10 @@ void frontier_done(struct frontier *f, struct fetch_job *job)
 	if (!h)
 		return;
 	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	if (job->transfer_over) {
+		h->parsing--;
+		job->transfer_over = false;
+	}
 	h->active--;
 	f->active--;
 	job->host = NULL;

@@ -464,6 +464,8 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 		t.check_arg = ctx;
 	}
 	fetch_run(w->fetch, &t, job, &res);
+	/* What follows (parsing) is no transfer: the host may start another. */
+	frontier_transfer_over(ctx->frontier, job);
 
 	if (job->kind == JOB_PAGE && res.outcome == FETCH_OK) {
 		char why[256];

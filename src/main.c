@@ -489,10 +489,10 @@ static void write_stats(const struct run *run, const char *path)
  * the usual soft limit of 1024 open files.  Raise the soft limit to the
  * hard one, as nginx and aria2 do; if even that is too low, say so.
  */
-static void raise_fd_limit(unsigned jobs, bool quiet)
+static void raise_fd_limit(unsigned threads, unsigned jobs, bool quiet)
 {
 	struct rlimit lim;
-	rlim_t want = (rlim_t)jobs * (FETCH_CONNS_PER_WORKER + 2) + 64;
+	rlim_t want = (rlim_t)threads * (FETCH_CONNS_PER_WORKER + 2) + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY ||
 	    lim.rlim_cur >= want)
@@ -503,6 +503,24 @@ static void raise_fd_limit(unsigned jobs, bool quiet)
 		fprintf(stderr,
 			"fetchall: warning: only %llu open files allowed; -j %u may need %llu\n",
 			(unsigned long long)lim.rlim_cur, jobs, (unsigned long long)want);
+}
+
+/*
+ * Fetch threads: more than transfer slots, so the bounded semaphore (bound
+ * -j) is what bounds transfers.  A thread whose page waits for or is in
+ * parsing, or that waits for a host's next allowed start, holds no slot:
+ * the extra threads keep -j transfers going meanwhile.  With -P N, two a
+ * parser process (one page in it, one waiting), which also bounds the
+ * pages held for parsing; without, one a core (in-thread parsing is CPU
+ * work), at least two.
+ */
+static unsigned fetch_threads(const struct fa_opts *o)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned extra = o->parse_procs > 0 ? 2 * o->parse_procs
+					    : (cores > 2 ? (unsigned)(cores > 16 ? 16 : cores) : 2);
+
+	return o->jobs + extra;
 }
 
 int main(int argc, char **argv)
@@ -518,6 +536,7 @@ int main(int argc, char **argv)
 	struct failed_list failed = {0};
 	struct input *in = NULL;
 	struct pool *pool = NULL;
+	unsigned threads;
 	struct scope *scope = NULL;
 	struct timespec t0;
 	char err[1024] = "", agent[64];
@@ -568,7 +587,8 @@ int main(int argc, char **argv)
 		return REPORT_EXIT_USAGE;
 	}
 	xmlInitParser();
-	raise_fd_limit(opts.jobs, opts.quiet);
+	threads = fetch_threads(&opts);
+	raise_fd_limit(threads, opts.jobs, opts.quiet);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (size_t i = 0; i < opts.n_urls; i++) {
@@ -652,7 +672,9 @@ int main(int argc, char **argv)
 	    .nshards = opts.nshards,
 	};
 	fro = (struct frontier_opts){
-	    .per_host = opts.per_host,
+	    /* -j by default: with more threads than slots, the per-host cap
+	     * (not the thread count) is what keeps a host's jobs in turn */
+	    .per_host = opts.per_host ? opts.per_host : opts.jobs,
 	    .wait_ms = opts.wait_ms,
 	    .random_wait = opts.random_wait,
 	    .robots = opts.crawl && !opts.no_robots,
@@ -710,13 +732,13 @@ int main(int argc, char **argv)
 	/* A crawl reads its seeds before any worker starts: they make its
 	 * scope, which workers then read without locks.  A list streams
 	 * while the workers run. */
-	if (!opts.crawl && pool_new(opts.jobs, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
-		fprintf(stderr, "fetchall: cannot start %u worker threads\n", opts.jobs);
+	if (!opts.crawl && pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
+		fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
 		goto out_report;
 	}
 	feed(&run, &opts, in);
-	if (opts.crawl && pool_new(opts.jobs, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
-		fprintf(stderr, "fetchall: cannot start %u worker threads\n", opts.jobs);
+	if (opts.crawl && pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
+		fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
 		goto out_report;
 	}
 	pool_join(pool);

@@ -45,7 +45,8 @@
  *
  * Test hooks: with FETCHALL_TEST_HOOKS=1 in the worker's environment, a
  * page containing <!--fetchall-test:crash--> makes it abort(), ...:hang-->
- * makes it never answer, ...:oom--> makes it allocate until malloc fails.
+ * makes it never answer, ...:oom--> makes it allocate until malloc fails,
+ * ...:slow--> makes it take 3 s longer (a page slow to parse).
  * They exist only for the test suite.
  *
  * Locking: one mutex, `lock`, guards the idle stack, `waiting`, every
@@ -946,6 +947,8 @@ static int run_test_hooks(const char *body, size_t len)
 		for (;;)
 			poll(NULL, 0, 100);
 	}
+	if (contains(body, len, "<!--fetchall-test:slow-->"))
+		poll(NULL, 0, 3000);
 	if (contains(body, len, "<!--fetchall-test:oom-->")) {
 		if (!exhaust_memory())
 			abort(); /* no cap in force: say so loudly */

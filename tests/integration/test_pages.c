@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "content.h"
@@ -422,6 +423,68 @@ static void test_pages_parser_crash_and_hang_isolated(void **state)
 	h_result_release(&r);
 }
 
+static void nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* The bounded semaphore, not the thread count, bounds transfers: while
+ * the one parser process is busy with two slow pages (3 s each, a test
+ * hook), the fetch threads holding those pages hold no transfer slot, so
+ * -j 8 transfers still run (the server counts 8 at once in a window inside
+ * the parse), and never more than 8 over the whole run. */
+static void test_pages_parsing_holds_no_slot(void **state)
+{
+	struct ctx *c = *state;
+	char buf[4096];
+	size_t len = 0;
+	struct h_stats st;
+	char dir[4200];
+	const char *argv[] = {"fetchall", c->list, "-o", c->out, "--images", "-P",
+			      "1",        "-j",    "8",  "-q",   NULL};
+	pid_t pid;
+	int status = 0;
+
+	for (int i = 0; i < 2; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"%s/html/p%d?b=%%3C%%21--fetchall-test%%3Aslow--%%3E"
+					"%%3Cimg%%20src%%3D%%2Fsite%%2F20%%2Fimg%%2Fs%d.png%%3E\n",
+					server.base, i, i);
+	for (int i = 0; i < 16; i++)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s/delay/4000/f%d.bin\n",
+					server.base, i);
+	assert_true(len < sizeof(buf));
+	assert_int_equal(h_write_file(c->list, buf, len), 0);
+	setenv("FETCHALL_TEST_HOOKS", "1", 1);
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	snprintf(dir, sizeof(dir), "%s", c->dir);
+	pid = h_spawn(argv, NULL, dir);
+	assert_true(pid > 0);
+	/* wait (bounded) until the files are being fetched, then watch a
+	 * window well inside the first page's 3 s parse */
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(h_server_stats(&server, &st), 0);
+		if (st.inflight >= 6)
+			break;
+		nap_ms(10);
+	}
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	nap_ms(800);
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	if (st.max_inflight != 8)
+		fail_msg("%lld transfers at once while the parser was busy, want 8",
+			 st.max_inflight);
+	assert_int_equal(h_wait(pid, RUN_TIMEOUT, &status), 0);
+	assert_int_equal(status, 0);
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	assert_true(st.max_inflight <= 8);
+	/* (with --images the listed URLs are pages: read, not saved) */
+	assert_int_equal(h_count_files(c->out, ".png"), 2);
+}
+
 static void test_pages_per_host_bound(void **state)
 {
 	struct ctx *c = *state;
@@ -798,6 +861,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pages_dedupe_same_content, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_parser_crash_and_hang_isolated, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_parsing_holds_no_slot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_per_host_bound, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_host_slows_down_after_503, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_auto_throttle_follows_latency, setup,
