@@ -37,6 +37,9 @@ enum store_flags {
 				      for tests and exotic file systems */
 	STORE_HTML_EXT = 1 << 3,   /* a mirror: an HTML page may be saved
 				      as NAME.html (store_commit_html) */
+	STORE_NO_XATTR = 1 << 4,   /* keep records in sidecar files, as on a
+				      file system without user xattrs; for
+				      tests */
 };
 
 /* Whether name (one component) already ends in ".html" or ".htm", any
@@ -53,9 +56,12 @@ struct store_file;
  * .part only for its own URL, with If-Range on the validator, and checks
  * a 206's total against total; -c and --no-clobber skip a saved file only
  * when it is this URL's.  Where the file system has no user extended
- * attributes (or a URL is too long for one), files carry no record and are
- * treated as made by another tool: resumed only at the URL's own name, as
- * wget -c would, guarded by the 206 checks.
+ * attributes (found when the store opens), the record goes to a sidecar
+ * file beside it, "NAME.fetchall.part.part" (no final name or .part can
+ * have that name), written when the file gets its name and removed with
+ * it.  A file with no record at all (made by another tool, or a URL too
+ * long to record) is treated as made by another tool: resumed only at the
+ * URL's own name, as wget -c would, guarded by the 206 checks.
  */
 #define STORE_RECORD_MAX 4096 /* bytes of one record, as stored */
 

@@ -50,12 +50,13 @@
 
 #include "url.h"
 
-#define QUERY_MAX   64      /* bytes of a folded query */
-#define EXT_MAX     10      /* longest extension kept when cutting, dot included */
-#define PART_SUFFIX ".part" /* in-progress files: "NAME.part" */
-#define PART_LEN    5
-#define TEMP_SUFFIX ".part.part" /* never a final name nor a NAME.part */
-#define TEMP_TRIES  100          /* unique temporary names tried before giving up */
+#define QUERY_MAX    64      /* bytes of a folded query */
+#define EXT_MAX      10      /* longest extension kept when cutting, dot included */
+#define PART_SUFFIX  ".part" /* in-progress files: "NAME.part" */
+#define PART_LEN     5
+#define TEMP_SUFFIX  ".part.part"    /* never a final name nor a NAME.part */
+#define TEMP_TRIES   100             /* unique temporary names tried before giving up */
+#define RECORD_XATTR "user.fetchall" /* where a file's record lives */
 
 struct store {
 	int dirfd;
@@ -64,7 +65,8 @@ struct store {
 	pthread_mutex_t lock;           /* guards part_owners */
 	struct store_file *part_owners; /* files that hold their slot now */
 	atomic_ulong seq;               /* makes temporary names unique */
-	atomic_bool records;            /* the file system keeps records */
+	atomic_bool records;            /* records can be kept at all */
+	bool sidecars;                  /* in sidecar files, not xattrs */
 };
 
 enum file_kind {
@@ -98,7 +100,9 @@ struct store_file {
 	 * it.  base_fd is -1 otherwise. */
 	int base_fd;
 	bool replace_final;
-	struct store_record held; /* the resumed bytes' record */
+	char record[STORE_RECORD_MAX]; /* sidecar mode: the record to write */
+	size_t record_len;             /* when the file gets a name; 0: none */
+	struct store_record held;      /* the resumed bytes' record */
 	char held_buf[STORE_RECORD_MAX];
 	struct store_file *next_owner;
 };
@@ -590,6 +594,23 @@ static int probe_dir(struct store *store)
 	return 0;
 }
 
+/* Whether files in the store's directory take user extended attributes
+ * (else records go to sidecar files). */
+static bool xattrs_work(struct store *store)
+{
+	char name[NAME_MAX + 1];
+	bool ok;
+	int fd = create_temp(store, store->dirfd, ".fetchall-probe", name, sizeof(name));
+
+	if (fd < 0)
+		return false;
+	ok = fsetxattr(fd, RECORD_XATTR, "probe", 5, 0) == 0 ||
+	     (errno != ENOTSUP && errno != EOPNOTSUPP && errno != EPERM);
+	close(fd);
+	unlinkat(store->dirfd, name, 0);
+	return ok;
+}
+
 enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char *errbuf,
 		      size_t errlen)
 {
@@ -640,6 +661,7 @@ enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char 
 		err = errno_err(e);
 		goto out;
 	}
+	store->sidecars = (flags & STORE_NO_XATTR) || !xattrs_work(store);
 	*out = store;
 	store = NULL;
 out:
@@ -696,7 +718,6 @@ static void release_part(struct store_file *file)
 
 /* ---- records ------------------------------------------------------------ */
 
-#define RECORD_XATTR "user.fetchall"
 #define RECORD_MAGIC "fetchall-record 1\n"
 
 /* Encodes a record into buf; returns its length, or 0 if it does not fit
@@ -758,21 +779,87 @@ static bool record_parse(char *buf, size_t len, struct store_record *rec)
 	return rec->url && rec->url[0];
 }
 
+#define SIDECAR_SUFFIX ".fetchall.part.part"
+
+/* The sidecar of name: "NAME.fetchall.part.part".  A final name never ends
+ * in ".part", so no .part is ever "X.part.part", and temporary names
+ * ("BASE.PID-SEQ.part.part") never end in ".fetchall.part.part". */
+static void sidecar_name(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", name, SIDECAR_SUFFIX);
+}
+
 /* Reads the record of name in dirfd (never following a link) into buf
  * (STORE_RECORD_MAX bytes) and *rec.  Returns whether it has one. */
-static bool record_read(int dirfd, const char *name, char *buf, struct store_record *rec)
+static bool record_read(const struct store *store, int dirfd, const char *name, char *buf,
+			struct store_record *rec)
 {
-	char path[64 + NAME_MAX];
-	ssize_t n;
+	char path[64 + NAME_MAX + sizeof(SIDECAR_SUFFIX)];
+	ssize_t n = 0;
 
-	/* No getxattrat(): the directory's descriptor names it, and the l-
-	 * form never follows name itself if it is a link. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
-	n = lgetxattr(path, RECORD_XATTR, buf, STORE_RECORD_MAX - 1);
+	if (store->sidecars) {
+		struct stat st;
+		int fd;
+
+		/* a sidecar speaks only for a file that is there */
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return false;
+		sidecar_name(name, path, sizeof(path));
+		fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		while ((n = read(fd, buf, STORE_RECORD_MAX - 1)) < 0 && errno == EINTR)
+			;
+		close(fd);
+	} else {
+		/* No getxattrat(): the directory's descriptor names it, and
+		 * the l- form never follows name itself if it is a link. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
+		n = lgetxattr(path, RECORD_XATTR, buf, STORE_RECORD_MAX - 1);
+	}
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
 	return record_parse(buf, (size_t)n, rec);
+}
+
+/* Sidecar mode: writes len bytes of record as name's sidecar in dirfd,
+ * atomically (a temporary renamed over it).  Best effort: a file whose
+ * sidecar could not be written has no record. */
+static void sidecar_write(struct store *store, int dirfd, const char *name, const char *record,
+			  size_t len)
+{
+	char side[NAME_MAX + sizeof(SIDECAR_SUFFIX)];
+	char temp[NAME_MAX + 1];
+	int fd;
+
+	sidecar_name(name, side, sizeof(side));
+	fd = create_temp(store, dirfd, ".fetchall-record", temp, sizeof(temp));
+	if (fd < 0)
+		return;
+	if (write(fd, record, len) != (ssize_t)len || close(fd) != 0 ||
+	    renameat(dirfd, temp, dirfd, side) != 0) {
+		unlinkat(dirfd, temp, 0);
+		return;
+	}
+}
+
+static void sidecar_remove(const struct store *store, int dirfd, const char *name)
+{
+	char side[NAME_MAX + sizeof(SIDECAR_SUFFIX)];
+
+	if (!store->sidecars)
+		return;
+	sidecar_name(name, side, sizeof(side));
+	unlinkat(dirfd, side, 0);
+}
+
+/* file's bytes now have name in its directory: its record goes with them
+ * (sidecar mode; an xattr travels with the inode by itself). */
+static void record_follow(struct store_file *file, const char *name)
+{
+	if (file->store->sidecars && file->record_len)
+		sidecar_write(file->store, file->dirfd, name, file->record, file->record_len);
 }
 
 enum fa_err store_set_record(struct store_file *file, const char *etag, const char *last_modified,
@@ -789,13 +876,21 @@ enum fa_err store_set_record(struct store_file *file, const char *etag, const ch
 			    false, buf, sizeof(buf));
 	if (len == 0)
 		return FA_OK; /* too long to record: the file has no record */
+	if (file->store->sidecars) {
+		memcpy(file->record, buf, len);
+		file->record_len = len;
+		char part[NAME_MAX + 1];
+
+		snprintf(part, sizeof(part), "%s%s", file->slotname, PART_SUFFIX);
+		if (file->kind == FILE_NAMED && strcmp(file->diskname, part) == 0)
+			record_follow(file, part); /* it is NAME.part already */
+		return FA_OK;
+	}
 	if (fsetxattr(file->fd, RECORD_XATTR, buf, len, 0) == 0)
 		return FA_OK;
 	if (errno == ENOTSUP || errno == EOPNOTSUPP || errno == E2BIG || errno == ERANGE ||
 	    errno == ENOSPC || errno == EDQUOT) {
-		/* No records on this file system (or not for this one). */
-		if (errno == ENOTSUP || errno == EOPNOTSUPP)
-			atomic_store(&file->store->records, false);
+		/* No records for this one (a probe found xattrs working). */
 		return FA_OK;
 	}
 	file->last_errno = errno;
@@ -1054,13 +1149,14 @@ static enum slot_state look_at_slot(struct store_file *file)
 	/* A plain run saves beside whatever is there (the commit picks the
 	 * name), so only -c and -nc look at saved files. */
 	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) && file->htmlname[0] &&
-	    record_read(file->dirfd, file->htmlname, buf, &rec) && same_url(file, &rec)) {
+	    record_read(file->store, file->dirfd, file->htmlname, buf, &rec) &&
+	    same_url(file, &rec)) {
 		file->done_html = true; /* saved as NAME.html (a mirror's page) */
 		return SLOT_DONE;
 	}
 	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) &&
 	    fstatat(file->dirfd, file->slotname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		bool recorded = record_read(file->dirfd, file->slotname, buf, &rec);
+		bool recorded = record_read(file->store, file->dirfd, file->slotname, buf, &rec);
 
 		if (recorded && same_url(file, &rec))
 			return SLOT_DONE;
@@ -1074,7 +1170,7 @@ static enum slot_state look_at_slot(struct store_file *file)
 	}
 	if (fstatat(file->dirfd, file->diskname, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return SLOT_FREE;
-	if (record_read(file->dirfd, file->diskname, file->held_buf, &rec)) {
+	if (record_read(file->store, file->dirfd, file->diskname, file->held_buf, &rec)) {
 		if (!same_url(file, &rec))
 			return SLOT_OTHERS;
 		file->held = rec;
@@ -1202,8 +1298,16 @@ enum fa_err store_open(struct store *store, const char *relpath, const char *url
 	}
 	if ((store->flags & STORE_CONTINUE) && state == SLOT_BASE && resume_base(file))
 		goto out;
-	if ((store->flags & STORE_CONTINUE) && state == SLOT_PART && resume_part(file))
+	if ((store->flags & STORE_CONTINUE) && state == SLOT_PART && resume_part(file)) {
+		/* sidecar mode: the record goes on with the bytes, also when
+		 * no response rewrites it (a .part that was whole already) */
+		if (store->sidecars && file->held.url && file->held.url[0] && file->url &&
+		    strcmp(file->held.url, file->url) == 0)
+			file->record_len = record_encode(file->held.url, file->held.etag,
+							 file->held.last_modified, file->held.total,
+							 false, file->record, sizeof(file->record));
 		goto out;
+	}
 	memset(&file->held, 0, sizeof(file->held));
 	file->replace_final = false;
 	err = create_fresh(file);
@@ -1318,8 +1422,10 @@ static int publish(struct store_file *file, const char *name)
 /* Removes what a named file left on disk; an anonymous one goes on close. */
 static void discard(struct store_file *file)
 {
-	if (file->kind == FILE_NAMED && file->fd >= 0)
+	if (file->kind == FILE_NAMED && file->fd >= 0) {
 		unlinkat(file->dirfd, file->diskname, 0);
+		sidecar_remove(file->store, file->dirfd, file->diskname);
+	}
 }
 
 /* Replaces the continued base at the slot's name with file's data in one
@@ -1328,13 +1434,20 @@ static int replace_base(struct store_file *file)
 {
 	char temp[NAME_MAX + 1];
 
-	if (file->kind == FILE_NAMED)
-		return renameat(file->dirfd, file->diskname, file->dirfd, file->slotname);
+	if (file->kind == FILE_NAMED) {
+		if (renameat(file->dirfd, file->diskname, file->dirfd, file->slotname) != 0)
+			return -1;
+		sidecar_remove(file->store, file->dirfd, file->diskname);
+		record_follow(file, file->slotname);
+		return 0;
+	}
 	for (int i = 0; i < TEMP_TRIES; i++) {
 		temp_name(file->store, file->slotname, temp, sizeof(temp));
 		if (link_anon(file->fd, file->dirfd, temp) == 0) {
-			if (renameat(file->dirfd, temp, file->dirfd, file->slotname) == 0)
+			if (renameat(file->dirfd, temp, file->dirfd, file->slotname) == 0) {
+				record_follow(file, file->slotname);
 				return 0;
+			}
 			int saved = errno;
 
 			unlinkat(file->dirfd, temp, 0);
@@ -1473,6 +1586,7 @@ static enum fa_err commit(struct store_file *file, const char *name, bool html,
 		}
 	}
 	if (err == FA_OK) {
+		record_follow(file, candidate);
 		discard(file); /* the temporary name of a named file */
 		if (final_relpath) {
 			*final_relpath = result;
@@ -1524,10 +1638,12 @@ enum fa_err store_rewrite(struct store *store, const char *relpath, const void *
 		struct store_record rec;
 		size_t n;
 
-		if (err == FA_OK && record_read(file->dirfd, file->name, buf, &rec)) {
+		if (err == FA_OK && record_read(store, file->dirfd, file->name, buf, &rec)) {
 			n = record_encode(rec.url, rec.etag, rec.last_modified, rec.total, true,
 					  out, sizeof(out));
-			if (n > 0)
+			if (n > 0 && store->sidecars)
+				sidecar_write(store, file->dirfd, file->name, out, n);
+			else if (n > 0)
 				(void)fsetxattr(fd, RECORD_XATTR, out, n, 0);
 		}
 	}
@@ -1548,7 +1664,7 @@ bool store_saved_record(struct store *store, const char *relpath, char *buf,
 
 	if (!store || !relpath || file_new(store, relpath, &file) != FA_OK)
 		return false;
-	found = record_read(file->dirfd, file->name, buf, rec);
+	found = record_read(store, file->dirfd, file->name, buf, rec);
 	file_free(file);
 	return found;
 }
@@ -1630,9 +1746,15 @@ static void keep_as_part(struct store_file *file)
 		if (strcmp(file->diskname, part) != 0 &&
 		    renameat(file->dirfd, file->diskname, file->dirfd, part) != 0)
 			discard(file);
+		else
+			record_follow(file, part);
 		return;
 	}
-	if (link_anon(file->fd, file->dirfd, part) == 0 || errno != EEXIST)
+	if (link_anon(file->fd, file->dirfd, part) == 0) {
+		record_follow(file, part);
+		return;
+	}
+	if (errno != EEXIST)
 		return;
 	/* Replace the old NAME.part (the slot's, so this URL's or one with no
 	 * record) in one step, never leaving none. */
@@ -1641,6 +1763,8 @@ static void keep_as_part(struct store_file *file)
 		if (link_anon(file->fd, file->dirfd, temp) == 0) {
 			if (renameat(file->dirfd, temp, file->dirfd, part) != 0)
 				unlinkat(file->dirfd, temp, 0);
+			else
+				record_follow(file, part);
 			return;
 		}
 		if (errno != EEXIST)

@@ -43,6 +43,9 @@ struct mode {
 
 static const struct mode mode_tmpfile = {0};
 static const struct mode mode_part = {STORE_NO_TMPFILE};
+/* records in sidecar files, as on a file system without user xattrs */
+static const struct mode mode_sidecar = {STORE_NO_XATTR};
+static const struct mode mode_sidecar_part = {STORE_NO_XATTR | STORE_NO_TMPFILE};
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -1517,6 +1520,13 @@ static void test_store_identity_part(void **state)
 	assert_string_equal(final, "file.bin.1");
 	free(final);
 	assert_file(fx, "out/file.bin.1", "BBBB", 4);
+	/* two files; in sidecar mode each with its record beside it, and no
+	 * .part's sidecar left behind */
+	assert_int_equal(count_entries(fx, "out"), (fx->flags & STORE_NO_XATTR) ? 4 : 2);
+	if (fx->flags & STORE_NO_XATTR) {
+		assert_true(exists(fx, "out/file.bin.fetchall.part.part"));
+		assert_true(exists(fx, "out/file.bin.1.fetchall.part.part"));
+	}
 	store_free(plain);
 	store_free(cont);
 }
@@ -1565,6 +1575,9 @@ static void test_store_continue_base(void **state)
 /* clang-format off */
 #define IN_MODE(fn, suffix, mode) {#fn suffix, fn, setup, teardown, (void *)&(mode)}
 #define BOTH(fn) IN_MODE(fn, "", mode_tmpfile), IN_MODE(fn, "_part", mode_part)
+#define ALL4(fn)                                                                           \
+	BOTH(fn), IN_MODE(fn, "_sidecar", mode_sidecar),                                   \
+	    IN_MODE(fn, "_sidecar_part", mode_sidecar_part)
 /* clang-format on */
 
 int main(void)
@@ -1586,9 +1599,9 @@ int main(void)
 	    BOTH(test_store_continue_resumes),
 	    BOTH(test_store_restart_truncates),
 	    BOTH(test_store_exists_skips),
-	    BOTH(test_store_identity_same_name),
-	    BOTH(test_store_identity_part),
-	    BOTH(test_store_continue_base),
+	    ALL4(test_store_identity_same_name),
+	    ALL4(test_store_identity_part),
+	    ALL4(test_store_continue_base),
 	    BOTH(test_store_commit_as),
 	    BOTH(test_store_rewrite),
 	    BOTH(test_store_open_rejects),
