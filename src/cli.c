@@ -420,7 +420,9 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	int c;
 
 	defaults(o);
-	optind = 1;
+	/* 0, not 1: glibc then starts afresh, also forgetting a short-option
+	 * cluster an earlier parse stopped inside ("-nc" failing at 'n'). */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:o:i:xcJqvU:H:khVrd:pP:A:", long_options, NULL)) !=
 	       -1) {
@@ -662,12 +664,26 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 			fputs(usage_text3, out);
 			return CLI_EXIT_OK;
 		case 'V': print_version(out); return CLI_EXIT_OK;
+		/* A short option is named by its letter: getopt may be inside a
+		 * cluster ("-nc") or have moved operands, so argv[optind - 1] is
+		 * not always the word that held it. */
 		case ':':
-			snprintf(errbuf, errlen, "option %s needs a value", argv[optind - 1]);
+			if (optopt)
+				snprintf(errbuf, errlen, "option -%c needs a value", optopt);
+			else
+				snprintf(errbuf, errlen, "option %s needs a value",
+					 argv[optind - 1]);
 			return CLI_USAGE;
 		default:
-			snprintf(errbuf, errlen, "unknown option '%s' (see --help)",
-				 argv[optind - 1]);
+			if (optopt)
+				snprintf(errbuf, errlen, "unknown option '-%c'%s (see --help)",
+					 optopt,
+					 optopt == 'n' ? " (for wget's -nc, use --no-clobber; "
+							 "for -np, --no-parent)"
+						       : "");
+			else
+				snprintf(errbuf, errlen, "unknown option '%s' (see --help)",
+					 argv[optind - 1]);
 			return CLI_USAGE;
 		}
 	}
