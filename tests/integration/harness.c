@@ -882,7 +882,24 @@ char *h_json_check(const char *out, const char *dir_or_null)
 	return NULL;
 }
 
-char *h_json_check_run(const struct h_result *r, const char *dir)
+char *h_child_problem(int status, int timed_out, const char *err, const char *json_out,
+		      const char *dir_or_null)
 {
-	return r->out && r->out[0] == '{' ? h_json_check(r->out, dir) : NULL;
+	const char *text = err ? err : "";
+	size_t size = strlen(text) + 128;
+	char *msg;
+
+	if (!timed_out && !(status >= 128 && status != 130) && !strstr(text, "Sanitizer") &&
+	    !strstr(text, "runtime error:") && !strstr(text, "uafguard:"))
+		return json_out && json_out[0] == '{' ? h_json_check(json_out, dir_or_null) : NULL;
+	msg = malloc(size);
+	if (!msg)
+		return NULL;
+	if (timed_out)
+		snprintf(msg, size, "fetchall timed out:\n%s", text);
+	else if (status >= 128 && status != 130)
+		snprintf(msg, size, "fetchall died of signal %d:\n%s", status - 128, text);
+	else
+		snprintf(msg, size, "sanitizer or uafguard report from fetchall:\n%s", text);
+	return msg;
 }

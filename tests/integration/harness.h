@@ -141,9 +141,28 @@ int h_json_get(const char *line, const char *key, char *out, size_t outlen);
  */
 char *h_json_check(const char *out, const char *dir_or_null);
 
-/* h_json_check() for a run's stdout when it holds JSON lines (starts with
- * '{'); NULL when it does not or all hold.  The caller frees. */
-char *h_json_check_run(const struct h_result *r, const char *dir);
+/*
+ * What is wrong with a finished fetchall run, as a heap message (caller
+ * frees), or NULL: it timed out; it died of a signal (status 128 + N,
+ * except 130, an interrupted run's own exit code); its stderr holds a
+ * sanitizer or uafguard report; or its stdout holds JSON lines (starts
+ * with '{') that break h_json_check() against dir_or_null.  err and
+ * json_out may be NULL.
+ */
+char *h_child_problem(int status, int timed_out, const char *err, const char *json_out,
+		      const char *dir_or_null);
+
+/* In a cmocka test: fails it with h_child_problem()'s message, if any. */
+#define H_ASSERT_SANE(status, timed_out, err, json_out, dir)                                   \
+	do {                                                                                   \
+		char *why_ = h_child_problem((status), (timed_out), (err), (json_out), (dir)); \
+		if (why_)                                                                      \
+			fail_msg("%s", why_);                                                  \
+	} while (0)
+
+/* H_ASSERT_SANE() for an h_run() result. */
+#define H_ASSERT_RUN_SANE(r, dir) \
+	H_ASSERT_SANE((r)->status, (r)->timed_out, (r)->err, (r)->out, (dir))
 
 /* $FIXTURES, or "fixtures" when unset.  Borrowed from the environment. */
 const char *h_fixtures(void);

@@ -227,17 +227,6 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-/* No crash, no timeout, no sanitizer report in what the child wrote to
- * stderr. */
-static void assert_clean_exit(int status, bool timed_out, const char *err)
-{
-	assert_false(timed_out);
-	if (status >= 128 && status != 130)
-		fail_msg("fetchall died of signal %d:\n%s", status - 128, err ? err : "");
-	if (err && (strstr(err, "Sanitizer") || strstr(err, "runtime error:")))
-		fail_msg("sanitizer report from fetchall:\n%s", err);
-}
-
 /* Runs fetchall LIST -o OUT extra... (NULL-terminated) in the test dir.
  * The result belongs to c (released by the next run or the teardown). */
 static struct h_result *run(struct ctx *c, ...)
@@ -258,14 +247,7 @@ static struct h_result *run(struct ctx *c, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
-	assert_clean_exit(c->res.status, c->res.timed_out, c->res.err);
-	{
-		char *why = h_json_check_run(&c->res, c->out);
-
-		if (why)
-			fail_msg("%s", why); /* the outcome invariants */
-		free(why);
-	}
+	H_ASSERT_RUN_SANE(&c->res, c->out);
 	return &c->res;
 }
 
@@ -1543,7 +1525,7 @@ static void interrupt_then_continue(struct ctx *c, int sig)
 	assert_int_equal(kill(pid, sig), 0);
 	assert_int_equal(h_wait(pid, 30, &status), 0);
 	err = spawned_stderr(c);
-	assert_clean_exit(status, false, err);
+	H_ASSERT_SANE(status, 0, err, NULL, NULL);
 	assert_int_equal(status, 130);
 	assert_non_null(strstr(err, "interrupted"));
 	whole = check_mixed(c, false);
@@ -1627,7 +1609,7 @@ static void test_faults_second_sigint_exits_at_once(void **state)
 	assert_int_equal(h_wait(pid, 30, &status), 0);
 	assert_true(now_s() - t0 < 5.0);
 	err = spawned_stderr(c);
-	assert_clean_exit(status, false, err);
+	H_ASSERT_SANE(status, 0, err, NULL, NULL);
 	assert_int_equal(status, 130);
 	/* it did not finish the orderly shutdown: no summary */
 	if (strstr(err, " URLs: "))
@@ -1719,7 +1701,7 @@ static void load_run(struct ctx *c, const char *jobs, struct load_run *lr)
 	lr->maxrss_kb = ru.ru_maxrss;
 	lr->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	err = spawned_stderr(c);
-	assert_clean_exit(lr->status, false, err);
+	H_ASSERT_SANE(lr->status, 0, err, NULL, NULL);
 }
 
 /* n URLs of 100..1099 bytes, each its own name. */

@@ -138,17 +138,8 @@ static void run(struct ctx *c, struct h_result *r, const char *stdin_data, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	assert_int_equal(h_run_in(c->dir, argv, stdin_data, RUN_TIMEOUT, r), 0);
-	assert_false(r->timed_out);
 	/* under make asan / tsan the child is instrumented too */
-	if (strstr(r->err, "Sanitizer") || strstr(r->err, "runtime error:"))
-		fail_msg("sanitizer report from fetchall:\n%s", r->err);
-	{
-		char *why = h_json_check_run(r, c->out);
-
-		if (why)
-			fail_msg("%s", why); /* the outcome invariants */
-		free(why);
-	}
+	H_ASSERT_RUN_SANE(r, c->out);
 }
 
 /* The JSON line whose "url" ends with `suffix`; NULL if none. */

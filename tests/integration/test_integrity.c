@@ -90,18 +90,7 @@ static void write_list(struct ctx *c, const char *const *paths, int n)
 /* No crash, no sanitizer report, the JSON lines' invariants hold. */
 static void assert_sane(const struct ctx *c)
 {
-	char *why;
-
-	assert_false(c->res.timed_out);
-	if (c->res.status >= 128)
-		fail_msg("fetchall died of signal %d:\n%s", c->res.status - 128, c->res.err);
-	if (strstr(c->res.err, "Sanitizer") || strstr(c->res.err, "runtime error:"))
-		fail_msg("sanitizer report from fetchall:\n%s", c->res.err);
-	why = h_json_check(c->res.out, c->out);
-	if (why) {
-		fail_msg("%s", why);
-		free(why);
-	}
+	H_ASSERT_RUN_SANE(&c->res, c->out);
 }
 
 /* Runs fetchall LIST -o OUT --json extra... (NULL-terminated). */
@@ -583,10 +572,8 @@ static void test_integrity_home_page_once(void **state)
 	assert_int_equal(h_server_stop(&site), 0);
 	/* (no h_json_check: --convert-links rewrites the files after their
 	 * JSON lines, so their sizes change) */
-	assert_false(c->res.timed_out);
+	H_ASSERT_SANE(c->res.status, c->res.timed_out, c->res.err, NULL, NULL);
 	assert_int_equal(c->res.status, 0);
-	if (strstr(c->res.err, "Sanitizer") || strstr(c->res.err, "runtime error:"))
-		fail_msg("sanitizer report from fetchall:\n%s", c->res.err);
 	assert_int_equal(h_count_files(c->out, NULL), 2);
 	snprintf(path, sizeof(path), "%s/127.0.0.1:%d/static/index.html", c->out, site_port);
 	assert_true(exists(path));

@@ -115,17 +115,6 @@ static void preload_path(const char *name, char *buf)
 	dlclose(h);
 }
 
-/* No crash, no timeout, no report from a sanitizer or uafguard. */
-static void assert_clean(const struct h_result *r)
-{
-	assert_false(r->timed_out);
-	if (r->status >= 128)
-		fail_msg("fetchall died of signal %d:\n%.4000s", r->status - 128, r->err);
-	if (strstr(r->err, "Sanitizer") || strstr(r->err, "runtime error:") ||
-	    strstr(r->err, "uafguard:"))
-		fail_msg("memory error in fetchall:\n%.4000s", r->err);
-}
-
 /* n URLs: over HOSTS slow-to-resolve names, or all on 127.0.0.1. */
 static void write_list(struct ctx *c, int n, bool many_hosts)
 {
@@ -175,7 +164,7 @@ static void test_stress_many_hosts_slow_dns(void **state)
 			setenv("ASAN_OPTIONS", old_asan, 1);
 		else
 			unsetenv("ASAN_OPTIONS");
-		assert_clean(&c->res);
+		H_ASSERT_RUN_SANE(&c->res, NULL);
 		if (c->res.status != 0)
 			fail_msg("try %d: exit %d:\n%.4000s", t + 1, c->res.status, c->res.err);
 		assert_int_equal(h_count_files(c->out, ".txt"), URLS);
@@ -193,7 +182,7 @@ static void test_stress_keepalive_per_thread(void **state)
 	write_list(c, 1000, false);
 	assert_int_equal(h_server_reset(&server, NULL), 0);
 	assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
-	assert_clean(&c->res);
+	H_ASSERT_RUN_SANE(&c->res, NULL);
 	assert_int_equal(c->res.status, 0);
 	assert_int_equal(h_count_files(c->out, ".bin"), 1000);
 	assert_int_equal(h_server_stats(&server, &st), 0);
