@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "json.h"
 #include "report.h"
 
 extern char **environ;
@@ -41,7 +42,7 @@ struct run_stats {
 	double bytes, serial_ms;
 	unsigned peak_inflight;
 	unsigned long pages_parsed;
-	double parse_s;
+	double parse_s, parser_cpu_s;
 	int exit_code;
 };
 
@@ -80,14 +81,12 @@ static double median(struct samples *s)
 	return s->n % 2 ? s->v[s->n / 2] : (s->v[s->n / 2 - 1] + s->v[s->n / 2]) / 2.0;
 }
 
-static double num_field(const char *line, const char *key)
+/* A number field of a JSON object, 0 when absent. */
+static double num_field(const char *obj, const char *key)
 {
-	char pat[40];
-	const char *p;
+	double v = 0.0;
 
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(line, pat);
-	return p ? strtod(p + strlen(pat), NULL) : 0.0;
+	return json_number(obj, key, &v) ? v : 0.0;
 }
 
 enum phase { PH_DNS, PH_CONNECT, PH_TLS, PH_TTFB, PH_TRANSFER, PH_QUEUE, PH_COUNT };
@@ -104,13 +103,15 @@ static void read_results(const char *path, struct run_stats *rs, struct samples 
 	if (!f)
 		return;
 	while (getline(&line, &cap, f) > 0) {
-		if (strstr(line, "\"ok\":true"))
+		bool ok = json_true(line, "ok");
+
+		if (ok)
 			rs->ok++;
 		else
 			rs->failed++;
 		rs->bytes += num_field(line, "bytes");
 		rs->serial_ms += num_field(line, "total_ms");
-		if (phases && strstr(line, "\"ok\":true,\"skipped\":false"))
+		if (phases && ok && !json_true(line, "skipped"))
 			for (int p = 0; p < PH_COUNT; p++)
 				sample_add(&phases[p], num_field(line, phase_keys[p]));
 	}
@@ -132,6 +133,7 @@ static void read_stats(const char *path, struct run_stats *rs)
 	rs->peak_inflight = (unsigned)num_field(buf, "peak_inflight");
 	rs->pages_parsed = (unsigned long)num_field(buf, "pages_parsed");
 	rs->parse_s = num_field(buf, "parse_s");
+	rs->parser_cpu_s = num_field(buf, "parser_cpu_s");
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -511,9 +513,31 @@ static void print_table(FILE *out, const struct compare_level *lv, size_t n, siz
 		fprintf(out, "ideal: not known (the first level must be J=1 with every URL ok)\n");
 }
 
+/*
+ * The ideal wall time of a placement run at concurrency j: parsing and
+ * fetching fully overlapped, so max(total parse time / parsers, total fetch
+ * time / j).  The total parse time is the parser processes' CPU time in
+ * the -P run (pure parsing, nothing else in those processes); parsers are
+ * the -P processes, or for the in-thread run the cores the fetch threads
+ * can parse on.
+ */
+static double placement_ideal(const struct run_stats *rs, double parse_total, unsigned parsers,
+			      unsigned j)
+{
+	return fmax(parse_total / (parsers ? parsers : 1), rs->serial_ms / 1000.0 / (j ? j : 1));
+}
+
+static unsigned placement_parsers(size_t row, unsigned procs, unsigned j)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned c = cores > 0 ? (unsigned)cores : 1;
+
+	return row ? procs : (c < j ? c : j);
+}
+
 static void print_json(FILE *out, const struct compare_level *lv, size_t n, size_t knee,
 		       const char *title, unsigned repeat, const struct run_stats *parse, size_t np,
-		       unsigned procs)
+		       unsigned procs, unsigned parse_j)
 {
 	char t[600];
 
@@ -544,11 +568,13 @@ static void print_json(FILE *out, const struct compare_level *lv, size_t n, size
 			fprintf(
 			    out,
 			    "%s{\"placement\":\"%s\",\"procs\":%u,\"wall_s\":%.4f,\"parse_s\":%.4f,"
-			    "\"cpu_s\":%.4f,\"pages\":%lu,\"pages_per_s\":%.2f}",
+			    "\"cpu_s\":%.4f,\"pages\":%lu,\"pages_per_s\":%.2f,\"ideal_s\":%.4f}",
 			    i ? "," : "", i ? "processes" : "threads", i ? procs : 0,
 			    parse[i].wall_s, parse[i].parse_s, parse[i].cpu_s,
 			    parse[i].pages_parsed,
-			    parse[i].wall_s > 0 ? parse[i].pages_parsed / parse[i].wall_s : 0.0);
+			    parse[i].wall_s > 0 ? parse[i].pages_parsed / parse[i].wall_s : 0.0,
+			    placement_ideal(&parse[i], parse[np - 1].parser_cpu_s,
+					    placement_parsers(i, procs, parse_j), parse_j));
 		fputs("]", out);
 	}
 	fputs("}\n", out);
@@ -558,7 +584,7 @@ static void print_json(FILE *out, const struct compare_level *lv, size_t n, size
 static int measure(const struct fa_opts *o, char **args, const char *base, unsigned j,
 		   unsigned procs, struct run_stats *med, struct compare_level *lv, FILE *err)
 {
-	struct samples walls = {0}, cpus = {0}, parses = {0}, phases[PH_COUNT] = {{0}};
+	struct samples walls = {0}, cpus = {0}, parses = {0}, pcpus = {0}, phases[PH_COUNT] = {{0}};
 	char tag[32];
 	int rc = 0;
 
@@ -576,6 +602,7 @@ static int measure(const struct fa_opts *o, char **args, const char *base, unsig
 		sample_add(&walls, rs.wall_s);
 		sample_add(&cpus, rs.cpu_s);
 		sample_add(&parses, rs.parse_s);
+		sample_add(&pcpus, rs.parser_cpu_s);
 		if (r == 0) {
 			*med = rs;
 		} else {
@@ -591,6 +618,7 @@ static int measure(const struct fa_opts *o, char **args, const char *base, unsig
 		med->wall_s = median(&walls);
 		med->cpu_s = median(&cpus);
 		med->parse_s = median(&parses);
+		med->parser_cpu_s = median(&pcpus);
 		if (lv) {
 			lv->j = j;
 			lv->wall_s = med->wall_s;
@@ -611,6 +639,7 @@ static int measure(const struct fa_opts *o, char **args, const char *base, unsig
 	free(walls.v);
 	free(cpus.v);
 	free(parses.v);
+	free(pcpus.v);
 	for (int p = 0; p < PH_COUNT; p++)
 		free(phases[p].v);
 	return walls.n ? rc : -1;
@@ -625,6 +654,7 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 	char **args = NULL;
 	char *list_copy = NULL;
 	size_t n = o->n_levels, np = 0, knee;
+	unsigned parse_j = o->levels[0];
 	bool any_failed = false;
 	int status = REPORT_EXIT_USAGE;
 	double serial_ms = -1;
@@ -661,12 +691,10 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 		any_failed = any_failed || med.failed;
 	}
 	if (o->parse_procs && !cancel_requested()) {
-		unsigned jmax = o->levels[0];
-
 		for (size_t i = 1; i < n; i++)
-			jmax = o->levels[i] > jmax ? o->levels[i] : jmax;
-		if (measure(&local, args, base, jmax, 0, &parse[0], NULL, err) != 0 ||
-		    measure(&local, args, base, jmax, o->parse_procs, &parse[1], NULL, err) != 0)
+			parse_j = o->levels[i] > parse_j ? o->levels[i] : parse_j;
+		if (measure(&local, args, base, parse_j, 0, &parse[0], NULL, err) != 0 ||
+		    measure(&local, args, base, parse_j, o->parse_procs, &parse[1], NULL, err) != 0)
 			goto out;
 		np = 2;
 	}
@@ -676,21 +704,29 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 	}
 	knee = compare_compute(lv, n, serial_ms);
 	if (o->json) {
-		print_json(out, lv, n, knee, title, o->repeat, parse, np, o->parse_procs);
+		print_json(out, lv, n, knee, title, o->repeat, parse, np, o->parse_procs, parse_j);
 	} else {
 		print_table(out, lv, n, knee, title, o->repeat);
 		if (np) {
-			fprintf(out,
-				"\nparsing at J=%u (medians): where     wall s   parse s   CPU s   "
-				"pages/s\n",
-				lv[n - 1].j);
+			fprintf(
+			    out,
+			    "\nparsing at J=%u (medians): where     wall s   ideal s   parse s   "
+			    "CPU s   pages/s\n",
+			    parse_j);
 			for (size_t i = 0; i < np; i++)
-				fprintf(out, "%*s %-13s %8.3f %9.3f %7.3f %9.1f\n", 30, "",
-					i ? "processes" : "threads", parse[i].wall_s,
-					parse[i].parse_s, parse[i].cpu_s,
-					parse[i].wall_s > 0
-					    ? parse[i].pages_parsed / parse[i].wall_s
-					    : 0.0);
+				fprintf(
+				    out, "%*s %-13s %8.3f %9.3f %9.3f %7.3f %9.1f\n", 30, "",
+				    i ? "processes" : "threads", parse[i].wall_s,
+				    placement_ideal(&parse[i], parse[np - 1].parser_cpu_s,
+						    placement_parsers(i, o->parse_procs, parse_j),
+						    parse_j),
+				    parse[i].parse_s, parse[i].cpu_s,
+				    parse[i].wall_s > 0 ? parse[i].pages_parsed / parse[i].wall_s
+							: 0.0);
+			fprintf(out,
+				"%*s ideal: max(parser CPU of the -P run / parsers, fetch time "
+				"summed / J)\n",
+				30, "");
 		}
 	}
 	if (o->plot) {

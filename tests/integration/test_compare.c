@@ -223,6 +223,11 @@ static void test_compare_parse_placements(void **state)
 	assert_int_equal(field(procs, "procs"), 2);
 	assert_true(field(threads, "cpu_s") > 0);
 	assert_true(field(procs, "parse_s") > 0);
+	/* the ideal overlaps parsing and fetching: a lower bound of each wall
+	 * time (medians of separate runs, hence the slack) */
+	assert_true(field(threads, "ideal_s") > 0);
+	assert_true(field(procs, "ideal_s") > 0);
+	assert_true(field(procs, "ideal_s") <= 1.5 * field(procs, "wall_s"));
 	h_result_release(&r);
 }
 

@@ -80,8 +80,8 @@
  *                           days after 2020-01-01; Range as /bytes unless
  *                           If-Range names another ETag or date: then 200
  *   /headers                the request's header lines, verbatim
- *   /static/PATH            ROOT/PATH (no ".."), Range as /bytes; a directory
- *                           serves its index.html
+ *   /static/PATH[?delay=MS] ROOT/PATH (no ".."), Range as /bytes; a directory
+ *                           serves its index.html; after MS ms if asked
  *   /robots.txt             the --robots file if given, else ROOT/robots.txt,
  *                           else 404 (requests counted in /stats as
  *                           "robots_requests")
@@ -1398,14 +1398,20 @@ static int safe_relative(const char *rel, size_t len)
 	return 1;
 }
 
-/* /static/PATH: a file under --root */
+/* /static/PATH[?delay=MS]: a file under --root, after MS ms (capped at
+ * DELAY_MAX_MS) if asked: pages slow both to fetch and to parse */
 static int route_static(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
 	char rel[PATH_MAX];
+	uint64_t ms;
 	long n;
 
 	if (static_root == NULL || rest[0] != '/')
 		return not_found(c, r);
+	if (num_query(r, "delay", UINT64_MAX, 0, &ms) != 0)
+		return bad_request(c, r);
+	if (ms > 0 && tsrv_pause(c, (long)(ms > DELAY_MAX_MS ? DELAY_MAX_MS : ms), 0) != 0)
+		return -1;
 	n = tsrv_pct_decode(rest + 1, strlen(rest + 1), 0, rel, sizeof(rel));
 	if (n < 0 || !safe_relative(rel, (size_t)n))
 		return text(c, r, 403, "forbidden\n", NULL);
