@@ -17,6 +17,12 @@
  */
 void sync_must(int rc, const char *what);
 
+/* pthread_mutex_lock() / pthread_mutex_unlock() on an initialised mutex;
+ * abort through sync_must() if the call fails, so that a call site is one
+ * plain line.  Thread-safe. */
+void sync_lock(pthread_mutex_t *m);
+void sync_unlock(pthread_mutex_t *m);
+
 /* CLOCK_MONOTONIC now, in nanoseconds.  Thread-safe. */
 uint64_t sync_now_ns(void);
 

@@ -59,7 +59,7 @@ void bsem_acquire_wait(struct bsem *s, uint64_t *waited_ns)
 	uint64_t started = 0;
 	uint64_t waited = 0;
 
-	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_lock(&s->lock);
 	if (s->value == 0) {
 		if (waited_ns)
 			started = sync_now_ns();
@@ -71,7 +71,7 @@ void bsem_acquire_wait(struct bsem *s, uint64_t *waited_ns)
 			waited = sync_now_ns() - started;
 	}
 	s->value--;
-	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_unlock(&s->lock);
 
 	if (waited_ns)
 		*waited_ns = waited;
@@ -81,12 +81,12 @@ enum fa_err bsem_try_acquire(struct bsem *s)
 {
 	enum fa_err err = FA_OK;
 
-	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_lock(&s->lock);
 	if (s->value > 0)
 		s->value--;
 	else
 		err = FA_ERR_BUSY;
-	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_unlock(&s->lock);
 	return err;
 }
 
@@ -96,7 +96,7 @@ enum fa_err bsem_timed_acquire(struct bsem *s, long timeout_ms)
 	enum fa_err err = FA_OK;
 	int rc;
 
-	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_lock(&s->lock);
 	if (s->value == 0 && timeout_ms > 0) {
 		deadline = sync_deadline_ms(timeout_ms);
 		s->waiters++;
@@ -113,7 +113,7 @@ enum fa_err bsem_timed_acquire(struct bsem *s, long timeout_ms)
 		s->value--;
 	else
 		err = FA_ERR_TIMEOUT;
-	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_unlock(&s->lock);
 	return err;
 }
 
@@ -121,7 +121,7 @@ enum fa_err bsem_release(struct bsem *s)
 {
 	enum fa_err err = FA_OK;
 
-	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_lock(&s->lock);
 	if (s->value >= s->bound) {
 		err = FA_ERR_BSEM_OVER;
 		goto out;
@@ -130,7 +130,7 @@ enum fa_err bsem_release(struct bsem *s)
 	if (s->waiters > 0)
 		sync_must(pthread_cond_signal(&s->cond), "pthread_cond_signal");
 out:
-	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_unlock(&s->lock);
 	return err;
 }
 
@@ -138,9 +138,9 @@ unsigned bsem_value(struct bsem *s)
 {
 	unsigned value;
 
-	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_lock(&s->lock);
 	value = s->value;
-	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_unlock(&s->lock);
 	return value;
 }
 
@@ -148,9 +148,9 @@ unsigned bsem_waiters(struct bsem *s)
 {
 	unsigned waiters;
 
-	sync_must(pthread_mutex_lock(&s->lock), "pthread_mutex_lock");
+	sync_lock(&s->lock);
 	waiters = s->waiters;
-	sync_must(pthread_mutex_unlock(&s->lock), "pthread_mutex_unlock");
+	sync_unlock(&s->lock);
 	return waiters;
 }
 

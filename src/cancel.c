@@ -152,9 +152,9 @@ void cancel_trigger(int why)
 		return;
 	atomic_store(&reason, why);
 	pthread_once(&cond_once, init_cond);
-	sync_must(pthread_mutex_lock(&lock), "pthread_mutex_lock");
+	sync_lock(&lock);
 	pthread_cond_broadcast(&cond);
-	sync_must(pthread_mutex_unlock(&lock), "pthread_mutex_unlock");
+	sync_unlock(&lock);
 	if (cancel_pipe[1] >= 0 && write(cancel_pipe[1], &byte, 1) < 0) {
 		/* Pollers then only see the flag at their next timeout. */
 	}
@@ -183,7 +183,7 @@ bool cancel_sleep_ms(long ms)
 	bool stop;
 
 	pthread_once(&cond_once, init_cond);
-	sync_must(pthread_mutex_lock(&lock), "pthread_mutex_lock");
+	sync_lock(&lock);
 	while (!(stop = cancel_requested())) {
 		int rc = pthread_cond_timedwait(&cond, &lock, &deadline);
 
@@ -192,6 +192,6 @@ bool cancel_sleep_ms(long ms)
 		if (rc != 0)
 			sync_must(rc, "pthread_cond_timedwait");
 	}
-	sync_must(pthread_mutex_unlock(&lock), "pthread_mutex_unlock");
+	sync_unlock(&lock);
 	return stop || cancel_requested();
 }

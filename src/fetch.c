@@ -131,7 +131,7 @@ static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, vo
 
 	(void)h;
 	(void)access;
-	sync_must(pthread_mutex_lock(&s->share_lock[data]), "pthread_mutex_lock");
+	sync_lock(&s->share_lock[data]);
 }
 
 static void share_unlock(CURL *h, curl_lock_data data, void *arg)
@@ -139,7 +139,7 @@ static void share_unlock(CURL *h, curl_lock_data data, void *arg)
 	struct fetch_share *s = arg;
 
 	(void)h;
-	sync_must(pthread_mutex_unlock(&s->share_lock[data]), "pthread_mutex_unlock");
+	sync_unlock(&s->share_lock[data]);
 }
 
 struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned inflight)

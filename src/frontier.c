@@ -297,7 +297,7 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 		free(norm);
 	}
 
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	if (dedupe && seen_has(f->seen, fp)) {
 		err = FA_ERR_EXISTS; /* known already: no need to wait for room */
 		goto fail;
@@ -340,13 +340,13 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 		f->high_water = f->queued;
 	waiting_append(f, h);
 	pthread_cond_broadcast(&f->work);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 	return FA_OK;
 fail:
 	/* A room wake-up this adder took but did not use goes to the next. */
 	if (block && f->queued < f->opts.max_queued)
 		pthread_cond_signal(&f->room);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 	fetch_job_free(job);
 	return err;
 }
@@ -361,9 +361,9 @@ bool frontier_mark_seen(struct frontier *f, const char *url)
 		return false;
 	fp = seen_fingerprint(norm, strlen(norm));
 	free(norm);
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	err = seen_add(f->seen, fp);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 	return err == FA_OK;
 }
 
@@ -430,7 +430,7 @@ enum fa_err frontier_next(struct frontier *f, struct fetch_job **out)
 	enum fa_err err = FA_ERR_CLOSED;
 
 	*out = NULL;
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	while (!f->closed) {
 		uint64_t wake = UINT64_MAX;
 
@@ -455,7 +455,7 @@ enum fa_err frontier_next(struct frontier *f, struct fetch_job **out)
 			sync_must(pthread_cond_wait(&f->work, &f->lock), "pthread_cond_wait");
 		}
 	}
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 	return err;
 }
 
@@ -494,7 +494,7 @@ bool frontier_attempt_start(struct frontier *f, struct frontier_host *h)
 {
 	bool go = false;
 
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	while (!f->closed) {
 		uint64_t now = now_ms();
 		struct timespec deadline;
@@ -511,14 +511,14 @@ bool frontier_attempt_start(struct frontier *f, struct frontier_host *h)
 		if (rc != 0 && rc != ETIMEDOUT)
 			sync_must(rc, "pthread_cond_timedwait");
 	}
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 	return go;
 }
 
 void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http_code,
 			  bool transport_error, long retry_after_ms, long latency_ms)
 {
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	if (f->opts.throttle_target_milli && !transport_error && latency_ms >= 0)
 		h->throttle_ms = frontier_throttle_delay(
 		    h->throttle_ms, latency_ms, f->opts.throttle_target_milli, f->opts.wait_ms,
@@ -544,18 +544,18 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http
 		if (h->backoff_ms < 10)
 			h->backoff_ms = 0;
 	}
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 }
 
 void frontier_set_robots(struct frontier *f, struct frontier_host *h, struct robots *robots)
 {
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	robots_free(h->robots);
 	h->robots = robots;
 	h->crawl_delay_ms = robots ? robots_crawl_delay_ms(robots) : -1;
 	h->robots_state = ROBOTS_READY;
 	pthread_cond_broadcast(&f->work);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 }
 
 const struct robots *frontier_robots(struct frontier_host *h)
@@ -569,12 +569,12 @@ void frontier_transfer_over(struct frontier *f, struct fetch_job *job)
 
 	if (!h || job->transfer_over)
 		return;
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	job->transfer_over = true;
 	h->parsing++;
 	/* the host may be ready again: wake a thread waiting for a job */
 	pthread_cond_broadcast(&f->work);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 }
 
 void frontier_done(struct frontier *f, struct fetch_job *job)
@@ -583,7 +583,7 @@ void frontier_done(struct frontier *f, struct fetch_job *job)
 
 	if (!h)
 		return;
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	if (job->transfer_over) {
 		h->parsing--;
 		job->transfer_over = false;
@@ -599,24 +599,24 @@ void frontier_done(struct frontier *f, struct fetch_job *job)
 	}
 	maybe_evict(f, h, now_ms());
 	pthread_cond_broadcast(&f->work);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 }
 
 void frontier_input_done(struct frontier *f)
 {
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	f->input_done = true;
 	pthread_cond_broadcast(&f->work);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 }
 
 void frontier_close(struct frontier *f)
 {
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	f->closed = true;
 	pthread_cond_broadcast(&f->work);
 	pthread_cond_broadcast(&f->room);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 }
 
 void frontier_drain(struct frontier *f, void (*fn)(void *arg, struct fetch_job *job), void *arg)
@@ -625,7 +625,7 @@ void frontier_drain(struct frontier *f, void (*fn)(void *arg, struct fetch_job *
 
 	/* Detached under the lock, handed out after it: fn is the caller's
 	 * code, and this lock stays a leaf. */
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	while (f->wait_head) {
 		struct frontier_host *h = f->wait_head;
 
@@ -639,7 +639,7 @@ void frontier_drain(struct frontier *f, void (*fn)(void *arg, struct fetch_job *
 		h->queued = 0;
 	}
 	pthread_cond_broadcast(&f->room);
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 	while (jobs) {
 		struct fetch_job *job = jobs;
 
@@ -653,7 +653,7 @@ struct frontier_stats frontier_stats(struct frontier *f)
 {
 	struct frontier_stats st;
 
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	st.queued = f->queued;
 	st.active = f->active;
 	st.hosts = f->nhosts;
@@ -661,7 +661,7 @@ struct frontier_stats frontier_stats(struct frontier *f)
 	st.seen_bytes = seen_bytes(f->seen);
 	st.dropped = f->dropped;
 	st.high_water = f->high_water;
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 	return st;
 }
 
@@ -674,7 +674,7 @@ size_t frontier_top_hosts(struct frontier *f, struct frontier_host_view *out, si
 {
 	size_t got = 0;
 
-	sync_must(pthread_mutex_lock(&f->lock), "pthread_mutex_lock");
+	sync_lock(&f->lock);
 	for (size_t b = 0; b < f->nbuckets && n; b++) {
 		for (struct frontier_host *h = f->buckets[b]; h; h = h->chain) {
 			size_t at = got;
@@ -696,6 +696,6 @@ size_t frontier_top_hosts(struct frontier *f, struct frontier_host_view *out, si
 			out[at].delay_ms = host_delay(f, h);
 		}
 	}
-	sync_must(pthread_mutex_unlock(&f->lock), "pthread_mutex_unlock");
+	sync_unlock(&f->lock);
 	return got;
 }

@@ -145,9 +145,9 @@ static const char *check_file(void *arg, const struct fetch_result *res, const u
 		uint64_t fp = res->hash[0] ^ (res->hash[1] * UINT64_C(0x9e3779b97f4a7c15));
 		enum fa_err err;
 
-		sync_must(pthread_mutex_lock(&ctx->content_lock), "pthread_mutex_lock");
+		sync_lock(&ctx->content_lock);
 		err = seen_add(ctx->content, fp);
-		sync_must(pthread_mutex_unlock(&ctx->content_lock), "pthread_mutex_unlock");
+		sync_unlock(&ctx->content_lock);
 		if (err == FA_ERR_EXISTS)
 			return "same content as an earlier file (--dedupe)";
 	}

@@ -134,9 +134,9 @@ enum fa_err linkmap_put(struct linkmap *m, const char *url, const char *relpath)
 	}
 	e->url = norm;
 	e->hash = hash;
-	sync_must(pthread_mutex_lock(&m->lock), "pthread_mutex_lock");
+	sync_lock(&m->lock);
 	if (find(m, norm, hash)) {
-		sync_must(pthread_mutex_unlock(&m->lock), "pthread_mutex_unlock");
+		sync_unlock(&m->lock);
 		free(e->url);
 		free(e->relpath);
 		free(e);
@@ -147,7 +147,7 @@ enum fa_err linkmap_put(struct linkmap *m, const char *url, const char *relpath)
 	e->next = m->buckets[hash % m->nbuckets];
 	m->buckets[hash % m->nbuckets] = e;
 	m->count++;
-	sync_must(pthread_mutex_unlock(&m->lock), "pthread_mutex_unlock");
+	sync_unlock(&m->lock);
 	return FA_OK;
 }
 
@@ -159,11 +159,11 @@ const char *linkmap_get(struct linkmap *m, const char *url)
 
 	if (url_normalize(url, &norm) != FA_OK)
 		return NULL;
-	sync_must(pthread_mutex_lock(&m->lock), "pthread_mutex_lock");
+	sync_lock(&m->lock);
 	e = find(m, norm, url_hash(norm));
 	if (e)
 		relpath = e->relpath;
-	sync_must(pthread_mutex_unlock(&m->lock), "pthread_mutex_unlock");
+	sync_unlock(&m->lock);
 	free(norm);
 	return relpath;
 }
@@ -180,7 +180,7 @@ enum fa_err linkmap_add_page(struct linkmap *m, const char *relpath, const char 
 		free(p.charset);
 		return FA_ERR_NOMEM;
 	}
-	sync_must(pthread_mutex_lock(&m->lock), "pthread_mutex_lock");
+	sync_lock(&m->lock);
 	if (m->npages == m->pages_cap) {
 		size_t cap = m->pages_cap ? m->pages_cap * 2 : 64;
 		struct page *pages = realloc(m->pages, cap * sizeof(*pages));
@@ -194,7 +194,7 @@ enum fa_err linkmap_add_page(struct linkmap *m, const char *relpath, const char 
 		m->pages[m->npages++] = p;
 	else
 		err = FA_ERR_NOMEM;
-	sync_must(pthread_mutex_unlock(&m->lock), "pthread_mutex_unlock");
+	sync_unlock(&m->lock);
 	if (err != FA_OK) {
 		free(p.relpath);
 		free(p.base_url);

@@ -171,16 +171,6 @@ static const char *errno_text(int err, char *buf, size_t len)
 	return strerror_r(err, buf, len); /* the GNU one: returns the text */
 }
 
-static void lock_pool(struct procpool *p)
-{
-	sync_must(pthread_mutex_lock(&p->lock), "pthread_mutex_lock");
-}
-
-static void unlock_pool(struct procpool *p)
-{
-	sync_must(pthread_mutex_unlock(&p->lock), "pthread_mutex_unlock");
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -344,9 +334,9 @@ static enum fa_err spawn_worker(struct procpool *p, struct worker *w, char *errb
 	w->ans_fd = ans[0];
 	w->fresh = true;
 	req[1] = ans[0] = -1;
-	lock_pool(p);
+	sync_lock(&p->lock);
 	w->pid = pid;
-	unlock_pool(p);
+	sync_unlock(&p->lock);
 	pid = -1;
 	err = FA_OK;
 
@@ -386,17 +376,17 @@ static int kill_worker(struct procpool *p, struct worker *w)
 	kill(pid, SIGKILL);
 	/* Unpublished before the reap: until then the pid cannot be reused,
 	 * so procpool_stats() never reads another process's /proc entry. */
-	lock_pool(p);
+	sync_lock(&p->lock);
 	w->pid = -1;
-	unlock_pool(p);
+	sync_unlock(&p->lock);
 	memset(&ru, 0, sizeof(ru));
 	while (wait4(pid, &status, 0, &ru) < 0) {
 		if (errno != EINTR)
 			return 0;
 	}
-	lock_pool(p);
+	sync_lock(&p->lock);
 	p->reaped_cpu_s += rusage_cpu_s(&ru);
-	unlock_pool(p);
+	sync_unlock(&p->lock);
 	return status;
 }
 
@@ -534,24 +524,24 @@ static unsigned take_slot(struct procpool *p)
 {
 	unsigned index;
 
-	lock_pool(p);
+	sync_lock(&p->lock);
 	while (p->nidle == 0) {
 		p->waiting++;
 		sync_must(pthread_cond_wait(&p->idle_cond, &p->lock), "pthread_cond_wait");
 		p->waiting--;
 	}
 	index = p->idle[--p->nidle];
-	unlock_pool(p);
+	sync_unlock(&p->lock);
 	return index;
 }
 
 static void give_slot(struct procpool *p, unsigned index)
 {
-	lock_pool(p);
+	sync_lock(&p->lock);
 	p->idle[p->nidle++] = index;
 	if (p->waiting)
 		sync_must(pthread_cond_signal(&p->idle_cond), "pthread_cond_signal");
-	unlock_pool(p);
+	sync_unlock(&p->lock);
 }
 
 /* Puts a fresh worker into the empty slot w; counts a restart. */
@@ -560,9 +550,9 @@ static enum fa_err respawn(struct procpool *p, struct worker *w, char *errbuf, s
 	enum fa_err err = spawn_worker(p, w, errbuf, errlen);
 
 	if (err == FA_OK) {
-		lock_pool(p);
+		sync_lock(&p->lock);
 		p->restarts++;
-		unlock_pool(p);
+		sync_unlock(&p->lock);
 	}
 	return err;
 }
@@ -704,9 +694,9 @@ enum fa_err procpool_parse(struct procpool *pool, const char *page_url, const ch
 	if (io == IO_DONE && !malformed)
 		io = write_all(w->req_fd, req.body, len, deadline);
 	if (io == IO_DONE && !malformed) {
-		lock_pool(pool);
+		sync_lock(&pool->lock);
 		pool->bytes_in += len;
-		unlock_pool(pool);
+		sync_unlock(&pool->lock);
 		io = read_all(w->ans_fd, hdr, sizeof(hdr), deadline);
 		if (io == IO_DONE && frame_header_decode(hdr, &answer_len) != FA_OK)
 			malformed = true;
@@ -743,9 +733,9 @@ enum fa_err procpool_parse(struct procpool *pool, const char *page_url, const ch
 		char spawn_err[256];
 
 		describe_death(pool, wstatus, io, malformed, starting, errbuf, errlen);
-		lock_pool(pool);
+		sync_lock(&pool->lock);
 		pool->failures++;
-		unlock_pool(pool);
+		sync_unlock(&pool->lock);
 		/* A failed restart leaves the slot empty; the next taker retries. */
 		respawn(pool, w, spawn_err, sizeof(spawn_err));
 		err = FA_ERR_PARSE;
@@ -757,10 +747,10 @@ enum fa_err procpool_parse(struct procpool *pool, const char *page_url, const ch
 		err = (enum fa_err)status;
 		goto out;
 	}
-	lock_pool(pool);
+	sync_lock(&pool->lock);
 	pool->pages++;
 	pool->parse_ms += (double)(sync_now_ns() - start) / 1e6;
-	unlock_pool(pool);
+	sync_unlock(&pool->lock);
 	err = FA_OK;
 
 out:
@@ -778,7 +768,7 @@ struct procpool_stats procpool_stats(struct procpool *pool)
 
 	if (!pool)
 		return s;
-	lock_pool(pool);
+	sync_lock(&pool->lock);
 	s.pages = pool->pages;
 	s.failures = pool->failures;
 	s.restarts = pool->restarts;
@@ -789,7 +779,7 @@ struct procpool_stats procpool_stats(struct procpool *pool)
 		if (pool->workers[i].pid > 0)
 			s.worker_cpu_s += proc_cpu_s(pool->workers[i].pid, pool->clk_tck);
 	}
-	unlock_pool(pool);
+	sync_unlock(&pool->lock);
 	return s;
 }
 

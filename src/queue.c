@@ -129,7 +129,7 @@ enum fa_err queue_push(struct queue *q, void *item)
 {
 	enum fa_err err = FA_OK;
 
-	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_lock(&q->lock);
 	if (!q->closed && q->length == q->capacity) {
 		q->push_waiters++;
 		while (!q->closed && q->length == q->capacity)
@@ -147,7 +147,7 @@ enum fa_err queue_push(struct queue *q, void *item)
 	if (q->pop_waiters > 0)
 		sync_must(pthread_cond_signal(&q->not_empty), "pthread_cond_signal");
 out:
-	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_unlock(&q->lock);
 	if (err != FA_OK)
 		free_one(q, item);
 	return err;
@@ -157,7 +157,7 @@ enum fa_err queue_pop(struct queue *q, void **item)
 {
 	enum fa_err err;
 
-	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_lock(&q->lock);
 	if (!q->closed && q->length == 0) {
 		q->pop_waiters++;
 		while (!q->closed && q->length == 0)
@@ -165,7 +165,7 @@ enum fa_err queue_pop(struct queue *q, void **item)
 		q->pop_waiters--;
 	}
 	err = pop_locked(q, item, FA_ERR_CLOSED);
-	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_unlock(&q->lock);
 	return err;
 }
 
@@ -175,7 +175,7 @@ enum fa_err queue_pop_timed(struct queue *q, void **item, long timeout_ms)
 	enum fa_err err;
 	int rc;
 
-	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_lock(&q->lock);
 	if (!q->closed && q->length == 0 && timeout_ms > 0) {
 		deadline = sync_deadline_ms(timeout_ms);
 		q->pop_waiters++;
@@ -189,7 +189,7 @@ enum fa_err queue_pop_timed(struct queue *q, void **item, long timeout_ms)
 	}
 	/* Also after ETIMEDOUT: an item pushed just in time is ours. */
 	err = pop_locked(q, item, FA_ERR_TIMEOUT);
-	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_unlock(&q->lock);
 	return err;
 }
 
@@ -197,30 +197,30 @@ enum fa_err queue_try_pop(struct queue *q, void **item)
 {
 	enum fa_err err;
 
-	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_lock(&q->lock);
 	err = pop_locked(q, item, FA_ERR_BUSY);
-	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_unlock(&q->lock);
 	return err;
 }
 
 void queue_close(struct queue *q)
 {
-	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_lock(&q->lock);
 	if (!q->closed) {
 		q->closed = true;
 		sync_must(pthread_cond_broadcast(&q->not_empty), "pthread_cond_broadcast");
 		sync_must(pthread_cond_broadcast(&q->not_full), "pthread_cond_broadcast");
 	}
-	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_unlock(&q->lock);
 }
 
 size_t queue_length(struct queue *q)
 {
 	size_t length;
 
-	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_lock(&q->lock);
 	length = q->length;
-	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_unlock(&q->lock);
 	return length;
 }
 
@@ -233,8 +233,8 @@ size_t queue_high_water(struct queue *q)
 {
 	size_t high_water;
 
-	sync_must(pthread_mutex_lock(&q->lock), "pthread_mutex_lock");
+	sync_lock(&q->lock);
 	high_water = q->high_water;
-	sync_must(pthread_mutex_unlock(&q->lock), "pthread_mutex_unlock");
+	sync_unlock(&q->lock);
 	return high_water;
 }

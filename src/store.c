@@ -48,6 +48,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "sync.h"
 #include "url.h"
 
 #define QUERY_MAX    64      /* bytes of a folded query */
@@ -459,18 +460,6 @@ enum fa_err store_component(const char *raw, char *out, size_t outlen)
 
 /* ---- files ------------------------------------------------------------- */
 
-static void lock_or_die(pthread_mutex_t *mutex)
-{
-	if (pthread_mutex_lock(mutex) != 0)
-		abort();
-}
-
-static void unlock_or_die(pthread_mutex_t *mutex)
-{
-	if (pthread_mutex_unlock(mutex) != 0)
-		abort();
-}
-
 static enum fa_err errno_err(int e)
 {
 	if (e == ENOSPC || e == EDQUOT)
@@ -704,14 +693,14 @@ static void release_part(struct store_file *file)
 
 	if (!file->owns_part)
 		return;
-	lock_or_die(&store->lock);
+	sync_lock(&store->lock);
 	for (struct store_file **p = &store->part_owners; *p; p = &(*p)->next_owner) {
 		if (*p == file) {
 			*p = file->next_owner;
 			break;
 		}
 	}
-	unlock_or_die(&store->lock);
+	sync_unlock(&store->lock);
 	file->owns_part = false;
 	file->next_owner = NULL;
 }
@@ -1191,7 +1180,7 @@ static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
 	struct store *store = file->store;
 	enum fa_err err = FA_ERR_EXISTS;
 
-	lock_or_die(&store->lock);
+	sync_lock(&store->lock);
 	for (unsigned n = 0; n <= STORE_COLLISIONS_MAX; n++) {
 		err = set_slot(file, n);
 		if (err != FA_OK)
@@ -1208,7 +1197,7 @@ static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
 			claim_slot(file);
 		break;
 	}
-	unlock_or_die(&store->lock);
+	sync_unlock(&store->lock);
 	return err;
 }
 

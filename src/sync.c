@@ -1,6 +1,7 @@
 /*
- * sync: abort-on-failure for pthread calls, the monotonic clock, and
- * monotonic condition variables.  No state; nothing to lock.
+ * sync: abort-on-failure for pthread calls (and the mutex lock/unlock
+ * wrappers built on it), the monotonic clock, and monotonic condition
+ * variables.  No state; nothing to lock.
  */
 #include "sync.h"
 
@@ -19,6 +20,16 @@ void sync_must(int rc, const char *what)
 		snprintf(msg, sizeof(msg), "error %d", rc);
 	fprintf(stderr, "fetchall: fatal: %s failed: %s\n", what, msg);
 	abort();
+}
+
+void sync_lock(pthread_mutex_t *m)
+{
+	sync_must(pthread_mutex_lock(m), "pthread_mutex_lock");
+}
+
+void sync_unlock(pthread_mutex_t *m)
+{
+	sync_must(pthread_mutex_unlock(m), "pthread_mutex_unlock");
 }
 
 uint64_t sync_now_ns(void)
