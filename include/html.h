@@ -12,6 +12,7 @@
 #ifndef FA_HTML_H
 #define FA_HTML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,24 @@ enum fa_err html_extract(const char *body, size_t len, const char *page_url, con
  * Shared by the extractor and the process pool's frame decoder. */
 enum fa_err html_links_add(struct html_links *list, enum html_kind kind, const char *url,
 			   size_t url_len);
+
+/*
+ * One step through the candidates of a srcset attribute value, by the HTML
+ * spec's "parse a srcset attribute": whitespace and commas before a
+ * candidate are skipped; its URL runs to the next whitespace, less any
+ * trailing commas (which also end the candidate); otherwise its
+ * descriptors run to the next comma outside parentheses (not parsed or
+ * checked).  *p is where to go on from (the value's start at first) and
+ * end the value's end; the value need not be NUL-terminated and nothing
+ * at or past end is read.  Returns true with the next URL's span in *url
+ * and *url_len (never 0; inside the value, which the caller owns) and *p
+ * past its candidate, or false when no candidate is left.  Everything
+ * outside the URL spans is separators and descriptors, so a caller can
+ * rebuild the value by replacing the spans.  The one srcset splitter:
+ * extraction and --convert-links both use it, so they agree on what the
+ * URLs are.  Thread-safe.
+ */
+bool html_srcset_next(const char **p, const char *end, const char **url, size_t *url_len);
 
 /* Frees the URLs and the array; leaves *list zeroed.  NULL is fine. */
 void html_links_release(struct html_links *list);

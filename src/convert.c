@@ -23,6 +23,7 @@
 #include <libxml/HTMLtree.h>
 #include <libxml/xmlstring.h>
 
+#include "html.h"
 #include "linkmap.h"
 #include "url.h"
 
@@ -184,46 +185,28 @@ out:
 	return result;
 }
 
-/* A srcset with each candidate's URL converted (HTML's parsing rules:
- * a URL is a run of non-space; trailing commas end a candidate; the
- * descriptors run to the next comma).  A heap string or NULL on OOM. */
+/* A srcset with each candidate's URL (as html_srcset_next() finds it)
+ * converted and every other byte kept.  A heap string or NULL on OOM. */
 static char *convert_srcset(struct conv *cv, const char *v)
 {
 	struct buf b = {0};
-	const char *p = v;
+	const char *p = v, *end = v + strlen(v), *kept = v, *url;
+	size_t url_len;
 
 	if (!buf_add(&b, "", 0))
 		return NULL;
-	while (*p) {
-		const char *start = p, *url;
-		size_t ulen, commas = 0;
-		char *conv;
+	while (html_srcset_next(&p, end, &url, &url_len)) {
+		char *conv = convert_ref(cv, url, url_len);
+		bool ok = buf_add(&b, kept, (size_t)(url - kept)) &&
+			  buf_add(&b, conv ? conv : url, conv ? strlen(conv) : url_len);
 
-		while (html_space(*p) || *p == ',')
-			p++;
-		if (!buf_add(&b, start, (size_t)(p - start)))
-			goto fail;
-		url = p;
-		while (*p && !html_space(*p))
-			p++;
-		ulen = (size_t)(p - url);
-		while (commas < ulen && url[ulen - 1 - commas] == ',')
-			commas++;
-		conv = convert_ref(cv, url, ulen - commas);
-		if (!buf_add(&b, conv ? conv : url, conv ? strlen(conv) : ulen - commas) ||
-		    !buf_add(&b, url + ulen - commas, commas)) {
-			free(conv);
-			goto fail;
-		}
 		free(conv);
-		if (commas == 0) {
-			start = p;
-			while (*p && *p != ',')
-				p++;
-			if (!buf_add(&b, start, (size_t)(p - start)))
-				goto fail;
-		}
+		if (!ok)
+			goto fail;
+		kept = url + url_len;
 	}
+	if (!buf_add(&b, kept, (size_t)(end - kept)))
+		goto fail;
 	return b.data;
 fail:
 	free(b.data);

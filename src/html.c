@@ -67,9 +67,10 @@
  *    '>', '`', DEL and non-ASCII) are percent-encoded as UTF-8 outside the
  *    authority, so relative and absolute references come out alike (curl
  *    itself encodes only relative ones); a non-ASCII host is left to curl;
- *  - srcset is split as the HTML spec's "parse a srcset attribute" does,
- *    and every candidate's URL is kept even when its descriptors are
- *    invalid: the author still named that resource;
+ *  - srcset is split as the HTML spec's "parse a srcset attribute" does
+ *    (html_srcset_next(), which convert uses too), and every candidate's
+ *    URL is kept even when its descriptors are invalid: the author still
+ *    named that resource;
  *  - the first <base> with an href sets the base, resolved against the
  *    page URL; if it does not resolve to http(s), the page URL is the base;
  *  - host case, default ports and percent-encoding are left as libcurl
@@ -309,15 +310,49 @@ static void add_ref_str(struct scan *scan, enum html_kind kind, const char *valu
 		add_ref(scan, kind, value, strlen(value));
 }
 
-/*
- * Every candidate URL of a srcset attribute, per the HTML spec's "parse a
- * srcset attribute": skip whitespace and commas; the URL runs to the next
- * whitespace; trailing commas end it (and the candidate); otherwise
- * descriptors run to the next comma outside parentheses.
- */
+bool html_srcset_next(const char **p, const char *end, const char **url, size_t *url_len)
+{
+	const char *pos = *p, *start;
+	bool in_parens = false;
+
+	while (pos < end && (is_html_space((unsigned char)*pos) || *pos == ','))
+		pos++;
+	if (pos >= end) {
+		*p = pos;
+		return false;
+	}
+	start = pos;
+	while (pos < end && !is_html_space((unsigned char)*pos))
+		pos++;
+	*url = start;
+	*url_len = (size_t)(pos - start);
+	if (start[*url_len - 1] == ',') {
+		/* start[0] is not a comma, so the URL never ends up empty. */
+		while (start[*url_len - 1] == ',')
+			(*url_len)--;
+		*p = pos;
+		return true;
+	}
+	/* Descriptors: up to a comma that is not inside parentheses. */
+	for (; pos < end; pos++) {
+		if (*pos == '(')
+			in_parens = true;
+		else if (*pos == ')')
+			in_parens = false;
+		else if (*pos == ',' && !in_parens)
+			break;
+	}
+	if (pos < end)
+		pos++; /* the comma */
+	*p = pos;
+	return true;
+}
+
+/* Every candidate URL of a srcset attribute (see html_srcset_next). */
 static void add_srcset(struct scan *scan, const char *value)
 {
-	size_t len, pos = 0;
+	const char *p, *end, *url;
+	size_t len, url_len;
 
 	if (!value || !(scan->kinds & HTML_IMAGE))
 		return;
@@ -326,37 +361,10 @@ static void add_srcset(struct scan *scan, const char *value)
 		scan->skipped++;
 		return;
 	}
-	while (pos < len) {
-		size_t url_start, url_len;
-		bool in_parens = false;
-
-		while (pos < len && (is_html_space((unsigned char)value[pos]) || value[pos] == ','))
-			pos++;
-		if (pos >= len)
-			break;
-		url_start = pos;
-		while (pos < len && !is_html_space((unsigned char)value[pos]))
-			pos++;
-		url_len = pos - url_start;
-		if (value[url_start + url_len - 1] == ',') {
-			while (url_len > 0 && value[url_start + url_len - 1] == ',')
-				url_len--;
-			add_ref(scan, HTML_IMAGE, value + url_start, url_len);
-			continue;
-		}
-		add_ref(scan, HTML_IMAGE, value + url_start, url_len);
-		/* Descriptors: up to a comma that is not inside parentheses. */
-		for (; pos < len; pos++) {
-			if (value[pos] == '(')
-				in_parens = true;
-			else if (value[pos] == ')')
-				in_parens = false;
-			else if (value[pos] == ',' && !in_parens)
-				break;
-		}
-		if (pos < len)
-			pos++; /* the comma */
-	}
+	p = value;
+	end = value + len;
+	while (html_srcset_next(&p, end, &url, &url_len))
+		add_ref(scan, HTML_IMAGE, url, url_len);
 }
 
 /* Every url(...) in a style attribute, quoted or not.  CSS escapes and

@@ -1,7 +1,8 @@
 /*
  * Unit tests for convert and linkmap: relative paths between saved files,
- * the links of a page pointed at local copies (or made absolute), the
- * map's spellings, and pages that must not crash the conversion.
+ * the links of a page pointed at local copies (or made absolute), srcset
+ * candidates converted exactly where html_extract() finds them, the map's
+ * spellings, and pages that must not crash the conversion.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <libxml/parser.h>
 
 #include "convert.h"
+#include "html.h"
 #include "linkmap.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -158,6 +160,69 @@ static void test_convert_page_links(void **state)
 	linkmap_free(m);
 }
 
+/*
+ * Extraction and conversion split srcset alike (both through
+ * html_srcset_next()): every image URL html_extract() finds in a page's
+ * srcsets is saved, the page is converted, and extracting the converted
+ * page gives the saved files' URLs, one for one and in order; nothing
+ * converted that was not found, nothing found that was not converted.
+ */
+static void test_convert_srcset_agrees_with_html(void **state)
+{
+	static const char page[] =
+	    "<html><body><img srcset=\"a.jpg 1x,b.jpg 2x\">"
+	    "<img srcset=\"c.jpg (x, d.jpg) 1x, e.jpg 2x\">"
+	    "<img srcset=\"f.png (unclosed, g.png 2x\">"
+	    "<img srcset=\"data:image/png;base64,iVBORw0= 1x, h.png 2x\">"
+	    "<img srcset=\"i.png,,, j.png, k.jpg?a=1,2 3x\">"
+	    "<picture><source srcset=\" ,\tl.webp\n100w , m.webp 200w,\"></picture>"
+	    "</body></html>";
+	struct html_links found = {0}, again = {0};
+	struct linkmap *m = linkmap_new();
+	char *out = NULL;
+	size_t outlen = 0, converted = 0;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(html_extract(page, sizeof(page) - 1, "http://h.test/site/index.html", NULL,
+				      HTML_IMAGE, &found),
+			 FA_OK);
+	assert_int_equal(found.count, 11);
+	for (size_t i = 0; i < found.count; i++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "h.test/site/saved/%zu.png", i);
+		assert_int_equal(linkmap_put(m, found.items[i].url, rel), FA_OK);
+	}
+	assert_int_equal(convert_page(page, sizeof(page) - 1, "h.test/site/index.html",
+				      "http://h.test/site/index.html", NULL, m, &out, &outlen,
+				      &converted),
+			 FA_OK);
+	assert_int_equal(converted, found.count);
+	assert_int_equal(
+	    html_extract(out, outlen, "http://h.test/site/index.html", NULL, HTML_IMAGE, &again),
+	    FA_OK);
+	if (again.count != found.count)
+		fail_msg("%zu URLs found, %zu after conversion:\n%s", found.count, again.count,
+			 out);
+	for (size_t i = 0; i < again.count; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "http://h.test/site/saved/%zu.png", i);
+		if (strcmp(again.items[i].url, want) != 0)
+			fail_msg("candidate %zu: %s, want %s, in:\n%s", i, again.items[i].url, want,
+				 out);
+	}
+	/* separators, descriptors and data: URLs are kept byte for byte */
+	assert_attr(out, "srcset=\"saved/0.png 1x,saved/1.png 2x\"");
+	assert_attr(out, "srcset=\"saved/2.png (x, d.jpg) 1x, saved/3.png 2x\"");
+	assert_attr(out, "srcset=\"data:image/png;base64,iVBORw0= 1x, saved/5.png 2x\"");
+	free(out);
+	html_links_release(&found);
+	html_links_release(&again);
+	linkmap_free(m);
+}
+
 /* A <base href> decides what links resolve against, and goes. */
 static void test_convert_page_base_href(void **state)
 {
@@ -293,6 +358,7 @@ int main(void)
 	    cmocka_unit_test(test_convert_relative_table),
 	    cmocka_unit_test(test_linkmap_spellings_and_pages),
 	    cmocka_unit_test(test_convert_page_links),
+	    cmocka_unit_test(test_convert_srcset_agrees_with_html),
 	    cmocka_unit_test(test_convert_page_base_href),
 	    cmocka_unit_test(test_convert_page_odd_input),
 	    cmocka_unit_test(test_convert_page_never_cut_short),

@@ -1,7 +1,8 @@
 /*
  * Unit tests for html: extraction from the pages in $FIXTURES/html/ and
  * from inline snippets, each checked against the exact (kind, URL) list;
- * base href, srcset, relative and refused references, kinds and the kinds
+ * base href, srcset (and html_srcset_next() on its own, by table),
+ * relative and refused references, kinds and the kinds
  * filter, encodings (declared, undeclared, broken, by header), NUL bytes;
  * UTF-16 and UTF-32, header charsets decoded with invalid bytes in them;
  * generated hostile pages (100 000 nested elements, stray end tags, a tag
@@ -517,6 +518,83 @@ static void test_html_srcset(void **state)
 {
 	(void)state;
 	run_cases(srcset_cases, ARRAY_LEN(srcset_cases));
+}
+
+/* html_srcset_next() on one attribute value: the URL spans it gives, in
+ * order, "|"-separated ("" for none). */
+struct srcset_case {
+	const char *value;
+	const char *urls;
+};
+
+static const struct srcset_case srcset_next_cases[] = {
+    {"a.jpg 1x,b.jpg 2x", "a.jpg|b.jpg"},
+    {"a.jpg 1x, b.jpg 2x", "a.jpg|b.jpg"},
+    {"a.jpg", "a.jpg"},
+    {"a.jpg 100w", "a.jpg"},
+    /* no whitespace after the comma: one URL */
+    {"a.jpg,b.jpg 2x", "a.jpg,b.jpg"},
+    /* a comma inside parentheses does not end the descriptors */
+    {"a.jpg (x, y) 1x, b.jpg 2x", "a.jpg|b.jpg"},
+    {"a.jpg 1x (w, h), b.jpg", "a.jpg|b.jpg"},
+    /* an unclosed parenthesis swallows the rest */
+    {"a.png (x, b.png 2x", "a.png"},
+    /* parentheses do not nest: the first ')' closes */
+    {"a.png f((1,2),3), b.png", "a.png|3)|b.png"},
+    /* data: URLs keep their commas; so do queries */
+    {"data:image/png;base64,iVBORw0= 1x, b.png 2x", "data:image/png;base64,iVBORw0=|b.png"},
+    {"x.jpg?a=1,2 1x, y.jpg?w=3,h=4 2x", "x.jpg?a=1,2|y.jpg?w=3,h=4"},
+    /* trailing commas are not part of the URL and end the candidate: what
+     * follows is the next URL, descriptor or not */
+    {"x.png,", "x.png"},
+    {"x.png,,, 2x", "x.png|2x"},
+    {"a.png, b.png,", "a.png|b.png"},
+    /* leading separators */
+    {",,a.png", "a.png"},
+    {" \t\n a.png", "a.png"},
+    /* whitespace of every kind separates */
+    {"a.png\n1x,\tb.png\t2x,\r\fc.png", "a.png|b.png|c.png"},
+    /* nothing */
+    {"", ""},
+    {" \t\n\r\f", ""},
+    {",", ""},
+    {" , ,, ", ""},
+};
+
+static void test_html_srcset_next(void **state)
+{
+	struct guard g;
+
+	(void)state;
+	assert_int_equal(guard_init(&g, 4096), 0);
+	for (size_t i = 0; i < ARRAY_LEN(srcset_next_cases); i++) {
+		const struct srcset_case *c = &srcset_next_cases[i];
+		size_t len = strlen(c->value);
+		/* the value ends at the unreadable page, without a NUL */
+		const char *value = guard_copy(&g, c->value, len);
+		const char *p = value, *url, *prev_end = value;
+		char got[256] = "";
+		size_t url_len, n = 0;
+
+		assert_non_null(value);
+		while (html_srcset_next(&p, value + len, &url, &url_len)) {
+			if (url_len == 0 || url < prev_end || url + url_len > value + len)
+				fail_msg("'%s': span %td+%zu out of place", c->value, url - value,
+					 url_len);
+			if (p < url + url_len || p > value + len)
+				fail_msg("'%s': cursor %td out of place", c->value, p - value);
+			n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%.*s", n ? "|" : "",
+					      (int)url_len, url);
+			assert_true(n < sizeof(got));
+			prev_end = url + url_len;
+		}
+		assert_ptr_equal(p, value + len);
+		if (strcmp(got, c->urls) != 0)
+			fail_msg("'%s': got '%s', want '%s'", c->value, got, c->urls);
+		/* once done, it stays done */
+		assert_false(html_srcset_next(&p, value + len, &url, &url_len));
+	}
+	guard_release(&g);
 }
 
 static void test_html_references(void **state)
@@ -1318,6 +1396,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_html_base_href),
 	    cmocka_unit_test(test_html_srcset),
+	    cmocka_unit_test(test_html_srcset_next),
 	    cmocka_unit_test(test_html_references),
 	    cmocka_unit_test(test_html_kinds),
 	    cmocka_unit_test(test_html_encodings),
