@@ -4,6 +4,8 @@
  * fetchall never parses URLs by hand: curl_url() decides what is a URL,
  * and this module adds fetchall's policy on top (which schemes are
  * allowed) and the safe forms shown to users (credentials redacted).
+ * Code that needs a part of a URL libcurl has already accepted, on a path
+ * taken for every URL, asks url_split() rather than curl_url() again.
  */
 #ifndef FA_URL_H
 #define FA_URL_H
@@ -54,6 +56,28 @@ enum fa_err url_normalize(const char *text, char **out);
  * Thread-safe.
  */
 enum fa_err url_host_key(const char *url, char *out, size_t outlen);
+
+/*
+ * Where the parts of an absolute URL lie in its text, found without
+ * allocating: "scheme://", the authority (user-info included), the path
+ * ("" or "/..."), "?query" and "#fragment", one after another, make up the
+ * whole string.  The split is libcurl's own, RFC 3986's: the authority
+ * follows the first "://" and ends at the first '/', '?' or '#' (so a '/'
+ * or '@' after one of those is never part of it); the path runs to the
+ * first '?' or '#' after it, the query from that '?' to the first '#'.
+ * Nothing is checked or decoded: this is for text libcurl has accepted
+ * (url_check, url_normalize, html's links), where it gives the parts
+ * libcurl found.  Returns true with the offsets in *out, or false (and
+ * *out zeroed) when url has no "://".  Thread-safe.
+ */
+struct url_split {
+	size_t authority; /* just past "://" */
+	size_t path;      /* where the authority ends: "scheme://authority" is url[0, path) */
+	size_t query;     /* where the path ends: '?', '#' or the end */
+	size_t fragment;  /* where the query ends: '#' or the end */
+	size_t end;       /* strlen(url) */
+};
+bool url_split(const char *url, struct url_split *out);
 
 /* The 64-bit FNV-1a hash of the NUL-terminated string text: what
  * url_shard() splits hosts by, and what URL tables hash with.

@@ -181,17 +181,16 @@ static struct frontier_host *host_get(struct frontier *f, const char *key, const
 				     : FRONTIER_THROTTLE_START_MS;
 	if (f->opts.robots) {
 		/* scheme://authority/robots.txt of the first URL seen */
-		const char *auth = strstr(url, "://");
-		size_t len = auth ? strcspn(auth + 3, "/?#") + (size_t)(auth + 3 - url) : 0;
+		struct url_split parts;
+		bool split = url_split(url, &parts);
 
-		h->robots_url = malloc(len + sizeof("/robots.txt"));
-		if (!h->robots_url || !auth) {
-			free(h->robots_url);
+		h->robots_url = split ? malloc(parts.path + sizeof("/robots.txt")) : NULL;
+		if (!h->robots_url) {
 			free(h);
 			return NULL;
 		}
-		memcpy(h->robots_url, url, len);
-		memcpy(h->robots_url + len, "/robots.txt", sizeof("/robots.txt"));
+		memcpy(h->robots_url, url, parts.path);
+		memcpy(h->robots_url + parts.path, "/robots.txt", sizeof("/robots.txt"));
 	} else {
 		h->robots_state = ROBOTS_READY;
 	}

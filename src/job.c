@@ -157,10 +157,9 @@ static const char *check_file(void *arg, const struct fetch_result *res, const u
 /* "path?query" of an absolute URL, for robots.txt ("/" if none). */
 static const char *path_of(const char *url)
 {
-	const char *auth = strstr(url, "://");
-	const char *path = auth ? auth + 3 + strcspn(auth + 3, "/?#") : url;
+	struct url_split parts;
 
-	return *path == '/' ? path : "/";
+	return url_split(url, &parts) && parts.query > parts.path ? url + parts.path : "/";
 }
 
 /* The charset parameter of a Content-Type into buf; NULL if none. */

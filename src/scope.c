@@ -108,6 +108,7 @@ enum fa_err scope_add_seed(struct scope *s, const char *url, char *errbuf, size_
 {
 	char *host = host_of(url), *norm = NULL;
 	char *slash;
+	struct url_split parts;
 	enum fa_err err;
 
 	if (!host) {
@@ -122,8 +123,9 @@ enum fa_err scope_add_seed(struct scope *s, const char *url, char *errbuf, size_
 		snprintf(errbuf, errlen, "'%s' is not a URL", url);
 		return err;
 	}
-	/* the directory: up to the last '/' before any query */
-	norm[strcspn(norm, "?")] = '\0';
+	/* the directory: up to the last '/' of the path */
+	if (url_split(norm, &parts))
+		norm[parts.query] = '\0';
 	slash = strrchr(norm, '/');
 	if (slash)
 		slash[1] = '\0';

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "url.h"
+
 static bool starts(const unsigned char *p, size_t len, const char *magic, size_t n)
 {
 	return len >= n && memcmp(p, magic, n) == 0;
@@ -97,16 +99,14 @@ bool sniff_type_matches(const char *type, const char *patterns)
 
 bool sniff_ext_matches(const char *url, const char *exts)
 {
-	const char *scheme = strstr(url, "://");
-	const char *path = scheme ? scheme + 3 + strcspn(scheme + 3, "/?#") : url;
+	struct url_split parts;
+	const char *path, *seg, *dot;
 	size_t plen, slen;
-	const char *seg, *dot;
 
-	/* the authority ends at the first '/', '?' or '#': a '/' in the
-	 * query or fragment does not start a path */
-	if (!exts || *path != '/')
+	if (!exts || !url_split(url, &parts))
 		return false;
-	plen = strcspn(path, "?#");
+	path = url + parts.path;
+	plen = parts.query - parts.path;
 	seg = path;
 	for (size_t i = 0; i < plen; i++)
 		if (path[i] == '/')

@@ -2,10 +2,11 @@
  * url: scheme policy and redaction on top of libcurl's CURLU API.
  *
  * Each call makes its own CURLU handle, so there is no shared state and
- * nothing to lock.  Redaction works on the string (it must also cope with
- * text that is not a URL at all, such as a bad input line), but only the
- * span libcurl would read as user-info: between "//" and the first '@'
- * before any '/', '?' or '#'.
+ * nothing to lock.  url_split() is the one place that splits URL text
+ * by hand, the way libcurl's parser does; redaction works on the string
+ * through it (it must also cope with text that is not a URL at all, such
+ * as a bad input line), but only on the span libcurl would read as
+ * user-info: in the authority, up to its last '@'.
  */
 #include "url.h"
 
@@ -73,16 +74,32 @@ out:
 	return err;
 }
 
-void url_redact(const char *url, char *out, size_t outlen)
+bool url_split(const char *url, struct url_split *out)
 {
 	const char *auth = strstr(url, "://");
+
+	memset(out, 0, sizeof(*out));
+	if (!auth)
+		return false;
+	out->authority = (size_t)(auth + 3 - url);
+	out->path = out->authority + strcspn(url + out->authority, "/?#");
+	out->query = out->path + strcspn(url + out->path, "?#");
+	out->fragment = out->query + strcspn(url + out->query, "#");
+	out->end = out->fragment + strlen(url + out->fragment);
+	return true;
+}
+
+void url_redact(const char *url, char *out, size_t outlen)
+{
+	const char *auth = NULL;
+	struct url_split parts;
 	size_t span, colon = 0, at = 0;
 
 	if (outlen == 0)
 		return;
-	if (auth) {
-		auth += 3;
-		span = strcspn(auth, "/?#");
+	if (url_split(url, &parts)) {
+		auth = url + parts.authority;
+		span = parts.path - parts.authority;
 		for (size_t i = 0; i < span; i++) {
 			if (auth[i] == '@')
 				at = i + 1; /* the last '@' ends user-info */
@@ -174,7 +191,8 @@ enum fa_err url_normalize(const char *text, char **out)
 {
 	enum fa_err err = FA_ERR_URL;
 	CURLU *h = curl_url();
-	char *host = NULL, *url = NULL, *path, *fixed = NULL;
+	char *host = NULL, *url = NULL, *fixed = NULL;
+	struct url_split parts;
 
 	*out = NULL;
 	if (!h)
@@ -190,10 +208,9 @@ enum fa_err url_normalize(const char *text, char **out)
 		goto out;
 	/* libcurl keeps escapes as written (and its setters may recase them),
 	 * so normalise the finished string after the authority. */
-	path = strchr(strstr(url, "://") + 3, '/');
-	if (path) {
-		char *tail = normalize_escapes(path);
-		size_t head = (size_t)(path - url);
+	if (url_split(url, &parts) && parts.query > parts.path) {
+		char *tail = normalize_escapes(url + parts.path);
+		size_t head = parts.path;
 
 		if (!tail) {
 			err = FA_ERR_NOMEM;

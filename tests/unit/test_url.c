@@ -1,4 +1,6 @@
-/* Unit tests for url: scheme policy over curl_url(), redaction. */
+/* Unit tests for url: scheme policy over curl_url(), redaction,
+ * normalization, host keys and shards, and url_split() (by table, and
+ * against libcurl's own getters). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
+#include "guard.h"
 #include "url.h"
 
 static void test_url_check_table(void **state)
@@ -204,6 +209,152 @@ static void test_url_host_key_table(void **state)
 	assert_int_equal(url_host_key("nope", key, sizeof(key)), FA_ERR_URL);
 }
 
+/* url_split: each part of each URL, the text placed so that its NUL is
+ * the last readable byte (any over-read crashes). */
+static void test_url_split_table(void **state)
+{
+	static const struct {
+		const char *url;
+		const char *origin, *path, *query, *fragment; /* NULL origin: refused */
+	} cases[] = {
+	    {"http://h/a/b.jpg", "http://h", "/a/b.jpg", "", ""},
+	    {"http://h/", "http://h", "/", "", ""},
+	    /* no path: query only, fragment only, nothing */
+	    {"http://h", "http://h", "", "", ""},
+	    {"http://h?q=/x.jpg", "http://h", "", "?q=/x.jpg", ""},
+	    {"http://h#/x?y", "http://h", "", "", "#/x?y"},
+	    {"http://h/?f=/b", "http://h", "/", "?f=/b", ""},
+	    /* only the first '?' and the first '#' count */
+	    {"http://h/a?b?c#d#e", "http://h", "/a", "?b?c", "#d#e"},
+	    {"http://h/a#b?c", "http://h", "/a", "", "#b?c"},
+	    /* user-info: '@' and ':' stay in the authority, a '/' ends it */
+	    {"http://u:p@ss@h/x", "http://u:p@ss@h", "/x", "", ""},
+	    {"http://u:p%2Fq@h/x", "http://u:p%2Fq@h", "/x", "", ""},
+	    {"http://u/p@h/x", "http://u", "/p@h/x", "", ""},
+	    {"http://u:p@h?x@y/z", "http://u:p@h", "", "?x@y/z", ""},
+	    /* IPv6 literals, with a port and a zone */
+	    {"http://[::1]:8080/a?b#c", "http://[::1]:8080", "/a", "?b", "#c"},
+	    {"http://[fe80::1%25eth0]/x", "http://[fe80::1%25eth0]", "/x", "", ""},
+	    {"https://u:p@[2001:db8::7]:443?q", "https://u:p@[2001:db8::7]:443", "", "?q", ""},
+	    /* escapes are not decoded */
+	    {"http://h/a%2F%3F%23?b%23#c", "http://h", "/a%2F%3F%23", "?b%23", "#c"},
+	    {"file:///etc/passwd", "file://", "/etc/passwd", "", ""},
+	    {"http://", "http://", "", "", ""},
+	    {"x://b://c/d", "x://b:", "//c/d", "", ""},
+	    /* no "://" */
+	    {"", NULL, NULL, NULL, NULL},
+	    {"/just/a/path", NULL, NULL, NULL, NULL},
+	    {"mailto:a@b/c", NULL, NULL, NULL, NULL},
+	    {"http:/h/x", NULL, NULL, NULL, NULL},
+	};
+	struct guard g;
+
+	(void)state;
+	assert_int_equal(guard_init(&g, 4096), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *url = guard_str(&g, cases[i].url);
+		struct url_split parts = {1, 1, 1, 1, 1};
+		bool ok = url_split(url, &parts);
+
+		if (!cases[i].origin) {
+			assert_false(ok);
+			assert_int_equal(parts.authority + parts.path + parts.query +
+					     parts.fragment + parts.end,
+					 0);
+			continue;
+		}
+		if (!ok)
+			fail_msg("%s: refused", cases[i].url);
+		assert_int_equal(parts.authority, strstr(cases[i].url, "://") + 3 - cases[i].url);
+		assert_true(parts.authority <= parts.path && parts.path <= parts.query &&
+			    parts.query <= parts.fragment && parts.fragment <= parts.end);
+		assert_int_equal(parts.end, strlen(url));
+		if (parts.path != strlen(cases[i].origin) ||
+		    strncmp(url, cases[i].origin, parts.path) != 0 ||
+		    parts.query - parts.path != strlen(cases[i].path) ||
+		    strncmp(url + parts.path, cases[i].path, parts.query - parts.path) != 0 ||
+		    parts.fragment - parts.query != strlen(cases[i].query) ||
+		    strncmp(url + parts.query, cases[i].query, parts.fragment - parts.query) != 0 ||
+		    strcmp(url + parts.fragment, cases[i].fragment) != 0)
+			fail_msg("%s: split as [%.*s] [%.*s] [%.*s] [%s]", cases[i].url,
+				 (int)parts.path, url, (int)(parts.query - parts.path),
+				 url + parts.path, (int)(parts.fragment - parts.query),
+				 url + parts.query, url + parts.fragment);
+	}
+	guard_release(&g);
+}
+
+/* url_split on what libcurl wrote finds the path, query and fragment
+ * libcurl's own getters give, for hostile spellings and a 100 000-byte
+ * path as well. */
+static void test_url_split_agrees_with_libcurl(void **state)
+{
+	static const char *const inputs[] = {
+	    "http://h",
+	    "http://h?q=/x",
+	    "http://h#/x?y",
+	    "HTTP://U:P@Example.COM:80/a/./b/../c?d=/e@f#g/h",
+	    "http://u:p%40x@h/p",
+	    "http://u/x@h/p",
+	    "http://[::1]:8080/a?b=/c#d/e",
+	    "https://[2001:db8::7]?q#f",
+	    "http://h/a?b?c#d#e",
+	    "http://h/%2F?%23#%3F",
+	    "file:///etc/passwd",
+	    NULL, /* the long one */
+	};
+	size_t long_len = 100000;
+	char *long_url = malloc(long_len + 1);
+	struct guard g;
+
+	(void)state;
+	assert_non_null(long_url);
+	memcpy(long_url, "http://h/", 9);
+	memset(long_url + 9, 'a', long_len - 9 - 4);
+	memcpy(long_url + long_len - 4, "?q#f", 5);
+	assert_int_equal(guard_init(&g, long_len + 1), 0);
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		const char *input = inputs[i] ? inputs[i] : long_url;
+		CURLU *h = curl_url();
+		char *written = NULL, *path = NULL, *query = NULL, *fragment = NULL;
+		const char *url;
+		struct url_split parts;
+
+		assert_non_null(h);
+		if (curl_url_set(h, CURLUPART_URL, input, 0) != CURLUE_OK ||
+		    curl_url_get(h, CURLUPART_URL, &written, 0) != CURLUE_OK ||
+		    curl_url_get(h, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+			fail_msg("libcurl refused %.60s", input);
+		if (curl_url_get(h, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+			query = NULL;
+		if (curl_url_get(h, CURLUPART_FRAGMENT, &fragment, 0) != CURLUE_OK)
+			fragment = NULL;
+		url = guard_str(&g, written);
+		assert_true(url_split(url, &parts));
+		if (parts.query - parts.path != strlen(path) ||
+		    strncmp(url + parts.path, path, strlen(path)) != 0)
+			fail_msg("%.60s: path [%.*s], libcurl's [%.60s]", written,
+				 (int)(parts.query - parts.path), url + parts.path, path);
+		if (query ? parts.fragment - parts.query != strlen(query) + 1 ||
+				strncmp(url + parts.query + 1, query, strlen(query)) != 0
+			  : parts.fragment != parts.query)
+			fail_msg("%s: query [%.*s], libcurl's [%s]", written,
+				 (int)(parts.fragment - parts.query), url + parts.query,
+				 query ? query : "(none)");
+		if (fragment ? strcmp(url + parts.fragment + 1, fragment) != 0
+			     : parts.end != parts.fragment)
+			fail_msg("%s: fragment [%s], libcurl's [%s]", written, url + parts.fragment,
+				 fragment ? fragment : "(none)");
+		curl_free(written);
+		curl_free(path);
+		curl_free(query);
+		curl_free(fragment);
+		curl_url_cleanup(h);
+	}
+	guard_release(&g);
+	free(long_url);
+}
+
 /* url_shard: pinned values (FNV-1a 64 of "host:port", computed apart from
  * fetchall), one shard per host whatever the path, scheme spelling or
  * case, and an even spread. */
@@ -258,6 +409,8 @@ int main(void)
 	    cmocka_unit_test(test_url_normalize_stray_percent),
 	    cmocka_unit_test(test_url_normalize_rejects),
 	    cmocka_unit_test(test_url_host_key_table),
+	    cmocka_unit_test(test_url_split_table),
+	    cmocka_unit_test(test_url_split_agrees_with_libcurl),
 	    cmocka_unit_test(test_url_shard),
 	};
 
