@@ -23,8 +23,13 @@ void sync_must(int rc, const char *what);
 void sync_lock(pthread_mutex_t *m);
 void sync_unlock(pthread_mutex_t *m);
 
-/* CLOCK_MONOTONIC now, in nanoseconds.  Thread-safe. */
+/* CLOCK_MONOTONIC now, in nanoseconds: the one clock for measuring time
+ * (start times are kept as its uint64_t).  Thread-safe. */
 uint64_t sync_now_ns(void);
+
+/* Milliseconds from start_ns (a sync_now_ns() value) to now, for elapsed
+ * times and rates.  Thread-safe. */
+double sync_ms_since(uint64_t start_ns);
 
 /* The absolute CLOCK_MONOTONIC time `ms` (>= 0) milliseconds from now, for
  * pthread_cond_timedwait on a condition made by sync_cond_init().

@@ -26,12 +26,12 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cancel.h"
 #include "json.h"
 #include "report.h"
+#include "sync.h"
 
 extern char **environ;
 
@@ -149,14 +149,6 @@ static void rmrf(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* One child run of the job at concurrency j (procs parser processes) in a
  * fresh directory under base.  Fills *rs; phases may be NULL. */
 static int run_once(const struct fa_opts *o, char **job_args, const char *base, unsigned j,
@@ -171,7 +163,7 @@ static int run_once(const struct fa_opts *o, char **job_args, const char *base, 
 	struct rusage ru;
 	pid_t pid;
 	int status, rc;
-	double t0;
+	uint64_t t0;
 
 	memset(rs, 0, sizeof(*rs));
 	if (snprintf(dir, sizeof(dir), "%s/compare-%s-XXXXXX", base, tag) >= (int)sizeof(dir) ||
@@ -207,7 +199,7 @@ static int run_once(const struct fa_opts *o, char **job_args, const char *base, 
 					 0644);
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, errf, O_WRONLY | O_CREAT | O_TRUNC,
 					 0644);
-	t0 = now_s();
+	t0 = sync_now_ns();
 	rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);
@@ -224,7 +216,7 @@ static int run_once(const struct fa_opts *o, char **job_args, const char *base, 
 		if (cancel_requested())
 			kill(pid, SIGINT); /* the child stops and exits 130 */
 	}
-	rs->wall_s = now_s() - t0;
+	rs->wall_s = sync_ms_since(t0) / 1e3;
 	rs->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 		    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	rs->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -134,14 +133,6 @@ static void on_cancel(void *arg)
 
 	/* Stop handing out jobs; transfers in flight abort on their own. */
 	frontier_close(run->ctx.frontier);
-}
-
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 /* Queues the URLs given as arguments, then streams the list (if any) into
@@ -538,7 +529,7 @@ int main(int argc, char **argv)
 	struct pool *pool = NULL;
 	unsigned threads;
 	struct scope *scope = NULL;
-	struct timespec t0;
+	uint64_t t0;
 	char err[1024] = "", agent[64];
 	int status = REPORT_EXIT_USAGE;
 	enum cli_action action;
@@ -589,7 +580,7 @@ int main(int argc, char **argv)
 	xmlInitParser();
 	threads = fetch_threads(&opts);
 	raise_fd_limit(threads, opts.jobs, opts.quiet);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = sync_now_ns();
 
 	for (size_t i = 0; i < opts.n_urls; i++) {
 		char why[256];
@@ -749,7 +740,7 @@ int main(int argc, char **argv)
 	print_parse_stats(&run, &opts);
 	if (opts.stats_file)
 		write_stats(&run, opts.stats_file);
-	report_summary(run.report, seconds_since(&t0));
+	report_summary(run.report, sync_ms_since(t0) / 1e3);
 	if (opts.nshards && !opts.quiet)
 		fprintf(stderr, "fetchall: shard %u/%u: %llu URLs left to the other shards\n",
 			opts.shard, opts.nshards,

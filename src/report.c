@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cancel.h"
 #include "frontier.h"
+#include "sync.h"
 #include "url.h"
 
 #define TOTAL_UNKNOWN UINT64_MAX
@@ -41,22 +41,13 @@ struct report {
 	bool started;
 	atomic_uint_fast64_t total;
 	struct report_counts counts;
-	struct timespec start;
+	uint64_t start_ns; /* sync_now_ns() when the run started */
 	double last_draw_ms;
 	bool drawn;      /* a progress line is on the screen */
 	bool out_broken; /* stdout was closed under us */
 	char *line;      /* the JSON line buffer, reused */
 	size_t line_cap;
 };
-
-static double now_ms(const struct timespec *since)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - since->tv_sec) * 1e3 +
-	       (double)(t.tv_nsec - since->tv_nsec) / 1e6;
-}
 
 struct report *report_new(const struct report_opts *opts, const struct fetch_share *share)
 {
@@ -67,7 +58,7 @@ struct report *report_new(const struct report_opts *opts, const struct fetch_sha
 	rep->opts = opts;
 	rep->share = share;
 	atomic_init(&rep->total, TOTAL_UNKNOWN);
-	clock_gettime(CLOCK_MONOTONIC, &rep->start);
+	rep->start_ns = sync_now_ns();
 	return rep;
 }
 
@@ -313,7 +304,7 @@ static void draw_progress(struct report *rep)
 {
 	const struct report_counts *c = &rep->counts;
 	uint64_t total = atomic_load(&rep->total);
-	double elapsed = now_ms(&rep->start);
+	double elapsed = sync_ms_since(rep->start_ns);
 	double bytes = rep->share ? (double)fetch_share_bytes(rep->share) : (double)c->bytes;
 	char done[48], size[32], rate[32], line[512], hosts[200] = "";
 	unsigned width = term_width(rep->opts->err);
@@ -411,7 +402,7 @@ static void *run(void *arg)
 			fetch_result_free(item);
 		}
 		if (rep->opts->progress && !rep->opts->quiet &&
-		    now_ms(&rep->start) - rep->last_draw_ms >= REDRAW_MS)
+		    sync_ms_since(rep->start_ns) - rep->last_draw_ms >= REDRAW_MS)
 			draw_progress(rep);
 	}
 	if (rep->opts->progress && !rep->opts->quiet && rep->drawn) {
@@ -425,7 +416,7 @@ static void *run(void *arg)
 enum fa_err report_start(struct report *rep, struct queue *results)
 {
 	rep->results = results;
-	clock_gettime(CLOCK_MONOTONIC, &rep->start);
+	rep->start_ns = sync_now_ns();
 	if (pthread_create(&rep->thread, NULL, run, rep) != 0)
 		return FA_ERR_THREAD;
 	rep->started = true;

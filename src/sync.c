@@ -41,6 +41,11 @@ uint64_t sync_now_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
+double sync_ms_since(uint64_t start_ns)
+{
+	return (double)(sync_now_ns() - start_ns) / 1e6;
+}
+
 /* Cannot overflow: a long of milliseconds fits in time_t seconds on every
  * ABI where the two have the same width, and monotonic time starts near
  * boot. */
