@@ -15,11 +15,15 @@
 #ifndef FA_CONVERT_H
 #define FA_CONVERT_H
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #include "err.h"
 
 struct linkmap;
+struct pool;
+struct store;
 
 /*
  * The relative reference from the file at from_relpath to the file at
@@ -44,11 +48,30 @@ enum fa_err convert_relative(const char *from_relpath, const char *to_relpath, c
  * FA_ERR_PARSE if libxml2 builds no document or cannot write it back
  * whole (the page is then best left as it is), FA_ERR_URL if base_url is
  * not absolute, FA_ERR_NOMEM, FA_ERR_TOO_LONG for a page over INT_MAX
- * bytes.  Run after the crawl, on the main thread (it swaps libxml2's
- * error handler while it parses).
+ * bytes.  Thread-safe (libxml2's error handler, which it swaps while it
+ * parses, is per thread).
  */
 enum fa_err convert_page(const char *html, size_t len, const char *page_relpath,
 			 const char *base_url, const char *charset, struct linkmap *map, char **out,
 			 size_t *outlen, size_t *converted);
+
+/* What a --convert-links pass did. */
+struct convert_totals {
+	size_t pages;        /* saved HTML pages */
+	atomic_size_t done;  /* of them, rewritten */
+	atomic_size_t links; /* links pointed at local files */
+};
+
+/*
+ * --convert-links, once the crawl is over: every HTML page in map, read
+ * from store (up to max_page_size bytes), converted and replaced
+ * atomically (store_rewrite), on at most width of pool's threads (the
+ * fetch threads, idle by then: pool_each()).  A page that cannot be read,
+ * converted or written is left as it is, with one line on err saying why
+ * (err NULL: silent).  Stops early after a cancel.  Fills *totals.
+ */
+void convert_saved_pages(struct pool *pool, unsigned width, struct linkmap *map,
+			 struct store *store, size_t max_page_size, FILE *err,
+			 struct convert_totals *totals);
 
 #endif

@@ -32,21 +32,33 @@
 
 struct robots;
 
+/* The defaults of struct frontier_opts' caps (a field left 0). */
+#define FRONTIER_MAX_TOTAL       (4u << 20)  /* jobs queued, tens of bytes each plus the URL */
+#define FRONTIER_MAX_SEEN        (64u << 20) /* seen-set entries */
+#define FRONTIER_BACKOFF_BASE_MS 1000
+#define FRONTIER_THROTTLE_MAX_MS 60000
+
 struct frontier_opts {
-	unsigned per_host;    /* transfers at once per host; 0: no cap */
-	long wait_ms;         /* between two request starts to one host */
-	bool random_wait;     /* each wait is wait_ms x [0.5, 1.5) */
-	bool robots;          /* fetch and obey robots.txt per host */
-	size_t max_queued;    /* a blocking add waits while this many are queued */
-	size_t max_total;     /* a non-blocking add is dropped past this many */
-	size_t max_seen;      /* seen-set cap; 0: none */
-	long backoff_base_ms; /* first host-wide slowdown without Retry-After */
+	unsigned per_host; /* transfers at once per host; 0: no cap */
+	long wait_ms;      /* between two request starts to one host */
+	bool random_wait;  /* each wait is wait_ms x [0.5, 1.5) */
+	bool robots;       /* fetch and obey robots.txt per host */
+	/* Caps; 0 gives the default.  A blocking add (a list's or a seed's
+	 * URL) waits while max_queued jobs are queued (default max_total:
+	 * a list streams through a smaller window of its own choosing); a
+	 * non-blocking add (a page's link) is dropped past max_total (raised
+	 * to max_queued if below). */
+	size_t max_queued;
+	size_t max_total;     /* default FRONTIER_MAX_TOTAL */
+	size_t max_seen;      /* seen-set cap; default FRONTIER_MAX_SEEN */
+	long backoff_base_ms; /* first host-wide slowdown without Retry-After;
+				 default FRONTIER_BACKOFF_BASE_MS */
 	long backoff_max_ms;  /* cap of a host's slowdown (and of Retry-After) */
 	/* Auto-throttle: requests in flight to aim for per host, in
 	 * thousandths (1000: one); 0 turns it off.  A host starts at
 	 * FRONTIER_THROTTLE_START_MS (or wait_ms if larger). */
 	unsigned throttle_target_milli;
-	long throttle_max_ms; /* the delay's cap */
+	long throttle_max_ms; /* the delay's cap; default FRONTIER_THROTTLE_MAX_MS */
 };
 
 #define FRONTIER_THROTTLE_START_MS 1000

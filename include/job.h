@@ -40,6 +40,8 @@ struct job_opts {
 	bool dedupe;              /* identical content saved once */
 	const char *robots_agent; /* user agent for robots.txt groups */
 	unsigned shard, nshards;  /* --shard K/N as K - 1, N; nshards 0: off */
+	bool convert_links;       /* record what is saved where, for convert */
+	unsigned jobs;            /* -j: sizes the results queue */
 };
 
 struct job_stats {
@@ -50,7 +52,8 @@ struct job_stats {
 	atomic_uint_fast64_t other_shard; /* URLs passed over for other shards */
 };
 
-/* Shared by every worker; built by main before the pool starts. */
+/* Shared by every worker; made by job_ctx_init() before the pool starts,
+ * its frontier, store, procpool and scope then set by the caller. */
 struct job_ctx {
 	const struct job_opts *opts;
 	struct store *store;
@@ -62,8 +65,23 @@ struct job_ctx {
 	struct seen *content;      /* --dedupe fingerprints; under content_lock */
 	struct linkmap *links;     /* --convert-links: what was saved where; or NULL */
 	pthread_mutex_t content_lock;
+	bool content_lock_made;
 	struct job_stats stats;
 };
+
+/*
+ * Makes what the context owns: the results queue, with --dedupe the
+ * content set and its lock, with convert_links the link map; everything
+ * else NULL.  opts is borrowed until job_ctx_release().  FA_ERR_NOMEM
+ * leaves *ctx released.
+ */
+enum fa_err job_ctx_init(struct job_ctx *ctx, const struct job_opts *opts);
+
+/* Frees what the context holds, the frontier, store and procpool set by
+ * the caller included (the parser processes are reaped first); not the
+ * scope, which is borrowed.  Call after every thread using it is gone.
+ * A zeroed or released context is fine. */
+void job_ctx_release(struct job_ctx *ctx);
 
 struct job_worker;
 

@@ -5,10 +5,14 @@
  * handle, say), so a failure to make one fails pool_new() cleanly instead
  * of leaving a half-started pool.  Jobs come from a source (a queue, the
  * frontier) through ops->next; shutdown is a message through the source:
- * close it, and each thread exits once next() says there is no more.
+ * close it, and each thread is done with it once next() says there is no
+ * more.  The threads then wait for a batch of pool_each() work or for
+ * pool_join().
  */
 #ifndef FA_POOL_H
 #define FA_POOL_H
+
+#include <stddef.h>
 
 #include "err.h"
 #include "queue.h"
@@ -42,6 +46,22 @@ struct pool;
  */
 enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, void *source,
 		     struct pool **out);
+
+/* Returns once every thread is done with the source (next() has failed on
+ * each) and with any pool_each() batch.  Call from the thread that made
+ * the pool. */
+void pool_wait_idle(struct pool *pool);
+
+/*
+ * Once the source is spent (next() has failed on every thread), runs
+ * fn(arg, i) for each i in [0, n) on at most `width` of the pool's threads,
+ * each taking the next i; returns when all are done.  For work after the
+ * job source, such as --convert-links' pass over the saved pages, so that
+ * it needs no threads of its own.  The caller waits; call from the
+ * thread that made the pool, never from a pool thread.
+ */
+void pool_each(struct pool *pool, unsigned width, size_t n, void (*fn)(void *arg, size_t i),
+	       void *arg);
 
 /* Waits for every thread to finish (someone must close the source), frees
  * the states and the pool.  NULL is fine. */

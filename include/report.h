@@ -20,7 +20,10 @@
 #include "fetch.h"
 #include "queue.h"
 
+struct convert_totals;
 struct frontier;
+struct job_stats;
+struct procpool_stats;
 
 enum report_exit {
 	REPORT_EXIT_OK = 0,          /* every URL ok (or skipped), or none */
@@ -39,7 +42,6 @@ struct report_opts {
 	FILE *err;                 /* borrowed; normally stderr */
 	struct frontier *frontier; /* borrowed; for queue depth and hosts; may be NULL */
 	bool show_hosts;           /* add the busiest host to the progress line */
-	FILE *failed;              /* borrowed; each failed URL, in full; may be NULL */
 };
 
 struct report_counts {
@@ -71,6 +73,44 @@ struct report_counts report_counts(struct report *rep);
 /* Prints the summary line to opts->err (unless quiet); wall_s is the
  * run's wall time.  Call after report_join(). */
 void report_summary(struct report *rep, double wall_s);
+
+/* What parsing did, for runs that parse (the thread/process split made
+ * visible): pages, time, links, failures; with parser processes (ps not
+ * NULL) their own counts and CPU time.  Unless quiet; after report_join(). */
+void report_parse_summary(struct report *rep, const struct job_stats *st,
+			  const struct procpool_stats *ps);
+
+/* --convert-links' pass: pages rewritten of those saved, links made local. */
+void report_convert_summary(struct report *rep, const struct convert_totals *ct);
+
+/* --shard K/N: how many URLs were left to the other shards. */
+void report_shard_summary(struct report *rep, unsigned shard, unsigned nshards, uint64_t other);
+
+/*
+ * --save-failed FILE.  The list goes to FILE.XXXXXX beside it and is
+ * renamed over FILE by report_failed_close(rep, true), so FILE may be the
+ * very list being read (`fetchall failed.txt --save-failed failed.txt`,
+ * until it comes out empty) and an older FILE stays whole until then.
+ * mkstemp() makes it 0600: the URLs keep their credentials, for the next
+ * run.  The reporter writes each failed URL (not a line that was no URL);
+ * others add the URLs never run with report_failed_put().
+ *
+ * The rule, kept by the caller: FILE is replaced only by a list of every
+ * URL of the run that is not done (failed, interrupted, or never
+ * started), never by fewer; when that cannot be promised, close with
+ * keep false and FILE is left as it was.
+ */
+/* Opens the list; false (after a line on stderr naming FILE) if it cannot. */
+bool report_failed_open(struct report *rep, const char *path);
+/* Adds url, whole, unless it holds a line break.  Thread-safe (stdio's
+ * lock keeps lines whole). */
+void report_failed_put(struct report *rep, const char *url);
+/* Whether a list is open. */
+bool report_failed_active(const struct report *rep);
+/* Ends the list: renamed into place if keep, else removed.  Returns false
+ * after a line on stderr if keep failed (a write error, a rename).  Call
+ * after report_join(); fine without a list. */
+bool report_failed_close(struct report *rep, bool keep);
 
 /* The exit code for the finished run (see enum report_exit). */
 int report_exit_code(struct report *rep, bool interrupted);

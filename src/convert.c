@@ -12,6 +12,7 @@
  */
 #include "convert.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,8 +24,11 @@
 #include <libxml/HTMLtree.h>
 #include <libxml/xmlstring.h>
 
+#include "cancel.h"
 #include "html.h"
 #include "linkmap.h"
+#include "pool.h"
+#include "store.h"
 #include "url.h"
 
 /* Link attributes, on any element (libxml2 lowercases HTML names). */
@@ -390,4 +394,61 @@ enum fa_err convert_page(const char *html, size_t len, const char *page_relpath,
 	xmlFreeDoc(doc);
 	curl_url_cleanup(cv.base);
 	return err;
+}
+
+/* convert_saved_pages()' shared state: pool threads take pages by index. */
+struct pass {
+	struct linkmap *map;
+	struct store *store;
+	size_t max_page_size;
+	FILE *err;
+	struct convert_totals *totals;
+};
+
+/* Converts page i and replaces it; says why not on pass->err. */
+static void convert_one(void *arg, size_t i)
+{
+	struct pass *ps = arg;
+	const char *relpath, *base, *charset;
+	char *data = NULL, *out = NULL;
+	size_t len = 0, outlen = 0, converted = 0;
+	enum fa_err err;
+
+	if (cancel_requested())
+		return;
+	linkmap_page(ps->map, i, &relpath, &base, &charset);
+	err = store_read(ps->store, relpath, ps->max_page_size, &data, &len);
+	if (err != FA_OK) {
+		if (ps->err)
+			fprintf(ps->err, "fetchall: converting links in '%s': %s; left as it is\n",
+				relpath,
+				err == FA_ERR_TOO_LONG ? "larger than --max-page-size"
+				: err == FA_ERR_IO     ? strerror(errno)
+						       : fa_strerror(err));
+		return;
+	}
+	err = convert_page(data, len, relpath, base, charset, ps->map, &out, &outlen, &converted);
+	if (err == FA_OK)
+		err = store_rewrite(ps->store, relpath, out, outlen);
+	if (err != FA_OK && ps->err)
+		fprintf(ps->err, "fetchall: converting links in '%s': %s; left as it is\n", relpath,
+			err == FA_ERR_IO ? strerror(errno) : fa_strerror(err));
+	if (err == FA_OK) {
+		atomic_fetch_add(&ps->totals->done, 1);
+		atomic_fetch_add(&ps->totals->links, converted);
+	}
+	free(data);
+	free(out);
+}
+
+void convert_saved_pages(struct pool *pool, unsigned width, struct linkmap *map,
+			 struct store *store, size_t max_page_size, FILE *err,
+			 struct convert_totals *totals)
+{
+	struct pass ps = {map, store, max_page_size, err, totals};
+
+	totals->pages = linkmap_pages(map);
+	atomic_store(&totals->done, 0);
+	atomic_store(&totals->links, 0);
+	pool_each(pool, width, totals->pages, convert_one, &ps);
 }

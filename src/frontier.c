@@ -80,13 +80,21 @@ struct frontier *frontier_new(const struct frontier_opts *opts)
 	if (!f)
 		return NULL;
 	f->opts = *opts;
+	if (f->opts.max_total == 0)
+		f->opts.max_total = FRONTIER_MAX_TOTAL;
 	if (f->opts.max_queued == 0)
-		f->opts.max_queued = 1;
+		f->opts.max_queued = f->opts.max_total;
 	if (f->opts.max_total < f->opts.max_queued)
 		f->opts.max_total = f->opts.max_queued;
+	if (f->opts.max_seen == 0)
+		f->opts.max_seen = FRONTIER_MAX_SEEN;
+	if (f->opts.backoff_base_ms <= 0)
+		f->opts.backoff_base_ms = FRONTIER_BACKOFF_BASE_MS;
+	if (f->opts.throttle_max_ms <= 0)
+		f->opts.throttle_max_ms = FRONTIER_THROTTLE_MAX_MS;
 	f->nbuckets = 64;
 	f->buckets = calloc(f->nbuckets, sizeof(*f->buckets));
-	f->seen = seen_new(opts->max_seen);
+	f->seen = seen_new(f->opts.max_seen);
 	if (!f->buckets || !f->seen) {
 		free(f->buckets);
 		seen_free(f->seen);

@@ -28,6 +28,7 @@
 #include "scope.h"
 #include "seen.h"
 #include "sniff.h"
+#include "store.h"
 #include "url.h"
 #include "sync.h"
 
@@ -37,6 +38,41 @@ struct job_worker {
 	struct fetch_buffer page;
 	struct html_links links;
 };
+
+enum fa_err job_ctx_init(struct job_ctx *ctx, const struct job_opts *opts)
+{
+	size_t cap = (size_t)opts->jobs * 2;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->opts = opts;
+	ctx->results = queue_new(cap < 64 ? 64 : cap, fetch_result_free);
+	if (opts->dedupe) {
+		ctx->content = seen_new(0);
+		sync_must(pthread_mutex_init(&ctx->content_lock, NULL), "pthread_mutex_init");
+		ctx->content_lock_made = true;
+	}
+	if (opts->convert_links)
+		ctx->links = linkmap_new();
+	if (!ctx->results || (opts->dedupe && !ctx->content) ||
+	    (opts->convert_links && !ctx->links)) {
+		job_ctx_release(ctx);
+		return FA_ERR_NOMEM;
+	}
+	return FA_OK;
+}
+
+void job_ctx_release(struct job_ctx *ctx)
+{
+	procpool_free(ctx->procpool);
+	queue_free(ctx->results);
+	frontier_free(ctx->frontier);
+	store_free(ctx->store);
+	seen_free(ctx->content);
+	linkmap_free(ctx->links);
+	if (ctx->content_lock_made)
+		sync_must(pthread_mutex_destroy(&ctx->content_lock), "pthread_mutex_destroy");
+	memset(ctx, 0, sizeof(*ctx));
+}
 
 struct job_worker *job_worker_new(struct job_ctx *ctx, struct fetch_share *share)
 {

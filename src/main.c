@@ -52,18 +52,8 @@ struct run {
 	struct job_ctx ctx;
 	struct report *report;
 	struct scope *scope; /* a crawl's, while its seeds are read */
-	FILE *failed;        /* the --save-failed list being written, or NULL */
 	bool list_complete;  /* every URL given was read (set by the reader) */
 };
-
-/* One URL on the --save-failed list, whole, credentials and all, as the
- * reporter writes them; stdio's own lock keeps each line whole when the
- * reader thread and the reporter write at once. */
-static void failed_put(FILE *f, const char *url)
-{
-	if (!strpbrk(url, "\r\n"))
-		fprintf(f, "%s\n", url);
-}
 
 static void *worker_init(void *arg, unsigned index)
 {
@@ -124,7 +114,7 @@ static void list_unread(void *arg, const char *url)
 	struct run *run = arg;
 
 	if (job_seed_wanted(&run->ctx, url))
-		failed_put(run->failed, url);
+		report_failed_put(run->report, url);
 }
 
 static void on_cancel(void *arg)
@@ -147,7 +137,8 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 	    .arg = run,
 	    /* a crawl or --images run cannot name every URL it did not
 	     * reach (see failed_whole) */
-	    .unread = run->failed && !o->crawl && !o->images ? list_unread : NULL,
+	    .unread =
+		report_failed_active(run->report) && !o->crawl && !o->images ? list_unread : NULL,
 	};
 
 	run->list_complete = true;
@@ -225,119 +216,11 @@ static void robots_agent(const char *ua, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* Prints what parsing did, for -v and with -P (the thread/process split
- * made visible). */
-static void print_parse_stats(const struct run *run, const struct fa_opts *o)
-{
-	const struct job_stats *st = &run->ctx.stats;
-	uint64_t parsed = atomic_load(&st->pages_parsed);
-
-	if (o->quiet || (!o->images && !o->crawl && !o->requisites))
-		return;
-	fprintf(stderr,
-		"fetchall: %llu pages parsed (%s), %.2f s parsing, %llu URLs found, %llu queued, "
-		"%llu parse failures, %llu not HTML, %llu over --max-page-size, %llu unparsable "
-		"links\n",
-		(unsigned long long)parsed,
-		run->ctx.procpool ? "in worker processes" : "in the fetch threads",
-		(double)atomic_load(&st->parse_ns) / 1e9,
-		(unsigned long long)atomic_load(&st->links_found),
-		(unsigned long long)atomic_load(&st->links_queued),
-		(unsigned long long)atomic_load(&st->parse_failures),
-		(unsigned long long)atomic_load(&st->pages_not_html),
-		(unsigned long long)atomic_load(&st->pages_too_big),
-		(unsigned long long)atomic_load(&st->links_unparsable));
-	if (run->ctx.procpool) {
-		struct procpool_stats ps = procpool_stats(run->ctx.procpool);
-
-		fprintf(stderr,
-			"fetchall: parser processes: %llu pages, %llu failures, %llu restarts, "
-			"%.2f s CPU\n",
-			(unsigned long long)ps.pages, (unsigned long long)ps.failures,
-			(unsigned long long)ps.restarts, ps.worker_cpu_s);
-	}
-}
-
-/*
- * --save-failed FILE.  The list goes to FILE.XXXXXX beside it and is
- * renamed over FILE when the run ends, so FILE may be the very list being
- * read (`fetchall failed.txt --save-failed failed.txt`, until it comes out
- * empty) and an older FILE stays whole until then.  mkstemp() makes it
- * 0600: the URLs keep their credentials, for the next run.
- *
- * The rule: FILE is replaced only by a list of every URL of the run that
- * is not done (failed, interrupted, or never started), never by fewer;
- * when that cannot be promised, FILE is left as it was.  The reporter
- * writes the failed and interrupted ones, the reader (list_unread) the
- * rest of the list after a cancel, failed_whole() the jobs still queued.
- */
-struct failed_list {
-	FILE *f;
-	char *tmp;
-	const char *path;
-};
-
-static bool failed_open(struct failed_list *fl, const char *path)
-{
-	size_t len = strlen(path) + sizeof(".XXXXXX");
-	int fd;
-
-	fl->path = path;
-	fl->tmp = malloc(len);
-	if (!fl->tmp) {
-		fprintf(stderr, "fetchall: out of memory\n");
-		return false;
-	}
-	snprintf(fl->tmp, len, "%s.XXXXXX", path);
-	fd = mkstemp(fl->tmp);
-	if (fd >= 0)
-		fl->f = fdopen(fd, "w");
-	if (!fl->f) {
-		fprintf(stderr, "fetchall: cannot write the --save-failed list '%s': %s\n", path,
-			strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(fl->tmp);
-		}
-		free(fl->tmp);
-		fl->tmp = NULL;
-		return false;
-	}
-	return true;
-}
-
-/* Ends the list: renamed into place if complete, else removed (and
- * FILE left as it was).  Returns false after saying why. */
-static bool failed_close(struct failed_list *fl, bool keep)
-{
-	bool ok = true;
-
-	if (!fl->f)
-		return true;
-	if (fflush(fl->f) != 0 || ferror(fl->f) || fsync(fileno(fl->f)) != 0) {
-		if (keep)
-			fprintf(stderr, "fetchall: writing the --save-failed list '%s': %s\n",
-				fl->path, strerror(errno));
-		keep = ok = false;
-	}
-	fclose(fl->f);
-	fl->f = NULL;
-	if (keep && rename(fl->tmp, fl->path) != 0) {
-		fprintf(stderr, "fetchall: cannot replace '%s': %s\n", fl->path, strerror(errno));
-		keep = ok = false;
-	}
-	if (!keep)
-		unlink(fl->tmp);
-	free(fl->tmp);
-	fl->tmp = NULL;
-	return ok;
-}
-
 static void failed_put_job(void *arg, struct fetch_job *job)
 {
 	struct run *run = arg;
 
-	failed_put(run->failed, job->url);
+	report_failed_put(run->report, job->url);
 	fetch_job_free(job);
 }
 
@@ -347,7 +230,7 @@ static void failed_put_job(void *arg, struct fetch_job *job)
  * it did not reach, and a list not read to its end (a pipe that did not
  * end soon after the cancel, a read error) hides the rest: then false,
  * and why, unless -q. */
-static bool failed_whole(struct run *run, const struct fa_opts *o, const char *path)
+static bool failed_whole(struct run *run, const struct fa_opts *o)
 {
 	const char *why = NULL;
 
@@ -359,98 +242,11 @@ static bool failed_whole(struct run *run, const struct fa_opts *o, const char *p
 	if (why) {
 		if (!o->quiet)
 			fprintf(stderr, "fetchall: --save-failed list '%s' left as it was: %s\n",
-				path, why);
+				o->save_failed, why);
 		return false;
 	}
 	frontier_drain(run->ctx.frontier, failed_put_job, run);
 	return true;
-}
-
-/* --convert-links' shared state: threads take pages by index. */
-struct converter {
-	struct run *run;
-	const struct fa_opts *opts;
-	atomic_size_t next;        /* the next page to take */
-	atomic_size_t done, links; /* pages rewritten, links made local */
-};
-
-/* Converts one page and replaces it; says why not, unless -q. */
-static void convert_one(struct converter *cv, size_t i)
-{
-	const struct fa_opts *o = cv->opts;
-	const char *relpath, *base, *charset;
-	char *data = NULL, *out = NULL;
-	size_t len = 0, outlen = 0, converted = 0;
-	enum fa_err err;
-
-	linkmap_page(cv->run->ctx.links, i, &relpath, &base, &charset);
-	err = store_read(cv->run->ctx.store, relpath, (size_t)o->max_page_size, &data, &len);
-	if (err != FA_OK) {
-		if (!o->quiet)
-			fprintf(stderr, "fetchall: converting links in '%s': %s; left as it is\n",
-				relpath,
-				err == FA_ERR_TOO_LONG ? "larger than --max-page-size"
-				: err == FA_ERR_IO     ? strerror(errno)
-						       : fa_strerror(err));
-		return;
-	}
-	err = convert_page(data, len, relpath, base, charset, cv->run->ctx.links, &out, &outlen,
-			   &converted);
-	if (err == FA_OK)
-		err = store_rewrite(cv->run->ctx.store, relpath, out, outlen);
-	if (err != FA_OK && !o->quiet)
-		fprintf(stderr, "fetchall: converting links in '%s': %s; left as it is\n", relpath,
-			err == FA_ERR_IO ? strerror(errno) : fa_strerror(err));
-	if (err == FA_OK) {
-		atomic_fetch_add(&cv->done, 1);
-		atomic_fetch_add(&cv->links, converted);
-	}
-	free(data);
-	free(out);
-}
-
-static void *convert_thread(void *arg)
-{
-	struct converter *cv = arg;
-	size_t pages = linkmap_pages(cv->run->ctx.links);
-
-	for (size_t i = atomic_fetch_add(&cv->next, 1); i < pages && !cancel_requested();
-	     i = atomic_fetch_add(&cv->next, 1))
-		convert_one(cv, i);
-	return NULL;
-}
-
-/* --convert-links, once the crawl is over: every saved HTML page's links
- * pointed at the local copies, each page replaced atomically.  Parsing
- * and writing pages is CPU work: one thread per core (at most -j, at most
- * 16), each taking the next page. */
-static void convert_saved_pages(struct run *run, const struct fa_opts *o)
-{
-	struct converter cv = {.run = run, .opts = o};
-	size_t pages = linkmap_pages(run->ctx.links);
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = cores > 0 ? (size_t)cores : 1;
-	pthread_t threads[16];
-	size_t started = 0;
-
-	if (nthreads > o->jobs)
-		nthreads = o->jobs;
-	if (nthreads > 16)
-		nthreads = 16;
-	if (nthreads > pages)
-		nthreads = pages;
-	for (; started < nthreads; started++) {
-		if (pthread_create(&threads[started], NULL, convert_thread, &cv) != 0)
-			break;
-	}
-	if (started == 0)
-		convert_thread(&cv); /* no thread to spare: this one does it all */
-	for (size_t i = 0; i < started; i++)
-		sync_must(pthread_join(threads[i], NULL), "pthread_join");
-	if (!o->quiet)
-		fprintf(stderr,
-			"fetchall: converted links in %zu of %zu pages (%zu to local files)\n",
-			atomic_load(&cv.done), pages, atomic_load(&cv.links));
 }
 
 /* --stats FILE (hidden): the run's numbers for --compare's parent. */
@@ -524,16 +320,16 @@ int main(int argc, char **argv)
 	struct job_opts jo;
 	struct frontier_opts fro;
 	struct run run = {0};
-	struct failed_list failed = {0};
 	struct input *in = NULL;
 	struct pool *pool = NULL;
 	unsigned threads;
 	struct scope *scope = NULL;
+	struct convert_totals converted = {0};
 	uint64_t t0;
 	char err[1024] = "", agent[64];
 	int status = REPORT_EXIT_USAGE;
 	enum cli_action action;
-	bool content_lock = false;
+	struct store *store = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	action = cli_parse(argc, argv, &opts, stdout, err, sizeof(err));
@@ -606,12 +402,10 @@ int main(int argc, char **argv)
 	if (store_new(opts.output_dir,
 		      (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0) |
 			  (opts.tree ? STORE_HTML_EXT : 0),
-		      &run.ctx.store, err, sizeof(err)) != FA_OK) {
+		      &store, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;
 	}
-	if (opts.save_failed && !failed_open(&failed, opts.save_failed))
-		goto out;
 	if (opts.insecure && !opts.quiet)
 		fprintf(stderr,
 			"fetchall: warning: --insecure: TLS certificates are not verified\n");
@@ -643,7 +437,6 @@ int main(int argc, char **argv)
 	    .out = stdout,
 	    .err = stderr,
 	    .show_hosts = opts.crawl,
-	    .failed = failed.f,
 	};
 	robots_agent(opts.user_agent, agent, sizeof(agent));
 	jo = (struct job_opts){
@@ -661,6 +454,8 @@ int main(int argc, char **argv)
 	    .robots_agent = agent,
 	    .shard = opts.nshards ? opts.shard - 1 : 0,
 	    .nshards = opts.nshards,
+	    .convert_links = opts.convert_links,
+	    .jobs = opts.jobs,
 	};
 	fro = (struct frontier_opts){
 	    /* -j by default: with more threads than slots, the per-host cap
@@ -670,36 +465,31 @@ int main(int argc, char **argv)
 	    .random_wait = opts.random_wait,
 	    .robots = opts.crawl && !opts.no_robots,
 	    /* a list streams through a small window; a crawl's seeds are
-	     * all read before it starts (they make its scope), and what
-	     * pages yield is queued up to a hard cap */
-	    .max_queued = opts.crawl ? 4u << 20 : (size_t)opts.jobs * 4 + 64,
-	    .max_total = 4u << 20,
-	    .max_seen = 64u << 20,
-	    .backoff_base_ms = opts.retry_wait_ms > 0 ? opts.retry_wait_ms : 1000,
+	     * all read before it starts (they make its scope): the
+	     * frontier's default caps */
+	    .max_queued = opts.crawl ? 0 : (size_t)opts.jobs * 4 + 64,
+	    .backoff_base_ms = opts.retry_wait_ms,
 	    .backoff_max_ms = opts.retry_after_max_ms,
 	    .throttle_target_milli = opts.throttle_target_milli,
-	    .throttle_max_ms = 60000,
 	};
-	run.ctx.opts = &jo;
-	run.ctx.scope = scope;
-	run.scope = opts.crawl ? scope : NULL;
-	run.failed = failed.f;
-	run.share = fetch_share_new(&fo, opts.jobs);
-	run.ctx.frontier = frontier_new(&fro);
-	ro.frontier = run.ctx.frontier;
-	run.ctx.results = queue_new(opts.jobs * 2 < 64 ? 64 : opts.jobs * 2, fetch_result_free);
-	run.report = run.share ? report_new(&ro, run.share) : NULL;
-	if (opts.dedupe)
-		run.ctx.content = seen_new(0);
-	if (opts.convert_links)
-		run.ctx.links = linkmap_new();
-	if (!run.share || !run.ctx.frontier || !run.ctx.results || !run.report ||
-	    (opts.dedupe && !run.ctx.content) || (opts.convert_links && !run.ctx.links)) {
+	if (job_ctx_init(&run.ctx, &jo) != FA_OK) {
 		fprintf(stderr, "fetchall: out of memory setting up\n");
 		goto out;
 	}
-	sync_must(pthread_mutex_init(&run.ctx.content_lock, NULL), "pthread_mutex_init");
-	content_lock = true;
+	run.ctx.store = store;
+	store = NULL;
+	run.ctx.scope = scope;
+	run.scope = opts.crawl ? scope : NULL;
+	run.share = fetch_share_new(&fo, opts.jobs);
+	run.ctx.frontier = frontier_new(&fro);
+	ro.frontier = run.ctx.frontier;
+	run.report = run.share ? report_new(&ro, run.share) : NULL;
+	if (!run.share || !run.ctx.frontier || !run.report) {
+		fprintf(stderr, "fetchall: out of memory setting up\n");
+		goto out;
+	}
+	if (opts.save_failed && !report_failed_open(run.report, opts.save_failed))
+		goto out;
 	if (opts.parse_procs > 0) {
 		struct procpool_opts po = {
 		    .nprocs = opts.parse_procs,
@@ -732,21 +522,38 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
 		goto out_report;
 	}
-	pool_join(pool);
+	/* the workers are done with the frontier: no result will come */
+	pool_wait_idle(pool);
 	queue_close(run.ctx.results);
 	report_join(run.report);
-	if (run.ctx.links)
-		convert_saved_pages(&run, &opts);
-	print_parse_stats(&run, &opts);
+	if (run.ctx.links) {
+		/* the crawl is over and its threads idle: they convert the saved
+		 * pages, CPU work, so one thread per core */
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+		convert_saved_pages(pool, cores > 0 ? (unsigned)cores : 1, run.ctx.links,
+				    run.ctx.store, (size_t)opts.max_page_size,
+				    opts.quiet ? NULL : stderr, &converted);
+		report_convert_summary(run.report, &converted);
+	}
+	pool_join(pool);
+	pool = NULL;
+	if (opts.images || opts.crawl || opts.requisites) {
+		struct procpool_stats ps;
+
+		if (run.ctx.procpool)
+			ps = procpool_stats(run.ctx.procpool);
+		report_parse_summary(run.report, &run.ctx.stats, run.ctx.procpool ? &ps : NULL);
+	}
 	if (opts.stats_file)
 		write_stats(&run, opts.stats_file);
 	report_summary(run.report, sync_ms_since(t0) / 1e3);
-	if (opts.nshards && !opts.quiet)
-		fprintf(stderr, "fetchall: shard %u/%u: %llu URLs left to the other shards\n",
-			opts.shard, opts.nshards,
-			(unsigned long long)atomic_load(&run.ctx.stats.other_shard));
+	if (opts.nshards)
+		report_shard_summary(run.report, opts.shard, opts.nshards,
+				     atomic_load(&run.ctx.stats.other_shard));
 	status = report_exit_code(run.report, cancel_requested());
-	if (!failed_close(&failed, failed.f && failed_whole(&run, &opts, failed.path)) &&
+	if (!report_failed_close(run.report,
+				 report_failed_active(run.report) && failed_whole(&run, &opts)) &&
 	    status == REPORT_EXIT_OK)
 		status = REPORT_EXIT_SOME_FAILED;
 	goto out_cancel;
@@ -757,17 +564,10 @@ out_report:
 out_cancel:
 	cancel_release();
 out:
-	failed_close(&failed, false); /* a run that never ran leaves FILE alone */
-	procpool_free(run.ctx.procpool);
-	report_free(run.report);
-	queue_free(run.ctx.results);
-	frontier_free(run.ctx.frontier);
+	report_free(run.report); /* a list not closed above leaves FILE alone */
+	job_ctx_release(&run.ctx);
 	fetch_share_free(run.share);
-	store_free(run.ctx.store);
-	seen_free(run.ctx.content);
-	linkmap_free(run.ctx.links);
-	if (content_lock)
-		pthread_mutex_destroy(&run.ctx.content_lock);
+	store_free(store);
 	scope_free(scope);
 	input_free(in);
 	cli_release(&opts);

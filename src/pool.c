@@ -2,15 +2,19 @@
  * pool: a fixed set of threads draining one job source.
  *
  * Modelled on libuv's threadpool: the source (a queue, the frontier) is
- * the only shared state and carries its own lock; threads block in its
- * next() and leave when it reports that no job will come, so shutdown is
- * "close the source, join every thread" and no job is lost or run twice.  States are made
- * up front on the caller's thread.  A failed pthread call other than
- * create aborts: it means a broken invariant, not a condition to handle.
+ * the only shared state of the jobs and carries its own lock; threads
+ * block in its next() until it reports that no job will come, so no job is
+ * lost or run twice.  Then each thread says it is idle and waits on the
+ * pool's own lock for a pool_each() batch (an index handed out by one
+ * atomic counter) or for pool_join(), which is "close the source, join
+ * every thread".  States are made up front on the caller's thread.  A
+ * failed pthread call other than create aborts: it means a broken
+ * invariant, not a condition to handle.
  */
 #include "pool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,26 +34,110 @@ struct pool {
 	const struct pool_ops *ops;
 	unsigned nthreads;
 	struct worker *workers;
+
+	/* Once the source is spent, threads wait here for a pool_each()
+	 * batch or for pool_join(); all under lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned started;  /* threads running */
+	unsigned idle;     /* of them, done with the source and the last batch */
+	unsigned finished; /* of them, done with this batch */
+	unsigned joined;   /* of them, that took a place in this batch */
+	unsigned long gen; /* batches posted */
+	bool closing;      /* pool_join(): leave */
+	/* the batch */
+	unsigned width;
+	size_t n;
+	atomic_size_t next_index;
+	void (*fn)(void *arg, size_t i);
+	void *arg;
 };
+
+/* One pool_each() batch on this thread, if it has a place in it. */
+static void batch(struct pool *p)
+{
+	unsigned place;
+
+	sync_lock(&p->lock);
+	place = p->joined++;
+	sync_unlock(&p->lock);
+	if (place < p->width) {
+		for (size_t i = atomic_fetch_add(&p->next_index, 1); i < p->n;
+		     i = atomic_fetch_add(&p->next_index, 1))
+			p->fn(p->arg, i);
+	}
+	sync_lock(&p->lock);
+	p->finished++;
+	sync_must(pthread_cond_broadcast(&p->cond), "pthread_cond_broadcast");
+	sync_unlock(&p->lock);
+}
 
 static void *work(void *arg)
 {
 	struct worker *w = arg;
+	struct pool *p = w->pool;
 	void *job;
 
-	while (w->pool->ops->next(w->pool->source, &job) == FA_OK)
-		w->pool->ops->run(w->state, job);
-	return NULL;
+	for (;;) {
+		unsigned long gen;
+
+		while (p->ops->next(p->source, &job) == FA_OK)
+			p->ops->run(w->state, job);
+		sync_lock(&p->lock);
+		p->idle++;
+		sync_must(pthread_cond_broadcast(&p->cond), "pthread_cond_broadcast");
+		gen = p->gen;
+		while (p->gen == gen && !p->closing)
+			sync_must(pthread_cond_wait(&p->cond, &p->lock), "pthread_cond_wait");
+		if (p->gen == gen) { /* closing, and no batch left to run */
+			sync_unlock(&p->lock);
+			return NULL;
+		}
+		sync_unlock(&p->lock);
+		batch(p);
+	}
+}
+
+void pool_wait_idle(struct pool *p)
+{
+	sync_lock(&p->lock);
+	while (p->idle < p->started)
+		sync_must(pthread_cond_wait(&p->cond, &p->lock), "pthread_cond_wait");
+	sync_unlock(&p->lock);
+}
+
+void pool_each(struct pool *p, unsigned width, size_t n, void (*fn)(void *arg, size_t i), void *arg)
+{
+	sync_lock(&p->lock);
+	while (p->idle < p->started)
+		sync_must(pthread_cond_wait(&p->cond, &p->lock), "pthread_cond_wait");
+	p->idle = p->finished = p->joined = 0;
+	p->width = width ? width : 1;
+	p->n = n;
+	atomic_store(&p->next_index, 0);
+	p->fn = fn;
+	p->arg = arg;
+	p->gen++;
+	sync_must(pthread_cond_broadcast(&p->cond), "pthread_cond_broadcast");
+	while (p->finished < p->started)
+		sync_must(pthread_cond_wait(&p->cond, &p->lock), "pthread_cond_wait");
+	sync_unlock(&p->lock);
 }
 
 static void release(struct pool *p)
 {
+	sync_lock(&p->lock);
+	p->closing = true;
+	sync_must(pthread_cond_broadcast(&p->cond), "pthread_cond_broadcast");
+	sync_unlock(&p->lock);
 	for (unsigned i = 0; i < p->nthreads; i++) {
 		if (p->workers[i].started)
 			sync_must(pthread_join(p->workers[i].thread, NULL), "pthread_join");
 		if (p->workers[i].state)
 			p->ops->thread_fini(p->workers[i].state);
 	}
+	sync_must(pthread_cond_destroy(&p->cond), "pthread_cond_destroy");
+	sync_must(pthread_mutex_destroy(&p->lock), "pthread_mutex_destroy");
 	free(p->workers);
 	free(p);
 }
@@ -84,6 +172,8 @@ enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, v
 	p->source = source;
 	p->ops = ops;
 	p->nthreads = nthreads;
+	sync_must(pthread_mutex_init(&p->lock, NULL), "pthread_mutex_init");
+	sync_must(pthread_cond_init(&p->cond, NULL), "pthread_cond_init");
 	for (unsigned i = 0; i < nthreads; i++) {
 		p->workers[i].pool = p;
 		p->workers[i].state = ops->thread_init(ctx, i);
@@ -98,6 +188,9 @@ enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, v
 			break;
 		}
 		p->workers[i].started = true;
+		sync_lock(&p->lock);
+		p->started++;
+		sync_unlock(&p->lock);
 	}
 	if (err != FA_OK) {
 		ops->close(source);

@@ -26,7 +26,10 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "convert.h"
 #include "frontier.h"
+#include "job.h"
+#include "procpool.h"
 #include "sync.h"
 #include "url.h"
 
@@ -47,6 +50,10 @@ struct report {
 	bool out_broken; /* stdout was closed under us */
 	char *line;      /* the JSON line buffer, reused */
 	size_t line_cap;
+	/* --save-failed */
+	FILE *failed;
+	char *failed_tmp;
+	const char *failed_path;
 };
 
 struct report *report_new(const struct report_opts *opts, const struct fetch_share *share)
@@ -66,6 +73,7 @@ void report_free(struct report *rep)
 {
 	if (!rep)
 		return;
+	report_failed_close(rep, false);
 	free(rep->line);
 	free(rep);
 }
@@ -367,9 +375,8 @@ static void account(struct report *rep, const struct fetch_result *r)
 		write_json(rep, r);
 	/* The URL as given, credentials and all, to be run again; a bad
 	 * line would only fail again. */
-	if (o->failed && r->outcome == FETCH_FAILED && r->err != FA_ERR_URL && r->url &&
-	    !strpbrk(r->url, "\r\n"))
-		fprintf(o->failed, "%s\n", r->url);
+	if (rep->failed && r->outcome == FETCH_FAILED && r->err != FA_ERR_URL && r->url)
+		report_failed_put(rep, r->url);
 	if (o->quiet)
 		return;
 	url_redact(r->url ? r->url : "", url, sizeof(url));
@@ -449,6 +456,117 @@ void report_summary(struct report *rep, double wall_s)
 		fprintf(rep->opts->err,
 			"fetchall: %llu transfers interrupted; run again with -c to resume them\n",
 			(unsigned long long)c->interrupted);
+}
+
+void report_parse_summary(struct report *rep, const struct job_stats *st,
+			  const struct procpool_stats *ps)
+{
+	FILE *err = rep->opts->err;
+
+	if (rep->opts->quiet)
+		return;
+	fprintf(err,
+		"fetchall: %llu pages parsed (%s), %.2f s parsing, %llu URLs found, %llu queued, "
+		"%llu parse failures, %llu not HTML, %llu over --max-page-size, %llu unparsable "
+		"links\n",
+		(unsigned long long)atomic_load(&st->pages_parsed),
+		ps ? "in worker processes" : "in the fetch threads",
+		(double)atomic_load(&st->parse_ns) / 1e9,
+		(unsigned long long)atomic_load(&st->links_found),
+		(unsigned long long)atomic_load(&st->links_queued),
+		(unsigned long long)atomic_load(&st->parse_failures),
+		(unsigned long long)atomic_load(&st->pages_not_html),
+		(unsigned long long)atomic_load(&st->pages_too_big),
+		(unsigned long long)atomic_load(&st->links_unparsable));
+	if (ps)
+		fprintf(err,
+			"fetchall: parser processes: %llu pages, %llu failures, %llu restarts, "
+			"%.2f s CPU\n",
+			(unsigned long long)ps->pages, (unsigned long long)ps->failures,
+			(unsigned long long)ps->restarts, ps->worker_cpu_s);
+}
+
+void report_convert_summary(struct report *rep, const struct convert_totals *ct)
+{
+	if (!rep->opts->quiet)
+		fprintf(rep->opts->err,
+			"fetchall: converted links in %zu of %zu pages (%zu to local files)\n",
+			atomic_load(&ct->done), ct->pages, atomic_load(&ct->links));
+}
+
+void report_shard_summary(struct report *rep, unsigned shard, unsigned nshards, uint64_t other)
+{
+	if (!rep->opts->quiet)
+		fprintf(rep->opts->err,
+			"fetchall: shard %u/%u: %llu URLs left to the other shards\n", shard,
+			nshards, (unsigned long long)other);
+}
+
+bool report_failed_open(struct report *rep, const char *path)
+{
+	size_t len = strlen(path) + sizeof(".XXXXXX");
+	int fd;
+
+	rep->failed_path = path;
+	rep->failed_tmp = malloc(len);
+	if (!rep->failed_tmp) {
+		fprintf(stderr, "fetchall: out of memory\n");
+		return false;
+	}
+	snprintf(rep->failed_tmp, len, "%s.XXXXXX", path);
+	fd = mkstemp(rep->failed_tmp);
+	if (fd >= 0)
+		rep->failed = fdopen(fd, "w");
+	if (!rep->failed) {
+		fprintf(stderr, "fetchall: cannot write the --save-failed list '%s': %s\n", path,
+			strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(rep->failed_tmp);
+		}
+		free(rep->failed_tmp);
+		rep->failed_tmp = NULL;
+		return false;
+	}
+	return true;
+}
+
+void report_failed_put(struct report *rep, const char *url)
+{
+	if (rep->failed && !strpbrk(url, "\r\n"))
+		fprintf(rep->failed, "%s\n", url);
+}
+
+bool report_failed_active(const struct report *rep)
+{
+	return rep->failed != NULL;
+}
+
+bool report_failed_close(struct report *rep, bool keep)
+{
+	FILE *f = rep->failed;
+	bool ok = true;
+
+	if (!f)
+		return true;
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
+		if (keep)
+			fprintf(stderr, "fetchall: writing the --save-failed list '%s': %s\n",
+				rep->failed_path, strerror(errno));
+		keep = ok = false;
+	}
+	fclose(f);
+	rep->failed = NULL;
+	if (keep && rename(rep->failed_tmp, rep->failed_path) != 0) {
+		fprintf(stderr, "fetchall: cannot replace '%s': %s\n", rep->failed_path,
+			strerror(errno));
+		keep = ok = false;
+	}
+	if (!keep)
+		unlink(rep->failed_tmp);
+	free(rep->failed_tmp);
+	rep->failed_tmp = NULL;
+	return ok;
 }
 
 int report_exit_code(struct report *rep, bool interrupted)

@@ -110,7 +110,6 @@ static struct frontier_opts opts_default(void)
 	    .random_wait = false,
 	    .robots = false,
 	    .max_queued = 1u << 16,
-	    .max_seen = 0,
 	    .backoff_base_ms = 100,
 	    .backoff_max_ms = 10000,
 	};
@@ -434,13 +433,13 @@ static void test_frontier_mark_seen(void **state)
 /* ---- limits ---------------------------------------------------------------- */
 
 /* A non-blocking add (URLs a page gave) is dropped once max_total jobs wait
- * (max_total is raised to max_queued when below it). */
+ * (max_total is raised to max_queued when below it; 0 is the default). */
 static void test_frontier_max_total_drops(void **state)
 {
 	static const struct {
 		size_t max_queued, max_total, limit;
 	} cases[] = {
-	    {1, 0, 1},
+	    {1, 1, 1},
 	    {3, 3, 3},
 	    {2, 5, 5},
 	    {10, 4, 10},
@@ -1486,6 +1485,7 @@ static void test_frontier_stats_counts(void **state)
 
 	(void)state;
 	o.max_queued = 4;
+	o.max_total = 4;
 	f = fr_new(&o);
 	st = frontier_stats(f);
 	assert_int_equal(st.queued + st.active + st.hosts + st.seen + st.dropped + st.high_water,

@@ -112,10 +112,86 @@ static void test_pool_init_failure_cleans_up(void **state)
 	free(w);
 }
 
+/* pool_each() after the source: every index once, on at most width
+ * threads at a time, the jobs all done first; twice in a row. */
+struct each {
+	atomic_int hits[NJOBS];
+	atomic_int now, peak;
+	struct world *w;
+	int jobs_done_when_called; /* jobs run before the first fn call */
+	atomic_int calls;
+};
+
+static void each_fn(void *arg, size_t i)
+{
+	struct each *e = arg;
+	int n = atomic_fetch_add(&e->now, 1) + 1;
+	int peak = atomic_load(&e->peak);
+
+	if (atomic_fetch_add(&e->calls, 1) == 0) {
+		int done = 0;
+
+		for (int k = 0; k < NJOBS; k++)
+			done += atomic_load(&e->w->runs[k]);
+		e->jobs_done_when_called = done;
+	}
+	while (n > peak && !atomic_compare_exchange_weak(&e->peak, &peak, n))
+		;
+	atomic_fetch_add(&e->hits[i], 1);
+	for (volatile int spin = 0; spin < 200; spin++)
+		;
+	atomic_fetch_sub(&e->now, 1);
+}
+
+static void test_pool_each_after_source(void **state)
+{
+	static const unsigned widths[] = {1, 3, 16, 40};
+
+	(void)state;
+	for (size_t t = 0; t < 4; t++) {
+		struct world *w = calloc(1, sizeof(*w));
+		struct each *e = calloc(1, sizeof(*e));
+		struct queue *q = queue_new(32, free);
+		struct pool *p;
+
+		assert_non_null(w);
+		assert_non_null(e);
+		assert_non_null(q);
+		w->fail_at = -1;
+		e->w = w;
+		assert_int_equal(pool_new(8, &ops, w, q, &p), FA_OK);
+		for (int i = 0; i < NJOBS; i++) {
+			int *n = malloc(sizeof(*n));
+
+			assert_non_null(n);
+			*n = i;
+			assert_int_equal(queue_push(q, n), FA_OK);
+		}
+		queue_close(q);
+		for (int round = 1; round <= 2; round++) {
+			pool_each(p, widths[t], NJOBS, each_fn, e);
+			for (int i = 0; i < NJOBS; i++)
+				assert_int_equal(atomic_load(&e->hits[i]), round);
+			assert_int_equal(atomic_load(&e->now), 0);
+		}
+		pool_wait_idle(p);
+		pool_each(p, widths[t], 0, each_fn, e); /* nothing to do: returns */
+		assert_int_equal(e->jobs_done_when_called, NJOBS);
+		assert_true(atomic_load(&e->peak) >= 1);
+		assert_true(atomic_load(&e->peak) <= (int)(widths[t] < 8 ? widths[t] : 8));
+		pool_join(p);
+		assert_int_equal(atomic_load(&w->finis), 8);
+		queue_free(q);
+		free(e);
+		free(w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pool_every_job_once),
+	    cmocka_unit_test(test_pool_each_after_source),
 	    cmocka_unit_test(test_pool_init_failure_cleans_up),
 	};
 
