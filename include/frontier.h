@@ -39,10 +39,11 @@ struct robots;
 #define FRONTIER_THROTTLE_MAX_MS 60000
 
 struct frontier_opts {
-	unsigned per_host; /* transfers at once per host; 0: no cap */
-	long wait_ms;      /* between two request starts to one host */
-	bool random_wait;  /* each wait is wait_ms x [0.5, 1.5) */
-	bool robots;       /* fetch and obey robots.txt per host */
+	unsigned per_host;    /* transfers at once per host; 0: no cap */
+	long wait_ms;         /* between two request starts to one host */
+	bool random_wait;     /* each wait is wait_ms x [0.5, 1.5) */
+	unsigned random_seed; /* random_wait's first state; 0: from the clock */
+	bool robots;          /* fetch and obey robots.txt per host */
 	/* Caps; 0 gives the default.  A blocking add (a list's or a seed's
 	 * URL) waits while max_queued jobs are queued (default max_total:
 	 * a list streams through a smaller window of its own choosing); a
@@ -82,7 +83,14 @@ struct frontier_host_view {
 	unsigned active;
 	size_t queued;
 	uint64_t requests, errors, throttled;
-	long delay_ms; /* current gap between request starts */
+	/* The host's gap between request starts: --wait itself (never a
+	 * --random-wait draw), Crawl-delay or auto-throttle's delay,
+	 * whichever is largest, plus its backoff.  Reading it draws nothing,
+	 * so looking does not change the scheduler's random waits. */
+	long delay_ms;
+	long last_delay_ms; /* the gap booked at its last request start
+			       (with --random-wait, that start's draw); -1 before
+			       the first */
 };
 
 struct frontier_stats {

@@ -43,6 +43,7 @@ struct frontier_host {
 	long backoff_ms;        /* host-wide slowdown after 429/503 */
 	long crawl_delay_ms;    /* from robots.txt; -1 none */
 	long throttle_ms;       /* auto-throttle's delay; 0 when off */
+	long last_delay_ms;     /* booked at the last start; -1 none yet */
 	enum robots_state robots_state;
 	struct robots *robots;
 	char *robots_url;
@@ -104,7 +105,7 @@ struct frontier *frontier_new(const struct frontier_opts *opts)
 	sync_must(pthread_mutex_init(&f->lock, NULL), "pthread_mutex_init");
 	sync_must(sync_cond_init(&f->work), "pthread_cond_init");
 	sync_must(sync_cond_init(&f->room), "pthread_cond_init");
-	f->random_state = (unsigned)sync_now_ns();
+	f->random_state = opts->random_seed ? opts->random_seed : (unsigned)sync_now_ns();
 	f->sweep_at = 1024;
 	return f;
 }
@@ -183,6 +184,7 @@ static struct frontier_host *host_get(struct frontier *f, const char *key, const
 		return NULL;
 	snprintf(h->key, sizeof(h->key), "%s", key);
 	h->crawl_delay_ms = -1;
+	h->last_delay_ms = -1;
 	if (f->opts.throttle_target_milli)
 		h->throttle_ms = f->opts.wait_ms > FRONTIER_THROTTLE_START_MS
 				     ? f->opts.wait_ms
@@ -466,18 +468,27 @@ enum fa_err frontier_next(struct frontier *f, struct fetch_job **out)
 	return err;
 }
 
-/* With the lock held: the gap to keep before h's next request start. */
+/* With the lock held: h's gap between request starts with `wait` as the
+ * --wait part.  Pure: what the display shows is this with --wait itself. */
+static long host_gap(const struct frontier_host *h, long wait)
+{
+	if (h->crawl_delay_ms > wait)
+		wait = h->crawl_delay_ms;
+	if (h->throttle_ms > wait)
+		wait = h->throttle_ms;
+	return wait + h->backoff_ms;
+}
+
+/* With the lock held: the gap to keep before h's next request start, with
+ * --random-wait's draw, which advances the scheduler's random state: only
+ * a request start may call this. */
 static long host_delay(struct frontier *f, const struct frontier_host *h)
 {
 	long wait = f->opts.wait_ms;
 
 	if (wait > 0 && f->opts.random_wait)
 		wait = wait / 2 + (long)(rand_r(&f->random_state) % (unsigned)wait);
-	if (h->crawl_delay_ms > wait)
-		wait = h->crawl_delay_ms;
-	if (h->throttle_ms > wait)
-		wait = h->throttle_ms;
-	return wait + h->backoff_ms;
+	return host_gap(h, wait);
 }
 
 long frontier_throttle_delay(long delay_ms, long latency_ms, unsigned target_milli, long min_ms,
@@ -508,7 +519,8 @@ bool frontier_attempt_start(struct frontier *f, struct frontier_host *h)
 		int rc;
 
 		if (now >= h->next_start_ms) {
-			h->next_start_ms = now + (uint64_t)host_delay(f, h);
+			h->last_delay_ms = host_delay(f, h);
+			h->next_start_ms = now + (uint64_t)h->last_delay_ms;
 			h->requests++;
 			go = true;
 			break;
@@ -700,7 +712,8 @@ size_t frontier_top_hosts(struct frontier *f, struct frontier_host_view *out, si
 			out[at].requests = h->requests;
 			out[at].errors = h->errors;
 			out[at].throttled = h->throttled;
-			out[at].delay_ms = host_delay(f, h);
+			out[at].delay_ms = host_gap(h, f->opts.wait_ms);
+			out[at].last_delay_ms = h->last_delay_ms;
 		}
 	}
 	sync_unlock(&f->lock);

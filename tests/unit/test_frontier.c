@@ -1,7 +1,8 @@
 /*
  * Unit tests for frontier: per-host queues, the host scheduler, politeness
- * (per-host cap, wait, backoff), robots sequencing, the seen-set, and the
- * end of the run.
+ * (per-host cap, wait, random wait, backoff), robots sequencing, the
+ * seen-set, the end of the run, and a display (frontier_top_hosts) that
+ * draws none of the scheduler's random waits.
  *
  * Order and bookkeeping are checked single-threaded and exactly.  Tests
  * that need a thread blocked show it by the thread not having finished
@@ -36,6 +37,7 @@
 #include "fetch.h"
 #include "frontier.h"
 #include "robots.h"
+#include "url.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -980,37 +982,109 @@ static void test_frontier_wait_gates_next(void **state)
 	frontier_free(f);
 }
 
+/*
+ * Starts one request on each of n fresh hosts (a host's first start comes
+ * at once and books the next with a delay drawn then), calling
+ * frontier_top_hosts() `looks` times before each start, and returns the
+ * delays booked, in the order of the starts, in delays[]; each host's
+ * displayed delay_ms must be wait_ms itself.
+ */
+static void first_delays(struct frontier *f, size_t n, long wait_ms, int looks, long *delays)
+{
+	struct frontier_host_view *views = calloc(n, sizeof(*views));
+	struct fetch_job **jobs = calloc(n, sizeof(*jobs));
+	char url[64], key[64];
+
+	assert_non_null(views);
+	assert_non_null(jobs);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(url, sizeof(url), "http://h%zu.test/1", i);
+		assert_int_equal(add(f, url, 0, false), FA_OK);
+	}
+	for (size_t i = 0; i < n; i++) {
+		jobs[i] = take(f);
+		for (int k = 0; k < looks; k++)
+			assert_int_equal(frontier_top_hosts(f, views, n), n);
+		assert_true(frontier_attempt_start(f, jobs[i]->host));
+	}
+	assert_int_equal(frontier_top_hosts(f, views, n), n);
+	for (size_t i = 0; i < n; i++) {
+		size_t v = 0;
+
+		assert_int_equal(url_host_key(jobs[i]->url, key, sizeof(key)), FA_OK);
+		while (v < n && strcmp(views[v].key, key) != 0)
+			v++;
+		assert_true(v < n);
+		assert_int_equal(views[v].delay_ms, wait_ms);
+		delays[i] = views[v].last_delay_ms;
+		finish(f, jobs[i]);
+	}
+	free(jobs);
+	free(views);
+}
+
+/* --random-wait's draws fall in wait_ms x [0.5, 1.5) and vary; the
+ * display shows wait_ms itself. */
 static void test_frontier_random_wait_range(void **state)
 {
 	static const long waits[] = {10, 200, 1001};
+	enum { HOSTS = 400 };
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(waits); i++) {
 		struct frontier_opts o = opts_default();
 		struct frontier *f;
-		struct fetch_job *job;
-		struct frontier_host_view view;
-		long lo = LONG_MAX, hi = 0;
+		long delays[HOSTS], lo = LONG_MAX, hi = 0;
 
 		o.wait_ms = waits[i];
 		o.random_wait = true;
 		f = fr_new(&o);
-		assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
-		job = take(f);
-		for (int k = 0; k < 400; k++) {
-			assert_int_equal(frontier_top_hosts(f, &view, 1), 1);
-			if (view.delay_ms < lo)
-				lo = view.delay_ms;
-			if (view.delay_ms > hi)
-				hi = view.delay_ms;
+		first_delays(f, HOSTS, waits[i], 0, delays);
+		for (size_t k = 0; k < HOSTS; k++) {
+			if (delays[k] < lo)
+				lo = delays[k];
+			if (delays[k] > hi)
+				hi = delays[k];
 		}
 		/* frontier.h: wait_ms x [0.5, 1.5) */
 		assert_true(lo >= waits[i] / 2);
 		assert_true(hi <= waits[i] + waits[i] / 2);
 		assert_true(lo < hi);
-		finish(f, job);
 		frontier_free(f);
 	}
+}
+
+/* Looking (frontier_top_hosts, which the progress line calls) draws no
+ * random number: two frontiers of one seed book the same random waits
+ * whether or not they are looked at between the starts. */
+static void test_frontier_top_hosts_draws_nothing(void **state)
+{
+	enum { HOSTS = 16, WAIT = 1000 };
+	long quiet[HOSTS], watched[HOSTS];
+	bool varied = false;
+
+	(void)state;
+	for (unsigned seed = 1; seed <= 3; seed++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f;
+
+		o.wait_ms = WAIT;
+		o.random_wait = true;
+		o.random_seed = seed * 7919;
+		f = fr_new(&o);
+		first_delays(f, HOSTS, WAIT, 0, quiet);
+		frontier_free(f);
+		f = fr_new(&o);
+		first_delays(f, HOSTS, WAIT, 5, watched);
+		frontier_free(f);
+		for (size_t k = 0; k < HOSTS; k++) {
+			if (quiet[k] != watched[k])
+				fail_msg("seed %u, start %zu: %ld ms unwatched, %ld ms watched",
+					 o.random_seed, k, quiet[k], watched[k]);
+			varied |= quiet[k] != quiet[0];
+		}
+	}
+	assert_true(varied); /* the draws are random, so equality means something */
 }
 
 /* A 503 with Retry-After holds that host back; another host goes on. */
@@ -1715,6 +1789,7 @@ int main(void)
 	    cmocka_unit_test(test_frontier_wait_spaces_attempts),
 	    cmocka_unit_test(test_frontier_wait_gates_next),
 	    cmocka_unit_test(test_frontier_random_wait_range),
+	    cmocka_unit_test(test_frontier_top_hosts_draws_nothing),
 	    cmocka_unit_test(test_frontier_backoff_retry_after),
 	    cmocka_unit_test(test_frontier_backoff_is_per_host),
 	    cmocka_unit_test(test_frontier_backoff_doubles_and_recovers),
