@@ -309,6 +309,8 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
  * the local file whose record names its URL.  .invalid never resolves
  * (RFC 2606), so no real link can look like one. */
 #define LOCAL_BASE "http://fetchall.invalid/"
+/* A page buffer larger than this is freed after its page. */
+#define PAGE_KEEP_MAX (256 * 1024)
 
 /* base for a converted page saved at relpath: LOCAL_BASE + relpath with
  * every byte outside [A-Za-z0-9/._~-] percent-encoded. */
@@ -525,6 +527,10 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 		/* a converted page is converted already: not again */
 		record_saved(ctx, job, &res, &w->page, reread && !converted);
 	report(ctx, &res);
+	/* A big page's buffer goes with it, so what threads hold between
+	 * pages stays small: only pages being fetched or parsed take room. */
+	if (w->page.cap > PAGE_KEEP_MAX)
+		fetch_buffer_release(&w->page);
 done:
 	frontier_done(ctx->frontier, job);
 	fetch_job_free(job);
