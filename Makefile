@@ -92,8 +92,9 @@ ifeq ($(VARIANT),release)
 	@ln -sf $(B)/fetchall fetchall
 endif
 
+# Not linked against libxml2: xmlload opens it when a run parses pages.
 $(B)/fetchall: $(MAIN_OBJ) $(B)/libfetchall.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(filter-out -lxml2,$(LDLIBS))
 
 $(B)/libfetchall.a: $(LIB_OBJS)
 	@rm -f $@

@@ -20,9 +20,6 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <libxml/HTMLparser.h>
-#include <libxml/HTMLtree.h>
-#include <libxml/xmlstring.h>
 
 #include "cancel.h"
 #include "html.h"
@@ -30,6 +27,7 @@
 #include "pool.h"
 #include "store.h"
 #include "url.h"
+#include "xmlload.h" /* last: it renames libxml2's functions */
 
 /* Link attributes, on any element (libxml2 lowercases HTML names). */
 static const char *const link_attrs[] = {"href", "src", "poster"};
@@ -306,8 +304,8 @@ enum fa_err convert_page(const char *html, size_t len, const char *page_relpath,
 			 size_t *outlen, size_t *converted)
 {
 	struct conv cv = {.page_relpath = page_relpath, .map = map};
-	xmlGenericErrorFunc saved_error = xmlGenericError;
-	void *saved_ctx = xmlGenericErrorContext;
+	xmlGenericErrorFunc saved_error;
+	void *saved_ctx;
 	const char *encoding = charset;
 	xmlDocPtr doc;
 	xmlChar *mem = NULL;
@@ -318,6 +316,10 @@ enum fa_err convert_page(const char *html, size_t len, const char *page_relpath,
 	*out = NULL;
 	*outlen = 0;
 	*converted = 0;
+	if (xmlload_need() != FA_OK)
+		return FA_ERR_PARSE;
+	saved_error = xmlGenericError;
+	saved_ctx = xmlGenericErrorContext;
 	if (len > INT_MAX)
 		return FA_ERR_TOO_LONG;
 	cv.base = curl_url();

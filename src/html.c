@@ -95,10 +95,8 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <libxml/HTMLparser.h>
-#include <libxml/encoding.h>
-#include <libxml/parserInternals.h>
-#include <libxml/xmlerror.h>
+
+#include "xmlload.h" /* last: it renames libxml2's functions */
 
 #define MAX_URL_LEN  8192  /* one URL value, after trimming */
 #define MAX_LIST_LEN 65536 /* a whole srcset or style attribute */
@@ -1305,6 +1303,8 @@ enum fa_err html_extract(const char *body, size_t len, const char *page_url, con
 		return FA_ERR_URL;
 	if (len > INT_MAX)
 		return FA_ERR_TOO_LONG; /* libxml2 takes an int */
+	if (xmlload_need() != FA_OK)
+		return FA_ERR_PARSE;
 	count_before = out->count;
 	skipped_before = out->skipped;
 	memset(&scan, 0, sizeof(scan));

@@ -2,7 +2,8 @@
  * main: wiring only.
  *
  * Start-up happens here, on the one thread, before any other starts:
- * SIGPIPE ignored, curl_global_init(), xmlInitParser(), the signal
+ * SIGPIPE ignored, curl_global_init(), libxml2 (loaded and initialised
+ * only when the run parses pages: xmlload.h), the signal
  * watcher.  Then the threads of the design: the reporter (draining
  * results), J fetch workers (taking jobs from the frontier) and the reader
  * (feeding the frontier from the list).  Shutdown runs the other way: the
@@ -26,7 +27,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <libxml/parser.h>
 
 #include "cancel.h"
 #include "cli.h"
@@ -46,6 +46,7 @@
 #include "store.h"
 #include "sync.h"
 #include "url.h"
+#include "xmlload.h"
 
 struct run {
 	struct fetch_share *share;
@@ -341,9 +342,12 @@ int main(int argc, char **argv)
 	}
 	if (opts.parse_worker) {
 		cli_release(&opts);
-		xmlInitParser();
+		if (xmlload_need() != FA_OK) {
+			fprintf(stderr, "fetchall: %s\n", xmlload_error());
+			return REPORT_EXIT_USAGE;
+		}
 		status = procpool_worker_main(STDIN_FILENO, STDOUT_FILENO);
-		xmlCleanupParser();
+		xmlload_release();
 		return status;
 	}
 	if (opts.compare) {
@@ -373,7 +377,17 @@ int main(int argc, char **argv)
 		cli_release(&opts);
 		return REPORT_EXIT_USAGE;
 	}
-	xmlInitParser();
+	/* libxml2 only where this process parses pages (with -P the parser
+	 * processes do), loaded here on the main thread before any other
+	 * starts (see xmlload.h) */
+	if ((((opts.images || opts.crawl || opts.requisites) && !opts.parse_procs) ||
+	     opts.convert_links) &&
+	    xmlload_need() != FA_OK) {
+		fprintf(stderr, "fetchall: %s\n", xmlload_error());
+		curl_global_cleanup();
+		cli_release(&opts);
+		return REPORT_EXIT_USAGE;
+	}
 	threads = fetch_threads(&opts);
 	raise_fd_limit(threads, opts.jobs, opts.quiet);
 	t0 = sync_now_ns();
@@ -571,7 +585,7 @@ out:
 	scope_free(scope);
 	input_free(in);
 	cli_release(&opts);
-	xmlCleanupParser();
+	xmlload_release();
 	curl_global_cleanup();
 	return status;
 }

@@ -1158,6 +1158,62 @@ static void test_fetchall_closed_stdout_ends_run(void **state)
 	assert_int_equal(WEXITSTATUS(status), 130);
 }
 
+/* Whether the running process pid has libxml2 mapped, read once a
+ * request of it is in flight at the server (so start-up is over); -1 if
+ * none came within 10 s. */
+static int maps_libxml2_in_flight(pid_t pid)
+{
+	char path[64], *maps = NULL;
+	size_t len = 0;
+	struct h_stats st;
+	int found;
+
+	for (int i = 0; i < 200; i++) {
+		if (h_server_stats(&server, &st) == 0 && st.inflight > 0)
+			break;
+		if (i == 199)
+			return -1;
+		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+	if (h_read_file(path, &maps, &len) != 0)
+		return -1;
+	found = strstr(maps, "libxml2") != NULL;
+	free(maps);
+	return found;
+}
+
+/* libxml2 (with ICU and libstdc++, about 3 MB resident) is loaded only
+ * by a run that parses pages in this process: not by a list run, nor by
+ * the main process of a -P run; by --images without -P. */
+static void test_fetchall_libxml2_only_when_parsing(void **state)
+{
+	struct ctx *c = *state;
+	char file[512], page[512];
+	const char *list_run[] = {"fetchall", file, "-o", c->out, "-q", NULL};
+	const char *images_run[] = {"fetchall", page, "--images", "-o", c->out, "-q", NULL};
+	const char *procs_run[] = {"fetchall", page,   "--images", "-P", "1",
+				   "-o",       c->out, "-q",       NULL};
+	const char *const *runs[] = {list_run, images_run, procs_run};
+	const int want[] = {0, 1, 0};
+	int status;
+
+	snprintf(file, sizeof(file), "%s/delay/1500/f.bin", server.base);
+	/* a page whose one image takes 1.5 s */
+	snprintf(page, sizeof(page), "%s/html?b=%%3Cimg%%20src%%3D%%22/delay/1500/i.png%%22%%3E",
+		 server.base);
+	for (size_t r = 0; r < 3; r++) {
+		pid_t pid;
+
+		assert_int_equal(h_server_reset(&server, NULL), 0);
+		pid = h_spawn((const char *const *)runs[r], NULL, c->dir);
+		assert_true(pid > 0);
+		assert_int_equal(maps_libxml2_in_flight(pid), want[r]);
+		assert_int_equal(h_wait(pid, 30, &status), 0);
+		assert_int_equal(status, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1193,6 +1249,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fetchall_headers_agent_gzip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_credentials_redacted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_closed_stdout_ends_run, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_libxml2_only_when_parsing, setup,
+					    teardown),
 	};
 	int rc;
 
