@@ -1,5 +1,6 @@
 /*
- * cli: argv → struct fa_opts, and the --help and --version texts.
+ * cli: argv → struct fa_opts, and the --help, --version and man page
+ * texts, all from one table of options (src/cli.c).
  */
 #ifndef FA_CLI_H
 #define FA_CLI_H
@@ -27,7 +28,6 @@ struct fa_opts {
 	long speed_limit, speed_time_s;
 	long max_redirs;
 	long long max_filesize;
-	char user_agent_buf[64];
 
 	/* URLs given as arguments (borrowed from argv); cli_release() frees
 	 * the arrays. */
@@ -70,9 +70,15 @@ enum cli_action {
 };
 
 /*
- * Parses argv into *opts (defaults first).  Prints --help / --version
- * text to `out`.  On a usage error fills errbuf with one line naming the
- * option and value.  Caller calls cli_release() in every case.
+ * Parses argv into *opts (defaults first), with getopt_long's rules
+ * (options and operands in any order, "--", "--name=value", unique
+ * prefixes of long names, "-xc", "-j16").  Prints --help / --version (and
+ * the hidden --help-man, the roff of fetchall(1)) to `out`.  On a usage
+ * error fills errbuf with one line naming the option and value: a bad
+ * value, an unknown option, or an option that does nothing in the mode
+ * given (--depth without --crawl) or clashes with another (-q and -v).
+ * argv is borrowed for as long as opts is used.  Caller calls
+ * cli_release() in every case.  Thread-safe (no state kept).
  */
 enum cli_action cli_parse(int argc, char **argv, struct fa_opts *opts, FILE *out, char *errbuf,
 			  size_t errlen);
@@ -81,13 +87,21 @@ void cli_release(struct fa_opts *opts);
 
 /*
  * The argv of one run of the same job, for --compare's child runs: the
- * list or URLs and every option that shapes the job, as canonical long
- * options; not -j, -o, --json, -q, -v, -P or the --compare options, which
- * the caller adds.  Returns a NULL-terminated array of strings (free both
- * with cli_free_args()); NULL on OOM.
+ * URLs, and every option that shapes the job (the list among them) whose
+ * value differs from its default, as canonical "--name=value"; not -j,
+ * -o, --json, -q, -v, -P or the --compare options, which the caller adds.
+ * Returns a NULL-terminated array of strings (free both with
+ * cli_free_args()); NULL on OOM.
  */
 char **cli_job_args(const struct fa_opts *opts);
 void cli_free_args(char **args);
+
+/*
+ * The i-th option a user may give (from 0; hidden ones are not listed):
+ * its long name, its other long name or NULL, its letter or 0.  For tests
+ * and completion scripts.  Returns false past the last.  Thread-safe.
+ */
+bool cli_option_names(size_t i, const char **name, const char **alias, char *letter);
 
 /* Number parsers shared by the options (exposed for tests).  Each
  * accepts the whole string or fails with FA_ERR_PARSE. */

@@ -1,246 +1,681 @@
 /*
- * cli: command-line parsing with getopt_long, defaults, and --help.
+ * cli: the command line, from one table of options.
+ *
+ * Every option is one row of options[] below: its long name (and alias),
+ * its letter, what its value is and where in struct fa_opts it goes, its
+ * default and range, its --help lines and section, the modes it does
+ * something in, and whether --compare's child runs get it.  Parsing,
+ * --help, the man page (--help-man), the checks of modes and
+ * cli_job_args() all read that table, so adding an option is adding a row.
+ *
+ * Parsing is a loop of its own with getopt_long's rules: options and
+ * operands in any order (operands keep theirs; with POSIXLY_CORRECT set
+ * the first operand ends the options), "--" ends the options,
+ * "--name=value" or "--name value", an optional value only after "=", a
+ * long name cut to any prefix that names one option (hidden options only
+ * in full), letters clustered ("-xc") and a letter's value attached
+ * ("-j16") or next.  Owning the loop lets an error name the very word
+ * that was wrong, and keeps no state between calls.
  *
  * Option names follow the tools fetchall's users know: -j like aria2c and
  * make, -o/-x/-c/-i/-U/-H/-q like wget and curl, --speed-limit/-time,
  * --max-redirs, --max-filesize and --connect-timeout like curl.  Every
  * number goes through one checked parser (strtoll with end pointer, errno
  * and range); a bad value is a usage error naming the option.
+ *
+ * Nothing here is threaded or keeps state: thread-safe.
  */
 #include "cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <libxml/xmlversion.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-	OPT_JSON = 256,
-	OPT_NO_CLOBBER,
-	OPT_RETRIES,
-	OPT_RETRY_WAIT,
-	OPT_RETRY_MAX_WAIT,
-	OPT_RETRY_AFTER_MAX,
-	OPT_CONNECT_TIMEOUT,
-	OPT_TIMEOUT,
-	OPT_SPEED_LIMIT,
-	OPT_SPEED_TIME,
-	OPT_MAX_REDIRS,
-	OPT_MAX_FILESIZE,
-	OPT_ALLOW_FILE,
-	OPT_IMAGES,
-	OPT_MAX_PAGES,
-	OPT_SPAN_HOSTS,
-	OPT_DOMAINS,
-	OPT_INCLUDE,
-	OPT_EXCLUDE,
-	OPT_NO_PARENT,
-	OPT_NO_ROBOTS,
-	OPT_PER_HOST,
-	OPT_WAIT,
-	OPT_RANDOM_WAIT,
-	OPT_PARSE_TIMEOUT,
-	OPT_PARSE_MEM,
-	OPT_ACCEPT_TYPE,
-	OPT_MIN_SIZE,
-	OPT_MAX_SIZE,
-	OPT_DEDUPE,
-	OPT_MAX_PAGE_SIZE,
-	OPT_PARSE_WORKER,
-	OPT_COMPARE,
-	OPT_AUTO_THROTTLE,
-	OPT_SAVE_FAILED,
-	OPT_SHARD,
-	OPT_CONVERT_LINKS,
-	OPT_REPEAT,
-	OPT_KEEP,
-	OPT_PLOT,
-	OPT_STATS,
+/* A growing argv for cli_job_args(); `failed` once memory ran out. */
+struct args {
+	char **items;
+	size_t count;
+	bool failed;
 };
 
-static const struct option long_options[] = {
-    {"jobs", required_argument, NULL, 'j'},
-    {"output-dir", required_argument, NULL, 'o'},
-    {"input-file", required_argument, NULL, 'i'},
-    {"tree", no_argument, NULL, 'x'},
-    {"force-directories", no_argument, NULL, 'x'},
-    {"continue", no_argument, NULL, 'c'},
-    {"no-clobber", no_argument, NULL, OPT_NO_CLOBBER},
-    {"content-disposition", no_argument, NULL, 'J'},
-    {"remote-header-name", no_argument, NULL, 'J'},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"save-failed", required_argument, NULL, OPT_SAVE_FAILED},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
-    {"user-agent", required_argument, NULL, 'U'},
-    {"header", required_argument, NULL, 'H'},
-    {"retries", required_argument, NULL, OPT_RETRIES},
-    {"retry-wait", required_argument, NULL, OPT_RETRY_WAIT},
-    {"retry-max-wait", required_argument, NULL, OPT_RETRY_MAX_WAIT},
-    {"retry-after-max", required_argument, NULL, OPT_RETRY_AFTER_MAX},
-    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"max-time", required_argument, NULL, OPT_TIMEOUT},
-    {"speed-limit", required_argument, NULL, OPT_SPEED_LIMIT},
-    {"speed-time", required_argument, NULL, OPT_SPEED_TIME},
-    {"max-redirs", required_argument, NULL, OPT_MAX_REDIRS},
-    {"max-filesize", required_argument, NULL, OPT_MAX_FILESIZE},
-    {"allow-file", no_argument, NULL, OPT_ALLOW_FILE},
-    {"insecure", no_argument, NULL, 'k'},
-    {"images", no_argument, NULL, OPT_IMAGES},
-    {"crawl", no_argument, NULL, 'r'},
-    {"recursive", no_argument, NULL, 'r'},
-    {"depth", required_argument, NULL, 'd'},
-    {"level", required_argument, NULL, 'd'},
-    {"max-pages", required_argument, NULL, OPT_MAX_PAGES},
-    {"span-hosts", no_argument, NULL, OPT_SPAN_HOSTS},
-    {"domains", required_argument, NULL, OPT_DOMAINS},
-    {"include", required_argument, NULL, OPT_INCLUDE},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"no-parent", no_argument, NULL, OPT_NO_PARENT},
-    {"no-robots", no_argument, NULL, OPT_NO_ROBOTS},
-    {"page-requisites", no_argument, NULL, 'p'},
-    {"per-host", required_argument, NULL, OPT_PER_HOST},
-    {"wait", required_argument, NULL, OPT_WAIT},
-    {"random-wait", no_argument, NULL, OPT_RANDOM_WAIT},
-    {"auto-throttle", optional_argument, NULL, OPT_AUTO_THROTTLE},
-    {"shard", required_argument, NULL, OPT_SHARD},
-    {"convert-links", no_argument, NULL, OPT_CONVERT_LINKS},
-    {"parse-procs", required_argument, NULL, 'P'},
-    {"parse-timeout", required_argument, NULL, OPT_PARSE_TIMEOUT},
-    {"parse-mem-limit", required_argument, NULL, OPT_PARSE_MEM},
-    {"accept", required_argument, NULL, 'A'},
-    {"accept-type", required_argument, NULL, OPT_ACCEPT_TYPE},
-    {"min-size", required_argument, NULL, OPT_MIN_SIZE},
-    {"max-size", required_argument, NULL, OPT_MAX_SIZE},
-    {"dedupe", no_argument, NULL, OPT_DEDUPE},
-    {"max-page-size", required_argument, NULL, OPT_MAX_PAGE_SIZE},
-    {"parse-worker", no_argument, NULL, OPT_PARSE_WORKER},
-    {"compare", optional_argument, NULL, OPT_COMPARE},
-    {"repeat", required_argument, NULL, OPT_REPEAT},
-    {"keep", no_argument, NULL, OPT_KEEP},
-    {"plot", required_argument, NULL, OPT_PLOT},
-    {"stats", required_argument, NULL, OPT_STATS},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+/* How an option's value is read and stored.  Numbers of every kind carry
+ * their range (min, max) and default (def) in the row; T_MS and T_S read
+ * seconds with a fraction, T_SIZE and T_SIZE_LONG sizes with k, M, G. */
+enum opt_type {
+	T_FLAG,      /* no value: a bool set true */
+	T_UINT,      /* a whole number into an unsigned */
+	T_LONG,      /* ... into a long */
+	T_ULLONG,    /* ... into an unsigned long long */
+	T_MS,        /* seconds into a long of milliseconds */
+	T_S,         /* seconds into a long of seconds, rounded up */
+	T_SIZE,      /* a size into a long long of bytes */
+	T_SIZE_LONG, /* ... into a long */
+	T_STRING,    /* a const char *, borrowed from argv */
+	T_LIST,      /* repeatable: appended to a const char ** and its count */
+	T_CUSTOM,    /* the row's parse() and emit() */
+	T_ACTION,    /* prints with act() and exits: --help, --version */
 };
 
-static const char usage_text[] =
-    "Usage: fetchall [OPTIONS] LIST|URL...\n"
+enum opt_value {
+	V_NONE,     /* --name */
+	V_REQUIRED, /* --name=X, --name X, -aX, -a X */
+	V_OPTIONAL, /* --name or --name=X */
+};
+
+/*
+ * Modes, and the few options others need or clash with.  Giving an option
+ * turns its row's `mode` bit on; a row's `needs` are modes of which one
+ * must be on (else the option would do nothing), its `excludes` modes
+ * that must be off.
+ */
+enum mode {
+	M_CRAWL = 1 << 0,
+	M_IMAGES = 1 << 1,
+	M_REQUISITES = 1 << 2,
+	M_COMPARE = 1 << 3,
+	M_CONTINUE = 1 << 4,
+	M_NO_CLOBBER = 1 << 5,
+	M_QUIET = 1 << 6,
+	M_VERBOSE = 1 << 7,
+	M_WAIT = 1 << 8,
+};
+
+/* Pages are parsed: with --crawl or --images. */
+#define M_PAGES (M_CRAWL | M_IMAGES)
+
+enum opt_flags {
+	F_JOB = 1 << 0,    /* shapes the job: --compare's child runs get it */
+	F_HIDDEN = 1 << 1, /* not in --help or the man page; only in full */
+	F_ONCE = 1 << 2,   /* may be given once */
+	F_INF = 1 << 3,    /* T_UINT: "inf" is UINT_MAX */
+};
+
+enum section {
+	SEC_IO,
+	SEC_CONCURRENCY,
+	SEC_PAGES,
+	SEC_CRAWL,
+	SEC_COMPARE,
+	SEC_HTTP,
+	SEC_TIMEOUTS,
+	SEC_INFO,
+	SEC_COUNT,
+};
+
+static const char *const section_titles[SEC_COUNT] = {
+    "Input and output",
+    "Concurrency",
+    "Pages and images",
+    "Crawling",
+    "Comparing concurrency levels",
+    "HTTP",
+    "Timeouts and retries",
+    NULL, /* --help and --version: no heading in --help */
+};
+
+struct cli_option {
+	const char *name;  /* the long name */
+	const char *alias; /* another long name, or NULL */
+	char letter;       /* the short option, or 0 */
+	enum opt_type type;
+	enum opt_value value; /* T_CUSTOM's; the others follow from the type */
+	size_t off;           /* the field in struct fa_opts */
+	size_t count_off;     /* T_LIST: its count */
+	long long min, max;   /* numbers and sizes: the range */
+	long long def;        /* numbers: the default (ms for T_MS, bytes for sizes) */
+	const char *def_str;  /* T_STRING: the default */
+	/* T_CUSTOM: reads a value (NULL: none given) into o; FA_ERR_PARSE
+	 * (not a value this option takes) or FA_ERR_NOMEM */
+	enum fa_err (*parse)(const char *arg, struct fa_opts *o);
+	/* T_CUSTOM with F_JOB: adds the option to a, if o has it */
+	void (*emit)(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
+	void (*act)(FILE *out);   /* T_ACTION */
+	const char *metavar;      /* the value in --help: "N", "SIZE" */
+	const char *wants;        /* what a bad value is told to be; NULL: the type's */
+	enum section section;     /* where in --help and the man page */
+	const char *help;         /* its --help lines, '\n' between */
+	unsigned mode;            /* the M_ bit it turns on, or 0 */
+	unsigned needs, excludes; /* M_ bits */
+	unsigned flags;           /* F_ bits */
+};
+
+/*
+ * A row's type and field together, the field's C type checked at compile
+ * time: _Generic with no match for the field's type does not compile.
+ */
+#define FIELD(f, ctype)                      \
+	.off = offsetof(struct fa_opts, f) + \
+	       0 * sizeof(_Generic(((struct fa_opts *)0)->f, ctype : 1))
+#define FLAG(f)      .type = T_FLAG, FIELD(f, bool)
+#define UINT(f)      .type = T_UINT, FIELD(f, unsigned)
+#define LONG(f)      .type = T_LONG, FIELD(f, long)
+#define ULLONG(f)    .type = T_ULLONG, FIELD(f, unsigned long long)
+#define MS(f)        .type = T_MS, FIELD(f, long)
+#define SECONDS(f)   .type = T_S, FIELD(f, long)
+#define SIZE(f)      .type = T_SIZE, FIELD(f, long long), .max = LLONG_MAX
+#define SIZE_LONG(f) .type = T_SIZE_LONG, FIELD(f, long), .max = LONG_MAX
+#define STRING(f)    .type = T_STRING, FIELD(f, const char *)
+#define LIST(f, n)                                 \
+	.type = T_LIST, FIELD(f, const char **),   \
+	.count_off = offsetof(struct fa_opts, n) + \
+		     0 * sizeof(_Generic(((struct fa_opts *)0)->n, size_t : 1))
+
+static enum fa_err parse_header(const char *arg, struct fa_opts *o);
+static void emit_header(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
+static enum fa_err parse_throttle(const char *arg, struct fa_opts *o);
+static void emit_throttle(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
+static enum fa_err parse_shard(const char *arg, struct fa_opts *o);
+static void emit_shard(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
+static enum fa_err parse_compare(const char *arg, struct fa_opts *o);
+static void print_help(FILE *out);
+static void print_version(FILE *out);
+static void print_man(FILE *out);
+
+/* In --help's order, section by section. */
+static const struct cli_option options[] = {
+    /* Input and output */
+    {.name = "input-file",
+     .letter = 'i',
+     STRING(list),
+     .flags = F_JOB | F_ONCE,
+     .metavar = "LIST",
+     .section = SEC_IO,
+     .help = "the URL list (same as the LIST argument)"},
+    {.name = "output-dir",
+     .letter = 'o',
+     STRING(output_dir),
+     .def_str = "downloads",
+     .metavar = "DIR",
+     .section = SEC_IO,
+     .help = "save files under DIR (default: downloads)"},
+    {.name = "tree",
+     .alias = "force-directories",
+     .letter = 'x',
+     FLAG(tree),
+     .flags = F_JOB,
+     .section = SEC_IO,
+     .help = "mirror host/path under DIR, like wget -x"},
+    {.name = "continue",
+     .letter = 'c',
+     FLAG(cont),
+     .mode = M_CONTINUE,
+     .excludes = M_NO_CLOBBER,
+     .section = SEC_IO,
+     .help = "resume this URL's NAME.part (If-Range, checked\n"
+	     "206s); skip it if saved; complete a short file"},
+    {.name = "no-clobber",
+     FLAG(no_clobber),
+     .mode = M_NO_CLOBBER,
+     .section = SEC_IO,
+     .help = "skip URLs whose file already exists"},
+    {.name = "content-disposition",
+     .alias = "remote-header-name",
+     .letter = 'J',
+     FLAG(content_disposition),
+     .flags = F_JOB,
+     .section = SEC_IO,
+     .help = "name files as the server's Content-Disposition\n"
+	     "header says (no directory part, made safe)"},
+    {.name = "json",
+     FLAG(json),
+     .section = SEC_IO,
+     .help = "one JSON object per URL on standard output"},
+    {.name = "save-failed",
+     STRING(save_failed),
+     .excludes = M_COMPARE,
+     .metavar = "FILE",
+     .section = SEC_IO,
+     .help = "write the URLs that failed (after Ctrl-C, every\n"
+	     "URL not done) to FILE, a list to run again\n"
+	     "(replaced when the run ends)"},
+    {.name = "quiet",
+     .letter = 'q',
+     FLAG(quiet),
+     .mode = M_QUIET,
+     .excludes = M_VERBOSE,
+     .section = SEC_IO,
+     .help = "no progress, failures or summary on stderr"},
+    {.name = "verbose",
+     .letter = 'v',
+     FLAG(verbose),
+     .mode = M_VERBOSE,
+     .section = SEC_IO,
+     .help = "a line on stderr for every saved file"},
+
+    /* Concurrency */
+    {.name = "jobs",
+     .letter = 'j',
+     UINT(jobs),
+     .min = 1,
+     .max = 1024,
+     .def = 8,
+     .metavar = "N",
+     .section = SEC_CONCURRENCY,
+     .help = "transfers in flight at most, 1..1024 (default 8)"},
+    {.name = "parse-procs",
+     .letter = 'P',
+     UINT(parse_procs),
+     .min = 0,
+     .max = 256,
+     .needs = M_PAGES,
+     .metavar = "N",
+     .section = SEC_CONCURRENCY,
+     .help = "parse HTML in N worker processes (default 0:\n"
+	     "in the fetch threads)"},
+    {.name = "parse-timeout",
+     MS(parse_timeout_ms),
+     .def = 10000,
+     .needs = M_PAGES,
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_CONCURRENCY,
+     .help = "kill a parser worker after S s on a page\n"
+	     "(default 10)"},
+    {.name = "parse-mem-limit",
+     SIZE(parse_mem_limit),
+     .def = 1LL << 30,
+     .needs = M_PAGES,
+     .flags = F_JOB,
+     .metavar = "SIZE",
+     .section = SEC_CONCURRENCY,
+     .help = "memory cap of a parser worker (default 1G)"},
+
+    /* Pages and images */
+    {.name = "images",
+     FLAG(images),
+     .mode = M_IMAGES,
+     .excludes = M_REQUISITES,
+     .flags = F_JOB,
+     .section = SEC_PAGES,
+     .help = "LIST holds pages: download the images they show"},
+    {.name = "page-requisites",
+     .letter = 'p',
+     FLAG(requisites),
+     .mode = M_REQUISITES,
+     .needs = M_CRAWL,
+     .flags = F_JOB,
+     .section = SEC_PAGES,
+     .help = "also images, stylesheets and scripts of the\n"
+	     "pages a crawl saves"},
+    {.name = "accept",
+     .letter = 'A',
+     STRING(accept_ext),
+     .flags = F_JOB,
+     .metavar = "EXT,...",
+     .section = SEC_PAGES,
+     .help = "only images whose names end in these extensions"},
+    {.name = "accept-type",
+     STRING(accept_types),
+     .flags = F_JOB,
+     .metavar = "T,...",
+     .section = SEC_PAGES,
+     .help = "only files of these types (Content-Type or magic\n"
+	     "bytes), e.g. image/* or image/png,image/jpeg"},
+    {.name = "min-size",
+     SIZE(min_size),
+     .flags = F_JOB,
+     .metavar = "SIZE",
+     .section = SEC_PAGES,
+     .help = "skip files smaller than SIZE (k, M, G)"},
+    {.name = "max-size",
+     SIZE(max_size),
+     .flags = F_JOB,
+     .metavar = "SIZE",
+     .section = SEC_PAGES,
+     .help = "skip files larger than SIZE"},
+    {.name = "dedupe",
+     FLAG(dedupe),
+     .flags = F_JOB,
+     .section = SEC_PAGES,
+     .help = "save identical content once"},
+    {.name = "max-page-size",
+     SIZE(max_page_size),
+     .def = 10LL << 20,
+     .needs = M_PAGES,
+     .flags = F_JOB,
+     .metavar = "SIZE",
+     .section = SEC_PAGES,
+     .help = "larger pages are not parsed (default 10M)"},
+
+    /* Crawling */
+    {.name = "crawl",
+     .alias = "recursive",
+     .letter = 'r',
+     FLAG(crawl),
+     .mode = M_CRAWL,
+     .flags = F_JOB,
+     .section = SEC_CRAWL,
+     .help = "follow links from the URLs given; files are\n"
+	     "saved as host/path (-x)"},
+    {.name = "depth",
+     .alias = "level",
+     .letter = 'd',
+     UINT(depth),
+     .min = 0,
+     .max = 1000000,
+     .def = 2,
+     .needs = M_CRAWL,
+     .flags = F_JOB | F_INF,
+     .metavar = "N|inf",
+     .wants = "a number or inf",
+     .section = SEC_CRAWL,
+     .help = "links followed from a start URL (default 2)"},
+    {.name = "max-pages",
+     ULLONG(max_pages),
+     .min = 1,
+     .max = LLONG_MAX,
+     .needs = M_CRAWL,
+     .flags = F_JOB,
+     .metavar = "N",
+     .section = SEC_CRAWL,
+     .help = "pages fetched at most (robots-refused ones do\n"
+	     "not count)"},
+    {.name = "span-hosts",
+     FLAG(span_hosts),
+     .needs = M_CRAWL,
+     .flags = F_JOB,
+     .section = SEC_CRAWL,
+     .help = "follow links to any host"},
+    {.name = "domains",
+     STRING(domains),
+     .needs = M_CRAWL,
+     .flags = F_JOB,
+     .metavar = "D,...",
+     .section = SEC_CRAWL,
+     .help = "also follow hosts in these domains"},
+    {.name = "include",
+     LIST(includes, n_includes),
+     .flags = F_JOB,
+     .metavar = "REGEX",
+     .section = SEC_CRAWL,
+     .help = "fetch only URLs matching: links, images and the\n"
+	     "files of a list (repeatable)"},
+    {.name = "exclude",
+     LIST(excludes, n_excludes),
+     .flags = F_JOB,
+     .metavar = "REGEX",
+     .section = SEC_CRAWL,
+     .help = "never fetch URLs matching (repeatable)"},
+    {.name = "no-parent",
+     FLAG(no_parent),
+     .needs = M_CRAWL,
+     .flags = F_JOB,
+     .section = SEC_CRAWL,
+     .help = "stay at or below each start URL's directory"},
+    {.name = "convert-links",
+     FLAG(convert_links),
+     .needs = M_CRAWL,
+     .excludes = M_IMAGES,
+     .flags = F_JOB,
+     .section = SEC_CRAWL,
+     .help = "point links in saved pages at the local copies\n"
+	     "when the crawl ends (wget -k)"},
+    {.name = "no-robots",
+     FLAG(no_robots),
+     .needs = M_CRAWL,
+     .flags = F_JOB,
+     .section = SEC_CRAWL,
+     .help = "ignore robots.txt (obeyed by default)"},
+    {.name = "per-host",
+     UINT(per_host),
+     .min = 1,
+     .max = 1024,
+     .flags = F_JOB,
+     .metavar = "N",
+     .section = SEC_CRAWL,
+     .help = "transfers at once per host at most (default -j)"},
+    {.name = "wait",
+     MS(wait_ms),
+     .mode = M_WAIT,
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_CRAWL,
+     .help = "between two requests to one host (default 0)"},
+    {.name = "random-wait",
+     FLAG(random_wait),
+     .needs = M_WAIT,
+     .flags = F_JOB,
+     .section = SEC_CRAWL,
+     .help = "each wait is 0.5 to 1.5 times --wait"},
+    {.name = "auto-throttle",
+     .type = T_CUSTOM,
+     .value = V_OPTIONAL,
+     .parse = parse_throttle,
+     .emit = emit_throttle,
+     .flags = F_JOB,
+     .metavar = "N",
+     .wants = "requests in flight per host, 0.1 to 1024",
+     .section = SEC_CRAWL,
+     .help = "adapt each host's delay to its latency, aiming at\n"
+	     "N requests in flight per host (default 1)"},
+    {.name = "shard",
+     .type = T_CUSTOM,
+     .value = V_REQUIRED,
+     .parse = parse_shard,
+     .emit = emit_shard,
+     .flags = F_JOB,
+     .metavar = "K/N",
+     .wants = "K/N with 1 <= K <= N <= 65536",
+     .section = SEC_CRAWL,
+     .help = "fetch only the hosts of shard K of N, so N\n"
+	     "machines given the same job split it by host"},
+
+    /* Comparing concurrency levels */
+    {.name = "compare",
+     .type = T_CUSTOM,
+     .value = V_OPTIONAL,
+     .parse = parse_compare,
+     .mode = M_COMPARE,
+     .metavar = "J1,J2,...",
+     .wants = "levels like 1,4,16 (each 1 to 1024, at most 32, none twice)",
+     .section = SEC_COMPARE,
+     .help = "time the same job at each -j level (default: 1 and\n"
+	     "-j) in separate runs; prints speedup, efficiency,\n"
+	     "ideal time, where the time goes and the knee"},
+    {.name = "repeat",
+     UINT(repeat),
+     .min = 1,
+     .max = 100,
+     .def = 1,
+     .needs = M_COMPARE,
+     .metavar = "N",
+     .section = SEC_COMPARE,
+     .help = "measured runs per level, median reported\n"
+	     "(default 1)"},
+    {.name = "plot",
+     STRING(plot),
+     .needs = M_COMPARE,
+     .metavar = "FILE.svg",
+     .section = SEC_COMPARE,
+     .help = "write wall time and speedup against J as SVG"},
+    {.name = "keep",
+     FLAG(keep),
+     .needs = M_COMPARE,
+     .section = SEC_COMPARE,
+     .help = "keep each run's output directory\n"
+	     "(--json prints the comparison as JSON)"},
+
+    /* HTTP */
+    {.name = "user-agent",
+     .letter = 'U',
+     STRING(user_agent),
+     .def_str = "fetchall/" FETCHALL_VERSION,
+     .flags = F_JOB,
+     .metavar = "STR",
+     .section = SEC_HTTP,
+     .help = "User-Agent (default fetchall/" FETCHALL_VERSION ")"},
+    {.name = "header",
+     .letter = 'H',
+     .type = T_CUSTOM,
+     .value = V_REQUIRED,
+     .parse = parse_header,
+     .emit = emit_header,
+     .flags = F_JOB,
+     .metavar = "'NAME: VALUE'",
+     .wants = "'Name: value' on one line",
+     .section = SEC_HTTP,
+     .help = "extra request header (repeatable)"},
+    {.name = "max-redirs",
+     LONG(max_redirs),
+     .min = 0,
+     .max = 1000,
+     .def = 10,
+     .flags = F_JOB,
+     .metavar = "N",
+     .section = SEC_HTTP,
+     .help = "redirects followed at most (default 10)"},
+    {.name = "max-filesize",
+     SIZE(max_filesize),
+     .flags = F_JOB,
+     .metavar = "SIZE",
+     .section = SEC_HTTP,
+     .help = "fail bodies larger than SIZE (k, M, G; default\n"
+	     "none)"},
+    {.name = "allow-file",
+     FLAG(allow_file),
+     .flags = F_JOB,
+     .section = SEC_HTTP,
+     .help = "also accept file:// URLs in LIST"},
+    {.name = "insecure",
+     .letter = 'k',
+     FLAG(insecure),
+     .flags = F_JOB,
+     .section = SEC_HTTP,
+     .help = "do not verify TLS certificates (dangerous)"},
+
+    /* Timeouts and retries */
+    {.name = "connect-timeout",
+     MS(connect_timeout_ms),
+     .def = 30000,
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_TIMEOUTS,
+     .help = "give up connecting after S seconds (default 30)"},
+    {.name = "timeout",
+     .alias = "max-time",
+     MS(timeout_ms),
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_TIMEOUTS,
+     .help = "give up a transfer after S seconds (default none)"},
+    {.name = "speed-limit",
+     SIZE_LONG(speed_limit),
+     .def = 1,
+     .flags = F_JOB,
+     .metavar = "B",
+     .wants = "bytes/s",
+     .section = SEC_TIMEOUTS,
+     .help = "abort a transfer slower than B bytes/s ..."},
+    {.name = "speed-time",
+     SECONDS(speed_time_s),
+     .def = 30,
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_TIMEOUTS,
+     .help = "... for S seconds (defaults 1 B/s for 30 s;\n"
+	     "--speed-time 0 turns the stall check off)"},
+    {.name = "retries",
+     UINT(retries),
+     .min = 0,
+     .max = 100,
+     .def = 3,
+     .flags = F_JOB,
+     .metavar = "N",
+     .section = SEC_TIMEOUTS,
+     .help = "retries of a transient failure (default 3)"},
+    {.name = "retry-wait",
+     MS(retry_wait_ms),
+     .def = 1000,
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_TIMEOUTS,
+     .help = "first backoff, doubled each retry (default 1)"},
+    {.name = "retry-max-wait",
+     MS(retry_max_wait_ms),
+     .def = 30000,
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_TIMEOUTS,
+     .help = "backoff cap (default 30)"},
+    {.name = "retry-after-max",
+     MS(retry_after_max_ms),
+     .def = 120000,
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_TIMEOUTS,
+     .help = "longest Retry-After honoured (default 120)"},
+
+    /* --help and --version */
+    {.name = "help",
+     .letter = 'h',
+     .type = T_ACTION,
+     .act = print_help,
+     .section = SEC_INFO,
+     .help = "list the options and exit codes"},
+    {.name = "version",
+     .letter = 'V',
+     .type = T_ACTION,
+     .act = print_version,
+     .section = SEC_INFO,
+     .help = "versions of fetchall, libcurl and libxml2"},
+
+    /* hidden: the man page; a parser worker process; --compare's runs'
+     * statistics */
+    {.name = "help-man", .type = T_ACTION, .act = print_man, .flags = F_HIDDEN},
+    {.name = "parse-worker", FLAG(parse_worker), .flags = F_HIDDEN},
+    {.name = "stats", STRING(stats_file), .flags = F_HIDDEN},
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* The usage line, what fetchall does, and the notes after the options. */
+static const char usage_line[] = "fetchall [OPTIONS] LIST|URL...";
+static const char about_text[] =
     "Download every URL in LIST (a file, or - for standard input), many at once.\n"
-    "Arguments containing :// are URLs; at most one other argument is a LIST.\n"
-    "\n"
-    "Input and output:\n"
-    "  -i, --input-file LIST      the URL list (same as the LIST argument)\n"
-    "  -o, --output-dir DIR       save files under DIR (default: downloads)\n"
-    "  -x, --tree                 mirror host/path under DIR, like wget -x\n"
-    "                             (alias --force-directories)\n"
-    "  -c, --continue             resume this URL's NAME.part (If-Range, checked\n"
-    "                             206s); skip it if saved; complete a short file\n"
-    "      --no-clobber           skip URLs whose file already exists\n"
-    "  -J, --content-disposition  name files as the server's Content-Disposition\n"
-    "                             header says (no directory part, made safe)\n"
-    "      --json                 one JSON object per URL on standard output\n"
-    "      --save-failed FILE     write the URLs that failed (after Ctrl-C, every\n"
-    "                             URL not done) to FILE, a list to run again\n"
-    "                             (replaced when the run ends)\n"
-    "  -q, --quiet                no progress, failures or summary on stderr\n"
-    "  -v, --verbose              a line on stderr for every saved file\n"
-    "\n"
-    "Concurrency:\n"
-    "  -j, --jobs N               transfers in flight at most, 1..1024 (default 8)\n"
-    "  -P, --parse-procs N        parse HTML in N worker processes (default 0:\n"
-    "                             in the fetch threads)\n"
-    "      --parse-timeout S      kill a parser worker after S s on a page (default 10)\n"
-    "      --parse-mem-limit SIZE memory cap of a parser worker (default 1G)\n"
-    "\n";
-
-/* In parts: C11 compilers need only take string literals of 4095 bytes. */
-static const char usage_text2[] =
-    "Pages and images:\n"
-    "      --images               LIST holds pages: download the images they show\n"
-    "  -p, --page-requisites      also images, stylesheets and scripts of pages\n"
-    "  -A, --accept EXT,...       only images whose names end in these extensions\n"
-    "      --accept-type T,...    only files of these types (Content-Type or magic\n"
-    "                             bytes), e.g. image/* or image/png,image/jpeg\n"
-    "      --min-size SIZE        skip files smaller than SIZE (k, M, G)\n"
-    "      --max-size SIZE        skip files larger than SIZE\n"
-    "      --dedupe               save identical content once\n"
-    "      --max-page-size SIZE   larger pages are not parsed (default 10M)\n"
-    "\n"
-    "Crawling:\n"
-    "  -r, --crawl                follow links from the URLs given (alias --recursive);\n"
-    "                             files are saved as host/path (-x)\n"
-    "  -d, --depth N|inf          links followed from a start URL (default 2)\n"
-    "      --max-pages N          pages fetched at most (robots-refused ones do\n"
-    "                             not count)\n"
-    "      --span-hosts           follow links to any host\n"
-    "      --domains D,...        also follow hosts in these domains\n"
-    "      --include REGEX        fetch only URLs matching: links, images and the\n"
-    "                             files of a list (repeatable)\n"
-    "      --exclude REGEX        never fetch URLs matching (repeatable)\n"
-    "      --no-parent            stay at or below each start URL's directory\n"
-    "      --convert-links        point links in saved pages at the local copies\n"
-    "                             when the crawl ends (wget -k)\n"
-    "      --no-robots            ignore robots.txt (obeyed by default)\n"
-    "      --per-host N           transfers at once per host at most (default -j)\n"
-    "      --wait S               between two requests to one host (default 0)\n"
-    "      --random-wait          each wait is 0.5 to 1.5 times --wait\n"
-    "      --auto-throttle[=N]    adapt each host's delay to its latency, aiming at\n"
-    "                             N requests in flight per host (default 1)\n"
-    "      --shard K/N            fetch only the hosts of shard K of N, so N machines\n"
-    "                             given the same job split it by host\n"
-    "\n";
-
-static const char usage_text3[] =
-    "Comparing concurrency levels:\n"
-    "      --compare[=J1,J2,...]  time the same job at each -j level (default: 1 and\n"
-    "                             -j) in separate runs; prints speedup, efficiency,\n"
-    "                             ideal time, where the time goes and the knee\n"
-    "      --repeat N             measured runs per level, median reported (default 1)\n"
-    "      --plot FILE.svg        write wall time and speedup against J as SVG\n"
-    "      --keep                 keep each run's output directory\n"
-    "                             (--json prints the comparison as JSON)\n"
-    "\n"
-    "HTTP:\n"
-    "  -U, --user-agent STR       User-Agent (default fetchall/" FETCHALL_VERSION ")\n"
-    "  -H, --header 'NAME: VALUE' extra request header (repeatable)\n"
-    "      --max-redirs N         redirects followed at most (default 10)\n"
-    "      --max-filesize SIZE    fail bodies larger than SIZE (k, M, G; default none)\n"
-    "      --allow-file           also accept file:// URLs in LIST\n"
-    "  -k, --insecure             do not verify TLS certificates (dangerous)\n"
-    "\n"
-    "Timeouts and retries:\n"
-    "      --connect-timeout S    give up connecting after S seconds (default 30)\n"
-    "      --timeout S            give up a transfer after S seconds (default none;\n"
-    "                             alias --max-time)\n"
-    "      --speed-limit B        abort a transfer slower than B bytes/s ...\n"
-    "      --speed-time S         ... for S seconds (defaults 1 B/s for 30 s;\n"
-    "                             --speed-time 0 turns the stall check off)\n"
-    "      --retries N            retries of a transient failure (default 3)\n"
-    "      --retry-wait S         first backoff, doubled each retry (default 1)\n"
-    "      --retry-max-wait S     backoff cap (default 30)\n"
-    "      --retry-after-max S    longest Retry-After honoured (default 120)\n"
-    "\n"
-    "  -h, --help                 this text\n"
-    "  -V, --version              versions of fetchall, libcurl and libxml2\n"
-    "\n"
+    "Arguments containing :// are URLs; at most one other argument is a LIST.\n";
+static const char notes_text[] =
     "Transient failures (connection errors, timeouts, 408, 429, 500, 502, 503,\n"
     "504) are retried with exponential backoff and jitter, honouring Retry-After;\n"
     "a retry resumes a cut-off body with a Range request.  Files are written\n"
-    "atomically: a file with its final name is always complete.\n"
-    "\n"
-    "Exit status:\n"
-    "  0    every URL saved (or skipped), or the list was empty\n"
-    "  1    some URLs failed\n"
-    "  2    usage or input error (bad option, missing list, unwritable DIR)\n"
-    "  3    every URL failed\n"
-    "  130  interrupted (SIGINT or SIGTERM); run again with -c to resume\n";
+    "atomically: a file with its final name is always complete.\n";
+/* only in the man page, which has room */
+static const char values_text[] =
+    "Seconds may have a fraction (--timeout 2.5); sizes take k, M, G\n"
+    "(powers of 1024).\n";
+
+static const struct {
+	int code;
+	const char *meaning;
+} exit_codes[] = {
+    {0, "every URL saved (or skipped), or the list was empty"},
+    {1, "some URLs failed"},
+    {2, "usage or input error (bad option, missing list, unwritable DIR)"},
+    {3, "every URL failed"},
+    {130, "interrupted (SIGINT or SIGTERM); run again with -c to resume"},
+};
+
+/* For the man page. */
+static const struct {
+	const char *what, *command;
+} examples[] = {
+    {"16 transfers at once into ./downloads:", "fetchall urls.txt -j 16"},
+    {"From standard input, a JSON line per URL:",
+     "cat urls.txt | fetchall - -j 8 --json > results.jsonl"},
+    {"Keep the failures in a list, and run it again until it comes out empty:",
+     "fetchall urls.txt --save-failed failed.txt\nfetchall failed.txt --save-failed failed.txt"},
+    {"Every image on every listed page, only JPEG and PNG of 10 KiB or more:",
+     "fetchall pages.txt --images -j 16 -P 2 --accept jpg,png --min-size 10k"},
+    {"Mirror a site three links deep, browsable offline:",
+     "fetchall --crawl https://docs.example/ -d 3 -p --convert-links"},
+    {"Machine 2 of 4 fetches its share of the hosts:", "fetchall urls.txt --shard 2/4 -j 32"},
+    {"How much faster at 4 and 16 transfers at once than at 1?",
+     "fetchall urls.txt --compare=1,4,16 --plot speed.svg"},
+};
 
 enum fa_err cli_parse_long(const char *s, long long min, long long max, long long *out)
 {
@@ -301,44 +736,6 @@ enum fa_err cli_parse_size(const char *s, long long *bytes)
 	return FA_OK;
 }
 
-/* "--name" of a long-only option, for messages. */
-static const char *option_name(int val)
-{
-	static char buf[40];
-
-	for (const struct option *o = long_options; o->name; o++) {
-		if (o->val == val) {
-			snprintf(buf, sizeof(buf), "--%s", o->name);
-			return buf;
-		}
-	}
-	return "option";
-}
-
-/* "1,4,16" into o->levels. */
-static enum fa_err parse_levels(const char *text, struct fa_opts *o)
-{
-	o->n_levels = 0;
-	while (*text) {
-		char num[16];
-		size_t n = strcspn(text, ",");
-		long long v;
-
-		if (n == 0 || n >= sizeof(num) ||
-		    o->n_levels == sizeof(o->levels) / sizeof(o->levels[0]))
-			return FA_ERR_PARSE;
-		memcpy(num, text, n);
-		num[n] = '\0';
-		if (cli_parse_long(num, 1, 1024, &v) != FA_OK)
-			return FA_ERR_PARSE;
-		o->levels[o->n_levels++] = (unsigned)v;
-		text += n;
-		if (*text == ',' && *++text == '\0')
-			return FA_ERR_PARSE;
-	}
-	return o->n_levels ? FA_OK : FA_ERR_PARSE;
-}
-
 /* Appends a borrowed string to a growable array; false on OOM. */
 static bool push_arg(const char ***items, size_t *count, const char *arg)
 {
@@ -349,35 +746,6 @@ static bool push_arg(const char ***items, size_t *count, const char *arg)
 	p[(*count)++] = arg;
 	*items = p;
 	return true;
-}
-
-static void defaults(struct fa_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->output_dir = "downloads";
-	o->jobs = 8;
-	snprintf(o->user_agent_buf, sizeof(o->user_agent_buf), "fetchall/%s", FETCHALL_VERSION);
-	o->user_agent = o->user_agent_buf;
-	o->retries = 3;
-	o->retry_wait_ms = 1000;
-	o->retry_max_wait_ms = 30000;
-	o->retry_after_max_ms = 120000;
-	o->connect_timeout_ms = 30000;
-	o->speed_limit = 1;
-	o->speed_time_s = 30;
-	o->max_redirs = 10;
-	o->depth = 2;
-	o->parse_timeout_ms = 10000;
-	o->parse_mem_limit = 1024LL * 1024 * 1024;
-	o->max_page_size = 10LL * 1024 * 1024;
-}
-
-static void print_version(FILE *out)
-{
-	curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-
-	fprintf(out, "fetchall %s\nlibcurl %s (%s)\nlibxml2 %s\n", FETCHALL_VERSION, v->version,
-		v->ssl_version ? v->ssl_version : "no TLS", LIBXML_DOTTED_VERSION);
 }
 
 static bool header_ok(const char *h)
@@ -391,6 +759,31 @@ static bool header_ok(const char *h)
 	if (!colon)
 		colon = strchr(h, ';');
 	return colon && colon != h;
+}
+
+static enum fa_err parse_header(const char *arg, struct fa_opts *o)
+{
+	struct curl_slist *l;
+
+	if (!header_ok(arg))
+		return FA_ERR_PARSE;
+	l = curl_slist_append(o->headers, arg);
+	if (!l)
+		return FA_ERR_NOMEM;
+	o->headers = l;
+	return FA_OK;
+}
+
+/* --auto-throttle[=N]: N a decimal number, read by the seconds parser in
+ * thousandths; 1 if not given. */
+static enum fa_err parse_throttle(const char *arg, struct fa_opts *o)
+{
+	long milli = 1000;
+
+	if (arg && (cli_parse_seconds(arg, &milli) != FA_OK || milli < 100 || milli > 1024 * 1000))
+		return FA_ERR_PARSE;
+	o->throttle_target_milli = (unsigned)milli;
+	return FA_OK;
 }
 
 /* "K/N" for --shard: 1 <= K <= N <= 65536. */
@@ -412,286 +805,459 @@ static enum fa_err parse_shard(const char *s, struct fa_opts *o)
 	return FA_OK;
 }
 
-enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, char *errbuf,
-			  size_t errlen)
+/* "1,4,16" into o->levels: each 1..1024, at most 32, none twice. */
+static enum fa_err parse_levels(const char *text, struct fa_opts *o)
 {
-	long long n;
-	long ms;
-	int c;
+	o->n_levels = 0;
+	while (*text) {
+		char num[16];
+		size_t n = strcspn(text, ",");
+		long long v;
 
-	defaults(o);
-	/* 0, not 1: glibc then starts afresh, also forgetting a short-option
-	 * cluster an earlier parse stopped inside ("-nc" failing at 'n'). */
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j:o:i:xcJqvU:H:khVrd:pP:A:", long_options, NULL)) !=
-	       -1) {
-		const char *name = option_name(c);
-
-		switch (c) {
-		case 'j':
-			if (cli_parse_long(optarg, 1, 1024, &n) != FA_OK) {
-				snprintf(errbuf, errlen,
-					 "-j/--jobs wants a whole number from 1 to 1024, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			o->jobs = (unsigned)n;
-			break;
-		case 'o': o->output_dir = optarg; break;
-		case 'i':
-			if (o->list) {
-				snprintf(errbuf, errlen, "only one URL list may be given");
-				return CLI_USAGE;
-			}
-			o->list = optarg;
-			break;
-		case 'x': o->tree = true; break;
-		case 'c': o->cont = true; break;
-		case OPT_NO_CLOBBER: o->no_clobber = true; break;
-		case 'J': o->content_disposition = true; break;
-		case OPT_JSON: o->json = true; break;
-		case 'q': o->quiet = true; break;
-		case 'v': o->verbose = true; break;
-		case 'U': o->user_agent = optarg; break;
-		case 'H': {
-			struct curl_slist *l;
-
-			if (!header_ok(optarg)) {
-				snprintf(errbuf, errlen,
-					 "-H/--header wants 'Name: value' on one line, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			l = curl_slist_append(o->headers, optarg);
-			if (!l) {
-				snprintf(errbuf, errlen, "out of memory");
-				return CLI_USAGE;
-			}
-			o->headers = l;
-			break;
+		if (n == 0 || n >= sizeof(num) ||
+		    o->n_levels == sizeof(o->levels) / sizeof(o->levels[0]))
+			return FA_ERR_PARSE;
+		memcpy(num, text, n);
+		num[n] = '\0';
+		if (cli_parse_long(num, 1, 1024, &v) != FA_OK)
+			return FA_ERR_PARSE;
+		for (size_t i = 0; i < o->n_levels; i++) {
+			if (o->levels[i] == (unsigned)v)
+				return FA_ERR_PARSE;
 		}
-		case 'k': o->insecure = true; break;
-		case OPT_ALLOW_FILE: o->allow_file = true; break;
-		case OPT_RETRIES:
-			if (cli_parse_long(optarg, 0, 100, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "--retries wants 0 to 100, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			o->retries = (unsigned)n;
-			break;
-		case OPT_MAX_REDIRS:
-			if (cli_parse_long(optarg, 0, 1000, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "--max-redirs wants 0 to 1000, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			o->max_redirs = (long)n;
-			break;
-		case OPT_SPEED_LIMIT:
-			if (cli_parse_size(optarg, &n) != FA_OK || n > LONG_MAX) {
-				snprintf(errbuf, errlen, "--speed-limit wants bytes/s, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			o->speed_limit = (long)n;
-			break;
-		case OPT_MAX_FILESIZE:
-			if (cli_parse_size(optarg, &n) != FA_OK) {
-				snprintf(errbuf, errlen,
-					 "--max-filesize wants a size like 500k or 2G, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			o->max_filesize = n;
-			break;
-		case OPT_RETRY_WAIT:
-		case OPT_RETRY_MAX_WAIT:
-		case OPT_RETRY_AFTER_MAX:
-		case OPT_CONNECT_TIMEOUT:
-		case OPT_TIMEOUT:
-		case OPT_SPEED_TIME:
-			if (cli_parse_seconds(optarg, &ms) != FA_OK) {
-				snprintf(errbuf, errlen, "%s wants seconds, not '%s'", name,
-					 optarg);
-				return CLI_USAGE;
-			}
-			if (c == OPT_RETRY_WAIT)
-				o->retry_wait_ms = ms;
-			else if (c == OPT_RETRY_MAX_WAIT)
-				o->retry_max_wait_ms = ms;
-			else if (c == OPT_RETRY_AFTER_MAX)
-				o->retry_after_max_ms = ms;
-			else if (c == OPT_CONNECT_TIMEOUT)
-				o->connect_timeout_ms = ms;
-			else if (c == OPT_TIMEOUT)
-				o->timeout_ms = ms;
-			else
-				o->speed_time_s = (ms + 999) / 1000;
-			break;
-		case OPT_IMAGES: o->images = true; break;
-		case 'r': o->crawl = true; break;
-		case 'p': o->requisites = true; break;
-		case OPT_SPAN_HOSTS: o->span_hosts = true; break;
-		case OPT_NO_PARENT: o->no_parent = true; break;
-		case OPT_NO_ROBOTS: o->no_robots = true; break;
-		case OPT_RANDOM_WAIT: o->random_wait = true; break;
-		case OPT_AUTO_THROTTLE:
-			o->throttle_target_milli = 1000;
-			/* a decimal number, read by the seconds parser in
-			 * thousandths */
-			if (optarg && (cli_parse_seconds(optarg, &ms) != FA_OK || ms < 100 ||
-				       ms > 1024 * 1000)) {
-				snprintf(errbuf, errlen,
-					 "--auto-throttle wants requests in flight per host, "
-					 "0.1 to 1024, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			if (optarg)
-				o->throttle_target_milli = (unsigned)ms;
-			break;
-		case OPT_DEDUPE: o->dedupe = true; break;
-		case OPT_PARSE_WORKER: o->parse_worker = true; break;
-		case OPT_KEEP: o->keep = true; break;
-		case OPT_PLOT: o->plot = optarg; break;
-		case OPT_STATS: o->stats_file = optarg; break;
-		case OPT_SAVE_FAILED: o->save_failed = optarg; break;
-		case OPT_CONVERT_LINKS: o->convert_links = true; break;
-		case OPT_SHARD:
-			if (parse_shard(optarg, o) != FA_OK) {
-				snprintf(errbuf, errlen,
-					 "--shard wants K/N with 1 <= K <= N <= 65536, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			break;
-		case OPT_COMPARE:
-			o->compare = true;
-			if (optarg && parse_levels(optarg, o) != FA_OK) {
-				snprintf(errbuf, errlen,
-					 "--compare wants levels like 1,4,16 (each 1 to 1024, "
-					 "at most 32), not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			break;
-		case OPT_REPEAT:
-			if (cli_parse_long(optarg, 1, 100, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "--repeat wants 1 to 100, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			o->repeat = (unsigned)n;
-			break;
-		case OPT_DOMAINS: o->domains = optarg; break;
-		case 'A': o->accept_ext = optarg; break;
-		case OPT_ACCEPT_TYPE: o->accept_types = optarg; break;
-		case OPT_INCLUDE:
-		case OPT_EXCLUDE:
-			if (!push_arg(c == OPT_INCLUDE ? &o->includes : &o->excludes,
-				      c == OPT_INCLUDE ? &o->n_includes : &o->n_excludes, optarg)) {
-				snprintf(errbuf, errlen, "out of memory");
-				return CLI_USAGE;
-			}
-			break;
-		case 'd':
-			if (!strcmp(optarg, "inf")) {
-				o->depth = UINT_MAX;
-			} else if (cli_parse_long(optarg, 0, 1000000, &n) == FA_OK) {
-				o->depth = (unsigned)n;
-			} else {
-				snprintf(errbuf, errlen,
-					 "-d/--depth wants a number or inf, not '%s'", optarg);
-				return CLI_USAGE;
-			}
-			break;
-		case OPT_MAX_PAGES:
-			if (cli_parse_long(optarg, 1, LLONG_MAX, &n) != FA_OK) {
-				snprintf(errbuf, errlen,
-					 "--max-pages wants a positive number, not '%s'", optarg);
-				return CLI_USAGE;
-			}
-			o->max_pages = (unsigned long long)n;
-			break;
-		case OPT_PER_HOST:
-			if (cli_parse_long(optarg, 1, 1024, &n) != FA_OK) {
-				snprintf(errbuf, errlen, "--per-host wants 1 to 1024, not '%s'",
-					 optarg);
-				return CLI_USAGE;
-			}
-			o->per_host = (unsigned)n;
-			break;
-		case 'P':
-			if (cli_parse_long(optarg, 0, 256, &n) != FA_OK) {
-				snprintf(errbuf, errlen,
-					 "-P/--parse-procs wants 0 to 256, not '%s'", optarg);
-				return CLI_USAGE;
-			}
-			o->parse_procs = (unsigned)n;
-			break;
-		case OPT_WAIT:
-		case OPT_PARSE_TIMEOUT:
-			if (cli_parse_seconds(optarg, &ms) != FA_OK) {
-				snprintf(errbuf, errlen, "%s wants seconds, not '%s'", name,
-					 optarg);
-				return CLI_USAGE;
-			}
-			*(c == OPT_WAIT ? &o->wait_ms : &o->parse_timeout_ms) = ms;
-			break;
-		case OPT_PARSE_MEM:
-		case OPT_MAX_PAGE_SIZE:
-		case OPT_MIN_SIZE:
-		case OPT_MAX_SIZE:
-			if (cli_parse_size(optarg, &n) != FA_OK) {
-				snprintf(errbuf, errlen,
-					 "%s wants a size like 500k or 2G, not '%s'", name, optarg);
-				return CLI_USAGE;
-			}
-			if (c == OPT_PARSE_MEM)
-				o->parse_mem_limit = n;
-			else if (c == OPT_MAX_PAGE_SIZE)
-				o->max_page_size = n;
-			else if (c == OPT_MIN_SIZE)
-				o->min_size = n;
-			else
-				o->max_size = n;
-			break;
-		case 'h':
-			fputs(usage_text, out);
-			fputs(usage_text2, out);
-			fputs(usage_text3, out);
-			return CLI_EXIT_OK;
-		case 'V': print_version(out); return CLI_EXIT_OK;
-		/* A short option is named by its letter: getopt may be inside a
-		 * cluster ("-nc") or have moved operands, so argv[optind - 1] is
-		 * not always the word that held it. */
-		case ':':
-			if (optopt)
-				snprintf(errbuf, errlen, "option -%c needs a value", optopt);
-			else
-				snprintf(errbuf, errlen, "option %s needs a value",
-					 argv[optind - 1]);
-			return CLI_USAGE;
-		default:
-			if (optopt)
-				snprintf(errbuf, errlen, "unknown option '-%c'%s (see --help)",
-					 optopt,
-					 optopt == 'n' ? " (for wget's -nc, use --no-clobber; "
-							 "for -np, --no-parent)"
-						       : "");
-			else
-				snprintf(errbuf, errlen, "unknown option '%s' (see --help)",
-					 argv[optind - 1]);
-			return CLI_USAGE;
+		o->levels[o->n_levels++] = (unsigned)v;
+		text += n;
+		if (*text == ',' && *++text == '\0')
+			return FA_ERR_PARSE;
+	}
+	return o->n_levels ? FA_OK : FA_ERR_PARSE;
+}
+
+static enum fa_err parse_compare(const char *arg, struct fa_opts *o)
+{
+	o->compare = true;
+	return arg ? parse_levels(arg, o) : FA_OK;
+}
+
+static void *field_of(struct fa_opts *o, size_t off)
+{
+	return (char *)o + off;
+}
+
+static const void *cfield_of(const struct fa_opts *o, size_t off)
+{
+	return (const char *)o + off;
+}
+
+static void defaults(struct fa_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *opt = &options[i];
+		void *f = field_of(o, opt->off);
+
+		switch (opt->type) {
+		case T_UINT: *(unsigned *)f = (unsigned)opt->def; break;
+		case T_LONG:
+		case T_MS:
+		case T_S:
+		case T_SIZE_LONG: *(long *)f = (long)opt->def; break;
+		case T_ULLONG: *(unsigned long long *)f = (unsigned long long)opt->def; break;
+		case T_SIZE: *(long long *)f = opt->def; break;
+		case T_STRING: *(const char **)f = opt->def_str; break;
+		default: break; /* flags false, lists empty, the rest by parse() */
 		}
 	}
-	if (o->parse_worker)
-		return CLI_RUN;
-	for (int i = optind; i < argc; i++) {
-		if (strstr(argv[i], "://")) {
-			if (!push_arg(&o->urls, &o->n_urls, argv[i])) {
+}
+
+/* Reads arg (NULL: none given) as opt's value into o.  FA_ERR_PARSE:
+ * not a value opt takes; FA_ERR_NOMEM. */
+static enum fa_err set_value(const struct cli_option *opt, const char *arg, struct fa_opts *o)
+{
+	void *f = field_of(o, opt->off);
+	long long n;
+	long ms;
+
+	switch (opt->type) {
+	case T_FLAG: *(bool *)f = true; return FA_OK;
+	case T_UINT:
+	case T_LONG:
+	case T_ULLONG:
+		if ((opt->flags & F_INF) && !strcmp(arg, "inf")) {
+			*(unsigned *)f = UINT_MAX;
+			return FA_OK;
+		}
+		if (cli_parse_long(arg, opt->min, opt->max, &n) != FA_OK)
+			return FA_ERR_PARSE;
+		if (opt->type == T_UINT)
+			*(unsigned *)f = (unsigned)n;
+		else if (opt->type == T_LONG)
+			*(long *)f = (long)n;
+		else
+			*(unsigned long long *)f = (unsigned long long)n;
+		return FA_OK;
+	case T_MS:
+	case T_S:
+		if (cli_parse_seconds(arg, &ms) != FA_OK)
+			return FA_ERR_PARSE;
+		*(long *)f = opt->type == T_MS ? ms : (ms + 999) / 1000;
+		return FA_OK;
+	case T_SIZE:
+	case T_SIZE_LONG:
+		if (cli_parse_size(arg, &n) != FA_OK || n < opt->min || n > opt->max)
+			return FA_ERR_PARSE;
+		if (opt->type == T_SIZE)
+			*(long long *)f = n;
+		else
+			*(long *)f = (long)n;
+		return FA_OK;
+	case T_STRING: *(const char **)f = arg; return FA_OK;
+	case T_LIST:
+		return push_arg((const char ***)f, (size_t *)field_of(o, opt->count_off), arg)
+			   ? FA_OK
+			   : FA_ERR_NOMEM;
+	case T_CUSTOM: return opt->parse(arg, o);
+	case T_ACTION: break;
+	}
+	return FA_ERR_ARG;
+}
+
+static enum opt_value value_of(const struct cli_option *opt)
+{
+	switch (opt->type) {
+	case T_FLAG:
+	case T_ACTION: return V_NONE;
+	case T_CUSTOM: return opt->value;
+	default: return V_REQUIRED;
+	}
+}
+
+/* What a bad value of opt should have been, for the message. */
+static const char *wants_text(const struct cli_option *opt, char *buf, size_t len)
+{
+	if (opt->wants)
+		return opt->wants;
+	switch (opt->type) {
+	case T_MS:
+	case T_S: return "seconds";
+	case T_SIZE:
+	case T_SIZE_LONG: return "a size like 500k or 2G";
+	default: break;
+	}
+	if (opt->max == LLONG_MAX && opt->min == 1)
+		return "a positive whole number";
+	if (opt->max == LLONG_MAX)
+		snprintf(buf, len, "a whole number from %lld up", opt->min);
+	else
+		snprintf(buf, len, "a whole number from %lld to %lld", opt->min, opt->max);
+	return buf;
+}
+
+/* How the command line gave each row: not, as -x, or as --name. */
+struct given {
+	bool on;
+	bool by_letter;
+	const char *name; /* the long name given (the name or the alias) */
+};
+
+/* "-x" or "--name", as given. */
+static const char *spelling(const struct cli_option *opt, const struct given *g, char *buf,
+			    size_t len)
+{
+	if (g->by_letter)
+		snprintf(buf, len, "-%c", opt->letter);
+	else
+		snprintf(buf, len, "--%s", g->name);
+	return buf;
+}
+
+/* "-j/--jobs" or "--retries", naming the alias if that was given. */
+static const char *label(const struct cli_option *opt, const struct given *g, char *buf, size_t len)
+{
+	const char *name = g->by_letter ? opt->name : g->name;
+
+	if (opt->letter)
+		snprintf(buf, len, "-%c/--%s", opt->letter, name);
+	else
+		snprintf(buf, len, "--%s", name);
+	return buf;
+}
+
+/* The row that turns mode bit on. */
+static const struct cli_option *mode_option(unsigned bit)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (options[i].mode == bit)
+			return &options[i];
+	}
+	return NULL;
+}
+
+/* "--crawl or --images": the options that turn on the modes in mask. */
+static void mode_names(unsigned mask, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned bit = 1; bit && bit <= mask; bit <<= 1) {
+		const struct cli_option *opt = (mask & bit) ? mode_option(bit) : NULL;
+
+		if (opt && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s--%s", n ? " or " : "",
+					      opt->name);
+	}
+}
+
+/*
+ * The modes rules of the table: an option needs one of its row's `needs`
+ * given (else it would do nothing) and none of its `excludes`.  Returns
+ * false with errbuf naming both for the first row that breaks one.
+ */
+static bool check_modes(const struct given *given, char *errbuf, size_t errlen)
+{
+	unsigned on = 0;
+
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (given[i].on)
+			on |= options[i].mode;
+	}
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *opt = &options[i];
+		char mine[48], theirs[160];
+		unsigned clash = on & opt->excludes;
+
+		if (!given[i].on)
+			continue;
+		if (opt->needs && !(on & opt->needs)) {
+			mode_names(opt->needs, theirs, sizeof(theirs));
+			snprintf(errbuf, errlen, "%s needs %s",
+				 spelling(opt, &given[i], mine, sizeof(mine)), theirs);
+			return false;
+		}
+		if (clash) {
+			const struct cli_option *other = mode_option(clash & -clash);
+			size_t j = (size_t)(other - options);
+
+			snprintf(errbuf, errlen, "%s and %s cannot be combined",
+				 spelling(opt, &given[i], mine, sizeof(mine)),
+				 spelling(other, &given[j], theirs, sizeof(theirs)));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* How a long name given (name, namelen bytes) matches. */
+enum match { MATCH_NONE, MATCH_ONE, MATCH_AMBIGUOUS };
+
+static bool name_is(const char *candidate, const char *name, size_t namelen, bool whole)
+{
+	return candidate && !strncmp(candidate, name, namelen) &&
+	       (!whole || candidate[namelen] == '\0');
+}
+
+/*
+ * The row a long option names: its whole name or alias, else a prefix of
+ * the names of exactly one row (as getopt_long takes abbreviations; hidden
+ * options only in full).  *matched is the name or alias it matched.
+ */
+static enum match find_long(const char *name, size_t namelen, size_t *row, const char **matched)
+{
+	size_t found = N_OPTIONS;
+
+	if (namelen == 0) /* "--=x" */
+		return MATCH_NONE;
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (name_is(options[i].name, name, namelen, true) ||
+		    name_is(options[i].alias, name, namelen, true)) {
+			*row = i;
+			*matched = name_is(options[i].name, name, namelen, true) ? options[i].name
+										 : options[i].alias;
+			return MATCH_ONE;
+		}
+	}
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (options[i].flags & F_HIDDEN)
+			continue;
+		if (!name_is(options[i].name, name, namelen, false) &&
+		    !name_is(options[i].alias, name, namelen, false))
+			continue;
+		if (found != N_OPTIONS)
+			return MATCH_AMBIGUOUS;
+		found = i;
+	}
+	if (found == N_OPTIONS)
+		return MATCH_NONE;
+	*row = found;
+	*matched = name_is(options[found].name, name, namelen, false) ? options[found].name
+								      : options[found].alias;
+	return MATCH_ONE;
+}
+
+/* "option '--no' is ambiguous (--no-clobber, --no-parent, --no-robots)" */
+static void say_ambiguous(const char *name, size_t namelen, char *errbuf, size_t errlen)
+{
+	size_t n =
+	    (size_t)snprintf(errbuf, errlen, "option '--%.*s' is ambiguous (", (int)namelen, name);
+
+	for (size_t i = 0; i < N_OPTIONS && n < errlen; i++) {
+		const char *m = name_is(options[i].name, name, namelen, false)    ? options[i].name
+				: name_is(options[i].alias, name, namelen, false) ? options[i].alias
+										  : NULL;
+
+		if (m && !(options[i].flags & F_HIDDEN))
+			n += (size_t)snprintf(errbuf + n, errlen - n, "%s--%s",
+					      errbuf[n - 1] == '(' ? "" : ", ", m);
+	}
+	if (n < errlen)
+		snprintf(errbuf + n, errlen - n, ")");
+}
+
+/* wget spellings fetchall has as long options only */
+static const struct {
+	const char *wget, *ours;
+} wget_words[] = {
+    {"-nc", "--no-clobber"},
+    {"-np", "--no-parent"},
+};
+
+/* An unknown letter, named with the word it was in and, for wget's -nc
+ * and -np, where to go instead. */
+static void say_unknown_letter(const char *word, const char *at, char *errbuf, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(wget_words) / sizeof(wget_words[0]); i++) {
+		if (at == word + 1 && !strncmp(word, wget_words[i].wget, 3)) {
+			snprintf(errbuf, errlen, "unknown option '-%c' (for wget's %s, use %s)",
+				 *at, wget_words[i].wget, wget_words[i].ours);
+			return;
+		}
+	}
+	if (strlen(word) > 2)
+		snprintf(errbuf, errlen, "unknown option '-%c' in '%s' (see --help)", *at, word);
+	else
+		snprintf(errbuf, errlen, "unknown option '-%c' (see --help)", *at);
+}
+
+/*
+ * Applies one option given: row i, given as `now` says, with value (NULL:
+ * none).  Returns CLI_RUN to go on, CLI_EXIT_OK after an action printed,
+ * CLI_USAGE with errbuf filled.
+ */
+static enum cli_action take(size_t i, struct given now, const char *value, struct given *given,
+			    struct fa_opts *o, FILE *out, char *errbuf, size_t errlen)
+{
+	const struct cli_option *opt = &options[i];
+	char name[64], wants[64];
+	enum fa_err err;
+
+	if (opt->type == T_ACTION) {
+		opt->act(out);
+		return CLI_EXIT_OK;
+	}
+	if ((opt->flags & F_ONCE) && given[i].on) {
+		snprintf(errbuf, errlen, "%s may be given only once",
+			 label(opt, &now, name, sizeof(name)));
+		return CLI_USAGE;
+	}
+	err = set_value(opt, value, o);
+	if (err == FA_ERR_NOMEM) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CLI_USAGE;
+	}
+	if (err != FA_OK) {
+		snprintf(errbuf, errlen, "%s wants %s, not '%s'",
+			 label(opt, &now, name, sizeof(name)),
+			 wants_text(opt, wants, sizeof(wants)), value ? value : "");
+		return CLI_USAGE;
+	}
+	given[i] = now;
+	return CLI_RUN;
+}
+
+/* One "--name[=value]" word at argv[*at]; may take argv[*at + 1] as its
+ * value (and step *at past it). */
+static enum cli_action take_long(int argc, char **argv, int *at, struct given *given,
+				 struct fa_opts *o, FILE *out, char *errbuf, size_t errlen)
+{
+	const char *name = argv[*at] + 2;
+	const char *eq = strchr(name, '=');
+	size_t namelen = eq ? (size_t)(eq - name) : strlen(name);
+	const char *matched = NULL, *value = eq ? eq + 1 : NULL;
+	size_t i = 0;
+
+	switch (find_long(name, namelen, &i, &matched)) {
+	case MATCH_NONE:
+		snprintf(errbuf, errlen, "unknown option '--%.*s' (see --help)", (int)namelen,
+			 name);
+		return CLI_USAGE;
+	case MATCH_AMBIGUOUS: say_ambiguous(name, namelen, errbuf, errlen); return CLI_USAGE;
+	case MATCH_ONE: break;
+	}
+	switch (value_of(&options[i])) {
+	case V_NONE:
+		if (eq) {
+			snprintf(errbuf, errlen, "option --%s takes no value ('%s')", matched,
+				 argv[*at]);
+			return CLI_USAGE;
+		}
+		break;
+	case V_REQUIRED:
+		if (!eq && *at + 1 >= argc) {
+			snprintf(errbuf, errlen, "option --%s needs a value", matched);
+			return CLI_USAGE;
+		}
+		if (!eq)
+			value = argv[++*at];
+		break;
+	case V_OPTIONAL: break;
+	}
+	return take(i, (struct given){.on = true, .name = matched}, value, given, o, out, errbuf,
+		    errlen);
+}
+
+/* One "-abc" word at argv[*at]: letters, the last of which may take the
+ * rest of the word or argv[*at + 1] as its value. */
+static enum cli_action take_letters(int argc, char **argv, int *at, struct given *given,
+				    struct fa_opts *o, FILE *out, char *errbuf, size_t errlen)
+{
+	const char *word = argv[*at];
+
+	for (const char *p = word + 1; *p; p++) {
+		const char *value = NULL;
+		enum cli_action a;
+		size_t i = 0;
+
+		while (i < N_OPTIONS && options[i].letter != *p)
+			i++;
+		if (i == N_OPTIONS) {
+			say_unknown_letter(word, p, errbuf, errlen);
+			return CLI_USAGE;
+		}
+		if (value_of(&options[i]) == V_REQUIRED) {
+			if (p[1]) {
+				value = p + 1;
+			} else if (*at + 1 < argc) {
+				value = argv[++*at];
+			} else {
+				snprintf(errbuf, errlen, "option -%c needs a value", *p);
+				return CLI_USAGE;
+			}
+		}
+		a = take(i, (struct given){.on = true, .by_letter = true, .name = options[i].name},
+			 value, given, o, out, errbuf, errlen);
+		if (a != CLI_RUN || value)
+			return a;
+	}
+	return CLI_RUN;
+}
+
+/* The operands: URLs (containing "://") and at most one list. */
+static enum cli_action take_operands(char **operands, size_t n, struct fa_opts *o, char *errbuf,
+				     size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strstr(operands[i], "://")) {
+			if (!push_arg(&o->urls, &o->n_urls, operands[i])) {
 				snprintf(errbuf, errlen, "out of memory");
 				return CLI_USAGE;
 			}
@@ -699,40 +1265,61 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 		}
 		if (o->list) {
 			snprintf(errbuf, errlen, "only one URL list may be given ('%s' and '%s')",
-				 o->list, argv[i]);
+				 o->list, operands[i]);
 			return CLI_USAGE;
 		}
-		o->list = argv[i];
+		o->list = operands[i];
 	}
 	if (!o->list && o->n_urls == 0) {
 		snprintf(errbuf, errlen,
 			 "no URL list given (a file, - for standard input, or URLs)");
 		return CLI_USAGE;
 	}
+	return CLI_RUN;
+}
+
+enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, char *errbuf,
+			  size_t errlen)
+{
+	struct given given[N_OPTIONS];
+	char **operands = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*operands));
+	size_t n_operands = 0;
+	bool options_end = false, posixly_correct = getenv("POSIXLY_CORRECT") != NULL;
+	enum cli_action a = CLI_RUN;
+
+	defaults(o);
+	memset(given, 0, sizeof(given));
+	if (!operands) {
+		snprintf(errbuf, errlen, "out of memory");
+		return CLI_USAGE;
+	}
+	for (int at = 1; at < argc && a == CLI_RUN; at++) {
+		const char *word = argv[at];
+
+		if (options_end || word[0] != '-' || word[1] == '\0') {
+			operands[n_operands++] = argv[at];
+			options_end = options_end || posixly_correct;
+		} else if (!strcmp(word, "--")) {
+			options_end = true;
+		} else if (word[1] == '-') {
+			a = take_long(argc, argv, &at, given, o, out, errbuf, errlen);
+		} else {
+			a = take_letters(argc, argv, &at, given, o, out, errbuf, errlen);
+		}
+	}
+	if (a == CLI_RUN && !o->parse_worker)
+		a = take_operands(operands, n_operands, o, errbuf, errlen);
+	free(operands);
+	if (a != CLI_RUN || o->parse_worker)
+		return a;
+	if (!check_modes(given, errbuf, errlen))
+		return CLI_USAGE;
 	if (o->crawl)
 		o->tree = true;
 	if (o->compare && o->n_levels == 0) {
 		o->levels[o->n_levels++] = 1;
 		if (o->jobs != 1)
 			o->levels[o->n_levels++] = o->jobs;
-	}
-	if ((o->plot || o->keep || o->repeat) && !o->compare) {
-		snprintf(errbuf, errlen, "--plot, --keep and --repeat go with --compare");
-		return CLI_USAGE;
-	}
-	if (!o->repeat)
-		o->repeat = 1;
-	if (o->convert_links && !o->crawl && !o->requisites) {
-		snprintf(errbuf, errlen, "--convert-links needs --crawl or -p (pages to save)");
-		return CLI_USAGE;
-	}
-	if (o->save_failed && o->compare) {
-		snprintf(errbuf, errlen, "--save-failed and --compare cannot be combined");
-		return CLI_USAGE;
-	}
-	if (o->cont && o->no_clobber) {
-		snprintf(errbuf, errlen, "-c/--continue and --no-clobber cannot be combined");
-		return CLI_USAGE;
 	}
 	if (o->retry_max_wait_ms < o->retry_wait_ms)
 		o->retry_max_wait_ms = o->retry_wait_ms;
@@ -750,11 +1337,188 @@ void cli_release(struct fa_opts *o)
 	o->n_urls = o->n_includes = o->n_excludes = 0;
 }
 
-struct args {
-	char **items;
-	size_t count;
-	bool failed;
-};
+bool cli_option_names(size_t i, const char **name, const char **alias, char *letter)
+{
+	for (size_t k = 0; k < N_OPTIONS; k++) {
+		if (options[k].flags & F_HIDDEN)
+			continue;
+		if (i-- == 0) {
+			*name = options[k].name;
+			*alias = options[k].alias;
+			*letter = options[k].letter;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --help: the options of each section, then the notes and exit codes. */
+static void print_help(FILE *out)
+{
+	fprintf(out, "Usage: %s\n%s\n", usage_line, about_text);
+	for (int s = 0; s < SEC_COUNT; s++) {
+		if (section_titles[s])
+			fprintf(out, "%s:\n", section_titles[s]);
+		for (size_t i = 0; i < N_OPTIONS; i++) {
+			const struct cli_option *opt = &options[i];
+			const char *line = opt->help;
+			char left[64];
+			size_t n;
+
+			if (opt->section != (enum section)s || (opt->flags & F_HIDDEN))
+				continue;
+			n = (size_t)snprintf(
+			    left, sizeof(left), "  %c%c%c --%s", opt->letter ? '-' : ' ',
+			    opt->letter ? opt->letter : ' ', opt->letter ? ',' : ' ', opt->name);
+			if (value_of(opt) == V_REQUIRED)
+				snprintf(left + n, sizeof(left) - n, " %s", opt->metavar);
+			else if (value_of(opt) == V_OPTIONAL)
+				snprintf(left + n, sizeof(left) - n, "[=%s]", opt->metavar);
+			for (bool first = true; *line; first = false) {
+				size_t len = strcspn(line, "\n");
+
+				fprintf(out, "%-28s %.*s\n", first ? left : "", (int)len, line);
+				line += len + (line[len] == '\n');
+			}
+			if (opt->alias)
+				fprintf(out, "%-28s (alias --%s)\n", "", opt->alias);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "%s\nExit status:\n", notes_text);
+	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
+		fprintf(out, "  %-4d %s\n", exit_codes[i].code, exit_codes[i].meaning);
+}
+
+static void print_version(FILE *out)
+{
+	curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	fprintf(out, "fetchall %s\nlibcurl %s (%s)\nlibxml2 %s\n", FETCHALL_VERSION, v->version,
+		v->ssl_version ? v->ssl_version : "no TLS", LIBXML_DOTTED_VERSION);
+}
+
+/* Text as roff input lines: '-' as \-, '\' as \e, and a line that would
+ * start with a control character ('.' or '\'') made text with \&. */
+static void roff_text(FILE *out, const char *s)
+{
+	bool line_start = true;
+
+	for (; *s; s++) {
+		if (line_start && (*s == '.' || *s == '\''))
+			fputs("\\&", out);
+		line_start = *s == '\n';
+		if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '\\')
+			fputs("\\e", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* "\fB\-\-crawl\fR or \fB\-\-images\fR": the options that turn on the
+ * modes in mask, after `lead`. */
+static void roff_modes(FILE *out, const char *lead, unsigned mask)
+{
+	const char *sep = "";
+
+	fputs(lead, out);
+	for (unsigned bit = 1; bit && bit <= mask; bit <<= 1) {
+		const struct cli_option *opt = (mask & bit) ? mode_option(bit) : NULL;
+
+		if (!opt)
+			continue;
+		fprintf(out, "%s\\fB\\-\\-", sep);
+		roff_text(out, opt->name);
+		fputs("\\fR", out);
+		sep = " or ";
+	}
+}
+
+/* After an option's text: "(also --alias; only with --crawl; not with
+ * --images)", those that apply. */
+static void roff_notes(FILE *out, const struct cli_option *opt)
+{
+	const char *sep = "(";
+
+	if (opt->alias) {
+		fprintf(out, "%salso \\fB\\-\\-", sep);
+		roff_text(out, opt->alias);
+		fputs("\\fR", out);
+		sep = "; ";
+	}
+	if (opt->needs) {
+		fputs(sep, out);
+		roff_modes(out, "only with ", opt->needs);
+		sep = "; ";
+	}
+	if (opt->excludes) {
+		fputs(sep, out);
+		roff_modes(out, "not with ", opt->excludes);
+		sep = "; ";
+	}
+	if (*sep == ';')
+		fputs(")\n", out);
+}
+
+/* --help-man: fetchall(1) in roff, from the same table and texts. */
+static void print_man(FILE *out)
+{
+	fputs(".\\\" fetchall(1), written by 'fetchall --help-man' from src/cli.c\n", out);
+	fprintf(out, ".TH FETCHALL 1 \"\" \"fetchall %s\" \"User Commands\"\n", FETCHALL_VERSION);
+	/* option names must not be hyphenated; ragged right reads better */
+	fputs(".nh\n.ad l\n", out);
+	fputs(".SH NAME\nfetchall \\- download many URLs at once, the images of pages, or a site\n"
+	      ".SH SYNOPSIS\n.B fetchall\n[\\fIOPTIONS\\fR] \\fILIST\\fR|\\fIURL\\fR...\n"
+	      ".SH DESCRIPTION\n",
+	      out);
+	roff_text(out, about_text);
+	fputs(".PP\n", out);
+	roff_text(out, notes_text);
+	fputs(".PP\n", out);
+	roff_text(out, values_text);
+	fputs(".SH OPTIONS\n", out);
+	for (int s = 0; s < SEC_COUNT; s++) {
+		fprintf(out, ".SS \"%s\"\n", section_titles[s] ? section_titles[s] : "Information");
+		for (size_t i = 0; i < N_OPTIONS; i++) {
+			const struct cli_option *opt = &options[i];
+
+			if (opt->section != (enum section)s || (opt->flags & F_HIDDEN))
+				continue;
+			fputs(".TP\n", out);
+			if (opt->letter)
+				fprintf(out, "\\fB\\-%c\\fR, ", opt->letter);
+			fputs("\\fB\\-\\-", out);
+			roff_text(out, opt->name);
+			fputs("\\fR", out);
+			if (value_of(opt) != V_NONE) {
+				fputs(value_of(opt) == V_OPTIONAL ? "[\\fB=\\fR\\fI" : " \\fI",
+				      out);
+				roff_text(out, opt->metavar);
+				fputs(value_of(opt) == V_OPTIONAL ? "\\fR]" : "\\fR", out);
+			}
+			fputc('\n', out);
+			roff_text(out, opt->help);
+			fputc('\n', out);
+			roff_notes(out, opt);
+		}
+	}
+	fputs(".SH \"EXIT STATUS\"\n", out);
+	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++) {
+		fprintf(out, ".TP\n.B %d\n", exit_codes[i].code);
+		roff_text(out, exit_codes[i].meaning);
+		fputc('\n', out);
+	}
+	fputs(".SH EXAMPLES\n", out);
+	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+		fputs(".PP\n", out);
+		roff_text(out, examples[i].what);
+		fputs("\n.PP\n.RS 4\n.nf\n", out);
+		roff_text(out, examples[i].command);
+		fputs("\n.fi\n.RE\n", out);
+	}
+}
 
 static void arg_add(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -786,104 +1550,91 @@ static void arg_add(struct args *a, const char *fmt, ...)
 	a->items[++a->count] = NULL;
 }
 
-static void arg_seconds(struct args *a, const char *opt, long ms)
+static void emit_header(struct args *a, const struct cli_option *opt, const struct fa_opts *o)
 {
-	arg_add(a, "%s", opt);
-	arg_add(a, "%.3f", (double)ms / 1000.0);
+	for (const struct curl_slist *h = o->headers; h; h = h->next)
+		arg_add(a, "--%s=%s", opt->name, h->data);
+}
+
+static void emit_throttle(struct args *a, const struct cli_option *opt, const struct fa_opts *o)
+{
+	if (o->throttle_target_milli)
+		arg_add(a, "--%s=%u.%03u", opt->name, o->throttle_target_milli / 1000,
+			o->throttle_target_milli % 1000);
+}
+
+static void emit_shard(struct args *a, const struct cli_option *opt, const struct fa_opts *o)
+{
+	if (o->nshards)
+		arg_add(a, "--%s=%u/%u", opt->name, o->shard, o->nshards);
+}
+
+/* Whether o's value of a (non-custom) option differs from d's. */
+static bool differs(const struct cli_option *opt, const struct fa_opts *o, const struct fa_opts *d)
+{
+	const void *f = cfield_of(o, opt->off), *g = cfield_of(d, opt->off);
+	const char *s, *t;
+
+	switch (opt->type) {
+	case T_FLAG: return *(const bool *)f != *(const bool *)g;
+	case T_UINT: return *(const unsigned *)f != *(const unsigned *)g;
+	case T_LONG:
+	case T_MS:
+	case T_S:
+	case T_SIZE_LONG: return *(const long *)f != *(const long *)g;
+	case T_ULLONG: return *(const unsigned long long *)f != *(const unsigned long long *)g;
+	case T_SIZE: return *(const long long *)f != *(const long long *)g;
+	case T_STRING:
+		s = *(const char *const *)f;
+		t = *(const char *const *)g;
+		return s != t && (!s || !t || strcmp(s, t));
+	case T_LIST: return *(const size_t *)cfield_of(o, opt->count_off) > 0;
+	default: return true; /* T_CUSTOM: emit() says */
+	}
+}
+
+/* Adds opt as o has it, in canonical long form. */
+static void emit(struct args *a, const struct cli_option *opt, const struct fa_opts *o)
+{
+	const void *f = cfield_of(o, opt->off);
+
+	switch (opt->type) {
+	case T_FLAG: arg_add(a, "--%s", opt->name); break;
+	case T_UINT:
+		if ((opt->flags & F_INF) && *(const unsigned *)f == UINT_MAX)
+			arg_add(a, "--%s=inf", opt->name);
+		else
+			arg_add(a, "--%s=%u", opt->name, *(const unsigned *)f);
+		break;
+	case T_LONG:
+	case T_S:
+	case T_SIZE_LONG: arg_add(a, "--%s=%ld", opt->name, *(const long *)f); break;
+	case T_ULLONG: arg_add(a, "--%s=%llu", opt->name, *(const unsigned long long *)f); break;
+	case T_MS: arg_add(a, "--%s=%.3f", opt->name, (double)*(const long *)f / 1000.0); break;
+	case T_SIZE: arg_add(a, "--%s=%lld", opt->name, *(const long long *)f); break;
+	case T_STRING: arg_add(a, "--%s=%s", opt->name, *(const char *const *)f); break;
+	case T_LIST:
+		for (size_t i = 0; i < *(const size_t *)cfield_of(o, opt->count_off); i++)
+			arg_add(a, "--%s=%s", opt->name, (*(const char *const *const *)f)[i]);
+		break;
+	case T_CUSTOM: opt->emit(a, opt, o); break;
+	case T_ACTION: break;
+	}
 }
 
 char **cli_job_args(const struct fa_opts *o)
 {
 	struct args a = {0};
 	struct fa_opts d;
-	char err[8];
 
-	/* the defaults, to emit only what differs */
-	{
-		char *argv[] = {(char *)"fetchall", (char *)"-", NULL};
-
-		cli_parse(2, argv, &d, stdout, err, sizeof(err));
-		cli_release(&d);
-	}
+	defaults(&d);
 	arg_add(&a, "fetchall");
-	if (o->list)
-		arg_add(&a, "%s", o->list);
 	for (size_t i = 0; i < o->n_urls; i++)
 		arg_add(&a, "%s", o->urls[i]);
-	if (o->tree && !o->crawl)
-		arg_add(&a, "--tree");
-	if (strcmp(o->user_agent, d.user_agent))
-		arg_add(&a, "--user-agent=%s", o->user_agent);
-	for (const struct curl_slist *h = o->headers; h; h = h->next)
-		arg_add(&a, "--header=%s", h->data);
-	arg_add(&a, "--retries=%u", o->retries);
-	arg_seconds(&a, "--retry-wait", o->retry_wait_ms);
-	arg_seconds(&a, "--retry-max-wait", o->retry_max_wait_ms);
-	arg_seconds(&a, "--retry-after-max", o->retry_after_max_ms);
-	arg_seconds(&a, "--connect-timeout", o->connect_timeout_ms);
-	if (o->timeout_ms)
-		arg_seconds(&a, "--timeout", o->timeout_ms);
-	arg_add(&a, "--speed-limit=%ld", o->speed_limit);
-	arg_add(&a, "--speed-time=%ld", o->speed_time_s);
-	arg_add(&a, "--max-redirs=%ld", o->max_redirs);
-	if (o->max_filesize)
-		arg_add(&a, "--max-filesize=%lld", o->max_filesize);
-	if (o->allow_file)
-		arg_add(&a, "--allow-file");
-	if (o->content_disposition)
-		arg_add(&a, "--content-disposition");
-	if (o->insecure)
-		arg_add(&a, "--insecure");
-	if (o->images)
-		arg_add(&a, "--images");
-	if (o->crawl)
-		arg_add(&a, "--crawl");
-	if (o->requisites)
-		arg_add(&a, "--page-requisites");
-	if (o->span_hosts)
-		arg_add(&a, "--span-hosts");
-	if (o->no_parent)
-		arg_add(&a, "--no-parent");
-	if (o->no_robots)
-		arg_add(&a, "--no-robots");
-	if (o->random_wait)
-		arg_add(&a, "--random-wait");
-	if (o->nshards)
-		arg_add(&a, "--shard=%u/%u", o->shard, o->nshards);
-	if (o->convert_links)
-		arg_add(&a, "--convert-links");
-	if (o->throttle_target_milli)
-		arg_add(&a, "--auto-throttle=%u.%03u", o->throttle_target_milli / 1000,
-			o->throttle_target_milli % 1000);
-	if (o->dedupe)
-		arg_add(&a, "--dedupe");
-	if (o->domains)
-		arg_add(&a, "--domains=%s", o->domains);
-	if (o->accept_ext)
-		arg_add(&a, "--accept=%s", o->accept_ext);
-	if (o->accept_types)
-		arg_add(&a, "--accept-type=%s", o->accept_types);
-	for (size_t i = 0; i < o->n_includes; i++)
-		arg_add(&a, "--include=%s", o->includes[i]);
-	for (size_t i = 0; i < o->n_excludes; i++)
-		arg_add(&a, "--exclude=%s", o->excludes[i]);
-	if (o->depth == UINT_MAX)
-		arg_add(&a, "--depth=inf");
-	else
-		arg_add(&a, "--depth=%u", o->depth);
-	if (o->max_pages)
-		arg_add(&a, "--max-pages=%llu", o->max_pages);
-	if (o->per_host)
-		arg_add(&a, "--per-host=%u", o->per_host);
-	if (o->wait_ms)
-		arg_seconds(&a, "--wait", o->wait_ms);
-	arg_seconds(&a, "--parse-timeout", o->parse_timeout_ms);
-	arg_add(&a, "--parse-mem-limit=%lld", o->parse_mem_limit);
-	arg_add(&a, "--max-page-size=%lld", o->max_page_size);
-	if (o->min_size)
-		arg_add(&a, "--min-size=%lld", o->min_size);
-	if (o->max_size)
-		arg_add(&a, "--max-size=%lld", o->max_size);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if ((options[i].flags & F_JOB) && differs(&options[i], o, &d))
+			emit(&a, &options[i], o);
+	}
 	if (a.failed) {
 		cli_free_args(a.items);
 		return NULL;

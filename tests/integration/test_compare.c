@@ -244,7 +244,7 @@ static void test_compare_usage(void **state)
 	h_result_release(&r);
 	assert_int_equal(h_run_in(c->dir, lonely, NULL, 30, &r), 0);
 	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "go with --compare"));
+	assert_non_null(strstr(r.err, "--plot needs --compare"));
 	h_result_release(&r);
 }
 

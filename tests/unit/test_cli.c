@@ -1,4 +1,6 @@
-/* Unit tests for cli: option parsing, checked numbers, usage errors. */
+/* Unit tests for cli: option parsing with getopt_long's rules, checked
+ * numbers, usage errors, the rules of modes, --compare's child arguments,
+ * and --help and the man page listing every option. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,11 +8,30 @@
 
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+/* Parses a NULL-terminated argv (argv[0] included) with output to
+ * /dev/null. */
+static enum cli_action parse_argv(struct fa_opts *o, char *err, size_t errlen,
+				  const char *const *argv)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+	enum cli_action a;
+	int argc = 0;
+
+	assert_non_null(devnull);
+	while (argv[argc])
+		argc++;
+	err[0] = '\0';
+	a = cli_parse(argc, (char **)argv, o, devnull, err, errlen);
+	fclose(devnull);
+	return a;
+}
 
 static enum cli_action parse(struct fa_opts *o, char *err, size_t errlen, int argc, ...)
 {
@@ -144,7 +165,14 @@ static void test_cli_usage_errors(void **state)
 	    /* a short option is named by its letter, not by a neighbour
 	     * (it said "unknown option 'urls.txt'" / the program's path) */
 	    {"-nc", "urls.txt", NULL, "unknown option '-n' (for wget's -nc, use --no-clobber"},
-	    {"urls.txt", "-np", NULL, "unknown option '-n'"},
+	    {"urls.txt", "-np", NULL, "unknown option '-n' (for wget's -np, use --no-parent)"},
+	    {"-xnc", "l", NULL, "unknown option '-n' in '-xnc'"},
+	    {"l", "--retries", NULL, "option --retries needs a value"},
+	    {"--tree=yes", "l", NULL, "option --tree takes no value"},
+	    {"--no", "l", NULL, "'--no' is ambiguous (--no-clobber, --no-parent, --no-robots)"},
+	    {"-i", "a", "-ib", "-i/--input-file may be given only once"},
+	    {"--level", "x", "l", "-d/--level wants a number or inf, not 'x'"},
+	    {"--compare=1,4,4", "l", NULL, "--compare wants levels"},
 	    {"-z", "l", NULL, "unknown option '-z'"},
 	    {"l", "-j", NULL, "option -j needs a value"},
 	    {"a.txt", "b.txt", NULL, "only one URL list"},
@@ -175,6 +203,392 @@ static void test_cli_usage_errors(void **state)
 			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].needle);
 		cli_release(&o);
 	}
+}
+
+/* getopt_long's rules, kept by the table's own loop: "--name=value" and
+ * "--name value", clustered letters, a letter's value attached, unique
+ * prefixes, aliases, "--", "-", options after operands, an optional value
+ * only after "=". */
+static void test_cli_getopt_rules(void **state)
+{
+	static const char *const clustered[] = {"fetchall", "-xcj16", "l", NULL};
+	static const char *const spaced[] = {"fetchall", "l", "--jobs", "4", "-o", "out", NULL};
+	static const char *const prefixes[] = {"fetchall", "--recur", "--dep=inf",
+					       "--retri",  "0",       "--max-t=1.5",
+					       "--force",  "l",       NULL};
+	static const char *const dashes[] = {"fetchall", "-j", "2", "--", "-x", NULL};
+	static const char *const optional[] = {"fetchall", "--compare", "-j", "4", "l", NULL};
+	static const char *const stdin_list[] = {"fetchall", "-", "--level", "3", "-r", NULL};
+	static const char *const value_like_option[] = {"fetchall", "-o", "-x", "l", NULL};
+	struct fa_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse_argv(&o, err, sizeof(err), clustered), CLI_RUN);
+	assert_true(o.tree && o.cont);
+	assert_int_equal(o.jobs, 16);
+	assert_string_equal(o.list, "l");
+	cli_release(&o);
+
+	assert_int_equal(parse_argv(&o, err, sizeof(err), spaced), CLI_RUN);
+	assert_int_equal(o.jobs, 4);
+	assert_string_equal(o.output_dir, "out");
+	cli_release(&o);
+
+	/* --recur(sive), --dep(th), --retri(es), --max-t(ime), --force(-directories) */
+	assert_int_equal(parse_argv(&o, err, sizeof(err), prefixes), CLI_RUN);
+	assert_true(o.crawl && o.tree);
+	assert_int_equal(o.depth, UINT_MAX);
+	assert_int_equal(o.retries, 0);
+	assert_int_equal(o.timeout_ms, 1500);
+	cli_release(&o);
+
+	/* after "--" every word is an operand */
+	assert_int_equal(parse_argv(&o, err, sizeof(err), dashes), CLI_RUN);
+	assert_string_equal(o.list, "-x");
+	assert_false(o.tree);
+	cli_release(&o);
+
+	/* --compare takes no value but after "=" */
+	assert_int_equal(parse_argv(&o, err, sizeof(err), optional), CLI_RUN);
+	assert_true(o.compare);
+	assert_int_equal(o.n_levels, 2);
+	assert_int_equal(o.levels[1], 4);
+	cli_release(&o);
+
+	assert_int_equal(parse_argv(&o, err, sizeof(err), stdin_list), CLI_RUN);
+	assert_string_equal(o.list, "-");
+	assert_int_equal(o.depth, 3);
+	cli_release(&o);
+
+	/* a required value is the next word, whatever it looks like */
+	assert_int_equal(parse_argv(&o, err, sizeof(err), value_like_option), CLI_RUN);
+	assert_string_equal(o.output_dir, "-x");
+	assert_false(o.tree);
+	cli_release(&o);
+}
+
+/* An option that does nothing in the mode given, or clashes with another
+ * option given, is a usage error naming both; the modes that work pass. */
+static void test_cli_mode_rules(void **state)
+{
+	static const struct {
+		const char *argv[6];
+		const char *needle; /* NULL: runs */
+	} cases[] = {
+	    {{"--depth", "3", "l"}, "--depth needs --crawl"},
+	    {{"-d", "3", "l"}, "-d needs --crawl"},
+	    {{"--level=3", "l"}, "--level needs --crawl"},
+	    {{"--span-hosts", "l"}, "--span-hosts needs --crawl"},
+	    {{"--max-pages", "5", "l"}, "--max-pages needs --crawl"},
+	    {{"--no-parent", "--images", "l"}, "--no-parent needs --crawl"},
+	    {{"--domains", "a.example", "l"}, "--domains needs --crawl"},
+	    {{"--no-robots", "l"}, "--no-robots needs --crawl"},
+	    {{"-p", "l"}, "-p needs --crawl"},
+	    {{"--convert-links", "l"}, "--convert-links needs --crawl"},
+	    {{"--convert-links", "--images", "-r", "l"},
+	     "--convert-links and --images cannot be combined"},
+	    {{"-P", "2", "l"}, "-P needs --crawl or --images"},
+	    {{"--max-page-size", "1M", "l"}, "--max-page-size needs --crawl or --images"},
+	    {{"--parse-timeout", "3", "l"}, "--parse-timeout needs --crawl or --images"},
+	    {{"--random-wait", "l"}, "--random-wait needs --wait"},
+	    {{"-q", "-v", "l"}, "-q and -v cannot be combined"},
+	    {{"-qv", "l"}, "-q and -v cannot be combined"},
+	    {{"--verbose", "l", "--quiet"}, "--quiet and --verbose cannot be combined"},
+	    {{"--images", "-p", "l"}, "--images and -p cannot be combined"},
+	    {{"-r", "--images", "--page-requisites", "l"},
+	     "--images and --page-requisites cannot be combined"},
+	    {{"--plot", "x.svg", "l"}, "--plot needs --compare"},
+	    {{"--keep", "l"}, "--keep needs --compare"},
+	    {{"--repeat", "2", "l"}, "--repeat needs --compare"},
+	    {{"-c", "--no-clobber", "l"}, "-c and --no-clobber cannot be combined"},
+	    {{"--save-failed", "f", "--compare", "l"},
+	     "--save-failed and --compare cannot be combined"},
+	    {{"-r", "-d", "3", "--max-pages", "9", "l"}, NULL},
+	    {{"--images", "-P", "2", "--max-page-size", "1M", "l"}, NULL},
+	    {{"-r", "--images", "--span-hosts", "l"}, NULL},
+	    {{"-r", "-p", "--convert-links", "l"}, NULL},
+	    {{"--wait", "1", "--random-wait", "l"}, NULL},
+	    {{"--compare=1,2", "--repeat", "2", "--plot", "x.svg", "l"}, NULL},
+	    {{"-q", "--json", "l"}, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[8] = {"fetchall"};
+		struct fa_opts o;
+		char err[256];
+		enum cli_action a;
+
+		for (size_t k = 0; k < 6 && cases[i].argv[k]; k++)
+			argv[k + 1] = cases[i].argv[k];
+		a = parse_argv(&o, err, sizeof(err), argv);
+		if (!cases[i].needle && a != CLI_RUN)
+			fail_msg("case %zu (%s %s): refused: %s", i, argv[1], argv[2], err);
+		if (cases[i].needle && (a != CLI_USAGE || !strstr(err, cases[i].needle)))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].needle);
+		if (cases[i].needle && strchr(err, '\n'))
+			fail_msg("case %zu: more than one line: '%s'", i, err);
+		cli_release(&o);
+	}
+}
+
+/* The child runs' arguments name only what differs from the defaults: a
+ * plain list gives the list alone (no --depth without --crawl). */
+static void test_cli_job_args_defaults_left_out(void **state)
+{
+	static const char *const plain[] = {"fetchall", "l.txt", "-j", "4", "-q", "-o", "x", NULL};
+	static const char *const crawl[] = {"fetchall", "-r", "https://a.example/", "--depth=2",
+					    NULL};
+	struct fa_opts o;
+	char err[256];
+	char **args;
+
+	(void)state;
+	assert_int_equal(parse_argv(&o, err, sizeof(err), plain), CLI_RUN);
+	args = cli_job_args(&o);
+	assert_non_null(args);
+	assert_string_equal(args[0], "fetchall");
+	assert_string_equal(args[1], "--input-file=l.txt");
+	assert_null(args[2]);
+	cli_free_args(args);
+	cli_release(&o);
+
+	/* --depth 2 is the default; -r implies -x (harmless to repeat) */
+	assert_int_equal(parse_argv(&o, err, sizeof(err), crawl), CLI_RUN);
+	args = cli_job_args(&o);
+	assert_non_null(args);
+	assert_string_equal(args[1], "https://a.example/");
+	for (size_t i = 2; args[i]; i++) {
+		if (strcmp(args[i], "--tree") && strcmp(args[i], "--crawl"))
+			fail_msg("unexpected '%s'", args[i]);
+	}
+	cli_free_args(args);
+	cli_release(&o);
+}
+
+/* Every option that shapes the job, set away from its default, reaches
+ * the child runs and parses back to the same job: the arguments made from
+ * what they parse to are the same arguments. */
+static void test_cli_job_args_every_option(void **state)
+{
+	static const char *const argv[] = {
+	    "fetchall",
+	    "-i",
+	    "-weird-list",
+	    "https://b.example/x",
+	    "-x",
+	    "-J",
+	    "-r",
+	    "-p",
+	    "-A",
+	    "jpg,png",
+	    "--accept-type",
+	    "image/*",
+	    "--min-size",
+	    "1k",
+	    "--max-size",
+	    "2M",
+	    "--dedupe",
+	    "--max-page-size=3M",
+	    "--parse-timeout",
+	    "2.5",
+	    "--parse-mem-limit=512M",
+	    "--level=inf",
+	    "--max-pages",
+	    "7",
+	    "--span-hosts",
+	    "--domains=a.example",
+	    "--include",
+	    "a",
+	    "--include",
+	    "b",
+	    "--exclude",
+	    "c",
+	    "--no-parent",
+	    "--convert-links",
+	    "--no-robots",
+	    "--per-host=3",
+	    "--wait=0.5",
+	    "--random-wait",
+	    "--auto-throttle=0.5",
+	    "--shard",
+	    "3/4",
+	    "-U",
+	    "agent/1",
+	    "-H",
+	    "X-A: 1",
+	    "-H",
+	    "X-B;",
+	    "--max-redirs=2",
+	    "--max-filesize=9k",
+	    "--allow-file",
+	    "-k",
+	    "--connect-timeout=4",
+	    "--max-time=60",
+	    "--speed-limit=2k",
+	    "--speed-time=1.2",
+	    "--retries=0",
+	    "--retry-wait=0.1",
+	    "--retry-max-wait=0.2",
+	    "--retry-after-max=3",
+	    NULL,
+	};
+	struct fa_opts o, back;
+	char err[256];
+	char **args, **again;
+	int n = 0;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(devnull);
+	assert_int_equal(parse_argv(&o, err, sizeof(err), argv), CLI_RUN);
+	args = cli_job_args(&o);
+	assert_non_null(args);
+	while (args[n])
+		n++;
+	if (cli_parse(n, args, &back, devnull, err, sizeof(err)) != CLI_RUN)
+		fail_msg("the child's arguments do not parse: %s", err);
+	again = cli_job_args(&back);
+	assert_non_null(again);
+	for (int i = 0; i < n; i++) {
+		if (!again[i] || strcmp(args[i], again[i]))
+			fail_msg("argument %d: '%s' came back as '%s'", i, args[i],
+				 again[i] ? again[i] : "(none)");
+	}
+	assert_null(again[n]);
+	/* a sample of the fields, each through a different kind of value */
+	assert_string_equal(back.list, "-weird-list");
+	assert_int_equal(back.n_urls, 1);
+	assert_true(back.crawl && back.requisites && back.convert_links && back.no_robots);
+	assert_int_equal(back.depth, UINT_MAX);
+	assert_int_equal(back.max_pages, 7);
+	assert_int_equal(back.n_includes, 2);
+	assert_string_equal(back.includes[1], "b");
+	assert_int_equal(back.throttle_target_milli, 500);
+	assert_int_equal(back.shard, 3);
+	assert_int_equal(back.nshards, 4);
+	assert_string_equal(back.headers->next->data, "X-B;");
+	assert_int_equal(back.speed_time_s, 2);
+	assert_int_equal(back.speed_limit, 2048);
+	assert_int_equal(back.parse_timeout_ms, 2500);
+	assert_int_equal(back.parse_mem_limit, 512LL << 20);
+	assert_int_equal(back.retry_wait_ms, 100);
+	assert_string_equal(back.user_agent, "agent/1");
+	cli_free_args(again);
+	cli_free_args(args);
+	cli_release(&back);
+	cli_release(&o);
+	fclose(devnull);
+}
+
+/* What one argv prints to its output (heap string, caller frees). */
+static char *printed(const char *const *argv)
+{
+	struct fa_opts o;
+	char err[256], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int argc = 0;
+
+	assert_non_null(f);
+	while (argv[argc])
+		argc++;
+	assert_int_equal(cli_parse(argc, (char **)argv, &o, f, err, sizeof(err)), CLI_EXIT_OK);
+	cli_release(&o);
+	fclose(f);
+	return text;
+}
+
+/* "\-\-name" as the man page spells a long option. */
+static void roff_option(const char *dashes, const char *name, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s", dashes);
+
+	for (; *name && n + 3 < len; name++) {
+		if (*name == '-')
+			buf[n++] = '\\';
+		buf[n++] = *name;
+	}
+	buf[n] = '\0';
+}
+
+/* --help and the man page list every option of the table, names, aliases
+ * and letters, and no hidden one; --help fits 80 columns; the man page
+ * has its sections and only the macros it means to use. */
+static void test_cli_help_and_man_list_every_option(void **state)
+{
+	static const char *const help_argv[] = {"fetchall", "--help", NULL};
+	static const char *const man_argv[] = {"fetchall", "--help-man", NULL};
+	static const char *const sections[] = {
+	    ".SH NAME\n",    ".SH SYNOPSIS\n",        ".SH DESCRIPTION\n",
+	    ".SH OPTIONS\n", ".SH \"EXIT STATUS\"\n", ".SH EXAMPLES\n"};
+	static const char *const macros[] = {".\\\"", ".TH ", ".SH ", ".SS ", ".TP", ".PP", ".RS ",
+					     ".RE",   ".nf",  ".fi",  ".B ",  ".nh", ".ad "};
+	static const char *const hidden[] = {"parse-worker", "stats", "help-man"};
+	char *help = printed(help_argv), *man = printed(man_argv);
+	const char *name, *alias;
+	char letter, want[96];
+	size_t count = 0;
+
+	(void)state;
+	for (size_t i = 0; cli_option_names(i, &name, &alias, &letter); i++, count++) {
+		snprintf(want, sizeof(want), " --%s", name);
+		if (!strstr(help, want))
+			fail_msg("--help lacks --%s", name);
+		roff_option("\\-\\-", name, want, sizeof(want));
+		if (!strstr(man, want))
+			fail_msg("the man page lacks --%s", name);
+		if (alias) {
+			snprintf(want, sizeof(want), "(alias --%s)", alias);
+			if (!strstr(help, want))
+				fail_msg("--help lacks %s", want);
+			roff_option("\\-\\-", alias, want, sizeof(want));
+			if (!strstr(man, want))
+				fail_msg("the man page lacks --%s", alias);
+		}
+		if (letter) {
+			snprintf(want, sizeof(want), "  -%c, --%s", letter, name);
+			if (!strstr(help, want))
+				fail_msg("--help lacks '%s'", want);
+			snprintf(want, sizeof(want), "\\fB\\-%c\\fR, ", letter);
+			if (!strstr(man, want))
+				fail_msg("the man page lacks -%c", letter);
+		}
+	}
+	assert_true(count > 50);
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		snprintf(want, sizeof(want), "--%s", hidden[i]);
+		assert_null(strstr(help, want));
+		roff_option("\\-\\-", hidden[i], want, sizeof(want));
+		assert_null(strstr(man, want));
+	}
+	for (const char *p = help; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (len > 79)
+			fail_msg("--help line over 79 columns: %.*s", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	assert_non_null(strstr(help, "Usage: fetchall [OPTIONS] LIST|URL...\n"));
+	assert_non_null(strstr(help, "\nCrawling:\n  -r, --crawl "));
+	assert_non_null(strstr(help, "\nExit status:\n  0    every URL saved"));
+
+	assert_int_equal(strncmp(man, ".\\\"", 3), 0);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		assert_non_null(strstr(man, sections[i]));
+	for (const char *p = man; *p;) {
+		size_t len = strcspn(p, "\n"), k = 0;
+
+		while (*p == '.' && k < sizeof(macros) / sizeof(macros[0]) &&
+		       strncmp(p, macros[k], strlen(macros[k])))
+			k++;
+		if (*p == '\'' || k == sizeof(macros) / sizeof(macros[0]))
+			fail_msg("man page line: %.*s", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	free(help);
+	free(man);
 }
 
 static void test_cli_help_and_version(void **state)
@@ -217,6 +631,11 @@ int main(void)
 	    cmocka_unit_test(test_cli_defaults),
 	    cmocka_unit_test(test_cli_options),
 	    cmocka_unit_test(test_cli_job_args_round_trip),
+	    cmocka_unit_test(test_cli_getopt_rules),
+	    cmocka_unit_test(test_cli_mode_rules),
+	    cmocka_unit_test(test_cli_job_args_defaults_left_out),
+	    cmocka_unit_test(test_cli_job_args_every_option),
+	    cmocka_unit_test(test_cli_help_and_man_list_every_option),
 	    cmocka_unit_test(test_cli_usage_errors),
 	    cmocka_unit_test(test_cli_help_and_version),
 	    cmocka_unit_test(test_cli_number_parsers),
