@@ -637,6 +637,103 @@ static int measure(const struct fa_opts *o, char **args, const char *base, unsig
 	return walls.n ? rc : -1;
 }
 
+/*
+ * --plot FILE is written as FILE.XXXXXX beside it, made before the first
+ * run, so that a place that cannot be written fails at once rather than
+ * after every run, and renamed over FILE once the SVG is whole.  On any
+ * failure (and after Ctrl-C) it is removed: FILE is never left empty or
+ * half-written, and an older FILE stays as it was.
+ */
+struct plot {
+	const char *path;
+	char *tmp; /* NULL: no plot, or renamed into place */
+	int fd;    /* tmp's, until written */
+};
+
+/* Says why path cannot be written, errno's reason. */
+static void plot_complain(const char *path, int errnum, FILE *err)
+{
+	fprintf(err, "fetchall: cannot write plot '%s': %s\n", path, strerror(errnum));
+}
+
+/* Makes the temporary file beside path.  Returns 0, or -1 after saying
+ * why. */
+static int plot_open(struct plot *p, const char *path, FILE *err)
+{
+	size_t len = strlen(path) + sizeof(".XXXXXX");
+	struct stat st;
+	mode_t mask;
+
+	p->path = path;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		plot_complain(path, EISDIR, err);
+		return -1;
+	}
+	p->tmp = malloc(len);
+	if (!p->tmp) {
+		fprintf(err, "fetchall: out of memory\n");
+		return -1;
+	}
+	snprintf(p->tmp, len, "%s.XXXXXX", path);
+	p->fd = mkstemp(p->tmp);
+	if (p->fd < 0) {
+		plot_complain(path, errno, err);
+		free(p->tmp);
+		p->tmp = NULL;
+		return -1;
+	}
+	/* mkstemp's 0600 is for secrets; a plot is made as any file is */
+	mask = umask(0);
+	umask(mask);
+	(void)fchmod(p->fd, 0666 & ~mask);
+	return 0;
+}
+
+/* Removes the temporary file, if still there. */
+static void plot_discard(struct plot *p)
+{
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+	if (p->tmp) {
+		unlink(p->tmp);
+		free(p->tmp);
+		p->tmp = NULL;
+	}
+}
+
+/* Writes the SVG and renames it over the plot's path.  Returns 0, or -1
+ * after saying why (the temporary file then removed). */
+static int plot_finish(struct plot *p, const struct compare_level *lv, size_t n, const char *title,
+		       FILE *err)
+{
+	FILE *f = fdopen(p->fd, "w");
+	bool ok = f != NULL;
+	int errnum = errno;
+
+	if (f) {
+		p->fd = -1; /* fclose closes it */
+		ok = compare_write_svg(f, lv, n, title) == 0 && fflush(f) == 0;
+		errnum = errno;
+		if (fclose(f) != 0 && ok) {
+			ok = false;
+			errnum = errno;
+		}
+	}
+	if (ok && rename(p->tmp, p->path) != 0) {
+		ok = false;
+		errnum = errno;
+	}
+	if (ok) {
+		free(p->tmp);
+		p->tmp = NULL;
+	} else {
+		plot_complain(p->path, errnum, err);
+	}
+	plot_discard(p);
+	return ok ? 0 : -1;
+}
+
 int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 {
 	struct fa_opts local = *o;
@@ -650,18 +747,22 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 	bool any_failed = false;
 	int status = REPORT_EXIT_USAGE;
 	double serial_ms = -1;
+	struct plot plot = {.fd = -1};
 
 	memset(lv, 0, sizeof(lv));
+	/* before any run: where the plot and the runs go must be writable */
+	if (o->plot && plot_open(&plot, o->plot, err) != 0)
+		return REPORT_EXIT_USAGE;
 	snprintf(base, sizeof(base), "%s", o->output_dir);
 	if (mkdir(base, 0755) < 0 && errno != EEXIST) {
 		fprintf(err, "fetchall: cannot make output directory '%s': %s\n", base,
 			strerror(errno));
-		return REPORT_EXIT_USAGE;
+		goto out;
 	}
 	if (o->list && !strcmp(o->list, "-")) {
 		list_copy = stdin_to_file(base, err);
 		if (!list_copy)
-			return REPORT_EXIT_USAGE;
+			goto out;
 		local.list = list_copy;
 	}
 	job_title(o, title, sizeof(title));
@@ -721,17 +822,11 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 				30, "");
 		}
 	}
-	if (o->plot) {
-		FILE *f = fopen(o->plot, "w");
-
-		if (!f || compare_write_svg(f, lv, n, title) != 0 || fclose(f) != 0) {
-			fprintf(err, "fetchall: cannot write plot '%s': %s\n", o->plot,
-				strerror(errno));
-			goto out;
-		}
-	}
+	if (o->plot && plot_finish(&plot, lv, n, title, err) != 0)
+		goto out;
 	status = any_failed ? REPORT_EXIT_SOME_FAILED : REPORT_EXIT_OK;
 out:
+	plot_discard(&plot);
 	cli_free_args(args);
 	if (list_copy) {
 		unlink(list_copy);

@@ -4,7 +4,8 @@
  * its arithmetic, each level for having really run at its J (the child's
  * own peak and the server's counter), the SVG for being well-formed XML
  * with one point per level, and the temporary run directories for being
- * removed (or kept with --keep).
+ * removed (or kept with --keep).  A --plot path that cannot be written
+ * fails before any run; an interrupted comparison leaves no plot behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,10 +18,12 @@
 #include <dirent.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 
@@ -248,6 +251,70 @@ static void test_compare_usage(void **state)
 	h_result_release(&r);
 }
 
+/* A --plot path that cannot be written (no such directory; a directory)
+ * is a usage error before any run: one line naming it, no request made. */
+static void test_compare_bad_plot_fails_fast(void **state)
+{
+	struct ctx *c = *state;
+	char missing[4200];
+	const char *paths[] = {missing, c->dir};
+
+	snprintf(missing, sizeof(missing), "%s/no/such/dir/plot.svg", c->dir);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *argv[] = {"fetchall",      c->list,  "-o",     c->out,
+				      "--compare=1,4", "--plot", paths[i], NULL};
+		struct h_result r;
+		struct h_stats st;
+		char said[4300];
+
+		assert_int_equal(h_server_reset(&server, NULL), 0);
+		assert_int_equal(h_run_in(c->dir, argv, NULL, 30, &r), 0);
+		assert_int_equal(r.status, 2);
+		snprintf(said, sizeof(said), "fetchall: cannot write plot '%s': ", paths[i]);
+		if (strncmp(r.err, said, strlen(said)) ||
+		    strchr(r.err, '\n') != r.err + r.err_len - 1)
+			fail_msg("stderr was: %s", r.err);
+		assert_int_equal(h_server_stats(&server, &st), 0);
+		assert_int_equal(st.requests, 0);
+		assert_true(count_entries(c->out, "compare-") <= 0);
+		h_result_release(&r);
+	}
+}
+
+/* Ctrl-C during the runs: the plot file named is left as it was and its
+ * temporary file (made before the first run) is gone. */
+static void test_compare_interrupted_leaves_no_plot(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = {"fetchall",      c->list,  "-o",   c->out,
+			      "--compare=1,4", "--plot", c->svg, NULL};
+	struct h_stats st = {0};
+	char *data;
+	size_t len;
+	pid_t pid;
+	int status;
+
+	assert_int_equal(h_write_file(c->svg, "old", 3), 0);
+	pid = h_spawn(argv, NULL, c->dir);
+	assert_true(pid > 0);
+	/* once the warm-up run is under way, however slow the machine */
+	for (int t = 0; t < 200 && st.requests == 0; t++) {
+		nanosleep(&(struct timespec){.tv_nsec = 50000000L}, NULL);
+		if (h_server_stats(&server, &st) != 0)
+			break;
+	}
+	assert_int_equal(count_entries(c->dir, "plot.svg."), 1);
+	kill(pid, SIGINT); /* no assert until the child is reaped */
+	assert_int_equal(h_wait(pid, 60, &status), 0);
+	assert_true(st.requests > 0);
+	assert_int_equal(status, 130);
+	assert_int_equal(h_read_file(c->svg, &data, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(data, "old", 3);
+	free(data);
+	assert_int_equal(count_entries(c->dir, "plot.svg."), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +322,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_compare_table_stdin_keep, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_parse_placements, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compare_usage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_bad_plot_fails_fast, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_compare_interrupted_leaves_no_plot, setup,
+					    teardown),
 	};
 	int rc;
 
