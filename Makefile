@@ -11,6 +11,8 @@
 #                     and fail the run
 #   make demo         install what is missing, build, run a loopback demo
 #   make bench        benchmarks (not tests)
+#   make man          write the man page build/fetchall.1 (fetchall --help-man);
+#                     read it with man -l build/fetchall.1
 #   make format       apply .clang-format;  make format-check  checks it
 #   make WERROR=0     for packagers: warnings do not fail the build
 
@@ -85,7 +87,7 @@ FUZZ_BINS    := $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
 .SECONDARY:
 
 .PHONY: all test check unit integration asan tsan fuzz fuzz-build fuzz-run demo bench format \
-        format-check install clean
+        format-check install clean man
 
 all: $(B)/fetchall $(B)/testserver
 ifeq ($(VARIANT),release)
@@ -148,6 +150,12 @@ endif
 
 demo:
 	sh tests/demo.sh
+
+# The man page comes from the options table in src/cli.c, as --help does.
+man: build/fetchall.1
+
+build/fetchall.1: $(B)/fetchall
+	$(B)/fetchall --help-man >$@.tmp && mv $@.tmp $@
 
 bench: all
 	sh bench/run
