@@ -61,6 +61,10 @@ struct fa_opts {
 	const char *save_failed; /* --save-failed FILE, or NULL */
 	unsigned shard, nshards; /* --shard K/N (K from 1); nshards 0: off */
 	bool convert_links;      /* --convert-links */
+	/* cookies (issue 11) */
+	bool no_cookies, keep_session_cookies;
+	const char *load_cookies, *save_cookies; /* cookies.txt files, or NULL */
+	const char *cookie_header;               /* -b 'NAME=VALUE; ...', or NULL */
 };
 
 enum cli_action {

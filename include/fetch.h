@@ -41,6 +41,8 @@ struct fetch_opts {
 	long retry_max_ms;          /* backoff cap */
 	long retry_after_max_ms;    /* cap on a server's Retry-After */
 	curl_off_t max_filesize;    /* 0: none */
+	struct cookies *cookies;    /* the run's jar (borrowed); NULL: no cookies */
+	const char *cookie_header;  /* -b 'NAME=VALUE; ...': sent as is; or NULL */
 };
 
 enum fetch_job_kind {
@@ -49,6 +51,7 @@ enum fetch_job_kind {
 	JOB_ROBOTS,   /* a host's robots.txt, for the frontier */
 };
 
+struct cookies;
 struct frontier_host;
 
 /* One URL to fetch.  Owned by whoever holds it; fetch_job_free(). */

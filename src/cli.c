@@ -172,6 +172,8 @@ static void emit_throttle(struct args *a, const struct cli_option *opt, const st
 static enum fa_err parse_shard(const char *arg, struct fa_opts *o);
 static void emit_shard(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
 static enum fa_err parse_compare(const char *arg, struct fa_opts *o);
+static enum fa_err parse_cookie(const char *arg, struct fa_opts *o);
+static void emit_cookie(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
 static void print_help(FILE *out);
 static void print_version(FILE *out);
 static void print_man(FILE *out);
@@ -547,6 +549,41 @@ static const struct cli_option options[] = {
      .flags = F_JOB,
      .section = SEC_HTTP,
      .help = "do not verify TLS certificates (dangerous)"},
+    {.name = "cookie",
+     .letter = 'b',
+     .type = T_CUSTOM,
+     .value = V_REQUIRED,
+     .parse = parse_cookie,
+     .emit = emit_cookie,
+     .flags = F_JOB | F_ONCE,
+     .metavar = "DATA|FILE",
+     .wants = "'NAME=VALUE; ...' or a cookies.txt file",
+     .section = SEC_HTTP,
+     .help = "as curl -b: 'NAME=VALUE; ...' is sent with every request;\n"
+	     "anything else is a cookies.txt file to load"},
+    {.name = "load-cookies",
+     STRING(load_cookies),
+     .flags = F_JOB | F_ONCE,
+     .metavar = "FILE",
+     .section = SEC_HTTP,
+     .help = "start with the cookies of FILE (Netscape cookies.txt, as\n"
+	     "browsers export and wget writes)"},
+    {.name = "save-cookies",
+     STRING(save_cookies),
+     .flags = F_ONCE,
+     .metavar = "FILE",
+     .section = SEC_HTTP,
+     .help = "write the run's cookies to FILE at the end (cookies.txt)"},
+    {.name = "keep-session-cookies",
+     FLAG(keep_session_cookies),
+     .section = SEC_HTTP,
+     .help = "--save-cookies also writes cookies that end with the session"},
+    {.name = "no-cookies",
+     FLAG(no_cookies),
+     .flags = F_JOB,
+     .section = SEC_HTTP,
+     .help = "neither keep nor send cookies (kept and sent by default, as\n"
+	     "wget does)"},
 
     /* Timeouts and retries */
     {.name = "connect-timeout",
@@ -1561,6 +1598,27 @@ static void emit_throttle(struct args *a, const struct cli_option *opt, const st
 	if (o->throttle_target_milli)
 		arg_add(a, "--%s=%u.%03u", opt->name, o->throttle_target_milli / 1000,
 			o->throttle_target_milli % 1000);
+}
+
+/* -b: curl's rule, data if it holds '=', else a file to load. */
+static enum fa_err parse_cookie(const char *arg, struct fa_opts *o)
+{
+	if (!arg || !*arg)
+		return FA_ERR_PARSE;
+	if (strchr(arg, '=')) {
+		if (strpbrk(arg, "\r\n"))
+			return FA_ERR_PARSE;
+		o->cookie_header = arg;
+	} else {
+		o->load_cookies = arg;
+	}
+	return FA_OK;
+}
+
+static void emit_cookie(struct args *a, const struct cli_option *opt, const struct fa_opts *o)
+{
+	if (o->cookie_header)
+		arg_add(a, "--%s=%s", opt->name, o->cookie_header);
 }
 
 static void emit_shard(struct args *a, const struct cli_option *opt, const struct fa_opts *o)

@@ -11,8 +11,11 @@
  * known bug 11.11), and it is a real use-after-free (a thread stamps a
  * connection it returned to the shared cache after the lock is released,
  * while another thread evicts and frees it: issue 14, caught by
- * tests/integration/test_stress.c).  Cookies and HSTS are not shared
- * through libcurl either, for the same documented reason.  An attempt holds a slot of
+ * tests/integration/test_stress.c).  Cookies are not shared through
+ * libcurl either (unsupported between concurrent threads too): each
+ * thread's own cookie engine is brought in step with the run's jar before
+ * a transfer and gives back what it learnt after (cookies.h).  An attempt
+ * holds a slot of
  * the in-flight bounded semaphore only while libcurl works, never while
  * backing off, so -j bounds transfers, not sleeping threads.
  *
@@ -42,6 +45,7 @@
 
 #include "cancel.h"
 #include "decide.h"
+#include "cookies.h"
 #include "disposition.h"
 #include "retry.h"
 #include "sniff.h"
@@ -123,6 +127,7 @@ struct fetch_worker {
 	size_t wlen;         /* bytes in wbuf not yet written to the file */
 	char errbuf[CURL_ERROR_SIZE];
 	struct attempt *cur;
+	struct cookies_sync cookie_sync; /* this engine against the run's jar */
 };
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
@@ -633,7 +638,11 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 		SET(CURLOPT_SSL_VERIFYPEER, 0L);
 		SET(CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+	if (o->cookie_header)
+		SET(CURLOPT_COOKIE, o->cookie_header);
 #undef SET
+	if (cc == CURLE_OK && o->cookies)
+		cookies_attach(w->easy, &w->cookie_sync);
 	if (cc != CURLE_OK) {
 		fetch_worker_free(w);
 		return NULL;
@@ -750,6 +759,8 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(w->easy, CURLOPT_HEADERDATA, a);
 	w->errbuf[0] = '\0';
+	if (s->opts->cookies)
+		cookies_before(s->opts->cookies, w->easy, &w->cookie_sync);
 
 	bsem_acquire_wait(&s->inflight, &waited_ns);
 	res->queue_ms += (double)waited_ns / 1e6;
@@ -773,6 +784,8 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	atomic_fetch_sub(&s->active, 1);
 	if (bsem_release(&s->inflight) != FA_OK)
 		sync_must(-1, "bsem_release (more releases than acquires)");
+	if (s->opts->cookies)
+		cookies_after(s->opts->cookies, w->easy, &w->cookie_sync);
 	if (extra) {
 		curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, s->opts->headers);
 		curl_slist_free_all(extra);

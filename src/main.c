@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "convert.h"
+#include "cookies.h"
 #include "fetch.h"
 #include "frontier.h"
 #include "input.h"
@@ -331,6 +332,7 @@ int main(int argc, char **argv)
 	int status = REPORT_EXIT_USAGE;
 	enum cli_action action;
 	struct store *store = NULL;
+	struct cookies *cookies = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
 	action = cli_parse(argc, argv, &opts, stdout, err, sizeof(err));
@@ -413,6 +415,25 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* cookies: wget's jar, on unless --no-cookies; a file that cannot be
+	 * read is a usage error before anything is fetched */
+	if (opts.no_cookies && (opts.load_cookies || opts.save_cookies)) {
+		fprintf(stderr, "fetchall: --no-cookies and --%s ask for opposite things\n",
+			opts.load_cookies ? "load-cookies (or -b FILE)" : "save-cookies");
+		goto out;
+	}
+	if (!opts.no_cookies) {
+		cookies = cookies_new();
+		if (!cookies) {
+			fprintf(stderr, "fetchall: out of memory\n");
+			goto out;
+		}
+		if (opts.load_cookies &&
+		    cookies_load(cookies, opts.load_cookies, err, sizeof(err)) != FA_OK) {
+			fprintf(stderr, "fetchall: %s\n", err);
+			goto out;
+		}
+	}
 	if (store_new(opts.output_dir,
 		      (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0) |
 			  (opts.tree ? STORE_HTML_EXT : 0),
@@ -442,6 +463,8 @@ int main(int argc, char **argv)
 	    .retry_max_ms = opts.retry_max_wait_ms,
 	    .retry_after_max_ms = opts.retry_after_max_ms,
 	    .max_filesize = opts.max_filesize,
+	    .cookies = cookies,
+	    .cookie_header = opts.cookie_header,
 	};
 	ro = (struct report_opts){
 	    .json = opts.json,
@@ -566,6 +589,13 @@ int main(int argc, char **argv)
 		report_shard_summary(run.report, opts.shard, opts.nshards,
 				     atomic_load(&run.ctx.stats.other_shard));
 	status = report_exit_code(run.report, cancel_requested());
+	if (cookies && opts.save_cookies &&
+	    cookies_save(cookies, opts.save_cookies, opts.keep_session_cookies, err, sizeof(err)) !=
+		FA_OK) {
+		fprintf(stderr, "fetchall: %s\n", err);
+		if (status == REPORT_EXIT_OK)
+			status = REPORT_EXIT_SOME_FAILED;
+	}
 	if (!report_failed_close(run.report,
 				 report_failed_active(run.report) && failed_whole(&run, &opts)) &&
 	    status == REPORT_EXIT_OK)
@@ -582,6 +612,7 @@ out:
 	job_ctx_release(&run.ctx);
 	fetch_share_free(run.share);
 	store_free(store);
+	cookies_free(cookies);
 	scope_free(scope);
 	input_free(in);
 	cli_release(&opts);

@@ -96,6 +96,8 @@
  *   /dirs/, /dirs/blog, /dirs/blog/post1, /dirs/docs/, /dirs/docs
  *                           five linked text/html pages where a page and a
  *                           directory share a name (see route_dirs)
+ *   /cookies/login, /cookies/private/K.html, /cookies/logout
+ *                           a site behind a login cookie (see route_cookies)
  *   /notfound.html, /notfound[/x]  404 with an HTML body full of links
  *   /stats, /stats/reset    counters as JSON (see server.c)
  *   /stats/paths            "COUNT PATH" per distinct path (see server.c)
@@ -1757,6 +1759,40 @@ static int route_html(struct tsrv_conn *c, struct tsrv_request *r, const char *r
 	return rc;
 }
 
+/* /cookies/...: a site behind a login cookie.  /cookies/login sets
+ * "session=s3cret" (Path=/cookies) and links /cookies/private/1.html;
+ * /cookies/private/K.html (K 1..5) answers 403 without that cookie, else
+ * a page linking K+1 (up to 5); /cookies/logout deletes the cookie
+ * (Max-Age=0) and links private page 1 again. */
+static int route_cookies(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	static const char set[] = "Set-Cookie: session=s3cret; Path=/cookies; HttpOnly\r\n"
+				  "Set-Cookie: theme=dark; Path=/; Max-Age=86400\r\n";
+	static const char del[] = "Set-Cookie: session=gone; Path=/cookies; Max-Age=0\r\n";
+	size_t len = 0;
+	const char *cookie = tsrv_header(r, "Cookie", &len);
+	char body[256];
+	unsigned k;
+
+	if (strcmp(rest, "/login") == 0)
+		return tsrv_respond(c, r, 200, "text/html",
+				    "<a href=\"/cookies/private/1.html\">in</a>\n",
+				    strlen("<a href=\"/cookies/private/1.html\">in</a>\n"), set);
+	if (strcmp(rest, "/logout") == 0)
+		return tsrv_respond(c, r, 200, "text/html",
+				    "<a href=\"/cookies/private/1.html\">in</a>\n",
+				    strlen("<a href=\"/cookies/private/1.html\">in</a>\n"), del);
+	if (sscanf(rest, "/private/%u.html", &k) != 1 || k < 1 || k > 5)
+		return not_found(c, r);
+	snprintf(body, sizeof(body), "%.*s", cookie ? (int)(len < 200 ? len : 200) : 0,
+		 cookie ? cookie : "");
+	if (!strstr(body, "session=s3cret"))
+		return text(c, r, 403, "log in first\n", NULL);
+	snprintf(body, sizeof(body), "private %u <a href=\"/cookies/private/%u.html\">next</a>\n",
+		 k, k < 5 ? k + 1 : 1);
+	return tsrv_respond(c, r, 200, "text/html", body, strlen(body), NULL);
+}
+
 /* /dirs/...: a small site where a page and a directory share a name, for
  * mirrors: /dirs/blog is a page and /dirs/blog/post1 a page below it;
  * /dirs/docs/ and /dirs/docs are two pages.  Every page is text/html and
@@ -1867,6 +1903,7 @@ static const struct route {
     {"gallery", route_gallery},
     {"html", route_html},
     {"dirs", route_dirs},
+    {"cookies", route_cookies},
     {"notfound", route_notfound},
     {"notfound.html", route_notfound},
 };
