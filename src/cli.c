@@ -559,31 +559,31 @@ static const struct cli_option options[] = {
      .metavar = "DATA|FILE",
      .wants = "'NAME=VALUE; ...' or a cookies.txt file",
      .section = SEC_HTTP,
-     .help = "as curl -b: 'NAME=VALUE; ...' is sent with every request;\n"
-	     "anything else is a cookies.txt file to load"},
+     .help = "as curl -b: 'NAME=VALUE; ...' is sent as\n"
+	     "given; anything else is a cookies.txt to load"},
     {.name = "load-cookies",
      STRING(load_cookies),
      .flags = F_JOB | F_ONCE,
      .metavar = "FILE",
      .section = SEC_HTTP,
-     .help = "start with the cookies of FILE (Netscape cookies.txt, as\n"
-	     "browsers export and wget writes)"},
+     .help = "start with the cookies of FILE (Netscape\n"
+	     "cookies.txt, as browsers export them)"},
     {.name = "save-cookies",
      STRING(save_cookies),
      .flags = F_ONCE,
      .metavar = "FILE",
      .section = SEC_HTTP,
-     .help = "write the run's cookies to FILE at the end (cookies.txt)"},
+     .help = "write the run's cookies to FILE at the end"},
     {.name = "keep-session-cookies",
      FLAG(keep_session_cookies),
      .section = SEC_HTTP,
-     .help = "--save-cookies also writes cookies that end with the session"},
+     .help = "--save-cookies writes session cookies too"},
     {.name = "no-cookies",
      FLAG(no_cookies),
      .flags = F_JOB,
      .section = SEC_HTTP,
-     .help = "neither keep nor send cookies (kept and sent by default, as\n"
-	     "wget does)"},
+     .help = "neither keep nor send cookies (kept and sent\n"
+	     "by default, as wget does)"},
 
     /* Timeouts and retries */
     {.name = "connect-timeout",
