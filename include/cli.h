@@ -44,7 +44,8 @@ struct fa_opts {
 	unsigned parse_procs; /* -P; 0: parse in the fetch threads */
 	long parse_timeout_ms;
 	long long parse_mem_limit, max_page_size, min_size, max_size;
-	const char *domains, *accept_ext, *accept_types;
+	const char *domains, *accept_ext, *reject_ext, *accept_types;
+	bool ignore_case; /* -A/-R ignore case */
 	const char **includes, **excludes;
 	size_t n_includes, n_excludes;
 

@@ -65,6 +65,7 @@ enum decide_why {
 	WHY_STORE,       /* writing the file failed */
 	WHY_FILESIZE,    /* over --max-filesize */
 	WHY_TOO_BIG,     /* over --max-size: skipped */
+	WHY_NO_CONTENT,  /* a 204 or 205: no body by definition, nothing saved */
 	WHY_NAME_TAKEN,  /* the server's name exists (-J with -nc/-c): skipped */
 	WHY_BAD_RANGE,   /* a 206 that does not continue what is held */
 	WHY_UNASKED,     /* an unrequested 206 that is not the whole */

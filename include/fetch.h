@@ -88,6 +88,7 @@ struct fetch_result {
 	char *final_url;    /* after redirects; NULL if none */
 	char *path;         /* relative to the output dir; NULL if none */
 	char *content_type; /* NULL if none */
+	char *robots_tag;   /* the X-Robots-Tag header(s), ", "-joined; NULL if none */
 	char *error;        /* set iff outcome is FETCH_FAILED */
 	unsigned long line;
 	enum fa_err err; /* FA_OK; FA_ERR_EXISTS when skipped as existing; the

@@ -42,7 +42,7 @@
 #define FRAME_ANSWER_FIXED 12
 
 /* Every kind bit a frame may carry. */
-#define FRAME_KINDS_ALL (HTML_LINK | HTML_IMAGE | HTML_REQUISITE)
+#define FRAME_KINDS_ALL (HTML_LINK | HTML_IMAGE | HTML_REQUISITE | HTML_ROBOTS)
 
 /*
  * A request, as encoded or as decoded.  Strings are not NUL-terminated;
@@ -50,7 +50,7 @@
  * pointer points into the decoded buffer, borrowed for as long as it lives.
  */
 struct frame_request {
-	uint32_t kinds; /* a non-empty subset of FRAME_KINDS_ALL */
+	uint32_t kinds; /* a subset of FRAME_KINDS_ALL with a kind of link */
 	const char *url;
 	size_t url_len; /* >= 1 */
 	const char *charset;

@@ -23,6 +23,9 @@ enum html_kind {
 	HTML_IMAGE = 1 << 1,     /* img src/srcset, source srcset, input type=image,
 				    link rel~=icon, meta og:image, style url() */
 	HTML_REQUISITE = 1 << 2, /* link rel=stylesheet, script src */
+	/* Not a kind of link: obey <meta name="robots"> (nofollow or none
+	 * drops the page's HTML_LINKs, as wget does in a crawl). */
+	HTML_ROBOTS = 1 << 3,
 };
 
 struct html_link {
@@ -61,6 +64,17 @@ enum fa_err html_extract(const char *body, size_t len, const char *page_url, con
  * Shared by the extractor and the process pool's frame decoder. */
 enum fa_err html_links_add(struct html_links *list, enum html_kind kind, const char *url,
 			   size_t url_len);
+
+/*
+ * Whether a robots directive list says not to follow the page's links: a
+ * <meta name="robots"> content or an X-Robots-Tag header value, e.g.
+ * "noindex, NoFollow" or "none" (case-insensitive, comma-separated).  A
+ * header value that opens with "NAME:" (not a directive that takes a
+ * value, such as unavailable_after) applies only to the robot NAME, which
+ * is matched against agent (NULL: to no robot).  noindex alone says
+ * nothing about links (wget ignores it too).  Pure.
+ */
+bool html_robots_nofollow(const char *value, const char *agent);
 
 /*
  * One step through the candidates of a srcset attribute value, by the HTML

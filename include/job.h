@@ -34,13 +34,17 @@ struct job_opts {
 	uint64_t max_pages;       /* pages fetched at most (queued, less those
 				     robots.txt refused); 0: no cap */
 	size_t max_page_size;     /* larger pages are saved but not parsed */
-	const char *accept_ext;   /* --accept: comma list, NULL: all */
+	const char *accept_ext;   /* -A: names to keep (sniff_name_matches), NULL: all */
+	const char *reject_ext;   /* -R: names never to keep, NULL: none */
+	bool ignore_case;         /* -A/-R ignore case (--ignore-case) */
 	const char *accept_types; /* --accept-type: comma list, NULL: all */
 	uint64_t min_size, max_size;
 	bool dedupe;              /* identical content saved once */
 	const char *robots_agent; /* user agent for robots.txt groups */
 	unsigned shard, nshards;  /* --shard K/N as K - 1, N; nshards 0: off */
 	bool convert_links;       /* record what is saved where, for convert */
+	bool robots_meta;         /* a crawl obeys <meta name="robots"> and
+				     X-Robots-Tag (unless --no-robots) */
 	unsigned jobs;            /* -j: sizes the results queue */
 };
 

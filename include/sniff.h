@@ -29,4 +29,24 @@ bool sniff_type_matches(const char *type, const char *patterns);
  * query and fragment are not part of the name.  Thread-safe. */
 bool sniff_ext_matches(const char *url, const char *exts);
 
+/* The URL's file name: its last path segment, without query or fragment,
+ * as a span of url (empty for a directory URL).  False if url is not an
+ * absolute URL.  Thread-safe. */
+bool sniff_url_name(const char *url, const char **name, size_t *len);
+
+/*
+ * Whether the file name [name, name + len) matches an entry of the comma
+ * list, as wget's -A/-R lists do: an entry with a wildcard (*, ?, [) is a
+ * shell pattern for the whole name (fnmatch); any other entry ("jpg" or
+ * ".jpg") is an extension, matching the name's last one whole.  With
+ * fold, case is ignored (--ignore-case); else it counts, as in wget.
+ * Thread-safe.
+ */
+bool sniff_name_matches(const char *name, size_t len, const char *list, bool fold);
+
+/* -A/-R together: the name matches accept (if given) and not reject (if
+ * given).  Thread-safe. */
+bool sniff_name_acceptable(const char *name, size_t len, const char *accept, const char *reject,
+			   bool fold);
+
 #endif

@@ -181,6 +181,11 @@ enum decide_action decide_attempt(const struct decide_attempt *a, enum decide_wh
 		*why = WHY_TRANSFER;
 		return ACT_RETRY_NOW;
 	}
+	if (a->curl_code == 0 && (a->status == 204 || a->status == 205)) {
+		/* no body by definition: no file, as wget makes none */
+		*why = WHY_NO_CONTENT;
+		return ACT_SKIP;
+	}
 	if (a->curl_code == 0 && status_ok(a->status) && a->coding_cut) {
 		/* Like a body cut short, but nothing of it can be continued. */
 		*why = WHY_CODING_CUT;

@@ -108,6 +108,7 @@ struct attempt {
 	 * safe; "" if none.  name_taken: it exists and -nc/-c skip it. */
 	char disposition[STORE_COMPONENT_MAX + 1];
 	bool name_taken;
+	char robots_tag[256]; /* the last response's X-Robots-Tag values, ", "-joined */
 };
 
 /* Longest Content-Disposition line read; longer ones are ignored. */
@@ -536,6 +537,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 		a->coded = false;
 		a->encoding[0] = '\0';
 		a->disposition[0] = '\0';
+		a->robots_tag[0] = '\0';
 		return len;
 	}
 	if (a->file && a->worker->share->opts->content_disposition && len > 20 &&
@@ -564,6 +566,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	} else if ((v = header_value(line, n, "Last-Modified"))) {
 		if (strlen(v) < sizeof(a->last_modified))
 			snprintf(a->last_modified, sizeof(a->last_modified), "%s", v);
+	} else if ((v = header_value(line, n, "X-Robots-Tag"))) {
+		size_t used = strlen(a->robots_tag);
+
+		snprintf(a->robots_tag + used, sizeof(a->robots_tag) - used, "%s%s",
+			 used ? ", " : "", v);
 	} else if ((v = header_value(line, n, "Content-Encoding"))) {
 		a->coded = *v && strcasecmp(v, "identity") != 0;
 		snprintf(a->encoding, sizeof(a->encoding), "%s", v);
@@ -871,6 +878,8 @@ static void record_response(struct fetch_worker *w, const struct fetch_target *t
 	res->http_code = code;
 	free(res->content_type);
 	res->content_type = dup_or_null(ct);
+	free(res->robots_tag);
+	res->robots_tag = a->robots_tag[0] ? strdup(a->robots_tag) : NULL;
 	free(res->final_url);
 	res->final_url = dup_or_null(eff);
 	record_times(w->easy, res);
@@ -1088,6 +1097,11 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				fetch_result_skip(res, FA_ERR_EXISTS,
 						  "local file is longer than the remote one");
 				res->path = strdup(relpath);
+			} else if (why == WHY_NO_CONTENT) {
+				fetch_result_skip(res, FA_OK,
+						  res->http_code == 205
+						      ? "205 Reset Content: no body"
+						      : "204 No Content: no body");
 			} else {
 				fetch_result_skip(res, FA_OK, "larger than --max-size");
 			}
@@ -1235,6 +1249,7 @@ void fetch_result_release(struct fetch_result *res)
 	free(res->final_url);
 	free(res->path);
 	free(res->content_type);
+	free(res->robots_tag);
 	free(res->error);
 	free(res->source);
 	memset(res, 0, sizeof(*res));

@@ -62,7 +62,8 @@ static int is_one_kind(uint32_t kind)
 
 static int valid_kinds(uint32_t kinds)
 {
-	return kinds != 0 && (kinds & ~(uint32_t)FRAME_KINDS_ALL) == 0;
+	return (kinds & (HTML_LINK | HTML_IMAGE | HTML_REQUISITE)) != 0 &&
+	       (kinds & ~(uint32_t)FRAME_KINDS_ALL) == 0;
 }
 
 size_t frame_request_prefix_size(const struct frame_request *req)

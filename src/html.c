@@ -93,6 +93,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -125,6 +126,8 @@ struct scan {
 	size_t base_off, base_len;
 	htmlParserCtxtPtr ctxt; /* the parser running the callbacks */
 	bool started;           /* libxml2 began a document */
+	bool robots;            /* obey <meta name="robots"> (HTML_ROBOTS) */
+	bool nofollow;          /* ... and it said nofollow or none */
 	size_t skipped;
 	enum fa_err err; /* first allocation failure; stops collection */
 };
@@ -567,6 +570,10 @@ static void on_start_element(void *ctx, const xmlChar *xname, const xmlChar **at
 		if (!strcmp(name, "meta") &&
 		    (meta_is_image(attr(atts, "property")) || meta_is_image(attr(atts, "name"))))
 			add_ref_str(scan, HTML_IMAGE, attr(atts, "content"));
+		else if (scan->robots && !strcmp(name, "meta") && attr(atts, "name") &&
+			 !strcasecmp(attr(atts, "name"), "robots") &&
+			 html_robots_nofollow(attr(atts, "content"), NULL))
+			scan->nofollow = true;
 		break;
 	case 's':
 		if (!strcmp(name, "script"))
@@ -1309,6 +1316,7 @@ enum fa_err html_extract(const char *body, size_t len, const char *page_url, con
 	skipped_before = out->skipped;
 	memset(&scan, 0, sizeof(scan));
 	scan.kinds = kinds & (HTML_LINK | HTML_IMAGE | HTML_REQUISITE);
+	scan.robots = (kinds & HTML_ROBOTS) != 0;
 
 	page = curl_url();
 	if (!page)
@@ -1328,6 +1336,18 @@ enum fa_err html_extract(const char *body, size_t len, const char *page_url, con
 		err = resolve_all(&scan, page, out, &scan.skipped);
 	if (err == FA_OK)
 		out->skipped = skipped_before + scan.skipped;
+	if (err == FA_OK && scan.nofollow) {
+		/* nofollow: the page's links go, its images and requisites stay */
+		size_t kept = count_before;
+
+		for (size_t i = count_before; i < out->count; i++) {
+			if (out->items[i].kind == HTML_LINK)
+				free(out->items[i].url);
+			else
+				out->items[kept++] = out->items[i];
+		}
+		out->count = kept;
+	}
 out:
 	if (err != FA_OK) {
 		for (size_t i = count_before; i < out->count; i++)
@@ -1339,6 +1359,48 @@ out:
 	free(scan.raws);
 	free(scan.arena);
 	return err;
+}
+
+/* Whether [p, p + n) is word, case-insensitively. */
+static bool word_is(const char *p, size_t n, const char *word)
+{
+	return n == strlen(word) && !strncasecmp(p, word, n);
+}
+
+bool html_robots_nofollow(const char *value, const char *agent)
+{
+	const char *p = value;
+	size_t n;
+
+	if (!p)
+		return false;
+	p += strspn(p, " \t\r\n\f");
+	/* "NAME: directives" (X-Robots-Tag) is for robot NAME only */
+	n = strcspn(p, ":,");
+	if (p[n] == ':' && !word_is(p, n, "unavailable_after") && !word_is(p, n, "max-snippet") &&
+	    !word_is(p, n, "max-image-preview") && !word_is(p, n, "max-video-preview")) {
+		size_t len = n;
+
+		while (len > 0 && is_html_space((unsigned char)p[len - 1]))
+			len--;
+		if (!agent || len != strlen(agent) || strncasecmp(p, agent, len) != 0)
+			return false;
+		p += n + 1;
+	}
+	while (*p) {
+		p += strspn(p, " \t\r\n\f,");
+		n = strcspn(p, ",");
+		{
+			size_t len = n;
+
+			while (len > 0 && is_html_space((unsigned char)p[len - 1]))
+				len--;
+			if (word_is(p, len, "nofollow") || word_is(p, len, "none"))
+				return true;
+		}
+		p += n;
+	}
+	return false;
 }
 
 enum fa_err html_links_add(struct html_links *list, enum html_kind kind, const char *url,

@@ -14,6 +14,7 @@
 #include "job.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,47 @@ static bool other_shard(const struct job_ctx *ctx, const char *url)
 }
 
 /* Queues one URL a page gave; counts it. */
+/* -A/-R: whether url's file name may be kept.  A directory URL is judged
+ * by the name it is saved under, index.html. */
+static bool name_acceptable(const struct job_opts *o, const char *url)
+{
+	const char *name;
+	size_t len;
+
+	if (!o->accept_ext && !o->reject_ext)
+		return true;
+	if (!sniff_url_name(url, &name, &len))
+		return false;
+	if (len == 0) {
+		name = "index.html";
+		len = strlen(name);
+	}
+	return sniff_name_acceptable(name, len, o->accept_ext, o->reject_ext, o->ignore_case);
+}
+
+/* Whether url's file name ends in .html, .htm, .shtml or .xhtml (any
+ * case), or is empty (a directory): a page a crawl may need to go on,
+ * which -A/-R do not keep it from fetching (wget's has_html_suffix_p). */
+static bool looks_like_page(const char *url)
+{
+	const char *name, *dot = NULL;
+	size_t len;
+
+	if (!sniff_url_name(url, &name, &len))
+		return false;
+	if (len == 0)
+		return true;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '.')
+			dot = name + i + 1;
+	if (!dot)
+		return false;
+	len = (size_t)(name + len - dot);
+	return (len == 4 && !strncasecmp(dot, "html", 4)) ||
+	       (len == 3 && !strncasecmp(dot, "htm", 3)) ||
+	       (len == 5 && (!strncasecmp(dot, "shtml", 5) || !strncasecmp(dot, "xhtml", 5)));
+}
+
 static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char *page_url,
 		   const struct html_link *link)
 {
@@ -268,6 +310,14 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 	if (is_page) {
 		if (!o->crawl || page->depth + 1 > o->max_depth ||
 		    !scope_allows(ctx->scope, link->url))
+			return;
+		/* wget's -A/-R in a crawl: a link the lists refuse is never
+		 * requested, unless it looks like a page with links still to
+		 * follow (it is then fetched and parsed, and not kept) */
+		if (!name_acceptable(o, link->url) &&
+		    !(looks_like_page(link->url) &&
+		      (o->max_depth == UINT_MAX || page->depth + 1 < o->max_depth ||
+		       o->requisites)))
 			return;
 		if (other_shard(ctx, link->url)) {
 			/* counted once per URL, however many pages link it */
@@ -282,15 +332,14 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 			return;
 		if (ctx->scope && !scope_patterns_allow(ctx->scope, link->url))
 			return;
-		if (link->kind == HTML_IMAGE && o->accept_ext &&
-		    !sniff_ext_matches(link->url, o->accept_ext))
+		if (!name_acceptable(o, link->url))
 			return;
 	}
 	job = fetch_job_new(link->url, is_page ? JOB_PAGE : JOB_FILE);
 	if (!job)
 		return;
 	job->depth = page->depth + 1;
-	job->save = !is_page || !o->images;
+	job->save = !is_page || (!o->images && name_acceptable(o, link->url));
 	job->source = strdup(page_url);
 	if (is_page && o->max_pages &&
 	    atomic_fetch_add(&ctx->stats.pages_queued, 1) >= o->max_pages) {
@@ -369,12 +418,18 @@ static enum fa_err parse_page(struct job_worker *w, const struct fetch_job *job,
 		local_base(local_path, local, sizeof(local));
 		base = local;
 	}
-	if (o->crawl)
+	/* nofollow in X-Robots-Tag: none of the page's links */
+	if (o->crawl && !(o->robots_meta && res->robots_tag &&
+			  html_robots_nofollow(res->robots_tag, o->robots_agent)))
 		kinds |= HTML_LINK;
+	if (o->robots_meta)
+		kinds |= HTML_ROBOTS;
 	if (o->images || o->requisites)
 		kinds |= HTML_IMAGE;
 	if (o->requisites)
 		kinds |= HTML_REQUISITE;
+	if (!(kinds & (HTML_LINK | HTML_IMAGE | HTML_REQUISITE)))
+		return FA_OK; /* nothing to look for (X-Robots-Tag: nofollow) */
 	html_links_release(&w->links);
 	t0 = sync_now_ns();
 	if (ctx->procpool)
@@ -485,9 +540,8 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 		report_skip(ctx, job, "disallowed by robots.txt");
 		goto done;
 	}
-	if (job->kind == JOB_FILE && job->line && o->accept_ext &&
-	    !sniff_ext_matches(job->url, o->accept_ext)) {
-		report_skip(ctx, job, "name not accepted by --accept");
+	if (job->kind == JOB_FILE && job->line && !name_acceptable(o, job->url)) {
+		report_skip(ctx, job, "name not accepted by -A/-R");
 		goto done;
 	}
 	if (job->save)
@@ -566,7 +620,9 @@ enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job)
 	}
 	job->kind = page ? JOB_PAGE : JOB_FILE;
 	job->depth = 0;
-	job->save = !o->images;
+	/* a crawl's start page the lists refuse is fetched for its links
+	 * and not kept, as wget removes it */
+	job->save = !o->images && (!o->crawl || name_acceptable(o, job->url));
 	if (o->crawl && o->max_pages) {
 		if (atomic_fetch_add(&ctx->stats.pages_queued, 1) >= o->max_pages) {
 			fetch_job_free(job);

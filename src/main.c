@@ -484,6 +484,8 @@ int main(int argc, char **argv)
 	    .max_pages = opts.max_pages,
 	    .max_page_size = (size_t)opts.max_page_size,
 	    .accept_ext = opts.accept_ext,
+	    .reject_ext = opts.reject_ext,
+	    .ignore_case = opts.ignore_case,
 	    .accept_types = opts.accept_types,
 	    .min_size = (uint64_t)opts.min_size,
 	    .max_size = (uint64_t)opts.max_size,
@@ -492,6 +494,7 @@ int main(int argc, char **argv)
 	    .shard = opts.nshards ? opts.shard - 1 : 0,
 	    .nshards = opts.nshards,
 	    .convert_links = opts.convert_links,
+	    .robots_meta = opts.crawl && !opts.no_robots,
 	    .jobs = opts.jobs,
 	};
 	fro = (struct frontier_opts){

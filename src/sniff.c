@@ -5,6 +5,7 @@
 #include "sniff.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <string.h>
 #include <strings.h>
 
@@ -97,13 +98,13 @@ bool sniff_type_matches(const char *type, const char *patterns)
 	return false;
 }
 
-bool sniff_ext_matches(const char *url, const char *exts)
+bool sniff_url_name(const char *url, const char **name, size_t *len)
 {
 	struct url_split parts;
-	const char *path, *seg, *dot;
-	size_t plen, slen;
+	const char *path, *seg;
+	size_t plen;
 
-	if (!exts || !url_split(url, &parts))
+	if (!url || !url_split(url, &parts))
 		return false;
 	path = url + parts.path;
 	plen = parts.query - parts.path;
@@ -111,26 +112,84 @@ bool sniff_ext_matches(const char *url, const char *exts)
 	for (size_t i = 0; i < plen; i++)
 		if (path[i] == '/')
 			seg = path + i + 1;
-	slen = (size_t)(path + plen - seg);
-	dot = NULL;
-	for (size_t i = 0; i < slen; i++)
-		if (seg[i] == '.')
-			dot = seg + i;
-	if (!dot)
-		return false;
-	dot++;
-	slen = (size_t)(seg + slen - dot);
-	while (*exts) {
-		size_t n = strcspn(exts, ",");
-		const char *e = exts;
+	*name = seg;
+	*len = (size_t)(path + plen - seg);
+	return true;
+}
 
-		if (n > 0 && *e == '.')
-			e++, n--;
-		if (n > 0 && n == slen && !strncasecmp(dot, e, n))
+/* Whether entry [e, e + n) has shell wildcards. */
+static bool has_wildcard(const char *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (e[i] == '*' || e[i] == '?' || e[i] == '[')
 			return true;
-		exts += strcspn(exts, ",");
-		if (*exts == ',')
-			exts++;
+	return false;
+}
+
+/* fnmatch() of [p, p + plen) against [name, name + len), folding case if
+ * asked; names and patterns over 1 KB never match. */
+static bool pattern_matches(const char *p, size_t plen, const char *name, size_t len, bool fold)
+{
+	char pat[1024], str[1024];
+
+	if (plen >= sizeof(pat) || len >= sizeof(str))
+		return false;
+	for (size_t i = 0; i < plen; i++)
+		pat[i] = fold ? (char)tolower((unsigned char)p[i]) : p[i];
+	pat[plen] = '\0';
+	for (size_t i = 0; i < len; i++)
+		str[i] = fold ? (char)tolower((unsigned char)name[i]) : name[i];
+	str[len] = '\0';
+	return fnmatch(pat, str, 0) == 0;
+}
+
+bool sniff_name_matches(const char *name, size_t len, const char *list, bool fold)
+{
+	const char *dot = NULL, *ext;
+	size_t elen = 0;
+
+	if (!list || !name)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (name[i] == '.')
+			dot = name + i;
+	ext = dot ? dot + 1 : NULL;
+	if (ext)
+		elen = (size_t)(name + len - ext);
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		const char *e = list;
+
+		if (n > 0 && has_wildcard(e, n)) {
+			if (pattern_matches(e, n, name, len, fold))
+				return true;
+		} else {
+			if (n > 0 && *e == '.')
+				e++, n--;
+			if (n > 0 && ext && n == elen &&
+			    (fold ? !strncasecmp(ext, e, n) : !strncmp(ext, e, n)))
+				return true;
+		}
+		list += n;
+		if (*list == ',')
+			list++;
 	}
 	return false;
+}
+
+bool sniff_name_acceptable(const char *name, size_t len, const char *accept, const char *reject,
+			   bool fold)
+{
+	if (accept && !sniff_name_matches(name, len, accept, fold))
+		return false;
+	return !(reject && sniff_name_matches(name, len, reject, fold));
+}
+
+bool sniff_ext_matches(const char *url, const char *exts)
+{
+	const char *name;
+	size_t len;
+
+	return exts && sniff_url_name(url, &name, &len) &&
+	       sniff_name_matches(name, len, exts, true);
 }

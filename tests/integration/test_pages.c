@@ -839,6 +839,152 @@ static void test_pages_not_html_and_too_big_not_parsed(void **state)
 	h_result_release(&r);
 }
 
+/* wget's -A/-R in a crawl (fixtures/site/wget): a link the lists refuse
+ * is never requested unless it looks like a page with links still to
+ * follow, which is fetched, parsed and not kept; names match case and
+ * all (--ignore-case relaxes that). */
+static void test_pages_accept_reject_in_crawl(void **state)
+{
+	struct ctx *c = *state;
+	char seed[256], dir[4400];
+	struct h_result r;
+	static const char *const seen[] = {
+	    "/robots.txt",
+	    "/static/wget/index.html",
+	    "/static/wget/a.jpeg",
+	    "/static/wget/page2.html",
+	    "/static/wget/sub/",
+	    "/static/wget/d.jpeg",
+	    "/static/wget/sub/g.jpeg",
+	};
+
+	snprintf(seed, sizeof(seed), "%s/static/wget/index.html", server.base);
+	snprintf(dir, sizeof(dir), "%s/127.0.0.1:%d/static/wget", c->out, server.port);
+	run(c, &r, "-r", seed, "-d", "2", "-A", "jpeg", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	/* b.png, c.JpeG, e.gif and the leaf page leaf.html never requested */
+	assert_paths(seen, sizeof(seen) / sizeof(seen[0]));
+	assert_int_equal(h_count_files(c->out, NULL), 3);
+	assert_int_equal(h_count_files(dir, ".jpeg"), 3); /* a, d, sub/g */
+	h_result_release(&r);
+
+	/* --ignore-case: c.JpeG too */
+	h_rmrf(c->out);
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, "-r", seed, "-d", "2", "-A", "jpeg", "--ignore-case", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_count_files(c->out, NULL), 4);
+	h_result_release(&r);
+
+	/* -R: everything but the refused; a pattern works too */
+	h_rmrf(c->out);
+	run(c, &r, "-r", seed, "-d", "3", "-R", "png,*.gif", NULL);
+	assert_int_equal(r.status, 0);
+	/* 4 pages (index, page2, leaf, sub/) + a, c, d, f, g */
+	assert_int_equal(h_count_files(c->out, NULL), 9);
+	assert_int_equal(h_count_files(dir, ".png"), 0);
+	assert_int_equal(h_count_files(dir, ".gif"), 0);
+	h_result_release(&r);
+}
+
+/* <meta name="robots"> in a crawl, as wget obeys it: nofollow and none
+ * (any case) stop the page's links, not its images; noindex alone and
+ * another robot's meta do not; --no-robots turns it off. */
+static void test_pages_meta_robots(void **state)
+{
+	struct ctx *c = *state;
+	char nofollow[256], none[256], follow[256];
+	struct h_result r;
+	static const char *const seen[] = {
+	    "/robots.txt",
+	    "/static/wget/nofollow.html",
+	    "/static/wget/shown.png",
+	    "/static/wget/none.html",
+	    "/static/wget/follow.html",
+	    "/static/wget/followed.html",
+	};
+	static const char *const ignored[] = {
+	    "/static/wget/nofollow.html",
+	    "/static/wget/shown.png",
+	    "/static/wget/hidden1.html",
+	};
+
+	snprintf(nofollow, sizeof(nofollow), "%s/static/wget/nofollow.html", server.base);
+	snprintf(none, sizeof(none), "%s/static/wget/none.html", server.base);
+	snprintf(follow, sizeof(follow), "%s/static/wget/follow.html", server.base);
+	run(c, &r, "-r", nofollow, none, follow, "-d", "2", "-p", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_paths(seen, sizeof(seen) / sizeof(seen[0]));
+	h_result_release(&r);
+
+	h_rmrf(c->out);
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, "-r", nofollow, "-d", "2", "-p", "--no-robots", NULL);
+	assert_int_equal(r.status, 0);
+	assert_paths(ignored, sizeof(ignored) / sizeof(ignored[0]));
+	h_result_release(&r);
+}
+
+/* X-Robots-Tag: nofollow, for every robot or for ours by name; another
+ * robot's is not ours. */
+static void test_pages_x_robots_tag(void **state)
+{
+	struct ctx *c = *state;
+	static const struct {
+		const char *tag;
+		bool followed;
+	} cases[] = {
+	    {"noarchive, NOFOLLOW", false},
+	    {"none", false},
+	    {"fetchall: nofollow", false},
+	    {"otherbot: nofollow", true},
+	    {"noindex", true},
+	    {"unavailable_after: 25 Jun 2010 15:00:00 PST", true},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char seed[512], *enc, path[64];
+		struct h_result r;
+		struct h_stats st;
+		CURL *h = curl_easy_init();
+
+		assert_non_null(h);
+		enc = curl_easy_escape(h, cases[i].tag, 0);
+		snprintf(path, sizeof(path), "/bytes/16/xrt%zu", i);
+		snprintf(seed, sizeof(seed),
+			 "%s/html/p%zu?xrt=%s&b=%%3Ca%%20href%%3D%%22%s%%22%%3E", server.base, i,
+			 enc, path);
+		curl_free(enc);
+		curl_easy_cleanup(h);
+		assert_int_equal(h_server_reset(&server, NULL), 0);
+		run(c, &r, "-r", seed, "-d", "1", NULL);
+		assert_int_equal(r.status, 0);
+		assert_int_equal(h_server_stats(&server, &st), 0);
+		/* the page, /robots.txt, and the link if followed */
+		if (st.requests != (cases[i].followed ? 3 : 2))
+			fail_msg("X-Robots-Tag '%s': %lld requests, want %d", cases[i].tag,
+				 st.requests, cases[i].followed ? 3 : 2);
+		h_result_release(&r);
+	}
+}
+
+/* A 204 (no body by definition) saves nothing, as wget makes no file;
+ * the run is ok and the JSON line says why. */
+static void test_pages_204_saves_nothing(void **state)
+{
+	struct ctx *c = *state;
+	char url[256];
+	struct h_result r;
+
+	snprintf(url, sizeof(url), "%s/status/204/dummy", server.base);
+	run(c, &r, url, "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"skipped\":true"));
+	assert_non_null(strstr(r.out, "204 No Content"));
+	assert_int_equal(h_count_files(c->out, NULL), 0);
+	h_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +1008,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pages_crawl_resumes_below_saved_pages, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_wait_between_requests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_accept_reject_in_crawl, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_meta_robots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_x_robots_tag, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_204_saves_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_not_html_and_too_big_not_parsed, setup,
 					    teardown),
 	};

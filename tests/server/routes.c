@@ -92,7 +92,8 @@
  *                           fake.png is text served as image/png
  *   /gallery/P/page/K.html  P pages of 10 images each (see route_gallery)
  *   /gallery/P/img/NAME     as /site/N/img/NAME
- *   /html[/x]?b=BODY        BODY (decoded) as a text/html document
+ *   /html[/x]?b=BODY[&xrt=V] BODY (decoded) as a text/html document; with
+ *                           xrt, an X-Robots-Tag: V header (decoded)
  *   /dirs/, /dirs/blog, /dirs/blog/post1, /dirs/docs/, /dirs/docs
  *                           five linked text/html pages where a page and a
  *                           directory share a name (see route_dirs)
@@ -1744,17 +1745,22 @@ static int route_html(struct tsrv_conn *c, struct tsrv_request *r, const char *r
 {
 	size_t size = strlen(r->query) + 1;
 	char *body = malloc(size);
-	long n;
+	char tag[256], extra[300];
+	long n, t;
 	int rc;
 
 	(void)rest;
 	if (body == NULL)
 		return text(c, r, 500, "out of memory\n", NULL);
 	n = tsrv_query(r->query, "b", body, size);
-	if (n < 0)
+	t = tsrv_query(r->query, "xrt", tag, sizeof(tag));
+	if (t >= 0 && !strpbrk(tag, "\r\n"))
+		snprintf(extra, sizeof(extra), "X-Robots-Tag: %s\r\n", tag);
+	if (n < 0 || t < -1)
 		rc = bad_request(c, r);
 	else
-		rc = tsrv_respond(c, r, 200, "text/html; charset=utf-8", body, (size_t)n, NULL);
+		rc = tsrv_respond(c, r, 200, "text/html; charset=utf-8", body, (size_t)n,
+				  t >= 0 ? extra : NULL);
 	free(body);
 	return rc;
 }

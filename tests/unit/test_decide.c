@@ -405,6 +405,12 @@ static void test_decide_attempt_table(void **state)
 	    {TOO_BIG | SEEN, 42, 200, B_WHOLE, 0, 10, -1, -1, ACT_SKIP, WHY_TOO_BIG},
 	    {TOO_BIG | SEEN | TRANSIENT | RETRIES, 0, 206, B_BAD, 50, 50, 100, -1, ACT_SKIP,
 	     WHY_TOO_BIG},
+	    /* 204 and 205 have no body by definition: nothing saved, skipped */
+	    {0, 0, 204, B_WHOLE, 0, 0, -1, -1, ACT_SKIP, WHY_NO_CONTENT},
+	    {0, 0, 205, B_WHOLE, 0, 0, -1, -1, ACT_SKIP, WHY_NO_CONTENT},
+	    {0, 0, 204, B_WHOLE, 100, 100, 200, -1, ACT_SKIP, WHY_NO_CONTENT},
+	    /* ... but only as a response: a broken transfer is not one */
+	    {TRANSIENT | RETRIES, 56, 204, B_WHOLE, 0, 0, -1, -1, ACT_RETRY_LATER, WHY_TRANSFER},
 	    /* a bad 206: restart from zero the first time, then fail */
 	    {SEEN, 0, 206, B_BAD, 50, 50, 100, -1, ACT_RESTART, WHY_BAD_RANGE},
 	    {SEEN | RESTARTED, 0, 206, B_BAD, 50, 50, 100, -1, ACT_FAIL, WHY_BAD_RANGE},
@@ -446,7 +452,7 @@ static void test_decide_attempt_table(void **state)
 	    /* success with no total known, file:// (status 0), nothing */
 	    {SEEN, 0, 200, B_WHOLE, 0, 1234, -1, -1, ACT_DONE, WHY_NONE},
 	    {SEEN, 0, 0, B_WHOLE, 0, 10, 10, -1, ACT_DONE, WHY_NONE},
-	    {0, 0, 204, B_WHOLE, 0, 0, 0, -1, ACT_DONE, WHY_NONE},
+	    {0, 0, 201, B_WHOLE, 0, 0, 0, -1, ACT_DONE, WHY_NONE},
 	    /* success short of the known total: restart, then fail */
 	    {SEEN, 0, 200, B_WHOLE, 0, 99, 100, -1, ACT_RESTART, WHY_INCOMPLETE},
 	    {SEEN | RESTARTED, 0, 200, B_WHOLE, 0, 99, 100, -1, ACT_FAIL, WHY_INCOMPLETE},

@@ -118,6 +118,7 @@ static const char *kind_name(enum html_kind kind)
 	case HTML_LINK: return "link";
 	case HTML_IMAGE: return "image";
 	case HTML_REQUISITE: return "requisite";
+	case HTML_ROBOTS: break; /* an option, never a link's kind */
 	}
 	return "?";
 }
@@ -1391,6 +1392,75 @@ const char *__tsan_default_suppressions(void)
 	       "race:_dl_check_map_versions\n";
 }
 
+/* html_robots_nofollow: the directive lists of <meta name="robots"> and
+ * X-Robots-Tag. */
+static void test_html_robots_nofollow_table(void **state)
+{
+	static const struct {
+		const char *value, *agent;
+		bool nofollow;
+	} cases[] = {
+	    {"nofollow", NULL, true},
+	    {"NoFollow", NULL, true},
+	    {"noindex, nofollow", NULL, true},
+	    {"noindex,NOFOLLOW", NULL, true},
+	    {" index , follow ", NULL, false},
+	    {"none", NULL, true},
+	    {"NONE", NULL, true},
+	    {"noindex", NULL, false},
+	    {"nofollowers", NULL, false},
+	    {"no follow", NULL, false},
+	    {"", NULL, false},
+	    {",,,", NULL, false},
+	    {NULL, NULL, false},
+	    /* a robot's own header lines */
+	    {"fetchall: nofollow", "fetchall", true},
+	    {"FetchAll : none", "fetchall", true},
+	    {"otherbot: nofollow", "fetchall", false},
+	    {"otherbot: nofollow", NULL, false},
+	    /* directives with a value are not robot names */
+	    {"unavailable_after: 25 Jun 2010 15:00:00 PST", "fetchall", false},
+	    {"max-snippet: 20, nofollow", "fetchall", true},
+	};
+
+	struct guard g;
+
+	(void)state;
+	assert_int_equal(guard_init(&g, 4096), 0);
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		const char *v = cases[i].value ? guard_str(&g, cases[i].value) : NULL;
+
+		assert_true(!cases[i].value || v);
+		if (html_robots_nofollow(v, cases[i].agent) != cases[i].nofollow)
+			fail_msg("case %zu: '%s' (agent %s) wants %d", i,
+				 cases[i].value ? cases[i].value : "(null)",
+				 cases[i].agent ? cases[i].agent : "(none)", cases[i].nofollow);
+	}
+	guard_release(&g);
+}
+
+/* <meta name="robots" content="nofollow"> with HTML_ROBOTS: the page's
+ * links go, its images stay; without HTML_ROBOTS nothing changes. */
+static void test_html_meta_robots(void **state)
+{
+	static const char page[] = "<html><head><meta name=ROBOTS content='index,NoFollow'>"
+				   "</head><body><a href=/a>a</a><img src=/i.png></body></html>";
+	struct html_links links = {0};
+
+	(void)state;
+	assert_int_equal(html_extract(page, strlen(page), "http://h/", NULL,
+				      HTML_LINK | HTML_IMAGE | HTML_ROBOTS, &links),
+			 FA_OK);
+	assert_int_equal(links.count, 1);
+	assert_int_equal(links.items[0].kind, HTML_IMAGE);
+	html_links_release(&links);
+	assert_int_equal(
+	    html_extract(page, strlen(page), "http://h/", NULL, HTML_LINK | HTML_IMAGE, &links),
+	    FA_OK);
+	assert_int_equal(links.count, 2);
+	html_links_release(&links);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1419,6 +1489,8 @@ int main(void)
 	    cmocka_unit_test(test_html_charset_replacement_at_buffer_end),
 	    cmocka_unit_test(test_html_urls_parse_again),
 	    cmocka_unit_test(test_html_threads),
+	    cmocka_unit_test(test_html_robots_nofollow_table),
+	    cmocka_unit_test(test_html_meta_robots),
 	};
 	int failed;
 

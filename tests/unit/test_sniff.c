@@ -287,6 +287,51 @@ static void test_sniff_ext_matches_table(void **state)
 	assert_int_equal(wrong, 0);
 }
 
+/* sniff_name_matches: wget's -A/-R lists, case counting unless folded. */
+static void test_sniff_name_matches_table(void **state)
+{
+	static const struct {
+		const char *name, *list;
+		bool fold, expect;
+	} cases[] = {
+	    {"a.jpeg", "jpeg", false, true},
+	    {"c.JpeG", "jpeg", false, false},
+	    {"c.JpeG", "jpeg", true, true},
+	    {"a.jpeg", ".jpeg,png", false, true},
+	    {"b.png", "jpeg,png", false, true},
+	    {"b.png", "jpeg", false, false},
+	    {"a.tar.gz", "gz", false, true},
+	    {"photo-large.jpg", "*-large.*", false, true},
+	    {"photo-small.jpg", "*-large.*", false, false},
+	    {"PHOTO-LARGE.JPG", "*-large.*", false, false},
+	    {"PHOTO-LARGE.JPG", "*-large.*", true, true},
+	    {"img7.png", "img?.png", false, true},
+	    {"imgx.gif", "img[0-9].*", false, false},
+	    {"index.html", "jpeg", false, false},
+	    {"noext", "noext", false, false},
+	    {"", "jpeg", false, false},
+	    {"a.jpeg", "", false, false},
+	    {"a.jpeg", NULL, false, false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		const char *n = guard_str(&guard_shared, cases[i].name);
+
+		if (sniff_name_matches(n, strlen(n), cases[i].list, cases[i].fold) !=
+		    cases[i].expect)
+			fail_msg("case %zu: '%s' against '%s' (fold %d) wants %d", i, cases[i].name,
+				 cases[i].list ? cases[i].list : "(null)", cases[i].fold,
+				 cases[i].expect);
+	}
+	/* -A and -R together */
+	assert_true(sniff_name_acceptable("a.jpeg", 6, "jpeg,png", "png", false));
+	assert_false(sniff_name_acceptable("b.png", 5, "jpeg,png", "png", false));
+	assert_true(sniff_name_acceptable("b.gif", 5, NULL, "png", false));
+	assert_false(sniff_name_acceptable("b.gif", 5, "jpeg", NULL, false));
+	assert_true(sniff_name_acceptable("b.gif", 5, NULL, NULL, false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +339,7 @@ int main(void)
 	    cmocka_unit_test(test_sniff_type_prefixes),
 	    cmocka_unit_test(test_sniff_type_matches_table),
 	    cmocka_unit_test(test_sniff_ext_matches_table),
+	    cmocka_unit_test(test_sniff_name_matches_table),
 	};
 
 	return cmocka_run_group_tests(tests, guard_group_setup, guard_group_teardown);
