@@ -19,7 +19,9 @@ struct fa_opts {
 	const char *output_dir; /* default "downloads" */
 	unsigned jobs;          /* -j: transfers in flight, 1..1024 */
 	bool tree, cont, no_clobber, json, quiet, verbose, allow_file, insecure;
-	bool content_disposition; /* -J: file names from Content-Disposition */
+	bool content_disposition;  /* -J: file names from Content-Disposition */
+	bool timestamping;         /* -N */
+	bool no_server_timestamps; /* --no-use-server-timestamps */
 	const char *user_agent;
 	struct curl_slist *headers; /* owned; cli_release() frees */
 	unsigned retries;

@@ -61,22 +61,23 @@ enum decide_action {
 
 enum decide_why {
 	WHY_NONE,
-	WHY_CANCELLED,   /* Ctrl-C */
-	WHY_STORE,       /* writing the file failed */
-	WHY_FILESIZE,    /* over --max-filesize */
-	WHY_TOO_BIG,     /* over --max-size: skipped */
-	WHY_NO_CONTENT,  /* a 204 or 205: no body by definition, nothing saved */
-	WHY_NAME_TAKEN,  /* the server's name exists (-J with -nc/-c): skipped */
-	WHY_BAD_RANGE,   /* a 206 that does not continue what is held */
-	WHY_UNASKED,     /* an unrequested 206 that is not the whole */
-	WHY_COMPLETE,    /* -c: the file held is already whole: skipped */
-	WHY_LONGER,      /* -c: the file held is longer than the resource: skipped */
-	WHY_UNSATISFIED, /* a 416 for what is held */
-	WHY_INCOMPLETE,  /* the body ended short of the known total */
-	WHY_CODING_CUT,  /* a compressed body ended before its stream did */
-	WHY_CODING,      /* a compressed body that cannot be decoded */
-	WHY_TRANSFER,    /* libcurl's error */
-	WHY_HTTP,        /* an error status */
+	WHY_CANCELLED,    /* Ctrl-C */
+	WHY_STORE,        /* writing the file failed */
+	WHY_FILESIZE,     /* over --max-filesize */
+	WHY_TOO_BIG,      /* over --max-size: skipped */
+	WHY_NO_CONTENT,   /* a 204 or 205: no body by definition, nothing saved */
+	WHY_NOT_MODIFIED, /* -N: the saved copy is current: skipped */
+	WHY_NAME_TAKEN,   /* the server's name exists (-J with -nc/-c): skipped */
+	WHY_BAD_RANGE,    /* a 206 that does not continue what is held */
+	WHY_UNASKED,      /* an unrequested 206 that is not the whole */
+	WHY_COMPLETE,     /* -c: the file held is already whole: skipped */
+	WHY_LONGER,       /* -c: the file held is longer than the resource: skipped */
+	WHY_UNSATISFIED,  /* a 416 for what is held */
+	WHY_INCOMPLETE,   /* the body ended short of the known total */
+	WHY_CODING_CUT,   /* a compressed body ended before its stream did */
+	WHY_CODING,       /* a compressed body that cannot be decoded */
+	WHY_TRANSFER,     /* libcurl's error */
+	WHY_HTTP,         /* an error status */
 };
 
 /* One attempt's facts, as fetch saw them. */
@@ -87,6 +88,9 @@ struct decide_attempt {
 	bool over_filesize;    /* stopped past --max-filesize */
 	bool too_big;          /* stopped past --max-size */
 	bool name_taken;       /* stopped: the server's name exists */
+	bool not_modified;     /* -N: stopped, the saved copy is current */
+	bool conditional;      /* -N: the request was conditional (a 304 is
+				  then "not modified") */
 	bool body_seen;        /* the response's body began */
 	bool coding_bad;       /* its Content-Encoding is unknown or corrupt */
 	bool coding_cut;       /* its compressed stream did not reach its end */

@@ -43,6 +43,7 @@ struct fetch_opts {
 	curl_off_t max_filesize;    /* 0: none */
 	struct cookies *cookies;    /* the run's jar (borrowed); NULL: no cookies */
 	const char *cookie_header;  /* -b 'NAME=VALUE; ...': sent as is; or NULL */
+	bool server_timestamps;     /* a saved file's mtime is its Last-Modified */
 };
 
 enum fetch_job_kind {

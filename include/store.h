@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -31,15 +32,17 @@
 #define STORE_COLLISIONS_MAX 999
 
 enum store_flags {
-	STORE_CONTINUE = 1 << 0,   /* -c: resume NAME.part, skip existing */
-	STORE_NO_CLOBBER = 1 << 1, /* skip names that already exist */
-	STORE_NO_TMPFILE = 1 << 2, /* never use O_TMPFILE: write NAME.part;
-				      for tests and exotic file systems */
-	STORE_HTML_EXT = 1 << 3,   /* a mirror: an HTML page may be saved
-				      as NAME.html (store_commit_html) */
-	STORE_NO_XATTR = 1 << 4,   /* keep records in sidecar files, as on a
-				      file system without user xattrs; for
-				      tests */
+	STORE_CONTINUE = 1 << 0,     /* -c: resume NAME.part, skip existing */
+	STORE_NO_CLOBBER = 1 << 1,   /* skip names that already exist */
+	STORE_NO_TMPFILE = 1 << 2,   /* never use O_TMPFILE: write NAME.part;
+					for tests and exotic file systems */
+	STORE_HTML_EXT = 1 << 3,     /* a mirror: an HTML page may be saved
+					as NAME.html (store_commit_html) */
+	STORE_NO_XATTR = 1 << 4,     /* keep records in sidecar files, as on a
+					file system without user xattrs; for
+					tests */
+	STORE_TIMESTAMPING = 1 << 5, /* -N: a saved copy of the URL is opened
+					to be replaced (store_current) */
 };
 
 /* Whether name (one component) already ends in ".html" or ".htm", any
@@ -72,6 +75,16 @@ struct store_record {
 	long long total;           /* the resource's length; -1 if unknown */
 	bool converted;            /* --convert-links rewrote its links to
 				      local paths (store_rewrite) */
+};
+
+/* -N: the saved copy of a URL a store_file may replace. */
+struct store_current {
+	struct store_record record;                  /* its record (fields NULL if none) */
+	bool recorded;                               /* it has one */
+	long long size;                              /* bytes */
+	time_t mtime;                                /* modification time (the server's
+							Last-Modified when fetchall saved it) */
+	char path[STORE_PATH_MAX + sizeof(".html")]; /* relative path */
 };
 
 /*
@@ -195,6 +208,24 @@ enum fa_err store_open(struct store *store, const char *relpath, const char *url
  * resumed nothing.  Valid until the file ends.  One thread at a time.
  */
 const struct store_record *store_resumed(const struct store_file *file);
+
+/*
+ * With STORE_TIMESTAMPING (and not STORE_NO_CLOBBER): when store_open()
+ * found this URL's saved file in its slot (or, at the name itself, a file
+ * with no record), file is a fresh one that store_commit() puts in that
+ * file's place (NAME.html for a mirror's page), replacing it atomically;
+ * store_abort() leaves the saved copy as it is.  This returns what that
+ * copy is, for the conditional request; NULL when there is none.  Valid
+ * until the file ends.
+ */
+const struct store_current *store_current(const struct store_file *file);
+
+/*
+ * Sets the modification time of file's data to mtime (the server's
+ * Last-Modified), as wget does; call it after the last write, right before
+ * the commit.  FA_OK (also when nothing was written), or FA_ERR_IO.
+ */
+enum fa_err store_set_mtime(struct store_file *file, time_t mtime);
 
 /*
  * Records, with file's bytes, its URL and the validators of the response

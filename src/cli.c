@@ -210,6 +210,20 @@ static const struct cli_option options[] = {
      .section = SEC_IO,
      .help = "resume this URL's NAME.part (If-Range, checked\n"
 	     "206s); skip it if saved; complete a short file"},
+    {.name = "timestamping",
+     .letter = 'N',
+     FLAG(timestamping),
+     .flags = F_JOB,
+     .section = SEC_IO,
+     .help = "fetch a URL again only if the server's copy is\n"
+	     "newer or of another size than the saved one\n"
+	     "(as wget -N); a newer copy replaces it"},
+    {.name = "no-use-server-timestamps",
+     FLAG(no_server_timestamps),
+     .flags = F_JOB,
+     .section = SEC_IO,
+     .help = "leave saved files' times alone (by default\n"
+	     "a file gets the server's Last-Modified)"},
     {.name = "no-clobber",
      FLAG(no_clobber),
      .mode = M_NO_CLOBBER,

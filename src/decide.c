@@ -151,6 +151,10 @@ enum decide_action decide_attempt(const struct decide_attempt *a, enum decide_wh
 		*why = WHY_NAME_TAKEN;
 		return ACT_SKIP;
 	}
+	if (a->not_modified || (a->conditional && a->curl_code == 0 && a->status == 304)) {
+		*why = WHY_NOT_MODIFIED;
+		return ACT_SKIP;
+	}
 	if (a->too_big) {
 		*why = WHY_TOO_BIG;
 		return ACT_SKIP;

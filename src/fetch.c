@@ -109,6 +109,11 @@ struct attempt {
 	char disposition[STORE_COMPONENT_MAX + 1];
 	bool name_taken;
 	char robots_tag[256]; /* the last response's X-Robots-Tag values, ", "-joined */
+	/* -N: the saved copy the body would replace (NULL: none), and the
+	 * verdict that it is current (a 304, or a 200 not newer and of its
+	 * size: wget's rule) */
+	const struct store_current *current;
+	bool not_modified;
 };
 
 /* Longest Content-Disposition line read; longer ones are ignored. */
@@ -345,6 +350,17 @@ static enum fa_err first_bytes(struct attempt *a)
 	curl_easy_getinfo(a->worker->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
 	/* A coded body's length is the coded one: nothing to check it by. */
 	a->range.content_length = a->coded ? -1 : (long long)length;
+	if (a->current && a->range.status == 200 && a->range_from == 0 && length >= 0) {
+		curl_off_t remote = -1;
+
+		/* wget -N: current if not older and of the same size */
+		curl_easy_getinfo(a->worker->easy, CURLINFO_FILETIME_T, &remote);
+		if (remote >= 0 && remote <= (curl_off_t)a->current->mtime &&
+		    (long long)length == a->current->size) {
+			a->not_modified = true;
+			return FA_OK;
+		}
+	}
 	a->body = decide_body(a->range_from, h->known_total, &a->range);
 	if (a->body != BODY_WHOLE && a->body != BODY_APPEND)
 		return FA_OK;
@@ -472,8 +488,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 			a->store_err = err;
 			return 0;
 		}
-		if (a->name_taken || a->coding_bad || a->body == BODY_BAD_RANGE ||
-		    a->body == BODY_UNASKED)
+		if (a->not_modified || a->name_taken || a->coding_bad ||
+		    a->body == BODY_BAD_RANGE || a->body == BODY_UNASKED)
 			return 0;
 	}
 	if (a->body == BODY_DISCARD)
@@ -628,6 +644,7 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 	SET(CURLOPT_NOPROGRESS, 0L);
 	SET(CURLOPT_BUFFERSIZE, 128L * 1024);
+	SET(CURLOPT_FILETIME, 1L); /* Last-Modified, parsed: the file's time, -N */
 	/* The thread's own connections: the host it is working on and a few
 	 * more (a redirect's target, robots.txt, hosts taken in turn). */
 	SET(CURLOPT_MAXCONNECTS, (long)FETCH_CONNS_PER_WORKER);
@@ -736,6 +753,36 @@ oom:
 	return NULL;
 }
 
+/* -N: headers plus If-Modified-Since (the saved copy's Last-Modified,
+ * else its modification time) and If-None-Match (its strong ETag, if
+ * recorded); NULL when out of memory (the request goes unconditional and
+ * wget's rule is still applied to its answer). */
+static struct curl_slist *conditional_headers(const struct curl_slist *headers,
+					      const struct store_current *cur)
+{
+	char line[VALIDATOR_MAX + 32];
+	struct curl_slist *with_date, *both;
+
+	if (cur->recorded && cur->record.last_modified && cur->record.last_modified[0]) {
+		snprintf(line, sizeof(line), "If-Modified-Since: %s", cur->record.last_modified);
+	} else {
+		struct tm tm;
+		time_t t = cur->mtime;
+
+		if (!gmtime_r(&t, &tm))
+			return NULL;
+		strftime(line, sizeof(line), "If-Modified-Since: %a, %d %b %Y %H:%M:%S GMT", &tm);
+	}
+	with_date = with_header(headers, line);
+	if (!with_date || !cur->recorded || !cur->record.etag || !cur->record.etag[0])
+		return with_date;
+	snprintf(line, sizeof(line), "If-None-Match: %s", cur->record.etag);
+	both = curl_slist_append(with_date, line);
+	if (!both)
+		curl_slist_free_all(with_date);
+	return both;
+}
+
 /* Runs one attempt; returns libcurl's code and leaves the rest in *a. */
 static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, struct attempt *a,
 			struct fetch_result *res)
@@ -760,6 +807,8 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 		}
 	} else {
 		curl_easy_setopt(w->easy, CURLOPT_RANGE, NULL);
+		if (a->current)
+			extra = conditional_headers(s->opts->headers, a->current);
 	}
 	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, extra ? extra : s->opts->headers);
 	curl_easy_setopt(w->easy, CURLOPT_URL, job->url);
@@ -898,6 +947,8 @@ static struct decide_attempt attempt_facts(struct fetch_worker *w, const struct 
 	    .over_filesize = a->over_filesize,
 	    .too_big = a->too_big,
 	    .name_taken = a->name_taken,
+	    .not_modified = a->not_modified,
+	    .conditional = a->current != NULL && a->range_from == 0,
 	    .body_seen = a->body_seen,
 	    .coding_bad = a->coding_bad,
 	    .coding_cut = a->coded && !a->coding_bad && a->body_seen &&
@@ -1010,6 +1061,7 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				a.hash = NULL;
 		}
 		a.file = file;
+		a.current = file ? store_current(file) : NULL;
 		if (have > 0 && held.coded) {
 			/* Decoded bytes cannot be asked for by Range: start over. */
 			err = restart_body(&a);
@@ -1063,6 +1115,15 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				return;
 			}
 			if (file) {
+				curl_off_t lm = -1;
+
+				/* the server's Last-Modified as the file's time, as
+				 * wget sets it (and -N compares against it) */
+				if (o->server_timestamps &&
+				    curl_easy_getinfo(w->easy, CURLINFO_FILETIME_T, &lm) ==
+					CURLE_OK &&
+				    lm >= 0)
+					store_set_mtime(file, (time_t)lm);
 				errno = 0;
 				if (a.disposition[0])
 					err = store_commit_as(file, a.disposition, &final);
@@ -1097,6 +1158,10 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				fetch_result_skip(res, FA_ERR_EXISTS,
 						  "local file is longer than the remote one");
 				res->path = strdup(relpath);
+			} else if (why == WHY_NOT_MODIFIED) {
+				fetch_result_skip(res, FA_ERR_EXISTS,
+						  "not modified on the server (-N)");
+				res->path = a.current ? strdup(a.current->path) : NULL;
 			} else if (why == WHY_NO_CONTENT) {
 				fetch_result_skip(res, FA_OK,
 						  res->http_code == 205

@@ -415,6 +415,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (opts.timestamping && opts.no_clobber) {
+		fprintf(stderr, "fetchall: -N (--timestamping) and --no-clobber ask for opposite "
+				"things: one replaces newer files, the other never replaces any\n");
+		goto out;
+	}
 	/* cookies: wget's jar, on unless --no-cookies; a file that cannot be
 	 * read is a usage error before anything is fetched */
 	if (opts.no_cookies && (opts.load_cookies || opts.save_cookies)) {
@@ -436,6 +441,7 @@ int main(int argc, char **argv)
 	}
 	if (store_new(opts.output_dir,
 		      (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0) |
+			  (opts.timestamping ? STORE_TIMESTAMPING : 0) |
 			  (opts.tree ? STORE_HTML_EXT : 0),
 		      &store, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
@@ -465,6 +471,7 @@ int main(int argc, char **argv)
 	    .max_filesize = opts.max_filesize,
 	    .cookies = cookies,
 	    .cookie_header = opts.cookie_header,
+	    .server_timestamps = !opts.no_server_timestamps,
 	};
 	ro = (struct report_opts){
 	    .json = opts.json,

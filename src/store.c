@@ -105,6 +105,10 @@ struct store_file {
 	size_t record_len;             /* when the file gets a name; 0: none */
 	struct store_record held;      /* the resumed bytes' record */
 	char held_buf[STORE_RECORD_MAX];
+	/* -N: the saved copy this file is to replace, as store_current() */
+	bool has_current;
+	struct store_current current;
+	char current_buf[STORE_RECORD_MAX];
 	struct store_file *next_owner;
 };
 
@@ -1136,14 +1140,14 @@ static enum slot_state look_at_slot(struct store_file *file)
 	struct stat st;
 
 	/* A plain run saves beside whatever is there (the commit picks the
-	 * name), so only -c and -nc look at saved files. */
-	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) && file->htmlname[0] &&
-	    record_read(file->store, file->dirfd, file->htmlname, buf, &rec) &&
+	 * name), so only -c, -nc and -N look at saved files. */
+	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE | STORE_TIMESTAMPING)) &&
+	    file->htmlname[0] && record_read(file->store, file->dirfd, file->htmlname, buf, &rec) &&
 	    same_url(file, &rec)) {
 		file->done_html = true; /* saved as NAME.html (a mirror's page) */
 		return SLOT_DONE;
 	}
-	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) &&
+	if ((flags & (STORE_NO_CLOBBER | STORE_CONTINUE | STORE_TIMESTAMPING)) &&
 	    fstatat(file->dirfd, file->slotname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		bool recorded = record_read(file->store, file->dirfd, file->slotname, buf, &rec);
 
@@ -1173,6 +1177,32 @@ static enum slot_state look_at_slot(struct store_file *file)
 	return SLOT_PART;
 }
 
+/* -N alone: a saved copy of the URL is to be checked and maybe replaced,
+ * not skipped (-nc wins: nothing is ever replaced). */
+static bool timestamping(const struct store *store)
+{
+	return (store->flags & STORE_TIMESTAMPING) && !(store->flags & STORE_NO_CLOBBER);
+}
+
+/* -N: file is to replace the saved copy at name; keeps what it is. */
+static bool take_current(struct store_file *file, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(file->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	memset(&file->current, 0, sizeof(file->current));
+	file->current.size = st.st_size;
+	file->current.mtime = st.st_mtim.tv_sec;
+	if (!record_read(file->store, file->dirfd, name, file->current_buf, &file->current.record))
+		memset(&file->current.record, 0, sizeof(file->current.record));
+	file->current.recorded = file->current.record.url != NULL;
+	snprintf(file->current.path, sizeof(file->current.path), "%.*s%s", (int)file->dirlen,
+		 file->relpath, name);
+	file->has_current = true;
+	return true;
+}
+
 /* Finds and claims file's slot (see store_open).  Returns FA_OK with the
  * slot's state in *state, or FA_ERR_EXISTS (all held) / FA_ERR_NOMEM. */
 static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
@@ -1193,7 +1223,8 @@ static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
 			err = FA_ERR_EXISTS;
 			continue;
 		}
-		if (*state == SLOT_FREE || *state == SLOT_PART || *state == SLOT_BASE)
+		if (*state == SLOT_FREE || *state == SLOT_PART || *state == SLOT_BASE ||
+		    (*state == SLOT_DONE && timestamping(store)))
 			claim_slot(file);
 		break;
 	}
@@ -1266,6 +1297,13 @@ enum fa_err store_open(struct store *store, const char *relpath, const char *url
 	err = find_slot(file, &state);
 	if (err != FA_OK)
 		goto out;
+	if (state == SLOT_DONE && timestamping(store) &&
+	    take_current(file, file->done_html ? file->htmlname : file->slotname)) {
+		/* -N: a fresh file that replaces the saved one at the commit */
+		file->replace_final = true;
+		err = create_fresh(file);
+		goto out;
+	}
 	if (state == SLOT_DONE || state == SLOT_BLOCKED) {
 		if (existing_relpath && file->done_html) {
 			size_t n = file->dirlen + strlen(file->htmlname) + 1;
@@ -1422,19 +1460,21 @@ static void discard(struct store_file *file)
 static int replace_base(struct store_file *file)
 {
 	char temp[NAME_MAX + 1];
+	/* -N replaces a mirror's page where it was saved, NAME.html */
+	const char *target = file->has_current && file->done_html ? file->htmlname : file->slotname;
 
 	if (file->kind == FILE_NAMED) {
-		if (renameat(file->dirfd, file->diskname, file->dirfd, file->slotname) != 0)
+		if (renameat(file->dirfd, file->diskname, file->dirfd, target) != 0)
 			return -1;
 		sidecar_remove(file->store, file->dirfd, file->diskname);
-		record_follow(file, file->slotname);
+		record_follow(file, target);
 		return 0;
 	}
 	for (int i = 0; i < TEMP_TRIES; i++) {
-		temp_name(file->store, file->slotname, temp, sizeof(temp));
+		temp_name(file->store, target, temp, sizeof(temp));
 		if (link_anon(file->fd, file->dirfd, temp) == 0) {
-			if (renameat(file->dirfd, temp, file->dirfd, file->slotname) == 0) {
-				record_follow(file, file->slotname);
+			if (renameat(file->dirfd, temp, file->dirfd, target) == 0) {
+				record_follow(file, target);
 				return 0;
 			}
 			int saved = errno;
@@ -1518,9 +1558,11 @@ static enum fa_err commit(struct store_file *file, const char *name, bool html,
 	}
 	html = html && file && (file->store->flags & STORE_HTML_EXT) &&
 	       !store_has_html_ext(file->name);
-	if (!name && file && file->replace_final && !html) {
-		/* -c continued this URL's own file: it is replaced whole, or
-		 * (nothing new was written) kept as it is. */
+	if (!name && file && file->replace_final &&
+	    (!html || (file->has_current && file->done_html))) {
+		/* -c continued this URL's own file, or -N fetched a newer copy
+		 * of it: it is replaced whole, or (nothing new was written)
+		 * kept as it is. */
 		if (file->fd >= 0 && replace_base(file) != 0) {
 			file->last_errno = errno;
 			err = errno_err(errno);
@@ -1528,7 +1570,18 @@ static enum fa_err commit(struct store_file *file, const char *name, bool html,
 			file_free(file);
 			return err;
 		}
-		if (final_relpath && !(*final_relpath = strdup(file->slotpath))) {
+		if (final_relpath && file->has_current && file->done_html) {
+			size_t n = file->dirlen + strlen(file->htmlname) + 1;
+
+			*final_relpath = malloc(n);
+			if (*final_relpath)
+				snprintf(*final_relpath, n, "%.*s%s", (int)file->dirlen,
+					 file->relpath, file->htmlname);
+			if (!*final_relpath) {
+				file_free(file);
+				return FA_ERR_NOMEM;
+			}
+		} else if (final_relpath && !(*final_relpath = strdup(file->slotpath))) {
 			file_free(file);
 			return FA_ERR_NOMEM;
 		}
@@ -1770,4 +1823,22 @@ void store_abort(struct store_file *file, bool keep_part)
 	else
 		discard(file);
 	file_free(file);
+}
+
+const struct store_current *store_current(const struct store_file *file)
+{
+	return file && file->has_current ? &file->current : NULL;
+}
+
+enum fa_err store_set_mtime(struct store_file *file, time_t mtime)
+{
+	struct timespec times[2] = {{0, UTIME_OMIT}, {mtime, 0}};
+
+	if (!file || file->fd < 0)
+		return FA_OK; /* nothing written: the file kept keeps its time */
+	if (futimens(file->fd, times) != 0) {
+		file->last_errno = errno;
+		return FA_ERR_IO;
+	}
+	return FA_OK;
 }

@@ -80,8 +80,12 @@
  *                           days after 2020-01-01; Range as /bytes unless
  *                           If-Range names another ETag or date: then 200
  *   /headers                the request's header lines, verbatim
- *   /static/PATH[?delay=MS] ROOT/PATH (no ".."), Range as /bytes; a directory
- *                           serves its index.html; after MS ms if asked
+ *   /static/PATH[?delay=MS][&nocond=1]
+ *                           ROOT/PATH (no ".."), Range as /bytes; a directory
+ *                           serves its index.html; after MS ms if asked;
+ *                           Last-Modified from the file, and a 304 to an
+ *                           If-Modified-Since of exactly that date unless
+ *                           nocond=1
  *   /robots.txt             the --robots file if given, else ROOT/robots.txt,
  *                           else 404 (requests counted in /stats as
  *                           "robots_requests")
@@ -1352,11 +1356,33 @@ static int serve_file(struct tsrv_conn *c, struct tsrv_request *r, const char *r
 		close(fd);
 		return not_found(c, r);
 	}
-	status =
-	    plan_range(c, r, (uint64_t)st.st_size, 1, &first, &len, extra, sizeof(extra), &sent);
-	if (status == 416) {
-		close(fd);
-		return sent;
+	{
+		/* Last-Modified from the file; If-Modified-Since naming exactly
+		 * that date answers 304, unless ?nocond=1 (a server that
+		 * ignores conditional requests) */
+		char date[40];
+		const char *ims;
+		size_t ims_len = 0;
+		uint64_t nocond = 0;
+
+		tsrv_http_date(st.st_mtime, date, sizeof(date));
+		ims = tsrv_header(r, "If-Modified-Since", &ims_len);
+		if (num_query(r, "nocond", 1, 0, &nocond) == 0 && !nocond && ims &&
+		    ims_len == strlen(date) && !memcmp(ims, date, ims_len)) {
+			close(fd);
+			snprintf(extra, sizeof(extra), "Last-Modified: %s\r\n", date);
+			if (tsrv_respond_start(c, r, 304, NULL, -1, extra) != 0)
+				return -1;
+			return tsrv_flush(c);
+		}
+		status = plan_range(c, r, (uint64_t)st.st_size, 1, &first, &len, extra,
+				    sizeof(extra) - 64, &sent);
+		if (status == 416) {
+			close(fd);
+			return sent;
+		}
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "Last-Modified: %s\r\n", date);
 	}
 	if (tsrv_respond_start(c, r, status, content_type(full), (int64_t)len, extra) != 0)
 		goto fail;

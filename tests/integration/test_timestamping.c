@@ -1,0 +1,198 @@
+/*
+ * End-to-end tests of -N (wget's --timestamping) against the test
+ * server's static files, which carry Last-Modified from their mtime and
+ * answer 304 to an If-Modified-Since of exactly that date (or, with
+ * ?nocond=1, ignore it as some servers do): a saved file gets the
+ * server's time; a re-run of an unchanged file transfers no body and makes
+ * no .1; a newer file replaces the saved one in place; a file of another
+ * size under the same date is fetched again (wget's size rule), and one
+ * of the same size and date is not.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "harness.h"
+
+static struct h_server server;
+static char *root;
+
+#define T1 1600000000 /* 2020-09-13 */
+#define T2 1700000000 /* 2023-11-14 */
+
+/* Writes n bytes of c to root/name and sets its mtime. */
+static void put(const char *name, size_t n, char c, time_t mtime)
+{
+	char path[4096], *data = malloc(n);
+	struct timespec times[2] = {{mtime, 0}, {mtime, 0}};
+
+	assert_non_null(data);
+	memset(data, c, n);
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	assert_int_equal(h_write_file(path, data, n), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+	free(data);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	root = h_tmpdir();
+	if (!root)
+		return -1;
+	put("f1.bin", 100, 'a', T1);
+	put("f2.bin", 100, 'b', T1);
+	return h_server_start(&server, root);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	h_server_stop(&server);
+	h_rmrf(root);
+	free(root);
+	return 0;
+}
+
+struct ctx {
+	char *dir;
+	char out[4096];
+};
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (!c || !(c->dir = h_tmpdir()))
+		return -1;
+	snprintf(c->out, sizeof(c->out), "%s/out", c->dir);
+	*state = c;
+	return h_server_reset(&server, NULL);
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	h_rmrf(c->dir);
+	free(c->dir);
+	free(c);
+	return 0;
+}
+
+/* One -N run of url into c->out; returns the JSON line (caller frees the
+ * result). */
+static void run_n(struct ctx *c, const char *url, struct h_result *r)
+{
+	const char *argv[] = {"fetchall", url, "-N", "-o", c->out, "--json", NULL};
+
+	assert_int_equal(h_run(argv, NULL, 30, r), 0);
+	H_ASSERT_RUN_SANE(r, c->out);
+	assert_int_equal(r->status, 0);
+}
+
+static void assert_saved(struct ctx *c, const char *name, long long size, time_t mtime)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", c->out, name);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, size);
+	assert_int_equal(st.st_mtime, mtime);
+}
+
+static void test_timestamping_conditional(void **state)
+{
+	struct ctx *c = *state;
+	char url[256];
+	struct h_result r;
+	struct h_stats st;
+
+	snprintf(url, sizeof(url), "%s/static/f1.bin", server.base);
+	run_n(c, url, &r);
+	assert_non_null(strstr(r.out, "\"skipped\":false"));
+	assert_saved(c, "f1.bin", 100, T1); /* the server's time */
+	h_result_release(&r);
+
+	/* unchanged: a 304, nothing transferred, no f1.bin.1 */
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run_n(c, url, &r);
+	assert_non_null(strstr(r.out, "\"skipped\":true"));
+	assert_non_null(strstr(r.out, "\"http_code\":304"));
+	assert_non_null(strstr(r.out, "not modified"));
+	assert_non_null(strstr(r.out, "\"path\":\"f1.bin\""));
+	assert_int_equal(h_count_files(c->out, NULL), 1);
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	assert_int_equal(st.requests, 1);
+	h_result_release(&r);
+
+	/* newer on the server: fetched, replacing the saved file in place */
+	put("f1.bin", 200, 'c', T2);
+	run_n(c, url, &r);
+	assert_non_null(strstr(r.out, "\"skipped\":false"));
+	assert_non_null(strstr(r.out, "\"path\":\"f1.bin\""));
+	assert_int_equal(h_count_files(c->out, NULL), 1);
+	assert_saved(c, "f1.bin", 200, T2);
+	h_result_release(&r);
+}
+
+static void test_timestamping_size_rule(void **state)
+{
+	struct ctx *c = *state;
+	char url[256];
+	struct h_result r;
+
+	/* a server that ignores If-Modified-Since */
+	snprintf(url, sizeof(url), "%s/static/f2.bin?nocond=1", server.base);
+	run_n(c, url, &r);
+	h_result_release(&r);
+	assert_saved(c, "f2_nocond=1.bin", 100, T1);
+
+	/* same date and size: current, the transfer stopped at its headers */
+	run_n(c, url, &r);
+	assert_non_null(strstr(r.out, "not modified"));
+	h_result_release(&r);
+
+	/* same date, another size: fetched again (wget's rule) */
+	put("f2.bin", 150, 'd', T1);
+	run_n(c, url, &r);
+	assert_non_null(strstr(r.out, "\"skipped\":false"));
+	assert_int_equal(h_count_files(c->out, NULL), 1);
+	assert_saved(c, "f2_nocond=1.bin", 150, T1);
+	h_result_release(&r);
+}
+
+static void test_timestamping_usage(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = {
+	    "fetchall", "http://127.0.0.1:1/x", "-N", "--no-clobber", "-o", c->out, NULL};
+	struct h_result r;
+
+	assert_int_equal(h_run(argv, NULL, 30, &r), 0);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--no-clobber"));
+	h_result_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_timestamping_conditional, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timestamping_size_rule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timestamping_usage, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
