@@ -6,8 +6,9 @@
  * (breadth-first) among the hosts that are ready: under their cap of
  * transfers at once (--per-host) and past their next allowed start, which
  * the host's delay sets: --wait (or robots.txt's Crawl-delay, whichever is
- * larger) plus a host-wide backoff that a 429 or 503 raises (to the
- * server's Retry-After if it gave one, else doubling) and successes lower
+ * larger) plus a host-wide slowdown that a 429 or 503 raises (for the
+ * server's Retry-After if it gave one; else, in a crawl or with --wait or
+ * auto-throttle, doubling: see frontier_slowdown()) and successes lower
  * again.  Retries go through the same gate, so a host that said "slow
  * down" is slowed for every request, not just the one that was told.
  * With auto-throttle (Scrapy's AutoThrottle rule) the delay also follows
@@ -33,10 +34,12 @@
 struct robots;
 
 /* The defaults of struct frontier_opts' caps (a field left 0). */
-#define FRONTIER_MAX_TOTAL       (4u << 20)  /* jobs queued, tens of bytes each plus the URL */
-#define FRONTIER_MAX_SEEN        (64u << 20) /* seen-set entries */
-#define FRONTIER_BACKOFF_BASE_MS 1000
-#define FRONTIER_THROTTLE_MAX_MS 60000
+#define FRONTIER_MAX_TOTAL          (4u << 20)  /* jobs queued, tens of bytes each plus the URL */
+#define FRONTIER_MAX_SEEN           (64u << 20) /* seen-set entries */
+#define FRONTIER_BACKOFF_BASE_MS    1000
+#define FRONTIER_BACKOFF_MAX_MS     30000
+#define FRONTIER_RETRY_AFTER_MAX_MS 120000
+#define FRONTIER_THROTTLE_MAX_MS    60000
 
 struct frontier_opts {
 	unsigned per_host;    /* transfers at once per host; 0: no cap */
@@ -50,11 +53,18 @@ struct frontier_opts {
 	 * non-blocking add (a page's link) is dropped past max_total (raised
 	 * to max_queued if below). */
 	size_t max_queued;
-	size_t max_total;     /* default FRONTIER_MAX_TOTAL */
-	size_t max_seen;      /* seen-set cap; default FRONTIER_MAX_SEEN */
-	long backoff_base_ms; /* first host-wide slowdown without Retry-After;
-				 default FRONTIER_BACKOFF_BASE_MS */
-	long backoff_max_ms;  /* cap of a host's slowdown (and of Retry-After) */
+	size_t max_total;        /* default FRONTIER_MAX_TOTAL */
+	size_t max_seen;         /* seen-set cap; default FRONTIER_MAX_SEEN */
+	long backoff_base_ms;    /* first host-wide slowdown without Retry-After;
+				    default FRONTIER_BACKOFF_BASE_MS */
+	long backoff_max_ms;     /* cap of that doubling slowdown; default
+				    FRONTIER_BACKOFF_MAX_MS */
+	long retry_after_max_ms; /* cap of a Retry-After's hold; default
+				    FRONTIER_RETRY_AFTER_MAX_MS */
+	/* A 429/503 without Retry-After slows the host down (a crawl); else
+	 * it does only with wait_ms or auto-throttle (a list): see
+	 * frontier_slowdown(). */
+	bool polite;
 	/* Auto-throttle: requests in flight to aim for per host, in
 	 * thousandths (1000: one); 0 turns it off.  A host starts at
 	 * FRONTIER_THROTTLE_START_MS (or wait_ms if larger). */
@@ -76,6 +86,37 @@ struct frontier_opts {
  */
 long frontier_throttle_delay(long delay_ms, long latency_ms, unsigned target_milli, long min_ms,
 			     long max_ms, long http_code);
+
+/* What one response does to its host's pace (frontier_slowdown()). */
+struct frontier_slowdown {
+	long hold_ms;    /* no request to the host starts before now + hold_ms */
+	long backoff_ms; /* the host's standing slowdown, added to its gap
+			    between request starts until successes wear it off */
+};
+
+/*
+ * The host-wide slowdown rule: what a response (http_code, 0 if none;
+ * whether the transport failed; the server's Retry-After, -1 if none)
+ * does to a host whose standing slowdown was backoff_ms, under opts o
+ * (as frontier_new() completes them: caps and base set).
+ *
+ *  - A 429 or 503 with Retry-After holds the host for exactly that long
+ *    (at most retry_after_max_ms) and clears the standing slowdown: no
+ *    request waits longer than the server asked.
+ *  - A 429 or 503 without one, in a polite run (o->polite: a crawl; or
+ *    wait_ms or auto-throttle given), doubles the standing slowdown
+ *    (backoff_base_ms first, at most backoff_max_ms) and holds the host
+ *    for it.  In a list without them it holds nothing and leaves the
+ *    slowdown as it was: the URL's own retries back off (--retry-wait),
+ *    and the rest of the list goes on, as with curl and wget2.
+ *  - A transport failure or another 5xx changes nothing.
+ *  - Any other response halves the standing slowdown (under 10 ms: 0).
+ *
+ * Pure: thread-safe.
+ */
+struct frontier_slowdown frontier_slowdown(const struct frontier_opts *o, long backoff_ms,
+					   long http_code, bool transport_error,
+					   long retry_after_ms);
 
 /* One host, as the live display shows it. */
 struct frontier_host_view {

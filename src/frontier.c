@@ -91,6 +91,10 @@ struct frontier *frontier_new(const struct frontier_opts *opts)
 		f->opts.max_seen = FRONTIER_MAX_SEEN;
 	if (f->opts.backoff_base_ms <= 0)
 		f->opts.backoff_base_ms = FRONTIER_BACKOFF_BASE_MS;
+	if (f->opts.backoff_max_ms <= 0)
+		f->opts.backoff_max_ms = FRONTIER_BACKOFF_MAX_MS;
+	if (f->opts.retry_after_max_ms <= 0)
+		f->opts.retry_after_max_ms = FRONTIER_RETRY_AFTER_MAX_MS;
 	if (f->opts.throttle_max_ms <= 0)
 		f->opts.throttle_max_ms = FRONTIER_THROTTLE_MAX_MS;
 	f->nbuckets = 64;
@@ -534,34 +538,66 @@ bool frontier_attempt_start(struct frontier *f, struct frontier_host *h)
 	return go;
 }
 
+/*
+ * The rule is documented at its prototype.  Why it is so: a server that
+ * says when to come back (Retry-After) is taken at its word, for every
+ * request to it and for no longer.  Without a date, a crawl, which picks
+ * its own URLs and may send thousands to one host, backs off host-wide
+ * (doubling, capped at --retry-max-wait), as --wait and auto-throttle ask
+ * a list to be polite too.  A list the user wrote is fetched as asked:
+ * one 503 must not hold the rest of it back for seconds (six 503s at
+ * -j 1 took 31 s when it did; curl and wget2 take milliseconds), and the
+ * URL that got it still backs off on its own before its retry.
+ */
+struct frontier_slowdown frontier_slowdown(const struct frontier_opts *o, long backoff_ms,
+					   long http_code, bool transport_error,
+					   long retry_after_ms)
+{
+	struct frontier_slowdown sd = {.hold_ms = 0, .backoff_ms = backoff_ms};
+
+	if (http_code == 429 || http_code == 503) {
+		if (retry_after_ms >= 0) {
+			sd.hold_ms = retry_after_ms < o->retry_after_max_ms ? retry_after_ms
+									    : o->retry_after_max_ms;
+			sd.backoff_ms = 0;
+		} else if (o->polite || o->wait_ms > 0 || o->throttle_target_milli) {
+			sd.backoff_ms = backoff_ms <= 0                      ? o->backoff_base_ms
+					: backoff_ms > o->backoff_max_ms / 2 ? o->backoff_max_ms
+									     : backoff_ms * 2;
+			if (sd.backoff_ms > o->backoff_max_ms)
+				sd.backoff_ms = o->backoff_max_ms;
+			sd.hold_ms = sd.backoff_ms;
+		}
+	} else if (!transport_error && http_code < 500) {
+		/* recover gradually: halve the slowdown per success */
+		sd.backoff_ms = backoff_ms / 2;
+		if (sd.backoff_ms < 10)
+			sd.backoff_ms = 0;
+	}
+	return sd;
+}
+
 void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http_code,
 			  bool transport_error, long retry_after_ms, long latency_ms)
 {
+	struct frontier_slowdown sd;
+
 	sync_lock(&f->lock);
 	if (f->opts.throttle_target_milli && !transport_error && latency_ms >= 0)
 		h->throttle_ms = frontier_throttle_delay(
 		    h->throttle_ms, latency_ms, f->opts.throttle_target_milli, f->opts.wait_ms,
 		    f->opts.throttle_max_ms, http_code);
-	if (http_code == 429 || http_code == 503) {
-		long b = retry_after_ms >= 0 ? retry_after_ms
-			 : h->backoff_ms     ? h->backoff_ms * 2
-					     : f->opts.backoff_base_ms;
-		uint64_t until;
-
-		if (b > f->opts.backoff_max_ms)
-			b = f->opts.backoff_max_ms;
-		h->backoff_ms = b;
+	sd = frontier_slowdown(&f->opts, h->backoff_ms, http_code, transport_error, retry_after_ms);
+	h->backoff_ms = sd.backoff_ms;
+	if (http_code == 429 || http_code == 503)
 		h->throttled++;
-		until = now_ms() + (uint64_t)b;
+	else if (transport_error || http_code >= 500)
+		h->errors++;
+	if (sd.hold_ms > 0) {
+		uint64_t until = now_ms() + (uint64_t)sd.hold_ms;
+
 		if (until > h->next_start_ms)
 			h->next_start_ms = until;
-	} else if (transport_error || http_code >= 500) {
-		h->errors++;
-	} else if (h->backoff_ms > 0) {
-		/* recover gradually: halve the slowdown per success */
-		h->backoff_ms /= 2;
-		if (h->backoff_ms < 10)
-			h->backoff_ms = 0;
 	}
 	sync_unlock(&f->lock);
 }

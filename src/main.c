@@ -516,7 +516,11 @@ int main(int argc, char **argv)
 	     * frontier's default caps */
 	    .max_queued = opts.crawl ? 0 : (size_t)opts.jobs * 4 + 64,
 	    .backoff_base_ms = opts.retry_wait_ms,
-	    .backoff_max_ms = opts.retry_after_max_ms,
+	    .backoff_max_ms = opts.retry_max_wait_ms,
+	    .retry_after_max_ms = opts.retry_after_max_ms,
+	    /* a crawl backs off host-wide on a 503 without Retry-After; a
+	     * list only with --wait or --auto-throttle (frontier_slowdown) */
+	    .polite = opts.crawl,
 	    .throttle_target_milli = opts.throttle_target_milli,
 	};
 	if (job_ctx_init(&run.ctx, &jo) != FA_OK) {

@@ -1161,8 +1161,9 @@ static void test_frontier_backoff_is_per_host(void **state)
 	frontier_free(f);
 }
 
-/* The slowdown as the display shows it (wait + backoff): doubling from the
- * base, Retry-After taken as given, both capped; halved per success. */
+/* The slowdown as the display shows it (wait + standing backoff) in a
+ * polite run: doubling from the base, capped; halved per success; a
+ * Retry-After holds the host for itself and clears the rest. */
 static void test_frontier_backoff_doubles_and_recovers(void **state)
 {
 	static const struct {
@@ -1171,16 +1172,16 @@ static void test_frontier_backoff_doubles_and_recovers(void **state)
 		long retry_after_ms;
 		long expect_delay_ms; /* wait_ms 50 + backoff */
 	} steps[] = {
-	    {200, false, -1, 50},     {429, false, -1, 150}, {503, false, -1, 250},
-	    {429, false, -1, 450},    {429, false, -1, 850}, {503, false, -1, 1050},
-	    {503, false, -1, 1050},                          /* capped at backoff_max_ms */
-	    {503, false, 5000, 1050},                        /* Retry-After capped too */
-	    {200, false, -1, 550},    {500, false, -1, 550}, /* an error is no success */
-	    {0, true, -1, 550},       {200, false, -1, 300}, {200, false, -1, 175},
-	    {200, false, -1, 112},    {200, false, -1, 81},  {200, false, -1, 65},
-	    {200, false, -1, 50},   /* 7 ms left: gone */
-	    {503, false, 300, 350}, /* Retry-After as given */
-	    {200, false, -1, 200},
+	    {200, false, -1, 50},   {429, false, -1, 150}, {503, false, -1, 250},
+	    {429, false, -1, 450},  {429, false, -1, 850}, {503, false, -1, 1050},
+	    {503, false, -1, 1050},                        /* capped at backoff_max_ms */
+	    {200, false, -1, 550},  {500, false, -1, 550}, /* an error is no success */
+	    {0, true, -1, 550},     {200, false, -1, 300}, {200, false, -1, 175},
+	    {200, false, -1, 112},  {200, false, -1, 81},  {200, false, -1, 65},
+	    {200, false, -1, 50},  /* 7 ms left: gone */
+	    {429, false, -1, 150}, /* doubling starts over */
+	    {503, false, 300, 50}, /* Retry-After: no slowdown beyond its hold */
+	    {200, false, -1, 50},
 	};
 	struct frontier_opts o = opts_default();
 	struct frontier *f;
@@ -1192,6 +1193,7 @@ static void test_frontier_backoff_doubles_and_recovers(void **state)
 	o.wait_ms = 50;
 	o.backoff_base_ms = 100;
 	o.backoff_max_ms = 1000;
+	o.polite = true;
 	f = fr_new(&o);
 	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
 	job = take(f);
@@ -1210,6 +1212,105 @@ static void test_frontier_backoff_doubles_and_recovers(void **state)
 	}
 	finish(f, job);
 	frontier_free(f);
+}
+
+/* The slowdown rule by table: what each response does to the hold and to
+ * the standing slowdown, in a list and in polite runs. */
+static void test_frontier_slowdown_rule(void **state)
+{
+	enum run { LIST, CRAWL, WAIT, THROTTLE };
+	static const struct {
+		enum run run;
+		long backoff, http_code;
+		bool transport_error;
+		long retry_after;
+		long hold, next_backoff;
+	} cases[] = {
+	    /* Retry-After: held exactly that long, capped, slowdown cleared */
+	    {LIST, 0, 503, false, 2000, 2000, 0},
+	    {LIST, 0, 429, false, 0, 0, 0},
+	    {LIST, 0, 503, false, 999999, 5000, 0}, /* retry_after_max_ms */
+	    {CRAWL, 800, 503, false, 300, 300, 0},  /* never longer than asked */
+	    {WAIT, 800, 429, false, 2000, 2000, 0},
+	    /* no Retry-After in a list: no hold, nothing changes */
+	    {LIST, 0, 503, false, -1, 0, 0},
+	    {LIST, 0, 429, false, -1, 0, 0},
+	    /* ... in a polite run: doubling from the base, capped */
+	    {CRAWL, 0, 503, false, -1, 100, 100},
+	    {CRAWL, 100, 429, false, -1, 200, 200},
+	    {CRAWL, 600, 503, false, -1, 1000, 1000},
+	    {CRAWL, 1000, 503, false, -1, 1000, 1000},
+	    {WAIT, 0, 503, false, -1, 100, 100},
+	    {THROTTLE, 400, 429, false, -1, 800, 800},
+	    /* errors change nothing; successes halve, to 0 under 10 ms */
+	    {CRAWL, 400, 500, false, -1, 0, 400},
+	    {CRAWL, 400, 0, true, -1, 0, 400},
+	    {CRAWL, 400, 200, false, -1, 0, 200},
+	    {CRAWL, 400, 404, false, -1, 0, 200},
+	    {CRAWL, 19, 200, false, -1, 0, 0},
+	    {LIST, 0, 200, false, -1, 0, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct frontier_opts o = opts_default();
+		struct frontier_slowdown sd;
+
+		o.backoff_base_ms = 100;
+		o.backoff_max_ms = 1000;
+		o.retry_after_max_ms = 5000;
+		o.polite = cases[i].run == CRAWL;
+		o.wait_ms = cases[i].run == WAIT ? 50 : 0;
+		o.throttle_target_milli = cases[i].run == THROTTLE ? 1000 : 0;
+		sd = frontier_slowdown(&o, cases[i].backoff, cases[i].http_code,
+				       cases[i].transport_error, cases[i].retry_after);
+		if (sd.hold_ms != cases[i].hold || sd.backoff_ms != cases[i].next_backoff)
+			fail_msg("case %zu: hold %ld backoff %ld, want %ld and %ld", i, sd.hold_ms,
+				 sd.backoff_ms, cases[i].hold, cases[i].next_backoff);
+	}
+}
+
+/* In a list, 503s without Retry-After do not hold the host: the next
+ * start comes at once though the base is 10 s (the old rule held the
+ * host for 10 s, then 20, ...); in a crawl one such 503 holds the host for
+ * the base. */
+static void test_frontier_list_503_holds_nothing(void **state)
+{
+	(void)state;
+	for (int polite = 0; polite <= 1; polite++) {
+		struct frontier_opts o = opts_default();
+		struct frontier *f;
+		struct fetch_job *a;
+		struct call waiter;
+		uint64_t t0;
+		double ms;
+		bool blocked = false, finished;
+
+		o.backoff_base_ms = polite ? 300 : 10000;
+		o.polite = polite;
+		f = fr_new(&o);
+		assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+		a = take(f);
+		for (int i = 0; i < (polite ? 1 : 6); i++) {
+			assert_true(frontier_attempt_start(f, a->host));
+			frontier_attempt_end(f, a->host, 503, false, -1, -1);
+		}
+		t0 = now_ns();
+		waiter = (struct call){.f = f, .op = CALL_ATTEMPT, .host = a->host};
+		call_start(&waiter);
+		if (polite)
+			blocked = calls_blocked(&waiter, 1);
+		finished = calls_finish(f, &waiter, 1, PROMPT_MS);
+		ms = ms_since(t0);
+		assert_true(finished);
+		assert_true(waiter.go);
+		if (polite) {
+			assert_true(blocked);
+			assert_true(ms >= 299.0);
+		}
+		finish(f, a);
+		frontier_free(f);
+	}
 }
 
 /* ---- auto-throttle ---------------------------------------------------------- */
@@ -1793,6 +1894,8 @@ int main(void)
 	    cmocka_unit_test(test_frontier_backoff_retry_after),
 	    cmocka_unit_test(test_frontier_backoff_is_per_host),
 	    cmocka_unit_test(test_frontier_backoff_doubles_and_recovers),
+	    cmocka_unit_test(test_frontier_slowdown_rule),
+	    cmocka_unit_test(test_frontier_list_503_holds_nothing),
 	    cmocka_unit_test(test_frontier_throttle_rule),
 	    cmocka_unit_test(test_frontier_throttle_per_host),
 	    cmocka_unit_test(test_frontier_robots_sequencing),
