@@ -26,7 +26,10 @@ struct fa_opts {
 	struct curl_slist *headers; /* owned; cli_release() frees */
 	unsigned retries;
 	long retry_wait_ms, retry_max_wait_ms, retry_after_max_ms;
-	long connect_timeout_ms, timeout_ms;
+	long connect_timeout_ms;
+	long idle_timeout_ms;                          /* --timeout: no byte for this long fails */
+	long max_time_ms;                              /* --max-time: cap on a whole transfer */
+	long long limit_rate, limit_rate_per_transfer; /* bytes/s; 0: none */
 	long speed_limit, speed_time_s;
 	long max_redirs;
 	long long max_filesize;

@@ -25,7 +25,10 @@
 
 struct fetch_opts {
 	long connect_timeout_ms;    /* 0: libcurl's default */
-	long timeout_ms;            /* whole transfer; 0: none */
+	long idle_timeout_ms;       /* no byte for this long fails; 0: none */
+	long max_time_ms;           /* whole transfer; 0: none */
+	uint64_t limit_rate;        /* bytes/s of all transfers together; 0: none */
+	uint64_t limit_rate_each;   /* bytes/s of each transfer; 0: none */
 	long speed_limit;           /* bytes/s below which ... */
 	long speed_time_s;          /* ... for this long aborts; 0: never */
 	long max_redirs;            /* redirects followed at most */

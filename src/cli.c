@@ -273,6 +273,22 @@ static const struct cli_option options[] = {
      .metavar = "N",
      .section = SEC_CONCURRENCY,
      .help = "transfers in flight at most, 1..1024 (default 8)"},
+    {.name = "limit-rate",
+     SIZE(limit_rate),
+     .flags = F_JOB,
+     .metavar = "RATE",
+     .wants = "bytes per second like 500k or 2M",
+     .section = SEC_CONCURRENCY,
+     .help = "all transfers together at most RATE bytes/s\n"
+	     "(k, M, G; default 0: no limit)"},
+    {.name = "limit-rate-per-transfer",
+     SIZE(limit_rate_per_transfer),
+     .flags = F_JOB,
+     .metavar = "RATE",
+     .wants = "bytes per second like 500k or 2M",
+     .section = SEC_CONCURRENCY,
+     .help = "each transfer at most RATE bytes/s\n"
+	     "(default 0: no limit)"},
     {.name = "parse-procs",
      .letter = 'P',
      UINT(parse_procs),
@@ -622,12 +638,19 @@ static const struct cli_option options[] = {
      .section = SEC_TIMEOUTS,
      .help = "give up connecting after S seconds (default 30)"},
     {.name = "timeout",
-     .alias = "max-time",
-     MS(timeout_ms),
+     MS(idle_timeout_ms),
      .flags = F_JOB,
      .metavar = "S",
      .section = SEC_TIMEOUTS,
-     .help = "give up a transfer after S seconds (default none)"},
+     .help = "fail a transfer when no byte arrives for S seconds\n"
+	     "(connecting, waiting, or mid-body; default none)"},
+    {.name = "max-time",
+     MS(max_time_ms),
+     .flags = F_JOB,
+     .metavar = "S",
+     .section = SEC_TIMEOUTS,
+     .help = "give up a whole transfer after S seconds, however\n"
+	     "it goes (default none)"},
     {.name = "speed-limit",
      SIZE_LONG(speed_limit),
      .def = 1,
@@ -706,11 +729,13 @@ static const char about_text[] =
 static const char notes_text[] =
     "Transient failures (connection errors, timeouts, 408, 429, 500, 502, 503,\n"
     "504) are retried with exponential backoff and jitter, honouring Retry-After;\n"
-    "a retry resumes a cut-off body with a Range request.  Files are written\n"
-    "atomically: a file with its final name is always complete.\n";
+    "a retry resumes a cut-off body with a Range request.  A Retry-After also\n"
+    "holds every request to its host that long, no longer; a 429 or 503 without\n"
+    "one slows the host down only in a crawl or with --wait or --auto-throttle.\n"
+    "Files are written atomically: a file with its final name is always complete.\n";
 /* only in the man page, which has room */
 static const char values_text[] =
-    "Seconds may have a fraction (--timeout 2.5); sizes take k, M, G\n"
+    "Seconds may have a fraction (--timeout 2.5); sizes and rates take k, M, G\n"
     "(powers of 1024).\n";
 
 static const struct {
@@ -1439,7 +1464,10 @@ static void print_help(FILE *out)
 				snprintf(left + n, sizeof(left) - n, " %s", opt->metavar);
 			else if (value_of(opt) == V_OPTIONAL)
 				snprintf(left + n, sizeof(left) - n, "[=%s]", opt->metavar);
-			for (bool first = true; *line; first = false) {
+			/* a name too long for the column gets a line of its own */
+			if (strlen(left) > 28)
+				fprintf(out, "%s\n", left);
+			for (bool first = strlen(left) <= 28; *line; first = false) {
 				size_t len = strcspn(line, "\n");
 
 				fprintf(out, "%-28s %.*s\n", first ? left : "", (int)len, line);

@@ -26,8 +26,22 @@
  * after a cut-off body asks for the rest with Range, so a retried 4 GB
  * download does not start again from zero.
  *
+ * Bandwidth and time.  --limit-rate charges every body byte that arrives
+ * to one token bucket of the share (rate.h) in the write callback, which
+ * sleeps while the bucket is overdrawn (see pace()); --limit-rate-per-
+ * transfer charges a bucket of the attempt's own the same way.  (Not
+ * libcurl's CURLOPT_MAX_RECV_SPEED_LARGE: libcurl 7.88 keeps its average
+ * over several seconds and overshoots on anything shorter; here 20 MB at
+ * 2M/s took 5.4 s instead of 10 s with it, curl --limit-rate 7.9 s.)
+ * --timeout is
+ * an inactivity timeout, as in wget and aria2c: the progress callback
+ * fails an attempt when no byte (header or body) has arrived for that
+ * long, as a timeout that retries apply to (see on_progress()); --max-time
+ * caps the whole attempt (CURLOPT_TIMEOUT_MS).
+ *
  * Locking: share_lock[] for libcurl's shared data; the semaphore; atomics
- * for the live counters.  Nothing else is shared between workers.
+ * for the live counters and the rate bucket.  Nothing else is shared
+ * between workers.
  */
 #include "fetch.h"
 
@@ -47,6 +61,7 @@
 #include "decide.h"
 #include "cookies.h"
 #include "disposition.h"
+#include "rate.h"
 #include "retry.h"
 #include "sniff.h"
 #include "sync.h"
@@ -61,6 +76,8 @@ struct fetch_share {
 	atomic_uint peak_active;   /* most transfers in flight at once */
 	atomic_uint_fast32_t seed; /* jitter PRNG state */
 	uint64_t t0_ns;            /* when the run began */
+	struct rate rate;          /* --limit-rate's bucket */
+	unsigned slots;            /* transfers in flight at most */
 };
 
 #define HEAD_BYTES 64
@@ -114,6 +131,9 @@ struct attempt {
 	 * size: wget's rule) */
 	const struct store_current *current;
 	bool not_modified;
+	uint64_t last_data_ns;   /* when a byte last arrived (or the attempt began) */
+	bool idle;               /* stopped: nothing arrived for --timeout */
+	struct rate_bucket each; /* --limit-rate-per-transfer's bucket */
 };
 
 /* Longest Content-Disposition line read; longer ones are ignored. */
@@ -177,6 +197,8 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 		goto fail_share;
 	atomic_init(&s->seed, (uint_fast32_t)time(NULL) ^ 0x9e3779b9u);
 	s->t0_ns = sync_now_ns();
+	rate_init(&s->rate, opts->limit_rate);
+	s->slots = inflight ? inflight : 1;
 	return s;
 fail_share:
 	curl_share_cleanup(s->curlsh);
@@ -476,12 +498,48 @@ static bool inflate_body(struct attempt *a, const char *data, size_t len)
 	return true;
 }
 
+/*
+ * --limit-rate and --limit-rate-per-transfer: charges len bytes that
+ * arrived to the run's bucket and to the attempt's and, if that overdraws
+ * either, sleeps until they are paid for in both.
+ *
+ * Sleeping here, in the write callback, rather than returning
+ * CURL_WRITEFUNC_PAUSE: under curl_easy_perform() a paused transfer can
+ * only be unpaused by curl_easy_pause() from a callback of the same
+ * handle, and while paused libcurl calls the progress callback only about
+ * once a second, so each pause would last a second (a jerky rate) or
+ * need a busy loop.  Each fetch thread runs one transfer, so its sleep
+ * holds up no one else; while it sleeps libcurl does not read the socket,
+ * and TCP's window holds the server back, as libcurl's own
+ * CURLOPT_MAX_RECV_SPEED_LARGE does.  No lock is held while sleeping (the
+ * run's bucket is one atomic word, the attempt's its own), and cancel_sleep_ms() ends at once on
+ * Ctrl-C: the bytes are then kept and the progress callback aborts the
+ * transfer.  Sleeps are whole milliseconds, rounded up: oversleeping
+ * leaves credit in the bucket that the next charge uses, so the rate
+ * stays exact on average.
+ */
+static void pace(struct attempt *a, size_t len)
+{
+	uint64_t wait_ns = rate_take(&a->worker->share->rate, len);
+	uint64_t own_ns;
+
+	if (a->each.rate > 0) {
+		own_ns = rate_bucket_charge(&a->each, len, sync_now_ns());
+		if (own_ns > wait_ns)
+			wait_ns = own_ns;
+	}
+	if (wait_ns > 0)
+		cancel_sleep_ms((long)((wait_ns + 999999) / 1000000));
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
 	size_t len = size * nmemb;
 	enum fa_err err;
 
+	pace(a, len);
+	a->last_data_ns = sync_now_ns(); /* after the pause, which is ours */
 	if (!a->body_seen) {
 		err = first_bytes(a);
 		if (err != FA_OK) {
@@ -545,6 +603,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	const char *v;
 	size_t n;
 
+	a->last_data_ns = sync_now_ns();
 	/* Each response (redirects, 100 Continue) starts afresh. */
 	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
 		a->retry_after_ms = -1;
@@ -596,15 +655,54 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/*
+ * Ctrl-C, and --timeout: no byte for idle_timeout_ms ends the attempt.
+ * Checked here, against the time the header and write callbacks last saw
+ * a byte, rather than with CURLOPT_LOW_SPEED_LIMIT=1 and
+ * CURLOPT_LOW_SPEED_TIME: those take whole seconds and judge an average
+ * speed over a window (a slow drip below 1 byte/s on average would fail
+ * though bytes keep coming), and they already serve --speed-limit and
+ * --speed-time, which a user may give as well.  libcurl calls this at
+ * least about once a second even while nothing arrives, so a stall is
+ * seen within a second of the timeout; the connect phase is covered by
+ * the connect timeout, which --timeout lowers (fetch_worker_new()).
+ * perform() reports the abort as a timeout.
+ */
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 		       curl_off_t ulnow)
 {
-	(void)arg;
+	struct attempt *a = arg;
+	long idle_ms;
+
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	return cancel_requested() ? 1 : 0;
+	if (cancel_requested())
+		return 1;
+	idle_ms = a ? a->worker->share->opts->idle_timeout_ms : 0;
+	if (idle_ms > 0 && sync_now_ns() - a->last_data_ns > (uint64_t)idle_ms * 1000000u) {
+		a->idle = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* The read size: under a --limit-rate, about a tenth of a second of one
+ * transfer's share, so that the debt all transfers' last reads leave in
+ * the bucket (what a thread may have to sleep for) stays near a tenth of
+ * a second; likewise a tenth of a second of --limit-rate-per-transfer.
+ * libcurl's minimum is 1024 bytes. */
+static long read_size(const struct fetch_share *s)
+{
+	const struct fetch_opts *o = s->opts;
+	uint64_t size = 128 * 1024;
+
+	if (o->limit_rate > 0 && o->limit_rate / RATE_DEPTH_DIVISOR / s->slots < size)
+		size = o->limit_rate / RATE_DEPTH_DIVISOR / s->slots;
+	if (o->limit_rate_each > 0 && o->limit_rate_each / RATE_DEPTH_DIVISOR < size)
+		size = o->limit_rate_each / RATE_DEPTH_DIVISOR;
+	return size < 1024 ? 1024L : (long)size;
 }
 
 struct fetch_worker *fetch_worker_new(struct fetch_share *s)
@@ -643,15 +741,19 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
 	SET(CURLOPT_NOPROGRESS, 0L);
-	SET(CURLOPT_BUFFERSIZE, 128L * 1024);
+	SET(CURLOPT_BUFFERSIZE, read_size(s));
 	SET(CURLOPT_FILETIME, 1L); /* Last-Modified, parsed: the file's time, -N */
 	/* The thread's own connections: the host it is working on and a few
 	 * more (a redirect's target, robots.txt, hosts taken in turn). */
 	SET(CURLOPT_MAXCONNECTS, (long)FETCH_CONNS_PER_WORKER);
-	if (o->connect_timeout_ms > 0)
+	/* --timeout bounds the connect phase too, as wget's does */
+	if (o->idle_timeout_ms > 0 &&
+	    (o->connect_timeout_ms <= 0 || o->idle_timeout_ms < o->connect_timeout_ms))
+		SET(CURLOPT_CONNECTTIMEOUT_MS, o->idle_timeout_ms);
+	else if (o->connect_timeout_ms > 0)
 		SET(CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
-	if (o->timeout_ms > 0)
-		SET(CURLOPT_TIMEOUT_MS, o->timeout_ms);
+	if (o->max_time_ms > 0)
+		SET(CURLOPT_TIMEOUT_MS, o->max_time_ms);
 	if (o->speed_time_s > 0) {
 		SET(CURLOPT_LOW_SPEED_LIMIT, o->speed_limit);
 		SET(CURLOPT_LOW_SPEED_TIME, o->speed_time_s);
@@ -814,6 +916,7 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	curl_easy_setopt(w->easy, CURLOPT_URL, job->url);
 	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(w->easy, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(w->easy, CURLOPT_XFERINFODATA, a);
 	w->errbuf[0] = '\0';
 	if (s->opts->cookies)
 		cookies_before(s->opts->cookies, w->easy, &w->cookie_sync);
@@ -827,7 +930,16 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 		while (now > peak && !atomic_compare_exchange_weak(&s->peak_active, &peak, now))
 			;
 	}
+	a->last_data_ns = sync_now_ns(); /* waiting for a slot is not idleness */
+	a->each = rate_bucket_make(s->opts->limit_rate_each,
+				   s->opts->limit_rate_each / RATE_DEPTH_DIVISOR, a->last_data_ns);
 	cc = curl_easy_perform(w->easy);
+	if (cc == CURLE_ABORTED_BY_CALLBACK && a->idle && !cancel_requested()) {
+		/* --timeout: a timeout like any other, so retries apply */
+		cc = CURLE_OPERATION_TIMEDOUT;
+		snprintf(w->errbuf, sizeof(w->errbuf), "no data for %g s (--timeout)",
+			 (double)s->opts->idle_timeout_ms / 1000.0);
+	}
 	/* Whatever the outcome, the file holds every byte counted so far. */
 	if (a->file) {
 		enum fa_err err = file_flush(a);

@@ -453,7 +453,10 @@ int main(int argc, char **argv)
 
 	fo = (struct fetch_opts){
 	    .connect_timeout_ms = opts.connect_timeout_ms,
-	    .timeout_ms = opts.timeout_ms,
+	    .idle_timeout_ms = opts.idle_timeout_ms,
+	    .max_time_ms = opts.max_time_ms,
+	    .limit_rate = (uint64_t)opts.limit_rate,
+	    .limit_rate_each = (uint64_t)opts.limit_rate_per_transfer,
 	    .speed_limit = opts.speed_limit,
 	    .speed_time_s = opts.speed_time_s,
 	    .max_redirs = opts.max_redirs,

@@ -1214,6 +1214,143 @@ static void test_fetchall_libxml2_only_when_parsing(void **state)
 	}
 }
 
+/* ---- bandwidth, politeness and time (issue 11) ---- */
+
+/* --limit-rate caps all transfers together: two 2 MiB files at once at 2M
+ * take about 1.9 s (4 MiB less the bucket's 0.2 MiB burst), where a cap
+ * per transfer would let them finish in 1 s.  Only lower bounds: a slow
+ * machine may take longer, never less.  --limit-rate-per-transfer caps
+ * each: two 1 MiB files at 1M each take about 0.9 s. */
+static void test_fetchall_limit_rate(void **state)
+{
+	struct ctx *c = *state;
+	const char *total[] = {"/bytes/2097152/r1.bin", "/bytes/2097152/r2.bin"};
+	const char *each[] = {"/bytes/1048576/p1.bin", "/bytes/1048576/p2.bin"};
+	const char *names[] = {"r1.bin", "r2.bin", "p1.bin", "p2.bin"};
+	const uint64_t sizes[] = {2097152, 2097152, 1048576, 1048576};
+	char path[4200];
+	struct h_result r;
+	double t0, total_s, each_s;
+
+	write_list(c, total, 2);
+	t0 = now_s();
+	run(c, &r, NULL, "--json", "-j", "2", "--limit-rate", "2M", NULL);
+	total_s = now_s() - t0;
+	assert_int_equal(r.status, 0);
+	h_result_release(&r);
+	write_list(c, each, 2);
+	t0 = now_s();
+	run(c, &r, NULL, "--json", "-j", "2", "--limit-rate-per-transfer", "1M", NULL);
+	each_s = now_s() - t0;
+	assert_int_equal(r.status, 0);
+	h_result_release(&r);
+	for (size_t i = 0; i < 4; i++) {
+		out_path(c, names[i], path, sizeof(path));
+		assert_true(h_check_bytes(path, sizes[i], sizes[i]));
+	}
+	if (total_s < 1.5 || each_s < 0.7)
+		fail_msg("--limit-rate 2M: 4 MiB in %.2f s; --limit-rate-per-transfer 1M: "
+			 "2 x 1 MiB in %.2f s",
+			 total_s, each_s);
+}
+
+/* Ctrl-C stops a rate-limited transfer at once (its pause ends with the
+ * cancel), keeping its bytes for -c. */
+static void test_fetchall_limit_rate_interrupted(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/bytes/67108864/slow.bin"};
+	const char *argv[] = {"fetchall", c->list, "-o", c->out, "--limit-rate", "100k", NULL};
+	pid_t pid;
+	int status;
+
+	write_list(c, paths, 1);
+	pid = h_spawn(argv, NULL, c->dir);
+	assert_true(pid > 0);
+	nanosleep(&(struct timespec){.tv_sec = 1, .tv_nsec = 0}, NULL);
+	assert_int_equal(kill(pid, SIGINT), 0);
+	/* 64 MiB at 100 KiB/s would take 11 minutes */
+	assert_int_equal(h_wait(pid, 10, &status), 0);
+	assert_int_equal(status, 130);
+	assert_int_equal(h_count_files(c->out, ".part"), 1);
+}
+
+/* --retries 0 fails fast: six URLs that answer 503 without Retry-After,
+ * one at a time, are over in well under 5 s.  Before, each 503 held the
+ * host back for a doubling backoff (1, 2, 4, 8, 16 s: 31 s in all);
+ * curl and wget2 take milliseconds.  A Retry-After still holds the host
+ * (test_fetchall_retry_after_honoured, test_pages_host_slows_down_after_503). */
+static void test_fetchall_503_list_fails_fast(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/status/503/f1", "/status/503/f2", "/status/503/f3",
+			       "/status/503/f4", "/status/503/f5", "/status/503/f6"};
+	struct h_result r;
+	double t0, took;
+
+	write_list(c, paths, 6);
+	t0 = now_s();
+	run(c, &r, NULL, "--json", "-j", "1", "--retries", "0", NULL);
+	took = now_s() - t0;
+	assert_int_equal(r.status, 3);
+	assert_int_equal(count_lines(r.out), 6);
+	assert_null(strstr(r.out, "\"attempts\":2"));
+	h_result_release(&r);
+	if (took >= 5.0)
+		fail_msg("six 503s with --retries 0 took %.2f s", took);
+}
+
+/* --timeout is an inactivity timeout: a 3 s drip (a byte every 10 ms)
+ * passes under --timeout 1; a stall fails after about a second with a
+ * timeout error, which is retried; --max-time 1 still caps a whole drip. */
+static void test_fetchall_timeout_idle_and_max_time(void **state)
+{
+	struct ctx *c = *state;
+	const char *drip[] = {"/drip/300/d.bin?ms=10"};
+	const char *stall[] = {"/stall/s.bin"};
+	const char *capped[] = {"/drip/300/m.bin?ms=10"};
+	char path[4200], line[4096];
+	struct h_result r;
+	double t0, took;
+
+	write_list(c, drip, 1);
+	t0 = now_s();
+	/* one attempt: a retry would resume the rest with Range */
+	run(c, &r, NULL, "--json", "--timeout", "1", "--retries", "0", NULL);
+	took = now_s() - t0;
+	assert_int_equal(r.status, 0);
+	assert_true(took >= 2.5); /* it was slow, and never idle for 1 s */
+	out_path(c, "d_ms=10.bin", path, sizeof(path));
+	assert_true(h_check_bytes(path, 300, 300));
+	h_result_release(&r);
+
+	write_list(c, stall, 1);
+	t0 = now_s();
+	run(c, &r, NULL, "--json", "--timeout", "1", "--retries", "1", "--retry-wait", "0.05",
+	    NULL);
+	took = now_s() - t0;
+	assert_int_equal(r.status, 3);
+	assert_non_null(json_line_for(r.out, "/s.bin", line, sizeof(line)));
+	assert_int_equal(json_int(line, "attempts"), 2);
+	assert_non_null(strstr(line, "\"error\":\"no data for 1 s (--timeout)\""));
+	assert_non_null(strstr(r.err, "no data for 1 s"));
+	h_result_release(&r);
+	/* two attempts of at least 1 s; and not the 30 s stall check */
+	if (took < 1.9 || took > 20.0)
+		fail_msg("two attempts on a stall with --timeout 1 took %.2f s", took);
+
+	write_list(c, capped, 1);
+	t0 = now_s();
+	run(c, &r, NULL, "--json", "--max-time", "1", "--retries", "0", NULL);
+	took = now_s() - t0;
+	assert_int_equal(r.status, 3);
+	assert_non_null(strstr(r.out, "timed out"));
+	assert_true(took >= 0.9);
+	out_path(c, "m_ms=10.bin", path, sizeof(path));
+	assert_false(exists(path));
+	h_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1250,6 +1387,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fetchall_credentials_redacted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_closed_stdout_ends_run, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetchall_libxml2_only_when_parsing, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_limit_rate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_limit_rate_interrupted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_503_list_fails_fast, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_timeout_idle_and_max_time, setup,
 					    teardown),
 	};
 	int rc;

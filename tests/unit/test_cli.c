@@ -87,8 +87,24 @@ static void test_cli_options(void **state)
 	assert_true(o.tree && o.cont && o.json);
 	assert_string_equal(o.headers->data, "X-A: 1");
 	assert_string_equal(o.headers->next->data, "X-B;");
-	assert_int_equal(o.timeout_ms, 2500);
+	assert_int_equal(o.idle_timeout_ms, 2500);
+	assert_int_equal(o.max_time_ms, 0);
 	assert_int_equal(o.max_filesize, 10LL * 1024 * 1024);
+	cli_release(&o);
+
+	/* --timeout (no byte for S) and --max-time (the whole transfer) are
+	 * two options; rates take k, M, G */
+	assert_int_equal(parse(&o, err, sizeof(err), 8, "l", "--timeout", "1", "--max-time", "60.5",
+			       "--limit-rate", "40M", "--limit-rate-per-transfer=1k"),
+			 CLI_RUN);
+	assert_int_equal(o.idle_timeout_ms, 1000);
+	assert_int_equal(o.max_time_ms, 60500);
+	assert_int_equal(o.limit_rate, 40LL << 20);
+	assert_int_equal(o.limit_rate_per_transfer, 1024);
+	cli_release(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), 1, "l"), CLI_RUN);
+	assert_int_equal(o.idle_timeout_ms + o.max_time_ms, 0);
+	assert_int_equal(o.limit_rate + o.limit_rate_per_transfer, 0);
 	cli_release(&o);
 
 	assert_int_equal(parse(&o, err, sizeof(err), 2, "-", "--speed-time=0"), CLI_RUN);
@@ -158,6 +174,9 @@ static void test_cli_usage_errors(void **state)
 	    {"-j", "8x", "l", "-j/--jobs"},
 	    {"--retries", "-1", "l", "--retries"},
 	    {"--timeout", "soon", "l", "--timeout"},
+	    {"--max-time", "-1", "l", "--max-time"},
+	    {"--limit-rate", "fast", "l", "--limit-rate wants bytes per second like 500k or 2M"},
+	    {"--limit-rate-per-transfer", "1T", "l", "--limit-rate-per-transfer wants"},
 	    {"--max-filesize", "12Q", "l", "--max-filesize"},
 	    {"-H", "NoColon", "l", "-H/--header"},
 	    {"-H", "A: b\r\nEvil: 1", "l", "-H/--header"},
@@ -241,7 +260,7 @@ static void test_cli_getopt_rules(void **state)
 	assert_true(o.crawl && o.tree);
 	assert_int_equal(o.depth, UINT_MAX);
 	assert_int_equal(o.retries, 0);
-	assert_int_equal(o.timeout_ms, 1500);
+	assert_int_equal(o.max_time_ms, 1500);
 	cli_release(&o);
 
 	/* after "--" every word is an operand */
@@ -427,6 +446,9 @@ static void test_cli_job_args_every_option(void **state)
 	    "-k",
 	    "--connect-timeout=4",
 	    "--max-time=60",
+	    "--timeout=2.5",
+	    "--limit-rate=40M",
+	    "--limit-rate-per-transfer=512k",
 	    "--speed-limit=2k",
 	    "--speed-time=1.2",
 	    "--retries=0",
@@ -475,6 +497,10 @@ static void test_cli_job_args_every_option(void **state)
 	assert_int_equal(back.parse_timeout_ms, 2500);
 	assert_int_equal(back.parse_mem_limit, 512LL << 20);
 	assert_int_equal(back.retry_wait_ms, 100);
+	assert_int_equal(back.max_time_ms, 60000);
+	assert_int_equal(back.idle_timeout_ms, 2500);
+	assert_int_equal(back.limit_rate, 40LL << 20);
+	assert_int_equal(back.limit_rate_per_transfer, 512LL << 10);
 	assert_string_equal(back.user_agent, "agent/1");
 	cli_free_args(again);
 	cli_free_args(args);
