@@ -124,6 +124,28 @@ int report_exit_code(struct report *rep, bool interrupted);
  */
 size_t report_json_string(char *out, size_t outlen, const char *s);
 
+/*
+ * report_json_string() for a URL: a byte that is not part of valid UTF-8
+ * is written as its percent-escape ("%E9", upper-case hex) instead of
+ * U+FFFD, so the value is still a URL and names the same resource (RFC
+ * 3986 has no raw bytes above 0x7f; "%E9" is how a URI writes that byte).
+ * '%' stays as it is.  Thread-safe.
+ */
+size_t report_json_uri(char *out, size_t outlen, const char *s);
+
+/*
+ * report_json_string() losslessly, for a file name that is not valid
+ * UTF-8 ("path_bytes" in --json): every byte that is not part of valid
+ * UTF-8, and every '%', is written as "%XX" (upper-case hex), the rest as
+ * report_json_string() writes it, so percent-decoding the JSON string
+ * gives s's exact bytes.  Thread-safe.
+ */
+size_t report_json_bytes(char *out, size_t outlen, const char *s);
+
+/* Whether s (NUL-terminated) is valid UTF-8 (no overlongs, no
+ * surrogates, nothing past U+10FFFF).  Pure. */
+bool report_utf8_valid(const char *s);
+
 /* Formats a byte count for people ("9.8 MB", "512 B") into out. */
 void report_format_bytes(char *out, size_t outlen, double bytes);
 

@@ -19,7 +19,8 @@
 /*
  * Checks that `text` is an absolute http or https URL (or file:// when
  * allow_file) that libcurl can parse.  On success returns FA_OK and, when
- * `normalized` is not NULL, stores libcurl's normalized form of the URL in
+ * `normalized` is not NULL, stores libcurl's normalized form of the URL,
+ * bytes that are not UTF-8 percent-encoded (url_escape_non_utf8), in
  * *normalized (caller frees with free()).  On failure returns FA_ERR_URL
  * and writes a short reason to errbuf ("unsupported scheme 'ftp'", "bad
  * port number", ...).  Thread-safe.
@@ -97,6 +98,25 @@ enum fa_err url_shard(const char *url, unsigned nshards, unsigned *shard);
 
 /* The value of hex digit c, or -1.  Thread-safe. */
 int url_hex_value(unsigned char c);
+
+/*
+ * The length (1 to 4) of the valid UTF-8 sequence s starts with, or 0 if
+ * it starts none (a stray or cut sequence, an overlong form, a surrogate,
+ * past U+10FFFF).  s is NUL-terminated; nothing past its NUL is read.
+ * The one UTF-8 check: the JSON writer and url_escape_non_utf8() use it.
+ * Thread-safe.
+ */
+size_t url_utf8_len(const unsigned char *s);
+
+/*
+ * url with every byte that is not part of valid UTF-8 percent-encoded
+ * ("caf\xe9" -> "caf%E9", upper-case hex) and nothing else changed: the
+ * URI form of the same URL (libcurl sends such a byte as that escape), so
+ * a URL is one string in the request, the records, --json and the
+ * --save-failed list.  Returns a new string (caller frees), NULL on OOM.
+ * Thread-safe.
+ */
+char *url_escape_non_utf8(const char *url);
 
 /* True for RFC 3986's unreserved characters (ALPHA DIGIT - . _ ~), which
  * mean the same encoded or not.  Thread-safe. */

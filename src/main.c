@@ -145,9 +145,12 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 
 	run->list_complete = true;
 	for (size_t i = 0; i < o->n_urls; i++) {
-		struct fetch_job *job = fetch_job_new(o->urls[i], JOB_FILE);
+		/* as a list's lines are (url_check): one string everywhere */
+		char *url = url_escape_non_utf8(o->urls[i]);
+		struct fetch_job *job = url ? fetch_job_new(url, JOB_FILE) : NULL;
 		enum fa_err err = job ? job_add_seed(&run->ctx, job) : FA_ERR_NOMEM;
 
+		free(url);
 		if (err == FA_ERR_NOMEM) {
 			fprintf(stderr, "fetchall: out of memory\n");
 			run->list_complete = false;

@@ -88,35 +88,16 @@ struct report_counts report_counts(struct report *rep)
 	return rep->counts;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned min;
-	unsigned cp;
+/* How a JSON string literal writes a byte that is not part of valid
+ * UTF-8 (see report.h). */
+enum bad_byte {
+	BAD_REPLACE, /* U+FFFD: readable, lossy */
+	BAD_PERCENT, /* "%E9": a URI's own escape, '%' left as it is */
+	BAD_EXACT,   /* "%E9", and '%' as "%25": decodes to the exact bytes */
+};
 
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 2, min = 0x80, cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3, min = 0x800, cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4, min = 0x10000, cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-size_t report_json_string(char *out, size_t outlen, const char *s)
+/* The string literal of s, as the report_json_*() functions below say. */
+static size_t json_literal(char *out, size_t outlen, const char *s, enum bad_byte bad)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t need = 0;
@@ -157,6 +138,13 @@ size_t report_json_string(char *out, size_t outlen, const char *s)
 			PUT("\\t", 2);
 			p++;
 			continue;
+		case '%':
+			if (bad == BAD_EXACT) {
+				PUT("%25", 3);
+				p++;
+				continue;
+			}
+			break;
 		default: break;
 		}
 		if (*p < 0x20 || *p == 0x7f) {
@@ -165,9 +153,14 @@ size_t report_json_string(char *out, size_t outlen, const char *s)
 			p++;
 			continue;
 		}
-		n = utf8_len(p);
+		n = url_utf8_len(p);
 		if (n == 0) {
-			PUT("\\ufffd", 6);
+			if (bad == BAD_REPLACE) {
+				PUT("\\ufffd", 6);
+			} else {
+				snprintf(esc, sizeof(esc), "%%%02X", *p);
+				PUT(esc, 3);
+			}
 			p++;
 			continue;
 		}
@@ -180,6 +173,35 @@ done:
 		out[need < outlen ? need : outlen - 1] = '\0';
 #undef PUT
 	return need;
+}
+
+size_t report_json_string(char *out, size_t outlen, const char *s)
+{
+	return json_literal(out, outlen, s, BAD_REPLACE);
+}
+
+size_t report_json_uri(char *out, size_t outlen, const char *s)
+{
+	return json_literal(out, outlen, s, BAD_PERCENT);
+}
+
+size_t report_json_bytes(char *out, size_t outlen, const char *s)
+{
+	return json_literal(out, outlen, s, BAD_EXACT);
+}
+
+bool report_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = url_utf8_len(p);
+
+		if (n == 0)
+			return false;
+		p += n;
+	}
+	return true;
 }
 
 void report_format_bytes(char *out, size_t outlen, double bytes)
@@ -235,17 +257,26 @@ static bool add(struct report *rep, size_t *len, const char *fmt, ...)
 	return true;
 }
 
-static bool add_str(struct report *rep, size_t *len, const char *key, const char *value)
+/* Appends ,"key": and value as literal() writes it. */
+static bool add_literal(struct report *rep, size_t *len, const char *key, const char *value,
+			size_t (*literal)(char *, size_t, const char *))
 {
-	size_t n = report_json_string(NULL, 0, value);
+	size_t n = literal(NULL, 0, value);
 
 	if (!add(rep, len, ",\"%s\":", key) || !grow(rep, *len + n + 1))
 		return false;
-	report_json_string(rep->line + *len, rep->line_cap - *len, value);
+	literal(rep->line + *len, rep->line_cap - *len, value);
 	*len += n;
 	return true;
 }
 
+static bool add_str(struct report *rep, size_t *len, const char *key, const char *value)
+{
+	return add_literal(rep, len, key, value, report_json_string);
+}
+
+/* A URL as a URI: bytes that are not UTF-8 percent-encoded, so the value
+ * names the same resource (see report_json_uri). */
 static bool add_url(struct report *rep, size_t *len, const char *key, const char *url)
 {
 	char safe[8192];
@@ -253,7 +284,17 @@ static bool add_url(struct report *rep, size_t *len, const char *key, const char
 	if (!url)
 		return add_str(rep, len, key, NULL);
 	url_redact(url, safe, sizeof(safe));
-	return add_str(rep, len, key, safe);
+	return add_literal(rep, len, key, safe, report_json_uri);
+}
+
+/* "path", and "path_bytes" when path alone cannot name the file. */
+static bool add_path(struct report *rep, size_t *len, const char *path)
+{
+	if (!add_str(rep, len, "path", path))
+		return false;
+	if (!path || report_utf8_valid(path))
+		return true;
+	return add_literal(rep, len, "path_bytes", path, report_json_bytes);
 }
 
 static void write_json(struct report *rep, const struct fetch_result *r)
@@ -268,8 +309,7 @@ static void write_json(struct report *rep, const struct fetch_result *r)
 		 r->outcome != FETCH_FAILED ? "true" : "false",
 		 r->outcome == FETCH_SKIPPED ? "true" : "false", r->http_code,
 		 (unsigned long long)r->bytes) &&
-	     add_str(rep, &len, "path", r->path) &&
-	     add_str(rep, &len, "content_type", r->content_type) &&
+	     add_path(rep, &len, r->path) && add_str(rep, &len, "content_type", r->content_type) &&
 	     add(rep, &len, ",\"attempts\":%u", r->attempts) &&
 	     /* One outcome: an error only if failed, a reason only if skipped. */
 	     add_str(rep, &len, "error", r->outcome == FETCH_FAILED ? r->error : NULL) &&

@@ -60,10 +60,20 @@ enum fa_err url_check(const char *text, bool allow_file, char **normalized, char
 		goto out;
 	}
 	if (normalized) {
-		uc = curl_url_get(h, CURLUPART_URL, normalized, 0);
+		char *text_form = NULL;
+
+		uc = curl_url_get(h, CURLUPART_URL, &text_form, 0);
 		if (uc != CURLUE_OK) {
 			snprintf(errbuf, errlen, "%s", curl_url_strerror(uc));
 			err = uc == CURLUE_OUT_OF_MEMORY ? FA_ERR_NOMEM : FA_ERR_URL;
+			goto out;
+		}
+		/* libcurl keeps a raw byte that is not UTF-8 (and sends it
+		 * escaped): escaped here, the URL is one string everywhere */
+		*normalized = url_escape_non_utf8(text_form);
+		curl_free(text_form);
+		if (!*normalized) {
+			err = FA_ERR_NOMEM;
 			goto out;
 		}
 	}
@@ -134,6 +144,65 @@ int url_hex_value(unsigned char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+size_t url_utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned min;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2, min = 0x80, cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3, min = 0x800, cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4, min = 0x10000, cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+char *url_escape_non_utf8(const char *url)
+{
+	const unsigned char *p = (const unsigned char *)url;
+	size_t bad = 0, len = strlen(url), n = 0;
+	char *out;
+
+	for (size_t i = 0; p[i];) {
+		size_t k = url_utf8_len(p + i);
+
+		bad += k == 0;
+		i += k ? k : 1;
+	}
+	out = malloc(len + 2 * bad + 1);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; p[i];) {
+		size_t k = url_utf8_len(p + i);
+
+		if (k == 0) {
+			snprintf(out + n, 4, "%%%02X", p[i]);
+			n += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + n, p + i, k);
+		n += k;
+		i += k;
+	}
+	out[n] = '\0';
+	return out;
 }
 
 bool url_unreserved(unsigned char c)

@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "content.h"
 #include "harness.h"
 #include "json.h"
+#include "url.h"
 
 extern char **environ;
 
@@ -761,6 +763,30 @@ static char *check_fail(const char *line, size_t len, const char *rule)
 	return msg;
 }
 
+/* Decodes %XX escapes in s in place; false if a '%' is not followed by
+ * two hex digits (the exact form escapes every '%'). */
+static bool percent_decode_in_place(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++) {
+		int hi, lo;
+
+		if (*r != '%') {
+			*w++ = *r;
+			continue;
+		}
+		hi = url_hex_value((unsigned char)r[1]);
+		lo = hi >= 0 ? url_hex_value((unsigned char)r[2]) : -1;
+		if (lo < 0)
+			return false;
+		*w++ = (char)(hi * 16 + lo);
+		r += 2;
+	}
+	*w = '\0';
+	return true;
+}
+
 char *h_json_check(const char *out, const char *dir_or_null)
 {
 	static const char *const keys[] = {"url",         "ok",    "skipped", "error",
@@ -771,6 +797,7 @@ char *h_json_check(const char *out, const char *dir_or_null)
 		const char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		char ok[8], skipped[8], error[2048], reason[256], bytes[32], path[4096];
+		char exact[4096];
 		int is_ok, is_skipped;
 
 		if (!flat_object(line, len))
@@ -796,14 +823,22 @@ char *h_json_check(const char *out, const char *dir_or_null)
 			return check_fail(line, len, "skipped without a reason");
 		if (!is_skipped && strcmp(reason, "null") != 0)
 			return check_fail(line, len, "a skip reason but not skipped");
-		/* A name that is not UTF-8 is written with U+FFFD in the JSON and
-		 * cannot be found from it. */
-		if (is_ok && !is_skipped && strcmp(path, "null") != 0 && dir_or_null &&
-		    !strstr(path, "\xEF\xBF\xBD")) {
+		/* A name that is not UTF-8 is written with U+FFFD in "path", and
+		 * exactly, percent-encoded, in "path_bytes". */
+		if (h_json_get(line, "path_bytes", exact, sizeof(exact))) {
+			if (!percent_decode_in_place(exact))
+				return check_fail(line, len,
+						  "path_bytes is not percent-encoded bytes");
+			snprintf(path, sizeof(path), "%s", exact);
+		}
+		if (is_ok && !is_skipped && strcmp(path, "null") != 0 && dir_or_null) {
 			char full[8192];
 			struct stat st;
 
-			snprintf(full, sizeof(full), "%s/%s", dir_or_null, path);
+			if (path[0] == '/')
+				snprintf(full, sizeof(full), "%s", path); /* -O /abs/FILE */
+			else
+				snprintf(full, sizeof(full), "%s/%s", dir_or_null, path);
 			if (lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
 				return check_fail(line, len, "saved, but no file at its path");
 			if ((long long)st.st_size != strtoll(bytes, NULL, 10))

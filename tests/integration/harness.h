@@ -135,7 +135,9 @@ int h_json_get(const char *line, const char *key, char *out, size_t outlen);
  * "skipped", "error", "skip_reason", "bytes" and "path"; ok false =>
  * error set and not skipped; ok true => error null; skipped => ok true and
  * a skip_reason; not skipped => skip_reason null; a saved file (ok, not
- * skipped, path set) exists under dir_or_null with exactly "bytes" bytes.
+ * skipped, path set) exists under dir_or_null (or at path, if absolute)
+ * with exactly "bytes" bytes, found by "path_bytes" (percent-decoded)
+ * when the line has it, so a name that is not UTF-8 is checked too.
  * Returns NULL when all hold, else a heap message naming the line and the
  * rule (caller frees).
  */

@@ -39,6 +39,9 @@ static void test_url_check_table(void **state)
 	    {"http://example.com:99999/", false, false, NULL},
 	    {"javascript:alert(1)", false, false, NULL},
 	    {"", false, false, NULL},
+	    /* a byte that is not UTF-8 is escaped, valid UTF-8 kept */
+	    {"http://h/caf\xe9/\xff?q=\xe9", false, true, "http://h/caf%E9/%FF?q=%E9"},
+	    {"http://h/caf\xc3\xa9%e9", false, true, "http://h/caf\xc3\xa9%e9"},
 	};
 
 	(void)state;
@@ -55,6 +58,37 @@ static void test_url_check_table(void **state)
 		if (cases[i].normalized)
 			assert_string_equal(norm, cases[i].normalized);
 		free(norm);
+	}
+}
+
+static void test_url_utf8_and_escape_table(void **state)
+{
+	static const struct {
+		const char *in, *escaped;
+		size_t first_len; /* url_utf8_len() of the first byte */
+	} cases[] = {
+	    {"a", "a", 1},
+	    {"\xc3\xa9x", "\xc3\xa9x", 2},
+	    {"\xe2\x82\xac", "\xe2\x82\xac", 3},
+	    {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", 4},
+	    {"\xe9t\xe9", "%E9t%E9", 0},
+	    {"\xc0\xaf", "%C0%AF", 0},               /* overlong '/' */
+	    {"\xed\xa0\x80", "%ED%A0%80", 0},        /* a surrogate */
+	    {"\xf4\x90\x80\x80", "%F4%90%80%80", 0}, /* past U+10FFFF */
+	    {"\xe2\x82", "%E2%82", 0},               /* cut at the end */
+	    {"%E9 %", "%E9 %", 1},                   /* escapes stay as they are */
+	    {"", "", 1},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = url_escape_non_utf8(cases[i].in);
+
+		assert_non_null(out);
+		assert_string_equal(out, cases[i].escaped);
+		free(out);
+		assert_int_equal(url_utf8_len((const unsigned char *)cases[i].in),
+				 cases[i].first_len);
 	}
 }
 
@@ -402,6 +436,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_url_check_table),
 	    cmocka_unit_test(test_url_check_file_hint),
+	    cmocka_unit_test(test_url_utf8_and_escape_table),
 	    cmocka_unit_test(test_url_redact_table),
 	    cmocka_unit_test(test_url_redact_truncates),
 	    cmocka_unit_test(test_url_normalize_spellings_agree),
