@@ -9,6 +9,7 @@
  *   request payload:  kinds, url_len, url, charset_len (0: none), charset,
  *                     body (the rest of the payload)
  *   answer payload:   status (0: ok, else an enum fa_err), skipped, count,
+ *                     over_cap,
  *                     count x (kind: u8, a single enum html_kind bit;
  *                              url_len; url)
  *
@@ -38,8 +39,8 @@
 /* Fixed part of a request payload: kinds, url_len, charset_len. */
 #define FRAME_REQUEST_FIXED 12
 
-/* Fixed part of an answer payload: status, skipped, count. */
-#define FRAME_ANSWER_FIXED 12
+/* Fixed part of an answer payload: status, skipped, count, over_cap. */
+#define FRAME_ANSWER_FIXED 16
 
 /* Every kind bit a frame may carry. */
 #define FRAME_KINDS_ALL (HTML_LINK | HTML_IMAGE | HTML_REQUISITE | HTML_ROBOTS)
@@ -114,10 +115,10 @@ enum fa_err frame_request_decode(const unsigned char *payload, size_t len,
  * Encodes a whole answer frame, header included, into a new buffer:
  * *out (the caller frees it) of *out_len bytes.  `status` is an enum
  * fa_err (FA_OK when links holds the result); links may be NULL (no URLs).
- * Links with an empty URL or a kind that is not one known bit, links past
- * the HTML_MAX_LINKS-th, and links that would push the payload over
- * FRAME_MAX_PAYLOAD are left out and counted in the frame's skipped, on
- * top of links->skipped.
+ * Links with an empty URL or a kind that is not one known bit, and links
+ * that would push the payload over FRAME_MAX_PAYLOAD are left out and
+ * counted in the frame's skipped, on top of links->skipped; links past the
+ * HTML_MAX_LINKS-th in its over_cap, on top of links->over_cap.
  * Returns FA_OK or FA_ERR_NOMEM (*out NULL).
  */
 enum fa_err frame_answer_encode(uint32_t status, const struct html_links *links,
@@ -125,9 +126,9 @@ enum fa_err frame_answer_encode(uint32_t status, const struct html_links *links,
 
 /*
  * Decodes an answer payload (without its header) of len bytes: *status
- * receives the status, and the URLs and the skipped count are appended to
- * *links with html_links_add().  The payload is checked whole before anything is
- * appended, so on error *links is as it was (its spare capacity aside).
+ * receives the status, the URLs are appended to *links with
+ * html_links_add() and the skipped and over_cap counts added to its own.  The payload is checked
+ * whole before anything is appended, so on error *links is as it was (its spare capacity aside).
  * Returns FA_OK; FA_ERR_PARSE when the payload is malformed (a status that
  * is not an enum fa_err included); FA_ERR_NOMEM.
  */

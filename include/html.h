@@ -37,12 +37,13 @@ struct html_link {
 struct html_links {
 	struct html_link *items;
 	size_t count, cap;
-	size_t skipped; /* links that could not be resolved or were over a cap
-			   (other schemes, javascript: etc., are not counted) */
+	size_t skipped;  /* links that could not be resolved or were too long
+			    (other schemes, javascript: etc., are not counted) */
+	size_t over_cap; /* links past the HTML_MAX_LINKS-th of a page */
 };
 
 /* At most this many URLs are returned for one page (the rest are
- * counted in `skipped`). */
+ * counted in `over_cap`). */
 #define HTML_MAX_LINKS 100000
 
 /*

@@ -51,7 +51,8 @@ struct job_opts {
 struct job_stats {
 	atomic_uint_fast64_t pages_parsed, parse_failures, pages_not_html, pages_too_big;
 	atomic_uint_fast64_t links_found, links_unparsable, links_queued;
-	atomic_uint_fast64_t parse_ns; /* wall time spent parsing */
+	atomic_uint_fast64_t links_over_cap; /* past HTML_MAX_LINKS on a page */
+	atomic_uint_fast64_t parse_ns;       /* wall time spent parsing */
 	atomic_uint_fast64_t pages_queued;
 	atomic_uint_fast64_t other_shard; /* URLs passed over for other shards */
 };

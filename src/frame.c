@@ -172,6 +172,7 @@ enum fa_err frame_answer_encode(uint32_t status, const struct html_links *links,
 	size_t count = links ? links->count : 0;
 	size_t payload = FRAME_ANSWER_FIXED, pos, url_len;
 	uint64_t skipped = links ? links->skipped : 0;
+	uint64_t over_cap = links ? links->over_cap : 0;
 	uint32_t kept = 0;
 	unsigned char *buf;
 
@@ -180,7 +181,10 @@ enum fa_err frame_answer_encode(uint32_t status, const struct html_links *links,
 	/* Pass 1: which links fit, and how big the payload is. */
 	for (size_t i = 0; i < count; i++) {
 		if (!keep_link(&links->items[i], kept, payload, &url_len)) {
-			skipped++;
+			if (kept >= HTML_MAX_LINKS)
+				over_cap++;
+			else
+				skipped++;
 			continue;
 		}
 		payload += 1 + 4 + url_len;
@@ -188,6 +192,8 @@ enum fa_err frame_answer_encode(uint32_t status, const struct html_links *links,
 	}
 	if (skipped > UINT32_MAX)
 		skipped = UINT32_MAX;
+	if (over_cap > UINT32_MAX)
+		over_cap = UINT32_MAX;
 
 	buf = malloc(FRAME_HEADER_SIZE + payload);
 	if (!buf)
@@ -196,6 +202,7 @@ enum fa_err frame_answer_encode(uint32_t status, const struct html_links *links,
 	frame_put_u32(buf + 4, status);
 	frame_put_u32(buf + 8, (uint32_t)skipped);
 	frame_put_u32(buf + 12, kept);
+	frame_put_u32(buf + 16, (uint32_t)over_cap);
 	pos = FRAME_HEADER_SIZE + FRAME_ANSWER_FIXED;
 
 	/* Pass 2: the same decisions, now writing. */
@@ -271,6 +278,7 @@ enum fa_err frame_answer_decode(const unsigned char *payload, size_t len, uint32
 		p += 5 + (size_t)n;
 	}
 	links->skipped += frame_get_u32(payload + 4);
+	links->over_cap += frame_get_u32(payload + 12);
 	*status = st;
 	return FA_OK;
 

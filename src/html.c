@@ -61,8 +61,8 @@
  *    data:, tel:, ftp:, ...) is refused silently: it is not an error, so
  *    it is not counted in `skipped`;
  *  - counted in `skipped`: values libcurl cannot resolve, values over
- *    MAX_URL_LEN bytes, srcset/style attributes over MAX_LIST_LEN bytes,
- *    and everything past HTML_MAX_LINKS accepted references;
+ *    MAX_URL_LEN bytes, srcset/style attributes over MAX_LIST_LEN bytes;
+ *    in `over_cap`: everything past HTML_MAX_LINKS accepted references;
  *  - bytes that may not appear raw in a URL (controls, space, '"', '<',
  *    '>', '`', DEL and non-ASCII) are percent-encoded as UTF-8 outside the
  *    authority, so relative and absolute references come out alike (curl
@@ -129,6 +129,7 @@ struct scan {
 	bool robots;            /* obey <meta name="robots"> (HTML_ROBOTS) */
 	bool nofollow;          /* ... and it said nofollow or none */
 	size_t skipped;
+	size_t over_cap; /* references past HTML_MAX_LINKS */
 	enum fa_err err; /* first allocation failure; stops collection */
 };
 
@@ -289,7 +290,7 @@ static void add_ref(struct scan *scan, enum html_kind kind, const char *value, s
 	case CLEAN_OK: break;
 	}
 	if (scan->raw_count >= HTML_MAX_LINKS) {
-		scan->skipped++;
+		scan->over_cap++;
 		scan->arena_len = off;
 		return;
 	}
@@ -1294,14 +1295,14 @@ static enum fa_err resolve_all(const struct scan *scan, CURLU *page, struct html
 /* ---- public ------------------------------------------------------------- */
 
 /* On error, *out is put back as it was: entries appended by this call are
- * freed and `skipped` is restored. */
+ * freed and `skipped` and `over_cap` are restored. */
 enum fa_err html_extract(const char *body, size_t len, const char *page_url, const char *charset,
 			 unsigned kinds, struct html_links *out)
 {
 	struct scan scan;
 	CURLU *page = NULL;
 	CURLUcode uc;
-	size_t count_before, skipped_before;
+	size_t count_before, skipped_before, over_cap_before;
 	enum fa_err err = FA_OK;
 
 	if (!out || (!body && len > 0))
@@ -1314,6 +1315,7 @@ enum fa_err html_extract(const char *body, size_t len, const char *page_url, con
 		return FA_ERR_PARSE;
 	count_before = out->count;
 	skipped_before = out->skipped;
+	over_cap_before = out->over_cap;
 	memset(&scan, 0, sizeof(scan));
 	scan.kinds = kinds & (HTML_LINK | HTML_IMAGE | HTML_REQUISITE);
 	scan.robots = (kinds & HTML_ROBOTS) != 0;
@@ -1334,8 +1336,10 @@ enum fa_err html_extract(const char *body, size_t len, const char *page_url, con
 		err = scan.err;
 	if (err == FA_OK)
 		err = resolve_all(&scan, page, out, &scan.skipped);
-	if (err == FA_OK)
+	if (err == FA_OK) {
 		out->skipped = skipped_before + scan.skipped;
+		out->over_cap = over_cap_before + scan.over_cap;
+	}
 	if (err == FA_OK && scan.nofollow) {
 		/* nofollow: the page's links go, its images and requisites stay */
 		size_t kept = count_before;
@@ -1354,6 +1358,7 @@ out:
 			free(out->items[i].url);
 		out->count = count_before;
 		out->skipped = skipped_before;
+		out->over_cap = over_cap_before;
 	}
 	curl_url_cleanup(page);
 	free(scan.raws);

@@ -447,6 +447,7 @@ static enum fa_err parse_page(struct job_worker *w, const struct fetch_job *job,
 	atomic_fetch_add(&ctx->stats.pages_parsed, 1);
 	atomic_fetch_add(&ctx->stats.links_found, w->links.count);
 	atomic_fetch_add(&ctx->stats.links_unparsable, w->links.skipped);
+	atomic_fetch_add(&ctx->stats.links_over_cap, w->links.over_cap);
 	if (res->final_url && strcmp(res->final_url, job->url))
 		frontier_mark_seen(ctx->frontier, res->final_url);
 	for (size_t i = 0; i < w->links.count; i++) {

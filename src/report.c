@@ -28,6 +28,7 @@
 #include "cancel.h"
 #include "convert.h"
 #include "frontier.h"
+#include "html.h"
 #include "job.h"
 #include "procpool.h"
 #include "sync.h"
@@ -502,13 +503,14 @@ void report_parse_summary(struct report *rep, const struct job_stats *st,
 			  const struct procpool_stats *ps)
 {
 	FILE *err = rep->opts->err;
+	unsigned long long over_cap = atomic_load(&st->links_over_cap);
 
 	if (rep->opts->quiet)
 		return;
 	fprintf(err,
 		"fetchall: %llu pages parsed (%s), %.2f s parsing, %llu URLs found, %llu queued, "
 		"%llu parse failures, %llu not HTML, %llu over --max-page-size, %llu unparsable "
-		"links\n",
+		"links",
 		(unsigned long long)atomic_load(&st->pages_parsed),
 		ps ? "in worker processes" : "in the fetch threads",
 		(double)atomic_load(&st->parse_ns) / 1e9,
@@ -518,6 +520,10 @@ void report_parse_summary(struct report *rep, const struct job_stats *st,
 		(unsigned long long)atomic_load(&st->pages_not_html),
 		(unsigned long long)atomic_load(&st->pages_too_big),
 		(unsigned long long)atomic_load(&st->links_unparsable));
+	/* dropped, not unparsable: said apart, and only when it happened */
+	if (over_cap)
+		fprintf(err, ", %llu links over the %d-per-page cap", over_cap, HTML_MAX_LINKS);
+	fputc('\n', err);
 	if (ps)
 		fprintf(err,
 			"fetchall: parser processes: %llu pages, %llu failures, %llu restarts, "

@@ -57,7 +57,8 @@ static void add_link(struct html_links *list, enum html_kind kind, const char *u
 	assert_int_equal(html_links_add(list, kind, url, strlen(url)), FA_OK);
 }
 
-/* An answer with one link of each kind, skipped = 7, status FA_OK. */
+/* An answer with one link of each kind, skipped = 7, over_cap = 5,
+ * status FA_OK. */
 static unsigned char *sample_answer(size_t *len)
 {
 	struct html_links links = {0};
@@ -68,6 +69,7 @@ static unsigned char *sample_answer(size_t *len)
 	add_link(&links, HTML_REQUISITE, "http://example.com/s.css");
 	add_link(&links, HTML_LINK, "http://x/");
 	links.skipped = 7;
+	links.over_cap = 5;
 	assert_int_equal(frame_answer_encode(FA_OK, &links, &buf, len), FA_OK);
 	html_links_release(&links);
 	return buf;
@@ -270,6 +272,7 @@ static void test_frame_answer_round_trip(void **state)
 	assert_int_equal(status, FA_OK);
 	assert_int_equal(got.count, 4);
 	assert_int_equal(got.skipped, 7);
+	assert_int_equal(got.over_cap, 5);
 	assert_int_equal(got.items[0].kind, HTML_LINK);
 	assert_string_equal(got.items[0].url, "http://example.com/a");
 	assert_int_equal(got.items[1].kind, HTML_IMAGE);
@@ -362,7 +365,8 @@ static void test_frame_answer_link_cap(void **state)
 	assert_int_equal(frame_split(buf, len, &payload, &payload_len), FA_OK);
 	assert_int_equal(frame_answer_decode(payload, payload_len, &status, &got), FA_OK);
 	assert_int_equal(got.count, HTML_MAX_LINKS);
-	assert_int_equal(got.skipped, 3);
+	assert_int_equal(got.skipped, 0);
+	assert_int_equal(got.over_cap, 3);
 	free(buf);
 	html_links_release(&links);
 	html_links_release(&got);
@@ -392,35 +396,50 @@ static void test_frame_answer_truncations_rejected(void **state)
 	free(buf);
 }
 
-/* Answer payloads built by hand: status, skipped, count, links. */
+/* Answer payloads built by hand: status, skipped, count, over_cap, links. */
 static void test_frame_answer_malformed_rejected(void **state)
 {
 	static const struct {
 		const char *name;
-		unsigned char bytes[40];
+		unsigned char bytes[48];
 		size_t len;
 	} cases[] = {
-	    {"short fixed part", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 11},
-	    {"status not an fa_err", {FA_ERR_LAST, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 12},
-	    {"huge status", {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0}, 12},
-	    {"count 1, no link", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}, 12},
+	    {"short fixed part", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 15},
+	    {"status not an fa_err",
+	     {FA_ERR_LAST, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+	     16},
+	    {"huge status", {0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 16},
+	    {"count 1, no link", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}, 16},
 	    {"huge count",
-	     {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 1, 1, 0, 0, 0, 'h'},
-	     18},
+	     {0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 1, 1, 0, 0, 0, 'h'},
+	     22},
 	    {"count 2, one link",
-	     {0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 1, 0, 0, 0, 'h', 1, 1, 0, 0, 0, 'h'},
-	     24 - 1},
-	    {"kind 0", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 'h'}, 18},
-	    {"kind 3", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3, 1, 0, 0, 0, 'h'}, 18},
-	    {"kind 8", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, 1, 0, 0, 0, 'h'}, 18},
-	    {"kind 255", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 255, 1, 0, 0, 0, 'h'}, 18},
-	    {"empty url", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 'h'}, 17},
-	    {"url past end", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 0, 0, 0, 'h'}, 18},
-	    {"huge url", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 'h'}, 18},
-	    {"NUL in url", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 2, 0, 0, 0, 'h', 0}, 19},
-	    {"trailing byte", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 'h', 'x'}, 19},
-	    {"trailing, no links", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 13},
-	    {"count over HTML_MAX_LINKS", {0, 0, 0, 0, 0, 0, 0, 0, 0xa1, 0x86, 0x01, 0}, 12},
+	     {0, 0, 0, 0, 0, 0, 0, 0,   2, 0, 0, 0, 0, 0,
+	      0, 0, 1, 1, 0, 0, 0, 'h', 1, 1, 0, 0, 0, 'h'},
+	     27},
+	    {"kind 0", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 'h'}, 22},
+	    {"kind 3", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 1, 0, 0, 0, 'h'}, 22},
+	    {"kind 8", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 8, 1, 0, 0, 0, 'h'}, 22},
+	    {"kind 255",
+	     {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 255, 1, 0, 0, 0, 'h'},
+	     22},
+	    {"empty url", {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 'h'}, 21},
+	    {"url past end",
+	     {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 'h'},
+	     22},
+	    {"huge url",
+	     {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 'h'},
+	     22},
+	    {"NUL in url",
+	     {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 'h', 0},
+	     23},
+	    {"trailing byte",
+	     {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 'h', 'x'},
+	     23},
+	    {"trailing, no links", {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 17},
+	    {"count over HTML_MAX_LINKS",
+	     {0, 0, 0, 0, 0, 0, 0, 0, 0xa1, 0x86, 0x01, 0, 0, 0, 0, 0},
+	     16},
 	};
 
 	(void)state;
@@ -519,10 +538,11 @@ static void test_frame_fuzz_random_bytes(void **state)
 			buf[i] = (unsigned char)rng();
 		/* Small numbers in the length fields now and then, so that the
 		 * decoders get past their first checks. */
-		if (len >= 12 && rng() % 2) {
+		if (len >= 16 && rng() % 2) {
 			frame_put_u32(buf, (uint32_t)(rng() % 8));
 			frame_put_u32(buf + 4, (uint32_t)(rng() % 8));
 			frame_put_u32(buf + 8, (uint32_t)(rng() % 8));
+			frame_put_u32(buf + 12, (uint32_t)(rng() % 8));
 		}
 		decode_everything(buf, len);
 	}

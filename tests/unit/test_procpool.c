@@ -142,7 +142,7 @@ static char *make_page(unsigned a, unsigned b, size_t pad, size_t *len)
 
 static bool same_links(const struct html_links *x, const struct html_links *y)
 {
-	if (x->count != y->count || x->skipped != y->skipped)
+	if (x->count != y->count || x->skipped != y->skipped || x->over_cap != y->over_cap)
 		return false;
 	for (size_t i = 0; i < x->count; i++) {
 		if (x->items[i].kind != y->items[i].kind ||
