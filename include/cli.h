@@ -17,6 +17,8 @@
 struct fa_opts {
 	const char *list;       /* URL list path, "-" for stdin */
 	const char *output_dir; /* default "downloads" */
+	const char *output_doc; /* -O FILE: the one URL saved as FILE ("-":
+				   stdout); NULL: none */
 	unsigned jobs;          /* -j: transfers in flight, 1..1024 */
 	bool tree, cont, no_clobber, json, quiet, verbose, allow_file, insecure;
 	bool content_disposition;  /* -J: file names from Content-Disposition */

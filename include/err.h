@@ -28,6 +28,7 @@ enum fa_err {
 	FA_ERR_CANCELLED, /* interrupted by SIGINT/SIGTERM */
 	FA_ERR_PARSE,     /* input could not be parsed */
 	FA_ERR_TOO_LONG,  /* input line or value over its cap */
+	FA_ERR_STREAMED,  /* bytes written to a stream cannot be taken back */
 	FA_ERR_LAST       /* not an error: the count */
 };
 

@@ -155,6 +155,44 @@ enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char 
 		      size_t errlen);
 
 /*
+ * A store for one file the user names (-O FILE): path is FILE, or "-" for
+ * standard output.  store_one_file() then gives the one relpath
+ * store_open() takes, and final and existing paths are path as given.
+ *
+ * - A regular file, or nothing yet (its directory is created if missing,
+ *   like store_new()'s): the store's directory is path's, at slot 0 of
+ *   path's last component only, and the commit replaces path atomically
+ *   (rename), once the data is whole; nothing replaces it before, so a
+ *   failure leaves path as it was.  With STORE_CONTINUE, path.part of this
+ *   URL (or with no record) is resumed, path with no record is continued
+ *   (wget -c) and path recorded for this URL is done (FA_ERR_EXISTS); what
+ *   another URL left at either name is replaced.  With STORE_NO_CLOBBER an
+ *   existing path is done.  A symbolic link at path is followed: the file
+ *   it names is replaced.
+ * - "-", or an existing device or FIFO (/dev/null): the store streams
+ *   (store_streams()).  store_write() writes straight through; no record,
+ *   no .part; store_restart() after the first byte fails with
+ *   FA_ERR_STREAMED; commit and abort leave what was written.  Standard
+ *   output is not closed by store_free().
+ *
+ * Returns as store_new() does; also FA_ERR_NAME (errbuf says why) for a
+ * path that names a directory ("out/") or whose last component could not
+ * be a final name (".", "..", "x.part", over STORE_COMPONENT_MAX bytes),
+ * FA_ERR_IO for a directory or a device that cannot be opened.  path is
+ * copied.  Call before starting workers.
+ */
+enum fa_err store_new_file(const char *path, unsigned flags, struct store **out, char *errbuf,
+			   size_t errlen);
+
+/* The path a store_new_file() store saves to, as given (its relpath for
+ * store_open()); NULL for a store of a directory.  Thread-safe. */
+const char *store_one_file(const struct store *store);
+
+/* Whether file's bytes go straight out as written (a streaming store):
+ * nothing to buffer, nothing to take back.  One thread at a time. */
+bool store_streams(const struct store_file *file);
+
+/*
  * Closes the output directory and frees store.  NULL is allowed.  Every
  * store_file opened on it must have been committed or aborted first.  Not
  * thread-safe: call it after every worker is done with store.

@@ -83,6 +83,10 @@ enum mode {
 	M_QUIET = 1 << 6,
 	M_VERBOSE = 1 << 7,
 	M_WAIT = 1 << 8,
+	M_OUTPUT_DOC = 1 << 9,   /* -O FILE */
+	M_OUTPUT_DIR = 1 << 10,  /* -o DIR */
+	M_TREE = 1 << 11,        /* -x */
+	M_DISPOSITION = 1 << 12, /* -J */
 };
 
 /* Pages are parsed: with --crawl or --images. */
@@ -191,14 +195,27 @@ static const struct cli_option options[] = {
     {.name = "output-dir",
      .letter = 'o',
      STRING(output_dir),
+     .mode = M_OUTPUT_DIR,
      .def_str = "downloads",
      .metavar = "DIR",
      .section = SEC_IO,
      .help = "save files under DIR (default: downloads)"},
+    {.name = "output-document",
+     .letter = 'O',
+     STRING(output_doc),
+     .mode = M_OUTPUT_DOC,
+     .excludes = M_CRAWL | M_IMAGES | M_COMPARE | M_OUTPUT_DIR | M_TREE | M_DISPOSITION,
+     .flags = F_ONCE,
+     .metavar = "FILE",
+     .section = SEC_IO,
+     .help = "save the one URL given as FILE, replaced only\n"
+	     "once whole; - writes it to standard output\n"
+	     "(wget -O, curl -o)"},
     {.name = "tree",
      .alias = "force-directories",
      .letter = 'x',
      FLAG(tree),
+     .mode = M_TREE,
      .flags = F_JOB,
      .section = SEC_IO,
      .help = "mirror host/path under DIR, like wget -x"},
@@ -233,6 +250,7 @@ static const struct cli_option options[] = {
      .alias = "remote-header-name",
      .letter = 'J',
      FLAG(content_disposition),
+     .mode = M_DISPOSITION,
      .flags = F_JOB,
      .section = SEC_IO,
      .help = "name files as the server's Content-Disposition\n"
@@ -754,6 +772,9 @@ static const struct {
 	const char *what, *command;
 } examples[] = {
     {"16 transfers at once into ./downloads:", "fetchall urls.txt -j 16"},
+    {"One URL saved as a file of your naming, or written to standard output:",
+     "fetchall -O debian.iso https://cdimage.example/debian-12.iso\n"
+     "fetchall -O - https://example.com/data.json | jq ."},
     {"From standard input, a JSON line per URL:",
      "cat urls.txt | fetchall - -j 8 --json > results.jsonl"},
     {"Keep the failures in a list, and run it again until it comes out empty:",
@@ -1137,6 +1158,57 @@ static bool check_modes(const struct given *given, char *errbuf, size_t errlen)
 	return true;
 }
 
+/* The row turning mode bit on, spelt as given ("-c" or "--continue"). */
+static const char *mode_spelling(unsigned bit, const struct given *given, char *buf, size_t len)
+{
+	const struct cli_option *opt = mode_option(bit);
+
+	return spelling(opt, &given[opt - options], buf, len);
+}
+
+/*
+ * -O FILE saves one URL: not a list, not several URLs (--crawl, --images
+ * and the options that pick names are the table's excludes).  -O - is
+ * standard output: nothing else may write there (--json), and it cannot
+ * be resumed (-c) or found existing (--no-clobber).  Returns false with
+ * errbuf naming both.
+ */
+static bool check_output_doc(const struct fa_opts *o, const struct given *given, char *errbuf,
+			     size_t errlen)
+{
+	char mine[48], theirs[48];
+
+	if (!o->output_doc)
+		return true;
+	mode_spelling(M_OUTPUT_DOC, given, mine, sizeof(mine));
+	if (o->list) {
+		snprintf(errbuf, errlen, "%s saves one URL, not a list ('%s')", mine, o->list);
+		return false;
+	}
+	if (o->n_urls > 1) {
+		snprintf(errbuf, errlen, "%s saves one URL, not %zu ('%s' and %zu more)", mine,
+			 o->n_urls, o->urls[0], o->n_urls - 1);
+		return false;
+	}
+	if (strcmp(o->output_doc, "-") != 0)
+		return true;
+	if (o->json) {
+		snprintf(errbuf, errlen,
+			 "%s - and --json cannot be combined (both write to standard output)",
+			 mine);
+		return false;
+	}
+	if (o->cont || o->no_clobber) {
+		snprintf(errbuf, errlen, "%s - and %s cannot be combined (standard output %s)",
+			 mine,
+			 mode_spelling(o->cont ? M_CONTINUE : M_NO_CLOBBER, given, theirs,
+				       sizeof(theirs)),
+			 o->cont ? "cannot be resumed" : "never exists already");
+		return false;
+	}
+	return true;
+}
+
 /* How a long name given (name, namelen bytes) matches. */
 enum match { MATCH_NONE, MATCH_ONE, MATCH_AMBIGUOUS };
 
@@ -1402,7 +1474,7 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	free(operands);
 	if (a != CLI_RUN || o->parse_worker)
 		return a;
-	if (!check_modes(given, errbuf, errlen))
+	if (!check_modes(given, errbuf, errlen) || !check_output_doc(o, given, errbuf, errlen))
 		return CLI_USAGE;
 	if (o->crawl)
 		o->tree = true;

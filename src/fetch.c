@@ -265,12 +265,13 @@ static enum fa_err file_flush(struct attempt *a)
 }
 
 /* Body bytes to the file: straight through for the first BUFFER_FROM
- * bytes, then in WRITE_CHUNK pieces. */
+ * bytes (and always to a stream, which goes out as it arrives), then in
+ * WRITE_CHUNK pieces. */
 static enum fa_err file_write(struct attempt *a, const char *data, size_t len)
 {
 	struct fetch_worker *w = a->worker;
 
-	if (a->total + len < BUFFER_FROM && !w->wlen)
+	if ((a->total + len < BUFFER_FROM && !w->wlen) || store_streams(a->file))
 		return store_write(a->file, data, len);
 	if (!w->wbuf) {
 		w->wbuf = malloc(WRITE_CHUNK);
@@ -1111,7 +1112,9 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 		t->buffer->truncated = false;
 	}
 
-	if (t->store) {
+	if (t->store && store_one_file(t->store)) {
+		snprintf(relpath, sizeof(relpath), "%s", store_one_file(t->store)); /* -O */
+	} else if (t->store) {
 		err = store_name_for_url(job->url, o->tree, relpath, sizeof(relpath));
 		if (err != FA_OK) {
 			fetch_result_fail(res, err, "no safe file name for this URL: %s",

@@ -336,6 +336,7 @@ int main(int argc, char **argv)
 	enum cli_action action;
 	struct store *store = NULL;
 	struct cookies *cookies = NULL;
+	unsigned store_flags;
 
 	signal(SIGPIPE, SIG_IGN);
 	action = cli_parse(argc, argv, &opts, stdout, err, sizeof(err));
@@ -442,11 +443,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (store_new(opts.output_dir,
-		      (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0) |
-			  (opts.timestamping ? STORE_TIMESTAMPING : 0) |
-			  (opts.tree ? STORE_HTML_EXT : 0),
-		      &store, err, sizeof(err)) != FA_OK) {
+	store_flags = (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0) |
+		      (opts.timestamping ? STORE_TIMESTAMPING : 0) | (opts.tree ? STORE_HTML_EXT : 0);
+	/* -O FILE: a store of that one file (with -O -, the one transfer's
+	 * thread writes stdout; --json, the reporter's use of it, is refused) */
+	if ((opts.output_doc
+		 ? store_new_file(opts.output_doc, store_flags, &store, err, sizeof(err))
+		 : store_new(opts.output_dir, store_flags, &store, err, sizeof(err))) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;
 	}

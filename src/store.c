@@ -21,6 +21,16 @@
  * name that could be a link, except a resumed "NAME.part" (O_NOFOLLOW,
  * regular, one link).
  *
+ * One file (-O FILE, store_new_file): the store's directory is FILE's, and
+ * its one name is FILE's last component, at slot 0 only.  The same
+ * anonymous file or NAME.part is written, and the commit renames it over
+ * FILE (wget -O and curl -o replace FILE; here only once it is whole), so
+ * a failure leaves FILE as it was.  -c resumes FILE.part as any .part.
+ * "-", or a FILE that is a device or FIFO (/dev/null), cannot be made
+ * atomically: that store streams, each store_write() going straight out,
+ * and store_restart() after the first byte fails (FA_ERR_STREAMED), since
+ * what was written cannot be taken back.
+ *
  * Locking: struct store is read-only after store_new() except part_owners,
  * the list of store_files that own their "NAME.part" right now, guarded by
  * store->lock (one check-and-insert, so two files of one run never write,
@@ -68,11 +78,19 @@ struct store {
 	atomic_ulong seq;               /* makes temporary names unique */
 	atomic_bool records;            /* records can be kept at all */
 	bool sidecars;                  /* in sidecar files, not xattrs */
+	/* store_new_file(): the path as given, and the file's name in dirfd
+	 * (NULL when streaming) or the descriptor streamed to; else NULL, NULL
+	 * and -1 */
+	char *one_path;
+	char *one_name;
+	int stream_fd;
+	bool own_stream_fd;
 };
 
 enum file_kind {
-	FILE_ANON,  /* O_TMPFILE: no name until committed */
-	FILE_NAMED, /* diskname in dirfd: NAME.part or a temporary name */
+	FILE_ANON,   /* O_TMPFILE: no name until committed */
+	FILE_NAMED,  /* diskname in dirfd: NAME.part or a temporary name */
+	FILE_STREAM, /* fd is the store's stream_fd: bytes go straight out */
 };
 
 struct store_file {
@@ -627,6 +645,7 @@ enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char 
 		return FA_ERR_NOMEM;
 	}
 	store->dirfd = -1;
+	store->stream_fd = -1;
 	store->flags = flags;
 	atomic_init(&store->seq, 0);
 	atomic_init(&store->records, true);
@@ -662,10 +681,128 @@ out:
 	return err;
 }
 
+/* A store that streams to fd (taking it if own), for store_new_file(). */
+static enum fa_err stream_store(const char *path, int fd, bool own, struct store **out)
+{
+	struct store *store = calloc(1, sizeof(*store));
+
+	if (store)
+		store->one_path = strdup(path);
+	if (!store || !store->one_path) {
+		free(store);
+		if (own)
+			close(fd);
+		return FA_ERR_NOMEM;
+	}
+	store->dirfd = -1;
+	store->stream_fd = fd;
+	store->own_stream_fd = own;
+	atomic_init(&store->seq, 0);
+	atomic_init(&store->records, false);
+	sync_must(pthread_mutex_init(&store->lock, NULL), "pthread_mutex_init");
+	*out = store;
+	return FA_OK;
+}
+
+/* Whether name may be the one file's name in its directory. */
+static bool valid_component(const char *name);
+
+enum fa_err store_new_file(const char *path, unsigned flags, struct store **out, char *errbuf,
+			   size_t errlen)
+{
+	struct stat st;
+	const char *name, *slash;
+	char *real = NULL, *dir = NULL;
+	enum fa_err err;
+	int fd;
+
+	if (errbuf && errlen > 0)
+		errbuf[0] = '\0';
+	if (!out)
+		return FA_ERR_ARG;
+	*out = NULL;
+	if (!path || !path[0]) {
+		if (errbuf && errlen > 0)
+			snprintf(errbuf, errlen, "no output file given");
+		return FA_ERR_ARG;
+	}
+	if (strcmp(path, "-") == 0)
+		return stream_store(path, STDOUT_FILENO, false, out);
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			report(errbuf, errlen, "cannot write the output file", path, EISDIR);
+			return FA_ERR_IO;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			/* a device or FIFO (/dev/null): written to as it stands */
+			fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+			if (fd < 0) {
+				report(errbuf, errlen, "cannot open the output file", path, errno);
+				return FA_ERR_IO;
+			}
+			return stream_store(path, fd, true, out);
+		}
+	}
+	/* A link to a file: the file it names is replaced, as wget -O and
+	 * curl -o would write through it. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real) {
+			report(errbuf, errlen, "cannot follow the output file", path, errno);
+			return FA_ERR_IO;
+		}
+	}
+	slash = strrchr(real ? real : path, '/');
+	name = slash ? slash + 1 : (real ? real : path);
+	if (!valid_component(name)) {
+		if (errbuf && errlen > 0)
+			snprintf(errbuf, errlen,
+				 "cannot use '%s' as the output file: it must name a file, and no "
+				 "name ending in .part (in-progress files have those) or longer "
+				 "than %d bytes",
+				 path, STORE_COMPONENT_MAX);
+		free(real);
+		return FA_ERR_NAME;
+	}
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == (real ? real : path))
+		dir = strdup("/");
+	else
+		dir = strndup(real ? real : path, (size_t)(slash - (real ? real : path)));
+	err = dir ? store_new(dir, flags, out, errbuf, errlen) : FA_ERR_NOMEM;
+	if (err == FA_OK) {
+		(*out)->one_path = strdup(path);
+		(*out)->one_name = strdup(name);
+		if (!(*out)->one_path || !(*out)->one_name) {
+			store_free(*out);
+			*out = NULL;
+			err = FA_ERR_NOMEM;
+		}
+	}
+	free(dir);
+	free(real);
+	return err;
+}
+
+const char *store_one_file(const struct store *store)
+{
+	return store ? store->one_path : NULL;
+}
+
+bool store_streams(const struct store_file *file)
+{
+	return file && file->kind == FILE_STREAM;
+}
+
 void store_free(struct store *store)
 {
 	if (!store)
 		return;
+	if (store->own_stream_fd)
+		close(store->stream_fd);
+	free(store->one_path);
+	free(store->one_name);
 	if (store->dirfd >= 0)
 		close(store->dirfd);
 	pthread_mutex_destroy(&store->lock);
@@ -863,7 +1000,8 @@ enum fa_err store_set_record(struct store_file *file, const char *etag, const ch
 
 	if (!file)
 		return FA_ERR_ARG;
-	if (!file->url || file->fd < 0 || !atomic_load(&file->store->records))
+	if (!file->url || file->fd < 0 || file->kind == FILE_STREAM ||
+	    !atomic_load(&file->store->records))
 		return FA_OK;
 	len = record_encode(file->url, etag ? etag : "", last_modified ? last_modified : "", total,
 			    false, buf, sizeof(buf));
@@ -900,7 +1038,7 @@ static void file_free(struct store_file *file)
 {
 	int saved = errno;
 
-	if (file->fd >= 0)
+	if (file->fd >= 0 && file->kind != FILE_STREAM)
 		close(file->fd);
 	if (file->base_fd >= 0)
 		close(file->base_fd);
@@ -1153,13 +1291,24 @@ static enum slot_state look_at_slot(struct store_file *file)
 
 		if (recorded && same_url(file, &rec))
 			return SLOT_DONE;
-		/* A directory (another URL's path goes through it) holds no
-		 * file: the URL takes the next name, as a plain run would. */
-		if (recorded || file->slot > 0 || S_ISDIR(st.st_mode))
-			return SLOT_OTHERS;
-		if (!S_ISREG(st.st_mode))
-			return SLOT_BLOCKED;
-		return (flags & STORE_CONTINUE) ? SLOT_BASE : SLOT_DONE;
+		if (file->store->one_name) {
+			/* -O FILE: -nc keeps whatever FILE is; -c continues
+			 * FILE with no record, and replaces another URL's
+			 * FILE, from this URL's FILE.part if there is one */
+			if (flags & STORE_NO_CLOBBER)
+				return SLOT_DONE;
+			if (!recorded && S_ISREG(st.st_mode))
+				return SLOT_BASE;
+		} else {
+			/* A directory (another URL's path goes through it)
+			 * holds no file: the URL takes the next name, as a
+			 * plain run would. */
+			if (recorded || file->slot > 0 || S_ISDIR(st.st_mode))
+				return SLOT_OTHERS;
+			if (!S_ISREG(st.st_mode))
+				return SLOT_BLOCKED;
+			return (flags & STORE_CONTINUE) ? SLOT_BASE : SLOT_DONE;
+		}
 	}
 	if (fstatat(file->dirfd, file->diskname, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return SLOT_FREE;
@@ -1211,7 +1360,7 @@ static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
 	enum fa_err err = FA_ERR_EXISTS;
 
 	sync_lock(&store->lock);
-	for (unsigned n = 0; n <= STORE_COLLISIONS_MAX; n++) {
+	for (unsigned n = 0; n <= (store->one_name ? 0 : STORE_COLLISIONS_MAX); n++) {
 		err = set_slot(file, n);
 		if (err != FA_OK)
 			break;
@@ -1219,6 +1368,12 @@ static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
 			continue;
 		memset(&file->held, 0, sizeof(file->held));
 		*state = look_at_slot(file);
+		if (*state == SLOT_OTHERS && store->one_name) {
+			/* the one file is this URL's: what another URL left
+			 * at its name is replaced */
+			memset(&file->held, 0, sizeof(file->held));
+			*state = SLOT_FREE;
+		}
 		if (*state == SLOT_OTHERS) {
 			err = FA_ERR_EXISTS;
 			continue;
@@ -1269,6 +1424,23 @@ static enum fa_err file_new(struct store *store, const char *relpath, struct sto
 	return FA_OK;
 }
 
+/* store_open() of a store that streams: a file whose bytes go straight
+ * out. */
+static enum fa_err open_stream(struct store *store, struct store_file **out)
+{
+	struct store_file *file = calloc(1, sizeof(*file));
+
+	if (!file)
+		return FA_ERR_NOMEM;
+	file->store = store;
+	file->kind = FILE_STREAM;
+	file->fd = store->stream_fd;
+	file->base_fd = -1;
+	file->dirfd = -1;
+	*out = file;
+	return FA_OK;
+}
+
 enum fa_err store_open(struct store *store, const char *relpath, const char *url,
 		       struct store_file **out, char **existing_relpath)
 {
@@ -1284,6 +1456,13 @@ enum fa_err store_open(struct store *store, const char *relpath, const char *url
 	*out = NULL;
 	if (!store || !relpath)
 		return FA_ERR_ARG;
+	if (store->one_path) {
+		if (strcmp(relpath, store->one_path) != 0)
+			return FA_ERR_NAME;
+		if (store->stream_fd >= 0)
+			return open_stream(store, out);
+		relpath = store->one_name;
+	}
 	err = file_new(store, relpath, &file);
 	if (err != FA_OK)
 		return err;
@@ -1305,7 +1484,9 @@ enum fa_err store_open(struct store *store, const char *relpath, const char *url
 		goto out;
 	}
 	if (state == SLOT_DONE || state == SLOT_BLOCKED) {
-		if (existing_relpath && file->done_html) {
+		if (existing_relpath && store->one_path) {
+			*existing_relpath = strdup(store->one_path);
+		} else if (existing_relpath && file->done_html) {
 			size_t n = file->dirlen + strlen(file->htmlname) + 1;
 
 			*existing_relpath = malloc(n);
@@ -1323,6 +1504,8 @@ enum fa_err store_open(struct store *store, const char *relpath, const char *url
 		errno = EEXIST;
 		goto out;
 	}
+	/* -O FILE replaces FILE when whole; other names are never replaced */
+	file->replace_final = store->one_name != NULL;
 	if ((store->flags & STORE_CONTINUE) && state == SLOT_BASE && resume_base(file))
 		goto out;
 	if ((store->flags & STORE_CONTINUE) && state == SLOT_PART && resume_part(file)) {
@@ -1336,7 +1519,7 @@ enum fa_err store_open(struct store *store, const char *relpath, const char *url
 		goto out;
 	}
 	memset(&file->held, 0, sizeof(file->held));
-	file->replace_final = false;
+	file->replace_final = store->one_name != NULL;
 	err = create_fresh(file);
 out:
 	saved = errno;
@@ -1420,6 +1603,8 @@ enum fa_err store_restart(struct store_file *file)
 {
 	if (!file)
 		return FA_ERR_ARG;
+	if (file->kind == FILE_STREAM)
+		return file->size > 0 ? FA_ERR_STREAMED : FA_OK;
 	if (file->base_fd >= 0) {
 		close(file->base_fd);
 		file->base_fd = -1;
@@ -1503,7 +1688,7 @@ bool store_name_taken(const struct store_file *file, const char *name)
 {
 	struct stat st;
 
-	if (!(file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE)))
+	if (!(file->store->flags & (STORE_NO_CLOBBER | STORE_CONTINUE)) || file->dirfd < 0)
 		return false;
 	return fstatat(file->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
@@ -1556,6 +1741,14 @@ static enum fa_err commit(struct store_file *file, const char *name, bool html,
 		file_free(file);
 		return FA_ERR_NAME;
 	}
+	if (file->kind == FILE_STREAM) {
+		/* every byte is out already */
+		err = FA_OK;
+		if (final_relpath && !(*final_relpath = strdup(file->store->one_path)))
+			err = FA_ERR_NOMEM;
+		file_free(file);
+		return err;
+	}
 	html = html && file && (file->store->flags & STORE_HTML_EXT) &&
 	       !store_has_html_ext(file->name);
 	if (!name && file && file->replace_final &&
@@ -1581,7 +1774,9 @@ static enum fa_err commit(struct store_file *file, const char *name, bool html,
 				file_free(file);
 				return FA_ERR_NOMEM;
 			}
-		} else if (final_relpath && !(*final_relpath = strdup(file->slotpath))) {
+		} else if (final_relpath &&
+			   !(*final_relpath = strdup(file->store->one_path ? file->store->one_path
+									   : file->slotpath))) {
 			file_free(file);
 			return FA_ERR_NOMEM;
 		}
@@ -1818,7 +2013,9 @@ void store_abort(struct store_file *file, bool keep_part)
 {
 	if (!file)
 		return;
-	if (keep_part && file->size > 0)
+	if (file->kind == FILE_STREAM)
+		; /* what was written is out: nothing to keep or remove */
+	else if (keep_part && file->size > 0)
 		keep_as_part(file);
 	else
 		discard(file);

@@ -331,6 +331,24 @@ static void test_cli_mode_rules(void **state)
 	    {{"--wait", "1", "--random-wait", "l"}, NULL},
 	    {{"--compare=1,2", "--repeat", "2", "--plot", "x.svg", "l"}, NULL},
 	    {{"-q", "--json", "l"}, NULL},
+	    /* -O FILE saves one URL */
+	    {{"-O", "f", "l"}, "-O saves one URL, not a list ('l')"},
+	    {{"--output-document=f", "http://a/1", "http://a/2"},
+	     "--output-document saves one URL, not 2 ('http://a/1' and 1 more)"},
+	    {{"-O", "f", "--crawl", "http://a/"}, "-O and --crawl cannot be combined"},
+	    {{"-r", "-O", "f", "http://a/"}, "-O and -r cannot be combined"},
+	    {{"-O", "f", "--images", "http://a/"}, "-O and --images cannot be combined"},
+	    {{"-O", "f", "--compare", "http://a/"}, "-O and --compare cannot be combined"},
+	    {{"-O", "f", "-o", "d", "http://a/"}, "-O and -o cannot be combined"},
+	    {{"-O", "f", "-x", "http://a/"}, "-O and -x cannot be combined"},
+	    {{"-O", "f", "-J", "http://a/"}, "-O and -J cannot be combined"},
+	    {{"-O", "-", "--json", "http://a/"}, "-O - and --json cannot be combined"},
+	    {{"-O", "-", "-c", "http://a/"}, "-O - and -c cannot be combined"},
+	    {{"-O", "-", "--no-clobber", "http://a/"}, "-O - and --no-clobber cannot be combined"},
+	    {{"-O", "f", "-O", "g", "http://a/"}, "-O/--output-document may be given only once"},
+	    {{"-O", "f", "--json", "-c", "http://a/"}, NULL},
+	    {{"-O", "-", "-v", "--retries", "5", "http://a/"}, NULL},
+	    {{"-O", "f", "--no-clobber", "http://a/"}, NULL},
 	};
 
 	(void)state;

@@ -1572,6 +1572,167 @@ static void test_store_continue_base(void **state)
 	store_free(nc);
 }
 
+/* ---- one file (-O FILE) ------------------------------------------------ */
+
+static struct store *open_one(const struct fixture *fx, const char *rel, unsigned flags)
+{
+	char path[PATH_MAX];
+	char errbuf[256];
+	struct store *store = NULL;
+
+	path_in(fx, rel, path, sizeof(path));
+	assert_int_equal(store_new_file(path, fx->flags | flags, &store, errbuf, sizeof(errbuf)),
+			 FA_OK);
+	assert_non_null(store);
+	assert_string_equal(store_one_file(store), path);
+	return store;
+}
+
+/* The one file is replaced whole, only by a commit; a failure leaves it as
+ * it was; its .part is kept and resumed as any other; another relpath is
+ * refused. */
+static void test_store_one_file_replaced_when_whole(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *store;
+	struct store_file *file = NULL;
+	char path[PATH_MAX], data[3000], *final = NULL;
+
+	fill(data, sizeof(data), 11);
+	make_dir(fx, "d");
+	spit(fx, "d/out.iso", "old", 3);
+	path_in(fx, "d/out.iso", path, sizeof(path));
+	store = open_one(fx, "d/out.iso", 0);
+	assert_int_equal(store_open(store, "out.iso", "http://h/a", &file, NULL), FA_ERR_NAME);
+	assert_null(file);
+
+	/* failed: the old file stays, nothing else is left */
+	assert_int_equal(store_open(store, path, "http://h/a", &file, NULL), FA_OK);
+	write_all(file, data, 1000);
+	assert_file(fx, "d/out.iso", "old", 3);
+	store_abort(file, false);
+	assert_file(fx, "d/out.iso", "old", 3);
+	assert_int_equal(count_entries(fx, "d"), 1);
+
+	/* interrupted: FILE.part; whole: FILE replaced, named as given */
+	assert_int_equal(store_open(store, path, "http://h/a", &file, NULL), FA_OK);
+	write_all(file, data, 1000);
+	store_abort(file, true);
+	assert_file(fx, "d/out.iso", "old", 3);
+	assert_file(fx, "d/out.iso.part", data, 1000);
+	assert_int_equal(store_open(store, path, "http://h/a", &file, NULL), FA_OK);
+	assert_int_equal(store_offset(file), 0); /* no -c: from zero */
+	assert_int_equal(store_set_record(file, "\"a\"", "", sizeof(data)), FA_OK);
+	write_all(file, data, sizeof(data));
+	assert_int_equal(store_commit(file, &final), FA_OK);
+	assert_string_equal(final, path);
+	free(final);
+	assert_file(fx, "d/out.iso", data, sizeof(data));
+	store_free(store);
+
+	/* -c: this URL's FILE.part is resumed, also when FILE is another
+	 * URL's; the commit replaces FILE */
+	fill(data, sizeof(data), 12);
+	path_in(fx, "d/out.iso.part", path, sizeof(path));
+	unlink(path); /* a stale one with no record would be resumed too */
+	path_in(fx, "d/out.iso", path, sizeof(path));
+	store = open_one(fx, "d/out.iso", STORE_CONTINUE);
+	assert_int_equal(store_open(store, path, "http://h/b", &file, NULL), FA_OK);
+	write_all(file, data, 700);
+	store_abort(file, true);
+	assert_int_equal(store_open(store, path, "http://h/b", &file, NULL), FA_OK);
+	assert_int_equal(store_offset(file), 700);
+	assert_int_equal(store_set_record(file, "\"b\"", "", sizeof(data)), FA_OK);
+	write_all(file, data + 700, sizeof(data) - 700);
+	assert_int_equal(store_commit(file, NULL), FA_OK);
+	assert_file(fx, "d/out.iso", data, sizeof(data));
+	/* the file, and its record's sidecar where there are no xattrs */
+	assert_int_equal(count_entries(fx, "d"), (fx->flags & STORE_NO_XATTR) ? 2 : 1);
+	/* ... and then it is this URL's: done */
+	assert_int_equal(store_open(store, path, "http://h/b", &file, &final), FA_ERR_EXISTS);
+	assert_string_equal(final, path);
+	free(final);
+	store_free(store);
+
+	/* --no-clobber: any FILE is kept */
+	store = open_one(fx, "d/out.iso", STORE_NO_CLOBBER);
+	assert_int_equal(store_open(store, path, "http://h/c", &file, NULL), FA_ERR_EXISTS);
+	store_free(store);
+	assert_file(fx, "d/out.iso", data, sizeof(data));
+}
+
+/* A link to a file writes the file it names; names that cannot be a
+ * final name, and directories, are refused at once. */
+static void test_store_one_file_paths(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const bad[] = {"d/", "d/x.part", "d/.", "d/..", "d"};
+	struct store *store = NULL;
+	struct store_file *file = NULL;
+	char path[PATH_MAX], errbuf[256];
+
+	make_dir(fx, "d");
+	spit(fx, "d/target", "old", 3);
+	make_symlink(fx, "target", "d/link");
+	store = open_one(fx, "d/link", 0);
+	path_in(fx, "d/link", path, sizeof(path));
+	assert_int_equal(store_open(store, path, "http://h/a", &file, NULL), FA_OK);
+	write_all(file, "new!", 4);
+	assert_int_equal(store_commit(file, NULL), FA_OK);
+	store_free(store);
+	assert_file(fx, "d/target", "new!", 4);
+	assert_int_equal(count_entries(fx, "d"), 2);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		path_in(fx, bad[i], path, sizeof(path));
+		store = NULL;
+		if (store_new_file(path, fx->flags, &store, errbuf, sizeof(errbuf)) == FA_OK)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_null(store);
+		assert_non_null(strstr(errbuf, path));
+	}
+	/* a directory made on the way, as -o makes its own */
+	store = open_one(fx, "new/sub/f", 0);
+	store_free(store);
+	assert_int_equal(count_entries(fx, "new/sub"), 0);
+}
+
+/* "-" and devices stream: written straight through, nothing to take
+ * back, so a restart after the first byte fails. */
+static void test_store_one_file_streams(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *store = NULL;
+	struct store_file *file = NULL;
+	char errbuf[256], *final = NULL;
+
+	(void)fx;
+	assert_int_equal(store_new_file("/dev/null", 0, &store, errbuf, sizeof(errbuf)), FA_OK);
+	assert_int_equal(store_open(store, "/dev/null", "http://h/a", &file, NULL), FA_OK);
+	assert_true(store_streams(file));
+	assert_int_equal(store_restart(file), FA_OK); /* nothing out yet */
+	assert_int_equal(store_set_record(file, "\"e\"", "", 10), FA_OK);
+	write_all(file, "0123456789", 10);
+	assert_int_equal(store_offset(file), 10);
+	assert_int_equal(store_restart(file), FA_ERR_STREAMED);
+	assert_int_equal(store_offset(file), 10);
+	assert_int_equal(store_commit(file, &final), FA_OK);
+	assert_string_equal(final, "/dev/null");
+	free(final);
+	assert_int_equal(store_open(store, "/dev/null", "http://h/a", &file, NULL), FA_OK);
+	store_abort(file, true);
+	store_free(store);
+
+	/* standard output is borrowed: never closed */
+	assert_int_equal(store_new_file("-", 0, &store, errbuf, sizeof(errbuf)), FA_OK);
+	assert_string_equal(store_one_file(store), "-");
+	assert_int_equal(store_open(store, "-", "http://h/a", &file, NULL), FA_OK);
+	assert_true(store_streams(file));
+	store_abort(file, false);
+	store_free(store);
+	assert_true(fcntl(STDOUT_FILENO, F_GETFD) >= 0);
+}
+
 /* clang-format off */
 #define IN_MODE(fn, suffix, mode) {#fn suffix, fn, setup, teardown, (void *)&(mode)}
 #define BOTH(fn) IN_MODE(fn, "", mode_tmpfile), IN_MODE(fn, "_part", mode_part)
@@ -1608,6 +1769,9 @@ int main(void)
 	    BOTH(test_store_symlink_not_followed),
 	    BOTH(test_store_new_unwritable),
 	    BOTH(test_store_disk_full),
+	    ALL4(test_store_one_file_replaced_when_whole),
+	    BOTH(test_store_one_file_paths),
+	    cmocka_unit_test_setup_teardown(test_store_one_file_streams, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
