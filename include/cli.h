@@ -115,6 +115,14 @@ void cli_free_args(char **args);
  */
 bool cli_option_names(size_t i, const char **name, const char **alias, char *letter);
 
+/*
+ * Whether dir's last component looks like a file's name: a stem, then a
+ * dot and 1 to 5 letters or digits to the end ("file.iso", "a/b.html"),
+ * and no trailing '/'.  For the note that -o makes DIR a directory and -O
+ * names a file.  Pure: thread-safe.
+ */
+bool cli_dir_looks_like_file(const char *dir);
+
 /* Number parsers shared by the options (exposed for tests).  Each
  * accepts the whole string or fails with FA_ERR_PARSE. */
 enum fa_err cli_parse_long(const char *s, long long min, long long max, long long *out);

@@ -1499,6 +1499,26 @@ void cli_release(struct fa_opts *o)
 	o->n_urls = o->n_includes = o->n_excludes = 0;
 }
 
+bool cli_dir_looks_like_file(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+	const char *last = slash ? slash + 1 : dir;
+	const char *dot = strrchr(last, '.');
+	size_t ext;
+
+	if (!dot || dot == last)
+		return false; /* no extension, or a hidden name (".cache") */
+	ext = strlen(dot + 1);
+	if (ext < 1 || ext > 5)
+		return false;
+	for (const char *p = dot + 1; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			return false;
+	}
+	return true;
+}
+
 bool cli_option_names(size_t i, const char **name, const char **alias, char *letter)
 {
 	for (size_t k = 0; k < N_OPTIONS; k++) {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -275,6 +276,21 @@ static void write_stats(const struct run *run, const char *path)
 	fclose(f);
 }
 
+/* `-o file.iso` makes a directory file.iso/: say so, once, where a user
+ * may have meant -O (wget's and curl's habits differ). */
+static void note_dir_like_file(const struct fa_opts *o)
+{
+	struct stat st;
+
+	if (o->quiet || o->output_doc || !cli_dir_looks_like_file(o->output_dir) ||
+	    stat(o->output_dir, &st) == 0 || errno != ENOENT)
+		return;
+	fprintf(stderr,
+		"fetchall: note: -o '%s' makes a new directory to save files in; to save one URL "
+		"as that file, use -O '%s'\n",
+		o->output_dir, o->output_dir);
+}
+
 /*
  * Each worker needs a few descriptors (its own connections, and the socket
  * pair libcurl's internal multi handle keeps), so -j in the hundreds passes
@@ -356,6 +372,7 @@ int main(int argc, char **argv)
 		xmlload_release();
 		return status;
 	}
+	note_dir_like_file(&opts);
 	if (opts.compare) {
 		/* each run would refuse a bad regex: refuse it once, first */
 		if (opts.n_includes || opts.n_excludes) {
