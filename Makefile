@@ -13,6 +13,11 @@
 #   make bench        benchmarks (not tests)
 #   make man          write the man page build/fetchall.1 (fetchall --help-man);
 #                     read it with man -l build/fetchall.1
+#   make completion   write the bash and zsh completions build/fetchall.bash and
+#                     build/_fetchall (fetchall --help-bash/zsh-completion)
+#   make install      fetchall, its man page and completions under PREFIX
+#                     (default /usr/local), staged under DESTDIR if given;
+#                     make uninstall removes them (same PREFIX, DESTDIR)
 #   make format       apply .clang-format;  make format-check  checks it
 #   make WERROR=0     for packagers: warnings do not fail the build
 
@@ -20,6 +25,11 @@ VARIANT ?= release
 WERROR  ?= 1
 CC      ?= cc
 PREFIX  ?= /usr/local
+INSTALL ?= install
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 
@@ -87,7 +97,7 @@ FUZZ_BINS    := $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
 .SECONDARY:
 
 .PHONY: all test check unit integration asan tsan fuzz fuzz-build fuzz-run demo bench format \
-        format-check install clean man
+        format-check install uninstall clean man completion
 
 all: $(B)/fetchall $(B)/testserver
 ifeq ($(VARIANT),release)
@@ -157,6 +167,15 @@ man: build/fetchall.1
 build/fetchall.1: $(B)/fetchall
 	$(B)/fetchall --help-man >$@.tmp && mv $@.tmp $@
 
+# So are the completions: they never drift from the options.
+completion: build/fetchall.bash build/_fetchall
+
+build/fetchall.bash: $(B)/fetchall
+	$(B)/fetchall --help-bash-completion >$@.tmp && mv $@.tmp $@
+
+build/_fetchall: $(B)/fetchall
+	$(B)/fetchall --help-zsh-completion >$@.tmp && mv $@.tmp $@
+
 bench: all
 	sh bench/run
 
@@ -166,9 +185,20 @@ format:
 format-check:
 	clang-format --dry-run --Werror src/*.c include/*.h tests/*/*.c tests/*/*.h fuzz/*.c
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(B)/fetchall $(DESTDIR)$(PREFIX)/bin/fetchall
+INSTALLED := $(BINDIR)/fetchall $(MANDIR)/man1/fetchall.1 $(BASHCOMPDIR)/fetchall \
+             $(ZSHCOMPDIR)/_fetchall
+
+install: all man completion
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(ZSHCOMPDIR)
+	$(INSTALL) -m 755 $(B)/fetchall $(DESTDIR)$(BINDIR)/fetchall
+	$(INSTALL) -m 644 build/fetchall.1 $(DESTDIR)$(MANDIR)/man1/fetchall.1
+	$(INSTALL) -m 644 build/fetchall.bash $(DESTDIR)$(BASHCOMPDIR)/fetchall
+	$(INSTALL) -m 644 build/_fetchall $(DESTDIR)$(ZSHCOMPDIR)/_fetchall
+
+# The files install put there; directories stay (others may share them).
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
 	rm -rf build fetchall

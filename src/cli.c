@@ -5,7 +5,8 @@
  * its letter, what its value is and where in struct fa_opts it goes, its
  * default and range, its --help lines and section, the modes it does
  * something in, and whether --compare's child runs get it.  Parsing,
- * --help, the man page (--help-man), the checks of modes and
+ * --help, the man page (--help-man), the bash and zsh completions
+ * (--help-bash-completion, --help-zsh-completion), the checks of modes and
  * cli_job_args() all read that table, so adding an option is adding a row.
  *
  * Parsing is a loop of its own with getopt_long's rules: options and
@@ -181,6 +182,8 @@ static void emit_cookie(struct args *a, const struct cli_option *opt, const stru
 static void print_help(FILE *out);
 static void print_version(FILE *out);
 static void print_man(FILE *out);
+static void print_bash_completion(FILE *out);
+static void print_zsh_completion(FILE *out);
 
 /* In --help's order, section by section. */
 static const struct cli_option options[] = {
@@ -730,9 +733,17 @@ static const struct cli_option options[] = {
      .section = SEC_INFO,
      .help = "versions of fetchall, libcurl and libxml2"},
 
-    /* hidden: the man page; a parser worker process; --compare's runs'
-     * statistics */
+    /* hidden: the man page and the shell completions (make install); a
+     * parser worker process; --compare's runs' statistics */
     {.name = "help-man", .type = T_ACTION, .act = print_man, .flags = F_HIDDEN},
+    {.name = "help-bash-completion",
+     .type = T_ACTION,
+     .act = print_bash_completion,
+     .flags = F_HIDDEN},
+    {.name = "help-zsh-completion",
+     .type = T_ACTION,
+     .act = print_zsh_completion,
+     .flags = F_HIDDEN},
     {.name = "parse-worker", FLAG(parse_worker), .flags = F_HIDDEN},
     {.name = "stats", STRING(stats_file), .flags = F_HIDDEN},
 };
@@ -1703,6 +1714,169 @@ static void print_man(FILE *out)
 		roff_text(out, examples[i].command);
 		fputs("\n.fi\n.RE\n", out);
 	}
+}
+
+/* What the value of a row names, for shell completion: by its metavar. */
+enum value_kind { VALUE_OTHER, VALUE_FILE, VALUE_DIR };
+
+static enum value_kind value_kind(const struct cli_option *opt)
+{
+	if (!opt->metavar)
+		return VALUE_OTHER;
+	if (!strcmp(opt->metavar, "DIR"))
+		return VALUE_DIR;
+	if (!strcmp(opt->metavar, "LIST") || !strncmp(opt->metavar, "FILE", 4))
+		return VALUE_FILE;
+	return VALUE_OTHER;
+}
+
+/* A row's spellings for a shell's case pattern: "-j|--jobs", alias too. */
+static void bash_spellings(FILE *out, const struct cli_option *opt)
+{
+	const char *sep = "";
+
+	if (opt->letter) {
+		fprintf(out, "-%c", opt->letter);
+		sep = "|";
+	}
+	fprintf(out, "%s--%s", sep, opt->name);
+	if (opt->alias)
+		fprintf(out, "|--%s", opt->alias);
+}
+
+/* The "case $prev" arm of the rows whose value is of kind `kind`
+ * (VALUE_OTHER: any value that is no file: offer nothing), or nothing. */
+static void bash_value_arm(FILE *out, enum value_kind kind, const char *action)
+{
+	const char *sep = "\t\t";
+	bool any = false;
+
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *opt = &options[i];
+
+		if ((opt->flags & F_HIDDEN) || value_of(opt) != V_REQUIRED ||
+		    value_kind(opt) != kind)
+			continue;
+		fputs(sep, out);
+		bash_spellings(out, opt);
+		sep = "|";
+		any = true;
+	}
+	if (any)
+		fprintf(out, ")\n\t\t%s\n\t\treturn\n\t\t;;\n", action);
+}
+
+/* --help-bash-completion: a bash completion script from the table. */
+static void print_bash_completion(FILE *out)
+{
+	const char *sep = "";
+
+	fputs("# bash completion for fetchall, written by 'fetchall --help-bash-completion'\n"
+	      "# from src/cli.c's table of options\n"
+	      "_fetchall()\n{\n"
+	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}\n"
+	      "\tlocal IFS=$'\\n' # file names may hold spaces; the words below are one a line\n"
+	      "\tCOMPREPLY=()\n"
+	      "\t# --name=value: bash splits the word at '='\n"
+	      "\t[[ $prev == = && $COMP_CWORD -gt 1 ]] && prev=${COMP_WORDS[COMP_CWORD - 2]}\n"
+	      "\tcase $prev in\n",
+	      out);
+	bash_value_arm(out, VALUE_DIR, "COMPREPLY=($(compgen -d -- \"$cur\"))");
+	bash_value_arm(out, VALUE_FILE, "COMPREPLY=($(compgen -f -- \"$cur\"))");
+	bash_value_arm(out, VALUE_OTHER, ": # a number, a size, a pattern: nothing to offer");
+	fputs("\tesac\n\tcase $cur in\n\t-*)\n\t\tCOMPREPLY=($(compgen -W '", out);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *opt = &options[i];
+
+		if (opt->flags & F_HIDDEN)
+			continue;
+		if (opt->letter)
+			fprintf(out, "%s-%c", sep, opt->letter), sep = "\n";
+		fprintf(out, "%s--%s", sep, opt->name), sep = "\n";
+		if (opt->alias)
+			fprintf(out, "%s--%s", sep, opt->alias);
+	}
+	fputs("' -- \"$cur\"))\n\t\t;;\n"
+	      "\t*)\n\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n\t\t;;\n\tesac\n}\n"
+	      "complete -o filenames -F _fetchall fetchall\n",
+	      out);
+}
+
+/* A row's help on one line, for a zsh description in single quotes and
+ * brackets: quotes closed and reopened, brackets, colons and backslashes
+ * escaped. */
+static void zsh_description(FILE *out, const char *help)
+{
+	for (; *help; help++) {
+		if (*help == '\n')
+			fputc(' ', out);
+		else if (*help == '\'')
+			fputs("'\\''", out);
+		else if (*help == '[' || *help == ']' || *help == '\\' || *help == ':')
+			fprintf(out, "\\%c", *help);
+		else
+			fputc(*help, out);
+	}
+}
+
+/* One zsh _arguments spec for spelling `dash name` of opt. */
+static void zsh_spec(FILE *out, const struct cli_option *opt, const char *dash, const char *name)
+{
+	bool repeatable = opt->type == T_LIST || opt->parse == parse_header;
+	enum opt_value v = value_of(opt);
+
+	fputs("\t'", out);
+	if (repeatable) {
+		fputs("*", out);
+	} else {
+		/* the other spellings of the same row exclude this one */
+		fputs("(", out);
+		if (opt->letter)
+			fprintf(out, "-%c ", opt->letter);
+		fprintf(out, "--%s%s%s)", opt->name, opt->alias ? " --" : "",
+			opt->alias ? opt->alias : "");
+	}
+	fprintf(out, "%s%s%s[", dash, name,
+		v == V_REQUIRED   ? (dash[1] ? "=" : "+")
+		: v == V_OPTIONAL ? "=-"
+				  : "");
+	zsh_description(out, opt->help ? opt->help : "");
+	fputs("]", out);
+	if (v != V_NONE) {
+		fputs(v == V_OPTIONAL ? "::" : ":", out);
+		zsh_description(out, opt->metavar);
+		fputc(':', out);
+		if (value_kind(opt) == VALUE_DIR)
+			fputs("_files -/", out);
+		else if (value_kind(opt) == VALUE_FILE)
+			fputs("_files", out);
+		else
+			fputs(" ", out);
+	}
+	fputs("' \\\n", out);
+}
+
+/* --help-zsh-completion: _fetchall for zsh's site-functions. */
+static void print_zsh_completion(FILE *out)
+{
+	fputs("#compdef fetchall\n"
+	      "# zsh completion for fetchall, written by 'fetchall --help-zsh-completion'\n"
+	      "# from src/cli.c's table of options\n"
+	      "_arguments -s -S \\\n",
+	      out);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *opt = &options[i];
+		char letter[2] = {opt->letter, '\0'};
+
+		if (opt->flags & F_HIDDEN)
+			continue;
+		if (opt->letter)
+			zsh_spec(out, opt, "-", letter);
+		zsh_spec(out, opt, "--", opt->name);
+		if (opt->alias)
+			zsh_spec(out, opt, "--", opt->alias);
+	}
+	fputs("\t'*:URL or LIST:_files'\n", out);
 }
 
 static void arg_add(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

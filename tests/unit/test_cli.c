@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,7 +571,8 @@ static void test_cli_help_and_man_list_every_option(void **state)
 	    ".SH OPTIONS\n", ".SH \"EXIT STATUS\"\n", ".SH EXAMPLES\n"};
 	static const char *const macros[] = {".\\\"", ".TH ", ".SH ", ".SS ", ".TP", ".PP", ".RS ",
 					     ".RE",   ".nf",  ".fi",  ".B ",  ".nh", ".ad "};
-	static const char *const hidden[] = {"parse-worker", "stats", "help-man"};
+	static const char *const hidden[] = {"parse-worker", "stats", "help-man",
+					     "help-bash-completion", "help-zsh-completion"};
 	char *help = printed(help_argv), *man = printed(man_argv);
 	const char *name, *alias;
 	char letter, want[96];
@@ -636,6 +638,93 @@ static void test_cli_help_and_man_list_every_option(void **state)
 	free(man);
 }
 
+static void test_cli_dir_looks_like_file(void **state)
+{
+	static const struct {
+		const char *dir;
+		bool file_like;
+	} cases[] = {
+	    {"file.iso", true},   {"out/file.zip", true},
+	    {"/tmp/a.txt", true}, {"page.html", true},
+	    {"x.jpg", true},      {"v1.2", true},
+	    {"a.tar.gz", true},   {"a.JPEG", true},
+	    {"downloads", false}, {"file.iso/", false},
+	    {".cache", false},    {"out/.git", false},
+	    {"a.toolong", false}, {"a.", false},
+	    {"a.t-x", false},     {"file.iso/sub", false},
+	    {"", false},          {"x.y/z.", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cli_dir_looks_like_file(cases[i].dir) != cases[i].file_like)
+			fail_msg("'%s': %d", cases[i].dir, !cases[i].file_like);
+	}
+}
+
+/* Whether word occurs in text with a byte of `before` right before it and
+ * one of `after` right after it. */
+static bool has_word(const char *text, const char *word, const char *before, const char *after)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = strstr(text, word); p; p = strstr(p + 1, word)) {
+		if (p > text && strchr(before, p[-1]) && p[len] && strchr(after, p[len]))
+			return true;
+	}
+	return false;
+}
+
+/* The completions come from the table too: every option a user may give,
+ * by each of its names, and no hidden one. */
+static void test_cli_completions_list_every_option(void **state)
+{
+	static const char *const bash_argv[] = {"fetchall", "--help-bash-completion", NULL};
+	static const char *const zsh_argv[] = {"fetchall", "--help-zsh-completion", NULL};
+	static const char *const hidden[] = {"parse-worker", "stats", "help-man",
+					     "help-bash-completion", "help-zsh-completion"};
+	char *bash = printed(bash_argv), *zsh = printed(zsh_argv);
+	const char *name, *alias;
+	char letter, want[96];
+	size_t count = 0;
+
+	(void)state;
+	assert_non_null(strstr(bash, "\ncomplete -o filenames -F _fetchall fetchall\n"));
+	assert_int_equal(strncmp(zsh, "#compdef fetchall\n", 18), 0);
+	for (size_t i = 0; cli_option_names(i, &name, &alias, &letter); i++, count++) {
+		const char *names[] = {name, alias};
+
+		for (size_t k = 0; k < 2 && names[k]; k++) {
+			snprintf(want, sizeof(want), "--%s", names[k]);
+			/* a word of bash's list (one a line, quoted), a spec
+			 * of zsh's ("(...)--name[", "*--name=") */
+			if (!has_word(bash, want, "\n'", "\n'"))
+				fail_msg("the bash completion lacks %s", want);
+			if (!has_word(zsh, want, ")*", "[="))
+				fail_msg("the zsh completion lacks %s", want);
+		}
+		if (letter) {
+			snprintf(want, sizeof(want), "-%c", letter);
+			if (!has_word(bash, want, "\n'", "\n'"))
+				fail_msg("the bash completion lacks %s", want);
+			if (!has_word(zsh, want, ")*", "[+"))
+				fail_msg("the zsh completion lacks %s", want);
+		}
+	}
+	assert_true(count > 50);
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		snprintf(want, sizeof(want), "--%s", hidden[i]);
+		assert_false(has_word(bash, want, "\n'|\t", "\n'|)"));
+		assert_false(has_word(zsh, want, ")*", "[=+"));
+	}
+	/* values that are files or directories complete as such */
+	assert_non_null(strstr(bash, "\t\t-o|--output-dir)\n\t\tCOMPREPLY=($(compgen -d "));
+	assert_non_null(strstr(zsh, "'(-O --output-document)-O+["));
+	assert_non_null(strstr(zsh, "]:FILE:_files' \\\n"));
+	free(bash);
+	free(zsh);
+}
+
 static void test_cli_help_and_version(void **state)
 {
 	struct fa_opts o;
@@ -683,6 +772,8 @@ int main(void)
 	    cmocka_unit_test(test_cli_help_and_man_list_every_option),
 	    cmocka_unit_test(test_cli_usage_errors),
 	    cmocka_unit_test(test_cli_help_and_version),
+	    cmocka_unit_test(test_cli_dir_looks_like_file),
+	    cmocka_unit_test(test_cli_completions_list_every_option),
 	    cmocka_unit_test(test_cli_number_parsers),
 	};
 
