@@ -102,18 +102,25 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
 /* Runs fetchall with the arguments (NULL-terminated) in c->dir; a
  * "URL:PATH" argument is the server's URL for PATH. */
-static void run(const struct ctx *c, struct h_result *r, ...)
+static void run_va(const struct ctx *c, struct h_result *r, va_list ap)
 {
 	const char *argv[32];
 	char *urls[32];
 	int argc = 0, nurls = 0;
-	va_list ap;
 	const char *a;
 
 	argv[argc++] = "fetchall";
-	va_start(ap, r);
 	while ((a = va_arg(ap, const char *)) && argc < 31) {
 		if (!strncmp(a, "URL:", 4)) {
 			urls[nurls] = h_url(&server, a + 4);
@@ -122,11 +129,47 @@ static void run(const struct ctx *c, struct h_result *r, ...)
 		}
 		argv[argc++] = a;
 	}
-	va_end(ap);
 	argv[argc] = NULL;
 	assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, r), 0);
 	for (int i = 0; i < nurls; i++)
 		free(urls[i]);
+}
+
+static void run(const struct ctx *c, struct h_result *r, ...)
+{
+	va_list ap;
+
+	va_start(ap, r);
+	run_va(c, r, ap);
+	va_end(ap);
+}
+
+/* Runs fetchall with the arguments, as run(): a usage error, one line on
+ * stderr holding needle, nothing on stdout. */
+static void usage_error(const struct ctx *c, const char *needle, ...)
+{
+	struct h_result r;
+	va_list ap;
+
+	va_start(ap, needle);
+	run_va(c, &r, ap);
+	va_end(ap);
+	if (r.status != 2 || r.out_len != 0 || lines(r.err) != 1 || !strstr(r.err, needle))
+		fail_msg("status %d, stdout %zu bytes, stderr: %s (wanted: %s)", r.status,
+			 r.out_len, r.err, needle);
+	h_result_release(&r);
+}
+
+/* Copies the line at p into line (len bytes) and returns where the next
+ * one starts, or NULL when p is at the end. */
+static const char *next_line(const char *p, char *line, size_t len)
+{
+	size_t n = strcspn(p, "\n");
+
+	if (!*p)
+		return NULL;
+	snprintf(line, len, "%.*s", (int)n, p);
+	return p + n + (p[n] == '\n');
 }
 
 static void path_in(const struct ctx *c, const char *rel, char *buf, size_t len)
@@ -188,15 +231,6 @@ static int entries(const struct ctx *c, const char *rel)
 	while ((e = readdir(d)))
 		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	closedir(d);
-	return n;
-}
-
-static int lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
 	return n;
 }
 
@@ -264,17 +298,11 @@ static void test_output_document_saves_and_replaces(void **state)
 	h_result_release(&r);
 
 	/* not a file's name: refused before any request, nothing made */
-	{
-		static const char *const bad[] = {"new", "new/", "x.part", "new/.."};
-
-		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			run(c, &r, "-O", bad[i], "URL:/bytes/10", NULL);
-			if (r.status != 2 || lines(r.err) != 1 || !strstr(r.err, bad[i]))
-				fail_msg("-O %s: status %d, stderr: %s", bad[i], r.status, r.err);
-			h_result_release(&r);
-		}
-		assert_false(exists(c, "x.part"));
-	}
+	usage_error(c, "'new'", "-O", "new", "URL:/bytes/10", NULL);
+	usage_error(c, "'new/'", "-O", "new/", "URL:/bytes/10", NULL);
+	usage_error(c, "'x.part'", "-O", "x.part", "URL:/bytes/10", NULL);
+	usage_error(c, "'new/..'", "-O", "new/..", "URL:/bytes/10", NULL);
+	assert_false(exists(c, "x.part"));
 
 	/* a device is written to as it stands */
 	run(c, &r, "-O", "/dev/null", "URL:/bytes/100000", NULL);
@@ -353,35 +381,17 @@ static void test_output_document_stdout(void **state)
 	assert_non_null(strstr(r.err, "cannot be taken back"));
 	h_result_release(&r);
 
-	{
-		static const char *const clash[][2] = {
-		    {"--json", "--json"}, {"-c", "-c"}, {"--no-clobber", "--no-clobber"}};
-
-		for (size_t i = 0; i < sizeof(clash) / sizeof(clash[0]); i++) {
-			run(c, &r, "-O", "-", clash[i][0], "URL:/bytes/10", NULL);
-			assert_int_equal(r.status, 2);
-			assert_int_equal(r.out_len, 0);
-			assert_int_equal(lines(r.err), 1);
-			assert_non_null(strstr(r.err, "-O - and "));
-			assert_non_null(strstr(r.err, clash[i][1]));
-			h_result_release(&r);
-		}
-	}
+	usage_error(c, "-O - and --json cannot be combined", "-O", "-", "--json", "URL:/bytes/10",
+		    NULL);
+	usage_error(c, "-O - and -c cannot be combined", "-O", "-", "-c", "URL:/bytes/10", NULL);
+	usage_error(c, "-O - and --no-clobber cannot be combined", "-O", "-", "--no-clobber",
+		    "URL:/bytes/10", NULL);
 	/* one URL only: not a list, not two, not a crawl */
 	put_text(c, "list.txt", "http://127.0.0.1:1/x\n");
-	run(c, &r, "-O", "f", "list.txt", NULL);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "-O saves one URL, not a list ('list.txt')"));
-	h_result_release(&r);
-	run(c, &r, "-O", "f", "URL:/bytes/1", "URL:/bytes/2", NULL);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "-O saves one URL, not 2"));
-	h_result_release(&r);
-	run(c, &r, "-O", "f", "--crawl", "URL:/bytes/1", NULL);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "-O and --crawl cannot be combined"));
-	assert_int_equal(lines(r.err), 1);
-	h_result_release(&r);
+	usage_error(c, "-O saves one URL, not a list ('list.txt')", "-O", "f", "list.txt", NULL);
+	usage_error(c, "-O saves one URL, not 2", "-O", "f", "URL:/bytes/1", "URL:/bytes/2", NULL);
+	usage_error(c, "-O and --crawl cannot be combined", "-O", "f", "--crawl", "URL:/bytes/1",
+		    NULL);
 	assert_int_equal(entries(c, "."), 1);
 	free(want);
 }
@@ -457,11 +467,7 @@ static void test_output_json_non_utf8_names(void **state)
 	assert_true(holds_bytes(c, "out/caf\xe9.bin", 102, 102));
 	assert_true(holds_bytes(c, "out/na\xefve.bin", 103, 103));
 	assert_true(holds_bytes(c, "out/100%.txt", 104, 104));
-	for (p = r.out; *p; p = strchr(p, '\n') + 1) {
-		size_t len = strcspn(p, "\n");
-
-		memcpy(line, p, len);
-		line[len] = '\0';
+	for (p = next_line(r.out, line, sizeof(line)); p; p = next_line(p, line, sizeof(line))) {
 		assert_true(h_json_get(line, "url", val, sizeof(val)));
 		assert_null(strstr(val, "\xef\xbf\xbd")); /* no U+FFFD in a URL */
 		if (strstr(val, "/bytes/101/")) {
@@ -485,11 +491,9 @@ static void test_output_json_non_utf8_names(void **state)
 
 	/* the retry loop's way: the URLs from the JSON, run again */
 	list[0] = '\0';
-	for (p = r.out; *p; p = strchr(p, '\n') + 1) {
-		size_t len = strcspn(p, "\n"), used = strlen(list);
+	for (p = next_line(r.out, line, sizeof(line)); p; p = next_line(p, line, sizeof(line))) {
+		size_t used = strlen(list);
 
-		memcpy(line, p, len);
-		line[len] = '\0';
 		assert_true(h_json_get(line, "url", val, sizeof(val)));
 		snprintf(list + used, sizeof(list) - used, "%s\n", val);
 	}
@@ -521,11 +525,7 @@ static void test_output_json_non_utf8_names(void **state)
 		H_ASSERT_RUN_SANE(&r, out);
 	}
 	assert_int_equal(r.status, 0);
-	for (p = r.out; *p; p = strchr(p, '\n') + 1) {
-		size_t len = strcspn(p, "\n");
-
-		memcpy(line, p, len);
-		line[len] = '\0';
+	for (p = next_line(r.out, line, sizeof(line)); p; p = next_line(p, line, sizeof(line))) {
 		assert_true(h_json_get(line, "skip_reason", val, sizeof(val)));
 		if (strcmp(val, "file exists") != 0)
 			fail_msg("not skipped: %s", line);
