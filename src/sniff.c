@@ -157,7 +157,7 @@ bool sniff_name_matches(const char *name, size_t len, const char *list, bool fol
 	if (ext)
 		elen = (size_t)(name + len - ext);
 	while (*list) {
-		size_t n = strcspn(list, ",");
+		size_t entry = strcspn(list, ","), n = entry;
 		const char *e = list;
 
 		if (n > 0 && has_wildcard(e, n)) {
@@ -170,7 +170,7 @@ bool sniff_name_matches(const char *name, size_t len, const char *list, bool fol
 			    (fold ? !strncasecmp(ext, e, n) : !strncmp(ext, e, n)))
 				return true;
 		}
-		list += n;
+		list += entry;
 		if (*list == ',')
 			list++;
 	}

@@ -190,7 +190,8 @@ static void test_cli_usage_errors(void **state)
 	    {"l", "--retries", NULL, "option --retries needs a value"},
 	    {"--tree=yes", "l", NULL, "option --tree takes no value"},
 	    {"--no", "l", NULL,
-	     "'--no' is ambiguous (--no-clobber, --no-parent, --no-robots, --no-cookies)"},
+	     "'--no' is ambiguous (--no-use-server-timestamps, --no-clobber, --no-parent, "
+	     "--no-robots, --no-cookies)"},
 	    {"-i", "a", "-ib", "-i/--input-file may be given only once"},
 	    {"--level", "x", "l", "-d/--level wants a number or inf, not 'x'"},
 	    {"--compare=1,4,4", "l", NULL, "--compare wants levels"},
