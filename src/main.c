@@ -462,7 +462,7 @@ int main(int argc, char **argv)
 	}
 	store_flags = (opts.cont ? STORE_CONTINUE : 0) | (opts.no_clobber ? STORE_NO_CLOBBER : 0) |
 		      (opts.timestamping ? STORE_TIMESTAMPING : 0) |
-		      (opts.tree ? STORE_HTML_EXT : 0);
+		      (opts.tree || opts.adjust_extension ? STORE_HTML_EXT : 0);
 	/* -O FILE: a store of that one file (with -O -, the one transfer's
 	 * thread writes stdout; --json, the reporter's use of it, is refused) */
 	if ((opts.output_doc

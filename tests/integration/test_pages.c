@@ -985,6 +985,33 @@ static void test_pages_204_saves_nothing(void **state)
 	h_result_release(&r);
 }
 
+/* -E (wget's --adjust-extension) in a flat list: an HTML page whose
+ * name lacks .html gets it; other files keep their names; without -E the
+ * page keeps its own. */
+static void test_pages_adjust_extension(void **state)
+{
+	struct ctx *c = *state;
+	char page[256], file[256], path[4200];
+	struct h_result r;
+
+	snprintf(page, sizeof(page), "%s/dirs/blog", server.base);
+	snprintf(file, sizeof(file), "%s/bytes/10/plain", server.base);
+	run(c, &r, page, file, "-E", "--json", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"path\":\"blog.html\""));
+	snprintf(path, sizeof(path), "%s/blog.html", c->out);
+	assert_true(exists(path));
+	snprintf(path, sizeof(path), "%s/plain", c->out);
+	assert_true(exists(path));
+	h_result_release(&r);
+	h_rmrf(c->out);
+	run(c, &r, page, NULL);
+	assert_int_equal(r.status, 0);
+	snprintf(path, sizeof(path), "%s/blog", c->out);
+	assert_true(exists(path));
+	h_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1012,6 +1039,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pages_meta_robots, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_x_robots_tag, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_204_saves_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_adjust_extension, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_not_html_and_too_big_not_parsed, setup,
 					    teardown),
 	};
