@@ -23,8 +23,7 @@ static const char *const messages[FA_ERR_LAST] = {
     [FA_ERR_CANCELLED] = "interrupted",
     [FA_ERR_PARSE] = "parse error",
     [FA_ERR_TOO_LONG] = "too long",
-    [FA_ERR_STREAMED] = "the body would have to start over, but the bytes already written "
-			"out cannot be taken back",
+    [FA_ERR_STREAMED] = "bytes already written out cannot be taken back",
 };
 
 const char *fa_strerror(enum fa_err err)
