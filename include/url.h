@@ -80,6 +80,37 @@ struct url_split {
 };
 bool url_split(const char *url, struct url_split *out);
 
+/*
+ * True if a and b are absolute URLs of one origin (RFC 6454): the same
+ * scheme, host and port, compared as libcurl parses them (scheme and host
+ * case-insensitively, a missing port as the scheme's default, so
+ * "http://H/" and "http://h:80/x" are one origin).  "127.0.0.1" and
+ * "localhost" are two hosts, as they are to a browser.  False when either
+ * is not a URL libcurl can parse: what decides whether headers and
+ * credentials may follow a redirect errs on the side of not sending them.
+ * Thread-safe.
+ */
+bool url_same_origin(const char *a, const char *b);
+
+/*
+ * The Referer to send with a request for target that a link on page led
+ * to: page without its user-info and fragment, into out.  Returns false
+ * (out "") when none should be sent: page is https and target is not (a
+ * secure page's address never goes out in clear text, as browsers do by
+ * default), either is not a URL, or it does not fit in outlen.
+ * Thread-safe.
+ */
+bool url_referer(const char *page, const char *target, char *out, size_t outlen);
+
+/*
+ * The user name and password in url's user-info ("http://bob:pw@host/"),
+ * percent-decoded, into *user and *password (caller frees both with
+ * free(); *password is NULL when the URL has a user and no password).
+ * FA_ERR_URL if url is not a URL or has no user; FA_ERR_NOMEM.
+ * Thread-safe.
+ */
+enum fa_err url_credentials(const char *url, char **user, char **password);
+
 /* The 64-bit FNV-1a hash of the NUL-terminated string text: what
  * url_shard() splits hosts by, and what URL tables hash with.
  * Thread-safe. */

@@ -372,3 +372,105 @@ out:
 	curl_url_cleanup(h);
 	return err;
 }
+
+/* "scheme://host:port" of an absolute URL into out, scheme and host
+ * lowercased and the port always given.  False if it is not a URL with a
+ * host, or out is too small. */
+static bool origin_of(const char *url, char *out, size_t outlen)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	bool ok = false;
+	int n;
+
+	if (!h)
+		return false;
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		lowercase(scheme);
+		lowercase(host);
+		n = snprintf(out, outlen, "%s://%s:%s", scheme, host, port);
+		ok = n >= 0 && (size_t)n < outlen;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(h);
+	return ok;
+}
+
+bool url_same_origin(const char *a, const char *b)
+{
+	char oa[512], ob[512];
+
+	return origin_of(a, oa, sizeof(oa)) && origin_of(b, ob, sizeof(ob)) && !strcmp(oa, ob);
+}
+
+bool url_referer(const char *page, const char *target, char *out, size_t outlen)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *url = NULL;
+	struct url_split parts;
+	bool ok = false;
+	int n;
+
+	if (outlen)
+		out[0] = '\0';
+	if (!h)
+		return false;
+	/* a secure page is never named to a plain http request */
+	if (!url_split(target, &parts) ||
+	    (!strncasecmp(page, "https:", 6) && strncasecmp(target, "https:", 6) != 0))
+		goto out;
+	if (curl_url_set(h, CURLUPART_URL, page, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") && strcmp(scheme, "https")) ||
+	    curl_url_set(h, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(h, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(h, CURLUPART_OPTIONS, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_URL, &url, 0) != CURLUE_OK)
+		goto out;
+	n = snprintf(out, outlen, "%s", url);
+	ok = n >= 0 && (size_t)n < outlen;
+	if (!ok && outlen)
+		out[0] = '\0';
+out:
+	curl_free(scheme);
+	curl_free(url);
+	curl_url_cleanup(h);
+	return ok;
+}
+
+enum fa_err url_credentials(const char *url, char **user, char **password)
+{
+	CURLU *h = curl_url();
+	char *u = NULL, *p = NULL;
+	enum fa_err err = FA_ERR_URL;
+	CURLUcode uc;
+
+	*user = *password = NULL;
+	if (!h)
+		return FA_ERR_NOMEM;
+	if (curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_USER, &u, CURLU_URLDECODE) != CURLUE_OK)
+		goto out;
+	uc = curl_url_get(h, CURLUPART_PASSWORD, &p, CURLU_URLDECODE);
+	if (uc != CURLUE_OK && uc != CURLUE_NO_PASSWORD)
+		goto out;
+	*user = strdup(u);
+	*password = p ? strdup(p) : NULL;
+	err = *user && (*password || !p) ? FA_OK : FA_ERR_NOMEM;
+	if (err != FA_OK) {
+		free(*user);
+		free(*password);
+		*user = *password = NULL;
+	}
+out:
+	curl_free(u);
+	curl_free(p);
+	curl_url_cleanup(h);
+	return err;
+}

@@ -431,6 +431,103 @@ static void test_url_shard(void **state)
 	assert_int_equal(url_shard("https://example.com/", 0, &shard), FA_ERR_ARG);
 }
 
+static void test_url_same_origin_table(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		bool same;
+	} cases[] = {
+	    {"http://example.com/a", "http://example.com/b?x#y", true},
+	    {"http://Example.COM/a", "HTTP://example.com:80/", true},
+	    {"https://example.com/", "https://example.com:443/x", true},
+	    {"http://user:pw@example.com/", "http://example.com/", true},
+	    {"http://example.com/", "https://example.com/", false},
+	    {"http://example.com/", "http://example.com:8080/", false},
+	    {"http://example.com/", "http://www.example.com/", false},
+	    {"http://127.0.0.1:8080/", "http://localhost:8080/", false},
+	    {"http://[::1]:80/", "http://[::1]/", true},
+	    {"http://example.com.evil/", "http://example.com/", false},
+	    {"http://example.com/", "not a url", false},
+	    {"", "", false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (url_same_origin(cases[i].a, cases[i].b) != cases[i].same ||
+		    url_same_origin(cases[i].b, cases[i].a) != cases[i].same)
+			fail_msg("case %zu: '%s' vs '%s': want %s", i, cases[i].a, cases[i].b,
+				 cases[i].same ? "same" : "different");
+	}
+}
+
+static void test_url_referer_table(void **state)
+{
+	static const struct {
+		const char *page, *target;
+		const char *want; /* NULL: no Referer */
+	} cases[] = {
+	    {"http://example.com/a/page.html", "http://example.com/img.png",
+	     "http://example.com/a/page.html"},
+	    {"http://bob:pw@example.com/p?q=1#top", "http://example.com/x",
+	     "http://example.com/p?q=1"},
+	    {"https://example.com/p", "https://cdn.example/x", "https://example.com/p"},
+	    {"http://example.com/p", "https://example.com/x", "http://example.com/p"},
+	    {"https://example.com/p", "http://example.com/x", NULL},
+	    {"HTTPS://example.com/p", "http://example.com/x", NULL},
+	    {"file:///etc/passwd", "http://example.com/x", NULL},
+	    {"not a url", "http://example.com/x", NULL},
+	};
+	char out[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool got = url_referer(cases[i].page, cases[i].target, out, sizeof(out));
+
+		if (got != (cases[i].want != NULL) || (got && strcmp(out, cases[i].want)) ||
+		    (!got && out[0]))
+			fail_msg("case %zu: '%s' -> '%s': got %s '%s'", i, cases[i].page,
+				 cases[i].target, got ? "true" : "false", out);
+	}
+	/* too small: nothing rather than a cut address */
+	assert_false(url_referer("http://example.com/long/path", "http://example.com/", out, 10));
+	assert_string_equal(out, "");
+}
+
+static void test_url_credentials_table(void **state)
+{
+	static const struct {
+		const char *url;
+		enum fa_err err;
+		const char *user, *password; /* password NULL: none given */
+	} cases[] = {
+	    {"http://bob:pw@example.com/", FA_OK, "bob", "pw"},
+	    {"http://b%40b:p%3Aw%2F@example.com/x", FA_OK, "b@b", "p:w/"},
+	    {"http://bob@example.com/", FA_OK, "bob", NULL},
+	    {"http://bob:@example.com/", FA_OK, "bob", ""},
+	    {"http://example.com/", FA_ERR_URL, NULL, NULL},
+	    {"not a url", FA_ERR_URL, NULL, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *user = (char *)"x", *password = (char *)"x";
+		enum fa_err err = url_credentials(cases[i].url, &user, &password);
+
+		if (err != cases[i].err)
+			fail_msg("case %zu: '%s': error %d", i, cases[i].url, (int)err);
+		if (cases[i].user)
+			assert_string_equal(user, cases[i].user);
+		else
+			assert_null(user);
+		if (cases[i].password)
+			assert_string_equal(password, cases[i].password);
+		else
+			assert_null(password);
+		free(user);
+		free(password);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +544,9 @@ int main(void)
 	    cmocka_unit_test(test_url_split_table),
 	    cmocka_unit_test(test_url_split_agrees_with_libcurl),
 	    cmocka_unit_test(test_url_shard),
+	    cmocka_unit_test(test_url_same_origin_table),
+	    cmocka_unit_test(test_url_referer_table),
+	    cmocka_unit_test(test_url_credentials_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
