@@ -47,6 +47,19 @@ struct fetch_opts {
 	struct cookies *cookies;    /* the run's jar (borrowed); NULL: no cookies */
 	const char *cookie_header;  /* -b 'NAME=VALUE; ...': sent as is; or NULL */
 	bool server_timestamps;     /* a saved file's mtime is its Last-Modified */
+	/* Authentication, proxies, where requests say they come from.  All
+	 * strings are borrowed for the run; NULL: not given. */
+	const char *user;       /* --user */
+	const char *password;   /* its password */
+	bool netrc;             /* credentials from netrc_file or ~/.netrc
+				   for hosts without --user or URL ones */
+	const char *netrc_file; /* NULL: ~/.netrc */
+	bool location_trusted;  /* headers and credentials follow redirects
+				   to other origins too */
+	const char *proxy;      /* NULL: libcurl reads http_proxy & co */
+	const char *no_proxy;   /* NULL: libcurl reads no_proxy */
+	long ipresolve;         /* CURL_IPRESOLVE_WHATEVER, _V4 or _V6 */
+	const char *referer;    /* for URLs not found on a page */
 };
 
 enum fetch_job_kind {

@@ -39,6 +39,21 @@
  * long, as a timeout that retries apply to (see on_progress()); --max-time
  * caps the whole attempt (CURLOPT_TIMEOUT_MS).
  *
+ * Redirects are followed here, not by libcurl (CURLOPT_FOLLOWLOCATION is
+ * off): an attempt is the request and the chain of requests its 3xx
+ * answers lead to, each one perform() on the next CURLINFO_REDIRECT_URL,
+ * at most --max-redirs of them and only to http and https, under one slot
+ * of the in-flight bound.  Following them here is what lets each request
+ * carry what its origin may see: libcurl 7.88 keeps the -H list for every
+ * host a redirect reaches (it strips only Authorization and Cookie), and
+ * has no hook between the requests of one perform to change it.  So a
+ * request to the origin of the job's URL (scheme, host and port) gets the
+ * -H headers and the --user credentials; a request to any other origin
+ * gets neither, unless --location-trusted.  The body of a 3xx that is
+ * followed is dropped, as libcurl drops it; libcurl's timers, which it
+ * sums over the requests of a followed chain, are summed the same way
+ * (struct hop_times), so the result's phases mean what they meant.
+ *
  * Locking: share_lock[] for libcurl's shared data; the semaphore; atomics
  * for the live counters and the rate bucket.  Nothing else is shared
  * between workers.
@@ -65,6 +80,7 @@
 #include "retry.h"
 #include "sniff.h"
 #include "sync.h"
+#include "url.h"
 
 struct fetch_share {
 	const struct fetch_opts *opts;
@@ -113,6 +129,14 @@ struct attempt {
 	struct decide_response range; /* the last response's Content-Range */
 	char etag[VALIDATOR_MAX];     /* the last response's strong ETag; "" */
 	char last_modified[VALIDATOR_MAX];
+	/* libcurl's timers, summed over the requests of this attempt */
+	struct hop_times {
+		curl_off_t dns, connect, tls, pretransfer, first_byte, total;
+	} times;
+	int status_line;   /* the status of the response being read */
+	bool location;     /* ... it has a Location header */
+	bool withheld;     /* the last request went to another origin
+			      without the credentials and -H headers */
 	bool coded;        /* the last response has a Content-Encoding */
 	char encoding[32]; /* ... which one (lowercased, cut) */
 	/* A coded body is decoded here, not by libcurl, so that a stream that
@@ -154,6 +178,7 @@ struct fetch_worker {
 	char errbuf[CURL_ERROR_SIZE];
 	struct attempt *cur;
 	struct cookies_sync cookie_sync; /* this engine against the run's jar */
+	const char *protocols; /* of a job's own URL; redirects: http, https */
 };
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
@@ -539,6 +564,9 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	size_t len = size * nmemb;
 	enum fa_err err;
 
+	/* the body of a redirect perform() follows: not the resource */
+	if (a->location && a->status_line >= 300 && a->status_line < 400)
+		return len;
 	pace(a, len);
 	a->last_data_ns = sync_now_ns(); /* after the pause, which is ours */
 	if (!a->body_seen) {
@@ -607,6 +635,14 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	a->last_data_ns = sync_now_ns();
 	/* Each response (redirects, 100 Continue) starts afresh. */
 	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
+		const char *code = memchr(data, ' ', len);
+
+		a->status_line = 0;
+		for (int i = 1;
+		     code && i <= 3 && code + i < data + len && isdigit((unsigned char)code[i]);
+		     i++)
+			a->status_line = a->status_line * 10 + (code[i] - '0');
+		a->location = false;
 		a->retry_after_ms = -1;
 		decide_parse_range("", &a->range);
 		a->etag[0] = a->last_modified[0] = '\0';
@@ -619,6 +655,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 	if (a->file && a->worker->share->opts->content_disposition && len > 20 &&
 	    !strncasecmp(data, "Content-Disposition:", 20)) {
 		read_disposition(a, data, len);
+		return len;
+	}
+	if (len > 9 && !strncasecmp(data, "Location:", 9)) {
+		a->location = true; /* where it goes is libcurl's to resolve */
 		return len;
 	}
 	if (len >= sizeof(line))
@@ -716,6 +756,7 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 	if (!w)
 		return NULL;
 	w->share = s;
+	w->protocols = protocols;
 	w->easy = curl_easy_init();
 	if (!w->easy) {
 		free(w);
@@ -729,10 +770,28 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_SHARE, s->curlsh);
 	SET(CURLOPT_ERRORBUFFER, w->errbuf);
-	SET(CURLOPT_FOLLOWLOCATION, 1L);
-	SET(CURLOPT_MAXREDIRS, o->max_redirs);
+	/* perform() follows redirects (see the top of this file) */
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
 	SET(CURLOPT_PROTOCOLS_STR, protocols);
-	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* Basic or Digest, whichever the server's 401 asks for, as wget does:
+	 * the password goes only to a server that asked for it (never in
+	 * clear text up front, as curl's default Basic would send it), and
+	 * not NTLM or Negotiate, which CURLAUTH_ANY (curl --anyauth) would
+	 * also try: connection-bound, and Negotiate hands out the user's
+	 * Kerberos tickets.  libcurl keeps the method a handle picked, so a
+	 * worker pays the round trip of the challenge once. */
+	SET(CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
+	if (o->netrc || o->netrc_file) {
+		/* --user and credentials in a URL win; the file fills in */
+		SET(CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+		if (o->netrc_file)
+			SET(CURLOPT_NETRC_FILE, o->netrc_file);
+	}
+	if (o->proxy)
+		SET(CURLOPT_PROXY, o->proxy);
+	if (o->no_proxy)
+		SET(CURLOPT_NOPROXY, o->no_proxy);
+	SET(CURLOPT_IPRESOLVE, o->ipresolve);
 	/* Only what zlib decodes, and decoded here (see struct attempt). */
 	SET(CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
 	SET(CURLOPT_HTTP_CONTENT_DECODING, 0L);
@@ -804,8 +863,10 @@ static double ms_between(curl_off_t from_us, curl_off_t to_us)
 	return to_us > from_us ? (double)(to_us - from_us) / 1000.0 : 0.0;
 }
 
-/* The phase split of libcurl's cumulative timers for the last attempt. */
-static void record_times(CURL *easy, struct fetch_result *res)
+/* Adds the timers of the request just performed to t: what libcurl does
+ * over the requests of a redirect chain it follows itself (each timer
+ * counts from the start of its own request, and they add up). */
+static void add_times(CURL *easy, struct hop_times *t)
 {
 	curl_off_t dns = 0, conn = 0, tls = 0, pre = 0, start = 0, total = 0;
 
@@ -815,12 +876,23 @@ static void record_times(CURL *easy, struct fetch_result *res)
 	curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
 	curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &start);
 	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &total);
-	res->dns_ms = ms_between(0, dns);
-	res->connect_ms = ms_between(dns, conn);
-	res->tls_ms = tls > 0 ? ms_between(conn, tls) : 0.0;
-	res->ttfb_ms = ms_between(pre, start);
-	res->transfer_ms = ms_between(start, total);
-	res->total_ms = (double)total / 1000.0;
+	t->dns += dns;
+	t->connect += conn;
+	t->tls += tls;
+	t->pretransfer += pre;
+	t->first_byte += start;
+	t->total += total;
+}
+
+/* The phase split of the last attempt's summed timers. */
+static void record_times(const struct hop_times *t, struct fetch_result *res)
+{
+	res->dns_ms = ms_between(0, t->dns);
+	res->connect_ms = ms_between(t->dns, t->connect);
+	res->tls_ms = t->tls > 0 ? ms_between(t->connect, t->tls) : 0.0;
+	res->ttfb_ms = ms_between(t->pretransfer, t->first_byte);
+	res->transfer_ms = ms_between(t->first_byte, t->total);
+	res->total_ms = (double)t->total / 1000.0;
 }
 
 static const char *curl_reason(struct fetch_worker *w, CURLcode cc)
@@ -886,13 +958,65 @@ static struct curl_slist *conditional_headers(const struct curl_slist *headers,
 	return both;
 }
 
-/* Runs one attempt; returns libcurl's code and leaves the rest in *a. */
+/* True if url carries credentials ("scheme://user:pw@host/"). */
+static bool has_userinfo(const char *url)
+{
+	struct url_split parts;
+
+	return url_split(url, &parts) &&
+	       memchr(url + parts.authority, '@', parts.path - parts.authority) != NULL;
+}
+
+/* The Referer of job's requests: the page it was found on, as wget sends
+ * it in a crawl, else --referer; NULL for none.  Uses buf. */
+static const char *referer_for(const struct fetch_opts *o, const struct fetch_job *job, char *buf,
+			       size_t len)
+{
+	if (!job->source)
+		return o->referer;
+	return url_referer(job->source, job->url, buf, len) ? buf : NULL;
+}
+
+/* What the requests of an attempt may carry: the -H headers (own_list,
+ * with fetchall's own lines; foreign_list: those alone) and the
+ * credentials (--user's, else those in the job's URL). */
+struct carry {
+	struct curl_slist *own_list, *foreign_list;
+	const char *user, *password;
+	char *url_user, *url_password; /* the URL's, decoded; freed after */
+};
+
+/* One request of an attempt: the first to job->url, or one a redirect
+ * led to (hop > 0).  The -H headers and the credentials go only to the
+ * job's own origin, unless --location-trusted. */
+static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job, struct attempt *a,
+			    const char *url, unsigned hop, const struct carry *c)
+{
+	const struct fetch_opts *o = w->share->opts;
+	bool trusted = hop == 0 || o->location_trusted || url_same_origin(job->url, url);
+
+	a->withheld = !trusted && (c->user || o->headers);
+	curl_easy_setopt(w->easy, CURLOPT_URL, url);
+	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, trusted ? c->own_list : c->foreign_list);
+	curl_easy_setopt(w->easy, CURLOPT_USERNAME, trusted ? c->user : NULL);
+	curl_easy_setopt(w->easy, CURLOPT_PASSWORD, trusted ? c->password : NULL);
+	if (o->allow_file) /* never to file:// by a redirect */
+		curl_easy_setopt(w->easy, CURLOPT_PROTOCOLS_STR, hop ? "http,https" : w->protocols);
+	w->errbuf[0] = '\0';
+	return curl_easy_perform(w->easy);
+}
+
+/* Runs one attempt, the redirects it meets included; returns libcurl's
+ * code (CURLE_TOO_MANY_REDIRECTS past --max-redirs, as libcurl's own
+ * following says it) and leaves the rest in *a. */
 static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, struct attempt *a,
 			struct fetch_result *res)
 {
 	struct fetch_share *s = w->share;
-	struct curl_slist *extra = NULL;
-	char range[32];
+	const struct fetch_opts *o = s->opts;
+	struct carry c = {.own_list = o->headers, .user = o->user, .password = o->password};
+	char *next = NULL, range[32], referer[4096];
+	const char *url = job->url;
 	uint64_t waited_ns = 0;
 	CURLcode cc;
 
@@ -901,26 +1025,42 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 		snprintf(range, sizeof(range), "%lld-", (long long)a->range_from);
 		curl_easy_setopt(w->easy, CURLOPT_RANGE, range);
 		/* The rest only if it is still the same resource; else the
-		 * server sends it all (a 200) and the body starts over. */
+		 * server sends it all (a 200) and the body starts over.  The
+		 * validator goes to every origin: it is the resource's own. */
 		if (a->held->validator[0]) {
 			char ifrange[VALIDATOR_MAX + 16];
 
 			snprintf(ifrange, sizeof(ifrange), "If-Range: %s", a->held->validator);
-			extra = with_header(s->opts->headers, ifrange);
+			c.own_list = with_header(o->headers, ifrange);
+			c.foreign_list = with_header(NULL, ifrange);
+			if (!c.own_list)
+				c.own_list = o->headers;
 		}
 	} else {
 		curl_easy_setopt(w->easy, CURLOPT_RANGE, NULL);
-		if (a->current)
-			extra = conditional_headers(s->opts->headers, a->current);
+		/* -N: the saved copy's validators, the resource's own like
+		 * If-Range, go to every origin */
+		if (a->current) {
+			c.own_list = conditional_headers(o->headers, a->current);
+			c.foreign_list = conditional_headers(NULL, a->current);
+			if (!c.own_list)
+				c.own_list = o->headers;
+		}
 	}
-	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, extra ? extra : s->opts->headers);
-	curl_easy_setopt(w->easy, CURLOPT_URL, job->url);
+	/* Credentials in the URL are the job's, as --user's are: they follow
+	 * it to its own origin (also by an absolute redirect, where the
+	 * next URL has none) and, with --location-trusted, anywhere. */
+	if (!c.user && has_userinfo(job->url) &&
+	    url_credentials(job->url, &c.url_user, &c.url_password) == FA_OK) {
+		c.user = c.url_user;
+		c.password = c.url_password;
+	}
+	curl_easy_setopt(w->easy, CURLOPT_REFERER, referer_for(o, job, referer, sizeof(referer)));
 	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, a);
 	curl_easy_setopt(w->easy, CURLOPT_HEADERDATA, a);
 	curl_easy_setopt(w->easy, CURLOPT_XFERINFODATA, a);
-	w->errbuf[0] = '\0';
-	if (s->opts->cookies)
-		cookies_before(s->opts->cookies, w->easy, &w->cookie_sync);
+	if (o->cookies)
+		cookies_before(o->cookies, w->easy, &w->cookie_sync);
 
 	bsem_acquire_wait(&s->inflight, &waited_ns);
 	res->queue_ms += (double)waited_ns / 1e6;
@@ -934,7 +1074,38 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	a->last_data_ns = sync_now_ns(); /* waiting for a slot is not idleness */
 	a->each = rate_bucket_make(s->opts->limit_rate_each,
 				   s->opts->limit_rate_each / RATE_DEPTH_DIVISOR, a->last_data_ns);
-	cc = curl_easy_perform(w->easy);
+	for (unsigned hop = 0;; hop++) {
+		char *to = NULL;
+		long code = 0;
+
+		cc = perform_one(w, job, a, url, hop, &c);
+		add_times(w->easy, &a->times);
+		if (cc != CURLE_OK)
+			break;
+		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(w->easy, CURLINFO_REDIRECT_URL, &to);
+		if (!to || code < 300 || code >= 400)
+			break;
+		if (hop >= (unsigned long)o->max_redirs) {
+			snprintf(w->errbuf, sizeof(w->errbuf), "Maximum (%ld) redirects followed",
+				 o->max_redirs);
+			cc = CURLE_TOO_MANY_REDIRECTS;
+			break;
+		}
+		if (cancel_requested()) {
+			cc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		/* libcurl's string is gone at the next perform */
+		to = strdup(to);
+		if (!to) {
+			cc = CURLE_OUT_OF_MEMORY;
+			break;
+		}
+		free(next);
+		url = next = to;
+	}
+	free(next);
 	if (cc == CURLE_ABORTED_BY_CALLBACK && a->idle && !cancel_requested()) {
 		/* --timeout: a timeout like any other, so retries apply */
 		cc = CURLE_OPERATION_TIMEDOUT;
@@ -953,12 +1124,14 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	atomic_fetch_sub(&s->active, 1);
 	if (bsem_release(&s->inflight) != FA_OK)
 		sync_must(-1, "bsem_release (more releases than acquires)");
-	if (s->opts->cookies)
-		cookies_after(s->opts->cookies, w->easy, &w->cookie_sync);
-	if (extra) {
-		curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, s->opts->headers);
-		curl_slist_free_all(extra);
-	}
+	if (o->cookies)
+		cookies_after(o->cookies, w->easy, &w->cookie_sync);
+	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, NULL);
+	if (c.own_list != o->headers)
+		curl_slist_free_all(c.own_list);
+	curl_slist_free_all(c.foreign_list);
+	free(c.url_user);
+	free(c.url_password);
 	return cc;
 }
 
@@ -1028,9 +1201,8 @@ static void record_response(struct fetch_worker *w, const struct fetch_target *t
 	curl_easy_getinfo(w->easy, CURLINFO_CONTENT_TYPE, &ct);
 	curl_easy_getinfo(w->easy, CURLINFO_EFFECTIVE_URL, &eff);
 	if (t->gate) {
-		curl_off_t first_byte_us = 0;
+		curl_off_t first_byte_us = a->times.first_byte;
 
-		curl_easy_getinfo(w->easy, CURLINFO_STARTTRANSFER_TIME_T, &first_byte_us);
 		t->gate->end(t->gate->arg, code,
 			     cc != CURLE_OK && cc != CURLE_WRITE_ERROR &&
 				 cc != CURLE_ABORTED_BY_CALLBACK,
@@ -1044,7 +1216,7 @@ static void record_response(struct fetch_worker *w, const struct fetch_target *t
 	res->robots_tag = a->robots_tag[0] ? strdup(a->robots_tag) : NULL;
 	free(res->final_url);
 	res->final_url = dup_or_null(eff);
-	record_times(w->easy, res);
+	record_times(&a->times, res);
 }
 
 /* The facts decide_attempt() needs about attempt a. */
@@ -1085,6 +1257,24 @@ static struct decide_attempt attempt_facts(struct fetch_worker *w, const struct 
 		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &f.status);
 	f.transient = retry_is_transient(cc, f.status);
 	return f;
+}
+
+/* What a 401 or 407 means here, after "HTTP 401"; "" for other statuses. */
+static const char *auth_hint(const struct fetch_opts *o, const char *url, const struct attempt *a,
+			     long status)
+{
+	if (status == 407)
+		return ": the proxy wants credentials (as user:password@ in the proxy's URL)";
+	if (status != 401)
+		return "";
+	if (a->withheld)
+		return ": credentials and -H headers are not sent to another origin a redirect "
+		       "leads to (--location-trusted sends them)";
+	if (o->user || has_userinfo(url))
+		return ": the server refused the credentials";
+	if (o->netrc || o->netrc_file)
+		return ": the server wants credentials, and the netrc file has none it takes";
+	return ": the server wants credentials (--user, --ask-password, --netrc)";
 }
 
 void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struct fetch_job *job,
@@ -1362,7 +1552,10 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 		case WHY_TRANSFER:
 			fetch_result_fail(res, FA_ERR_TRANSFER, "%s", curl_reason(w, cc));
 			break;
-		default: fetch_result_fail(res, FA_ERR_HTTP, "HTTP %ld", facts.status); break;
+		default:
+			fetch_result_fail(res, FA_ERR_HTTP, "HTTP %ld%s", facts.status,
+					  auth_hint(o, job->url, &a, facts.status));
+			break;
 		}
 		if (act == ACT_FAIL)
 			break;
