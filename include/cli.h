@@ -74,6 +74,13 @@ struct fa_opts {
 	bool no_cookies, keep_session_cookies;
 	const char *load_cookies, *save_cookies; /* cookies.txt files, or NULL */
 	const char *cookie_header;               /* -b 'NAME=VALUE; ...', or NULL */
+
+	/* authentication, proxies (issue 11).  user and password are
+	 * borrowed from argv, or point at owned_* once cli_credentials()
+	 * has run. */
+	const char *user, *password, *netrc_file, *proxy, *no_proxy, *referer;
+	bool ask_password, netrc, location_trusted, inet4, inet6;
+	char *owned_user, *owned_password; /* cli_release() frees */
 };
 
 enum cli_action {
@@ -97,6 +104,27 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *opts, FILE *out
 			  size_t errlen);
 
 void cli_release(struct fa_opts *opts);
+
+/* Where a password may come from when --user gives none (--compare's
+ * runs get theirs this way, never on their command line). */
+#define CLI_PASSWORD_ENV "FETCHALL_PASSWORD"
+
+/*
+ * Settles the credentials of a parsed command line, before any thread
+ * starts: a --user of curl's form "USER:PASS" (with no --password or
+ * --ask-password) is split; --password's value (or that PASS) is copied
+ * and overwritten with '*' in argv, so that ps shows it only while
+ * fetchall starts, as curl does; --ask-password asks on the terminal
+ * (prompt on stderr, nothing echoed); else, with --user, the password is
+ * taken from $FETCHALL_PASSWORD.  The variable is removed from the
+ * environment either way, so processes fetchall starts do not inherit
+ * it.  argv must be main()'s own (writable).  Returns FA_OK, or an error
+ * with errbuf saying why (no terminal to ask on, out of memory).  The
+ * copies belong to opts (cli_release() wipes and frees them).  Not
+ * thread-safe: it reads the terminal and changes the environment.
+ */
+enum fa_err cli_credentials(struct fa_opts *opts, int argc, char **argv, char *errbuf,
+			    size_t errlen);
 
 /*
  * The argv of one run of the same job, for --compare's child runs: the

@@ -20,22 +20,34 @@
  *
  * Option names follow the tools fetchall's users know: -j like aria2c and
  * make, -o/-x/-c/-i/-U/-H/-q like wget and curl, --speed-limit/-time,
- * --max-redirs, --max-filesize and --connect-timeout like curl.  Every
+ * --max-redirs, --max-filesize and --connect-timeout like curl;
+ * --user/--password/--ask-password (and their --http-* aliases) and
+ * --referer like wget, -u USER:PASS, --netrc, --location-trusted,
+ * --proxy, --no-proxy and -4/-6 like curl.  Every
  * number goes through one checked parser (strtoll with end pointer, errno
  * and range); a bad value is a usage error naming the option.
  *
- * Nothing here is threaded or keeps state: thread-safe.
+ * Nothing here is threaded or keeps state: thread-safe, except
+ * cli_credentials(), which main calls before any thread starts: it may
+ * ask for a password on the terminal (with a signal handler of its own
+ * for that while) and takes FETCHALL_PASSWORD out of the environment.
  */
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <libxml/xmlversion.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* A growing argv for cli_job_args(); `failed` once memory ran out. */
 struct args {
@@ -88,6 +100,9 @@ enum mode {
 	M_OUTPUT_DIR = 1 << 10,  /* -o DIR */
 	M_TREE = 1 << 11,        /* -x */
 	M_DISPOSITION = 1 << 12, /* -J */
+	M_USER = 1 << 13,
+	M_PASSWORD = 1 << 14,
+	M_INET4 = 1 << 15,
 };
 
 /* Pages are parsed: with --crawl or --images. */
@@ -98,6 +113,9 @@ enum opt_flags {
 	F_HIDDEN = 1 << 1, /* not in --help or the man page; only in full */
 	F_ONCE = 1 << 2,   /* may be given once */
 	F_INF = 1 << 3,    /* T_UINT: "inf" is UINT_MAX */
+	F_NOCTL = 1 << 4,  /* T_STRING: no control characters (it goes into
+			      a request header, where a line break would
+			      start another) */
 };
 
 enum section {
@@ -107,6 +125,7 @@ enum section {
 	SEC_CRAWL,
 	SEC_COMPARE,
 	SEC_HTTP,
+	SEC_AUTH,
 	SEC_TIMEOUTS,
 	SEC_INFO,
 	SEC_COUNT,
@@ -119,6 +138,7 @@ static const char *const section_titles[SEC_COUNT] = {
     "Crawling",
     "Comparing concurrency levels",
     "HTTP",
+    "Authentication and proxies",
     "Timeouts and retries",
     NULL, /* --help and --version: no heading in --help */
 };
@@ -179,6 +199,8 @@ static void emit_shard(struct args *a, const struct cli_option *opt, const struc
 static enum fa_err parse_compare(const char *arg, struct fa_opts *o);
 static enum fa_err parse_cookie(const char *arg, struct fa_opts *o);
 static void emit_cookie(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
+static enum fa_err parse_proxy(const char *arg, struct fa_opts *o);
+static void emit_proxy(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
 static void print_help(FILE *out);
 static void print_version(FILE *out);
 static void print_man(FILE *out);
@@ -594,7 +616,16 @@ static const struct cli_option options[] = {
      .metavar = "'NAME: VALUE'",
      .wants = "'Name: value' on one line",
      .section = SEC_HTTP,
-     .help = "extra request header (repeatable)"},
+     .help = "extra request header (repeatable; not sent to\n"
+	     "another origin a redirect leads to)"},
+    {.name = "referer",
+     STRING(referer),
+     .flags = F_JOB | F_NOCTL,
+     .metavar = "URL",
+     .wants = "a URL without control characters",
+     .section = SEC_HTTP,
+     .help = "Referer of the URLs given; a link found on a page\n"
+	     "is sent with that page as Referer, as wget does"},
     {.name = "max-redirs",
      LONG(max_redirs),
      .min = 0,
@@ -657,6 +688,85 @@ static const struct cli_option options[] = {
      .section = SEC_HTTP,
      .help = "neither keep nor send cookies (kept and sent\n"
 	     "by default, as wget does)"},
+
+    /* Authentication and proxies */
+    {.name = "user",
+     .alias = "http-user",
+     .letter = 'u',
+     STRING(user),
+     .mode = M_USER,
+     .flags = F_JOB | F_NOCTL,
+     .metavar = "USER[:PASS]",
+     .wants = "a user name without control characters",
+     .section = SEC_AUTH,
+     .help = "user for HTTP authentication, Basic or Digest as\n"
+	     "the server asks (USER:PASS as curl -u takes it)"},
+    {.name = "password",
+     .alias = "http-password",
+     STRING(password),
+     .mode = M_PASSWORD,
+     .needs = M_USER,
+     .metavar = "PASS",
+     .section = SEC_AUTH,
+     .help = "its password (others may see it in ps while\n"
+	     "fetchall starts: --ask-password, --netrc-file or\n"
+	     "$" CLI_PASSWORD_ENV " keep it off the command line)"},
+    {.name = "ask-password",
+     FLAG(ask_password),
+     .needs = M_USER,
+     .excludes = M_PASSWORD,
+     .section = SEC_AUTH,
+     .help = "ask for the password on the terminal (not echoed)"},
+    {.name = "netrc",
+     FLAG(netrc),
+     .flags = F_JOB,
+     .section = SEC_AUTH,
+     .help = "credentials from ~/.netrc for hosts without\n"
+	     "--user or user:pass@ in the URL"},
+    {.name = "netrc-file",
+     STRING(netrc_file),
+     .flags = F_JOB,
+     .metavar = "FILE",
+     .section = SEC_AUTH,
+     .help = "... from FILE instead of ~/.netrc"},
+    {.name = "location-trusted",
+     FLAG(location_trusted),
+     .flags = F_JOB,
+     .section = SEC_AUTH,
+     .help = "send --user's credentials and -H headers to\n"
+	     "other origins redirects lead to, too"},
+    {.name = "proxy",
+     .type = T_CUSTOM,
+     .value = V_REQUIRED,
+     .parse = parse_proxy,
+     .emit = emit_proxy,
+     .flags = F_JOB,
+     .metavar = "URL",
+     .wants = "[http|https|socks4|socks4a|socks5|socks5h]://[USER:PASS@]HOST[:PORT]",
+     .section = SEC_AUTH,
+     .help = "use this proxy (http://, https://, socks5h://...;\n"
+	     "default: $http_proxy, $https_proxy, $all_proxy)"},
+    {.name = "no-proxy",
+     STRING(no_proxy),
+     .flags = F_JOB,
+     .metavar = "HOST,...",
+     .section = SEC_AUTH,
+     .help = "hosts (and their subdomains) reached without the\n"
+	     "proxy; * for all (default: $no_proxy)"},
+    {.name = "inet4-only",
+     .letter = '4',
+     FLAG(inet4),
+     .mode = M_INET4,
+     .flags = F_JOB,
+     .section = SEC_AUTH,
+     .help = "connect to IPv4 addresses only"},
+    {.name = "inet6-only",
+     .letter = '6',
+     FLAG(inet6),
+     .excludes = M_INET4,
+     .flags = F_JOB,
+     .section = SEC_AUTH,
+     .help = "connect to IPv6 addresses only"},
 
     /* Timeouts and retries */
     {.name = "connect-timeout",
@@ -805,6 +915,8 @@ static const struct {
     {"Machine 2 of 4 fetches its share of the hosts:", "fetchall urls.txt --shard 2/4 -j 32"},
     {"How much faster at 4 and 16 transfers at once than at 1?",
      "fetchall urls.txt --compare=1,4,16 --plot speed.svg"},
+    {"As user alice, the password asked on the terminal, through a proxy:",
+     "fetchall urls.txt --user alice --ask-password --proxy http://proxy.lan:3128"},
 };
 
 enum fa_err cli_parse_long(const char *s, long long min, long long max, long long *out)
@@ -876,6 +988,15 @@ static bool push_arg(const char ***items, size_t *count, const char *arg)
 	p[(*count)++] = arg;
 	*items = p;
 	return true;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	}
+	return false;
 }
 
 static bool header_ok(const char *h)
@@ -963,6 +1084,24 @@ static enum fa_err parse_levels(const char *text, struct fa_opts *o)
 	return o->n_levels ? FA_OK : FA_ERR_PARSE;
 }
 
+/* --proxy: a URL of a scheme libcurl speaks to proxies, or curl's bare
+ * HOST[:PORT] (an http proxy); refused here rather than by every
+ * transfer. */
+static enum fa_err parse_proxy(const char *arg, struct fa_opts *o)
+{
+	static const char *const schemes[] = {"http://",    "https://",  "socks4://",
+					      "socks4a://", "socks5://", "socks5h://"};
+	const char *sep = strstr(arg, "://");
+	bool known = !sep;
+
+	for (size_t i = 0; sep && i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		known = known || !strncasecmp(arg, schemes[i], strlen(schemes[i]));
+	if (!known || !*arg || has_control(arg) || (sep && !sep[3]))
+		return FA_ERR_PARSE;
+	o->proxy = arg;
+	return FA_OK;
+}
+
 static enum fa_err parse_compare(const char *arg, struct fa_opts *o)
 {
 	o->compare = true;
@@ -1041,7 +1180,11 @@ static enum fa_err set_value(const struct cli_option *opt, const char *arg, stru
 		else
 			*(long *)f = (long)n;
 		return FA_OK;
-	case T_STRING: *(const char **)f = arg; return FA_OK;
+	case T_STRING:
+		if ((opt->flags & F_NOCTL) && has_control(arg))
+			return FA_ERR_PARSE;
+		*(const char **)f = arg;
+		return FA_OK;
 	case T_LIST:
 		return push_arg((const char ***)f, (size_t *)field_of(o, opt->count_off), arg)
 			   ? FA_OK
@@ -1507,6 +1650,153 @@ enum cli_action cli_parse(int argc, char **argv, struct fa_opts *o, FILE *out, c
 	return CLI_RUN;
 }
 
+/* Zeroes a string that held a password before its memory is freed. */
+static void wipe(char *s)
+{
+	volatile char *p = s; /* so the stores are not dropped as dead */
+	size_t n = s ? strlen(s) : 0;
+
+	while (n--)
+		*p++ = '\0';
+}
+
+/* Overwrites with '*' what is left of the argv word in which value (a
+ * pointer into argv, borrowed by parsing) starts, so that ps no longer
+ * shows it.  Does nothing if value is not in argv. */
+static void hide_in_argv(const char *value, int argc, char **argv)
+{
+	uintptr_t v = (uintptr_t)value;
+
+	for (int i = 1; i < argc; i++) {
+		uintptr_t start = (uintptr_t)argv[i];
+		size_t len = strlen(argv[i]);
+
+		if (v >= start && v < start + len) {
+			memset(argv[i] + (v - start), '*', len - (size_t)(v - start));
+			return;
+		}
+	}
+}
+
+/* The signal that interrupted the password prompt, or 0. */
+static volatile sig_atomic_t prompt_signal;
+
+static void on_prompt_signal(int sig)
+{
+	prompt_signal = sig;
+}
+
+/*
+ * Asks for user's password on the terminal: a one-line prompt on stderr,
+ * a line read from /dev/tty with echo off.  The terminal's settings are
+ * put back whatever happens; a SIGINT, SIGTERM, SIGQUIT or SIGHUP during
+ * the prompt puts them back and then takes its usual course.  *out gets
+ * a heap copy (the caller wipes and frees it).
+ */
+static enum fa_err ask_password(const char *user, char **out, char *errbuf, size_t errlen)
+{
+	static const int signals[] = {SIGINT, SIGTERM, SIGQUIT, SIGHUP};
+	struct sigaction sa, old[sizeof(signals) / sizeof(signals[0])];
+	struct termios saved, quiet;
+	char line[1024];
+	size_t len = 0;
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	*out = NULL;
+	if (fd < 0) {
+		snprintf(errbuf, errlen, "--ask-password: no terminal to ask on (/dev/tty: %s)",
+			 strerror(errno));
+		return FA_ERR_IO;
+	}
+	if (tcgetattr(fd, &saved) != 0) {
+		snprintf(errbuf, errlen, "--ask-password: /dev/tty: %s", strerror(errno));
+		close(fd);
+		return FA_ERR_IO;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_prompt_signal; /* no SA_RESTART: read() returns */
+	sigemptyset(&sa.sa_mask);
+	prompt_signal = 0;
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, &old[i]);
+	quiet = saved;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	quiet.c_lflag |= ECHONL | ICANON;
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	fprintf(stderr, "Password for '%s': ", user);
+	fflush(stderr);
+	while (!prompt_signal) {
+		char c;
+		ssize_t n = read(fd, &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || c == '\n')
+			break; /* end of line, of input, or an error */
+		if (len < sizeof(line) - 1)
+			line[len++] = c;
+	}
+	line[len] = '\0';
+	tcsetattr(fd, TCSAFLUSH, &saved);
+	close(fd);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &old[i], NULL);
+	if (prompt_signal) {
+		fputc('\n', stderr);
+		wipe(line);
+		raise(prompt_signal); /* ends the process, unless ignored */
+		snprintf(errbuf, errlen, "--ask-password: interrupted");
+		return FA_ERR_CANCELLED;
+	}
+	if (len > 0 && line[len - 1] == '\r')
+		line[len - 1] = '\0';
+	*out = strdup(line);
+	wipe(line);
+	if (!*out) {
+		snprintf(errbuf, errlen, "out of memory");
+		return FA_ERR_NOMEM;
+	}
+	return FA_OK;
+}
+
+enum fa_err cli_credentials(struct fa_opts *o, int argc, char **argv, char *errbuf, size_t errlen)
+{
+	const char *env = getenv(CLI_PASSWORD_ENV);
+	const char *colon = o->user ? strchr(o->user, ':') : NULL;
+	enum fa_err err = FA_OK;
+
+	if (colon && !o->password && !o->ask_password) {
+		/* curl's -u USER:PASS */
+		o->owned_user = strndup(o->user, (size_t)(colon - o->user));
+		o->owned_password = strdup(colon + 1);
+		if (!o->owned_user || !o->owned_password)
+			goto nomem;
+		hide_in_argv(colon + 1, argc, argv);
+		o->user = o->owned_user;
+		o->password = o->owned_password;
+	} else if (o->password) {
+		o->owned_password = strdup(o->password);
+		if (!o->owned_password)
+			goto nomem;
+		hide_in_argv(o->password, argc, argv);
+		o->password = o->owned_password;
+	} else if (o->ask_password) {
+		err = ask_password(o->user, &o->owned_password, errbuf, errlen);
+		o->password = o->owned_password;
+	} else if (o->user && env) {
+		o->owned_password = strdup(env);
+		if (!o->owned_password)
+			goto nomem;
+		o->password = o->owned_password;
+	}
+	if (env)
+		unsetenv(CLI_PASSWORD_ENV);
+	return err;
+nomem:
+	snprintf(errbuf, errlen, "out of memory");
+	return FA_ERR_NOMEM;
+}
+
 void cli_release(struct fa_opts *o)
 {
 	curl_slist_free_all(o->headers);
@@ -1516,6 +1806,11 @@ void cli_release(struct fa_opts *o)
 	free(o->excludes);
 	o->urls = o->includes = o->excludes = NULL;
 	o->n_urls = o->n_includes = o->n_excludes = 0;
+	wipe(o->owned_password);
+	free(o->owned_password);
+	free(o->owned_user);
+	o->owned_password = o->owned_user = NULL;
+	o->user = o->password = NULL;
 }
 
 bool cli_dir_looks_like_file(const char *dir)
@@ -1921,6 +2216,12 @@ static void emit_header(struct args *a, const struct cli_option *opt, const stru
 {
 	for (const struct curl_slist *h = o->headers; h; h = h->next)
 		arg_add(a, "--%s=%s", opt->name, h->data);
+}
+
+static void emit_proxy(struct args *a, const struct cli_option *opt, const struct fa_opts *o)
+{
+	if (o->proxy)
+		arg_add(a, "--%s=%s", opt->name, o->proxy);
 }
 
 static void emit_throttle(struct args *a, const struct cli_option *opt, const struct fa_opts *o)

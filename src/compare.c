@@ -6,8 +6,10 @@
  * files in the run's own fresh directory, so a run's wall time includes
  * nothing of another's; CPU time comes from wait4()'s rusage, which also
  * counts the parser processes the child reaped.  One warm-up run precedes
- * the measured ones (DNS, page cache, the server's own warm-up).  Nothing
- * here is threaded.
+ * the measured ones (DNS, page cache, the server's own warm-up).  A
+ * --user's password reaches the runs in their environment
+ * (FETCHALL_PASSWORD, which only the user can read in /proc), never on
+ * their command lines, which anyone can.  Nothing here is threaded.
  */
 #define _GNU_SOURCE /* wait4 */
 #include "compare.h"
@@ -149,6 +151,45 @@ static void rmrf(const char *dir)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The environment of a child run: ours, with CLI_PASSWORD_ENV set to
+ * password (replacing any there) if not NULL.  The array and its one new
+ * string are the caller's to free_env(); NULL on OOM. */
+static char **child_env(const char *password)
+{
+	static const char name[] = CLI_PASSWORD_ENV "=";
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	if (password) {
+		env[k] = malloc(sizeof(name) + strlen(password));
+		if (!env[k]) {
+			free(env);
+			return NULL;
+		}
+		snprintf(env[k++], sizeof(name) + strlen(password), "%s%s", name, password);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(environ[i], name, sizeof(name) - 1) != 0)
+			env[k++] = environ[i];
+	}
+	env[k] = NULL;
+	return env;
+}
+
+static void free_env(char **env, const char *password)
+{
+	if (env && password) {
+		explicit_bzero(env[0], strlen(env[0]));
+		free(env[0]);
+	}
+	free(env);
+}
+
 /* One child run of the job at concurrency j (procs parser processes) in a
  * fresh directory under base.  Fills *rs; phases may be NULL. */
 static int run_once(const struct fa_opts *o, char **job_args, const char *base, unsigned j,
@@ -158,7 +199,7 @@ static int run_once(const struct fa_opts *o, char **job_args, const char *base, 
 	char dir[4200], out[4300], res[4300], errf[4300], stats[4300], jarg[16], parg[16];
 	const char *extra[] = {"-j", jarg, "-o", out, "--json", "-q", "--stats", stats, NULL};
 	size_t nj = 0, k = 0;
-	char **argv;
+	char **argv, **env;
 	posix_spawn_file_actions_t fa;
 	struct rusage ru;
 	pid_t pid;
@@ -192,6 +233,11 @@ static int run_once(const struct fa_opts *o, char **job_args, const char *base, 
 		argv[k++] = parg;
 	}
 	argv[k] = NULL;
+	env = child_env(o->password);
+	if (!env) {
+		free(argv);
+		return -1;
+	}
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -200,9 +246,10 @@ static int run_once(const struct fa_opts *o, char **job_args, const char *base, 
 	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, errf, O_WRONLY | O_CREAT | O_TRUNC,
 					 0644);
 	t0 = sync_now_ns();
-	rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+	rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);
+	free_env(env, o->password);
 	if (rc != 0) {
 		fprintf(err, "fetchall: --compare: cannot start a run: %s\n", strerror(rc));
 		rmrf(dir);

@@ -372,6 +372,12 @@ int main(int argc, char **argv)
 		xmlload_release();
 		return status;
 	}
+	/* before --compare's runs, which take the password from the parent */
+	if (cli_credentials(&opts, argc, argv, err, sizeof(err)) != FA_OK) {
+		fprintf(stderr, "fetchall: %s\n", err);
+		cli_release(&opts);
+		return REPORT_EXIT_USAGE;
+	}
 	note_dir_like_file(&opts);
 	if (opts.compare) {
 		/* each run would refuse a bad regex: refuse it once, first */
@@ -416,11 +422,11 @@ int main(int argc, char **argv)
 	t0 = sync_now_ns();
 
 	for (size_t i = 0; i < opts.n_urls; i++) {
-		char why[256];
+		char why[256], shown[2048];
 
 		if (url_check(opts.urls[i], opts.allow_file, NULL, why, sizeof(why)) != FA_OK) {
-			fprintf(stderr, "fetchall: '%s' is not a valid URL: %s\n", opts.urls[i],
-				why);
+			url_redact(opts.urls[i], shown, sizeof(shown));
+			fprintf(stderr, "fetchall: '%s' is not a valid URL: %s\n", shown, why);
 			goto out;
 		}
 	}
@@ -499,6 +505,17 @@ int main(int argc, char **argv)
 	    .cookies = cookies,
 	    .cookie_header = opts.cookie_header,
 	    .server_timestamps = !opts.no_server_timestamps,
+	    .user = opts.user,
+	    .password = opts.password,
+	    .netrc = opts.netrc,
+	    .netrc_file = opts.netrc_file,
+	    .location_trusted = opts.location_trusted,
+	    .proxy = opts.proxy,
+	    .no_proxy = opts.no_proxy,
+	    .ipresolve = opts.inet4   ? CURL_IPRESOLVE_V4
+			 : opts.inet6 ? CURL_IPRESOLVE_V6
+				      : CURL_IPRESOLVE_WHATEVER,
+	    .referer = opts.referer,
 	};
 	ro = (struct report_opts){
 	    .json = opts.json,

@@ -191,7 +191,12 @@ static void test_cli_usage_errors(void **state)
 	    {"--tree=yes", "l", NULL, "option --tree takes no value"},
 	    {"--no", "l", NULL,
 	     "'--no' is ambiguous (--no-use-server-timestamps, --no-clobber, --no-parent, "
-	     "--no-robots, --no-cookies)"},
+	     "--no-robots, --no-cookies, --no-proxy)"},
+	    {"--referer", "http://a/\r\nX: 1", "l", "--referer wants a URL without control"},
+	    {"-u", "bob\n", "l", "-u/--user wants a user name without control"},
+	    {"--proxy", "ftp://p.example", "l", "--proxy wants"},
+	    {"--proxy", "http://", "l", "--proxy wants"},
+	    {"--proxy", "", "l", "--proxy wants"},
 	    {"-i", "a", "-ib", "-i/--input-file may be given only once"},
 	    {"--level", "x", "l", "-d/--level wants a number or inf, not 'x'"},
 	    {"--compare=1,4,4", "l", NULL, "--compare wants levels"},
@@ -326,6 +331,17 @@ static void test_cli_mode_rules(void **state)
 	    {{"-c", "--no-clobber", "l"}, "-c and --no-clobber cannot be combined"},
 	    {{"--save-failed", "f", "--compare", "l"},
 	     "--save-failed and --compare cannot be combined"},
+	    {{"--password", "pw", "l"}, "--password needs --user"},
+	    {{"--http-password=pw", "l"}, "--http-password needs --user"},
+	    {{"--ask-password", "l"}, "--ask-password needs --user"},
+	    {{"-u", "bob", "--ask-password", "--password", "pw", "l"},
+	     "--ask-password and --password cannot be combined"},
+	    {{"-4", "-6", "l"}, "-6 and -4 cannot be combined"},
+	    {{"--inet6-only", "--inet4-only", "l"}, "--inet6-only and --inet4-only cannot"},
+	    {{"-u", "bob", "--password", "pw", "l"}, NULL},
+	    {{"--http-user=bob", "--ask-password", "l"}, NULL},
+	    {{"--proxy", "socks5h://127.0.0.1:1080", "--no-proxy", "*", "l"}, NULL},
+	    {{"--proxy", "proxy.lan:3128", "-6", "l"}, NULL},
 	    {{"-r", "-d", "3", "--max-pages", "9", "l"}, NULL},
 	    {{"--images", "-P", "2", "--max-page-size", "1M", "l"}, NULL},
 	    {{"-r", "--images", "--span-hosts", "l"}, NULL},
@@ -475,6 +491,15 @@ static void test_cli_job_args_every_option(void **state)
 	    "--retry-wait=0.1",
 	    "--retry-max-wait=0.2",
 	    "--retry-after-max=3",
+	    "--referer=http://r.example/",
+	    "-u",
+	    "alice",
+	    "--netrc",
+	    "--netrc-file=n.rc",
+	    "--location-trusted",
+	    "--proxy=socks5h://p.example:1080",
+	    "--no-proxy=a.example,b.example",
+	    "-4",
 	    NULL,
 	};
 	struct fa_opts o, back;
@@ -522,6 +547,11 @@ static void test_cli_job_args_every_option(void **state)
 	assert_int_equal(back.limit_rate, 40LL << 20);
 	assert_int_equal(back.limit_rate_per_transfer, 512LL << 10);
 	assert_string_equal(back.user_agent, "agent/1");
+	assert_string_equal(back.user, "alice");
+	assert_string_equal(back.proxy, "socks5h://p.example:1080");
+	assert_string_equal(back.netrc_file, "n.rc");
+	assert_true(back.netrc && back.location_trusted && back.inet4 && !back.inet6);
+	assert_string_equal(back.referer, "http://r.example/");
 	cli_free_args(again);
 	cli_free_args(args);
 	cli_release(&back);
@@ -760,6 +790,75 @@ static void test_cli_number_parsers(void **state)
 	assert_int_equal(cli_parse_seconds("nan", &ms), FA_ERR_PARSE);
 }
 
+/* cli_credentials(): curl's USER:PASS split, the password copied and
+ * blanked in argv (what ps shows), FETCHALL_PASSWORD taken and removed,
+ * and --compare's runs never given a password on their command line. */
+static void test_cli_credentials(void **state)
+{
+	char w0[] = "fetchall", w1[] = "-u", w2[] = "alice:pw1", w3[] = "l";
+	char v1[] = "--user=bob", v2[] = "--password=s3cr3t";
+	char x1[] = "--user", x2[] = "a:b", x3[] = "--password", x4[] = "c";
+	char e1[] = "--http-user", e2[] = "carol";
+	char *split[] = {w0, w1, w2, w3, NULL};
+	char *given[] = {w0, v1, v2, w3, NULL};
+	char *colon_user[] = {w0, x1, x2, x3, x4, w3, NULL};
+	char *from_env[] = {w0, e1, e2, w3, NULL};
+	FILE *devnull = fopen("/dev/null", "w");
+	struct fa_opts o;
+	char err[256];
+	char **args;
+
+	(void)state;
+	assert_non_null(devnull);
+	assert_int_equal(cli_parse(4, split, &o, devnull, err, sizeof(err)), CLI_RUN);
+	assert_int_equal(cli_credentials(&o, 4, split, err, sizeof(err)), FA_OK);
+	assert_string_equal(o.user, "alice");
+	assert_string_equal(o.password, "pw1");
+	assert_string_equal(split[2], "alice:***");
+	args = cli_job_args(&o);
+	assert_non_null(args);
+	for (size_t i = 0; args[i]; i++)
+		assert_null(strstr(args[i], "pw1"));
+	assert_string_equal(args[1], "--input-file=l");
+	assert_string_equal(args[2], "--user=alice");
+	cli_free_args(args);
+	cli_release(&o);
+	assert_null(o.password);
+
+	assert_int_equal(cli_parse(4, given, &o, devnull, err, sizeof(err)), CLI_RUN);
+	assert_int_equal(cli_credentials(&o, 4, given, err, sizeof(err)), FA_OK);
+	assert_string_equal(o.user, "bob");
+	assert_string_equal(o.password, "s3cr3t");
+	assert_string_equal(given[2], "--password=******");
+	cli_release(&o);
+
+	/* a user name with a colon, and a password of its own */
+	assert_int_equal(cli_parse(6, colon_user, &o, devnull, err, sizeof(err)), CLI_RUN);
+	assert_int_equal(cli_credentials(&o, 6, colon_user, err, sizeof(err)), FA_OK);
+	assert_string_equal(o.user, "a:b");
+	assert_string_equal(o.password, "c");
+	assert_string_equal(colon_user[4], "*");
+	cli_release(&o);
+
+	setenv(CLI_PASSWORD_ENV, "envpw", 1);
+	assert_int_equal(cli_parse(4, from_env, &o, devnull, err, sizeof(err)), CLI_RUN);
+	assert_int_equal(cli_credentials(&o, 4, from_env, err, sizeof(err)), FA_OK);
+	assert_string_equal(o.user, "carol");
+	assert_string_equal(o.password, "envpw");
+	assert_null(getenv(CLI_PASSWORD_ENV));
+	cli_release(&o);
+
+	/* no --user: the variable is not used, but still removed */
+	setenv(CLI_PASSWORD_ENV, "envpw", 1);
+	assert_int_equal(cli_parse(2, (char *[]){w0, w3, NULL}, &o, devnull, err, sizeof(err)),
+			 CLI_RUN);
+	assert_int_equal(cli_credentials(&o, 2, (char *[]){w0, w3, NULL}, err, sizeof(err)), FA_OK);
+	assert_null(o.password);
+	assert_null(getenv(CLI_PASSWORD_ENV));
+	cli_release(&o);
+	fclose(devnull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -776,6 +875,7 @@ int main(void)
 	    cmocka_unit_test(test_cli_dir_looks_like_file),
 	    cmocka_unit_test(test_cli_completions_list_every_option),
 	    cmocka_unit_test(test_cli_number_parsers),
+	    cmocka_unit_test(test_cli_credentials),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
