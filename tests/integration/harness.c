@@ -526,6 +526,7 @@ static int fetch_stats(const struct h_server *s, const char *path, struct h_stat
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(curl, CURLOPT_NOPROXY, "*"); /* whatever a test set */
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
 	if (curl_easy_perform(curl) != CURLE_OK)
@@ -535,7 +536,8 @@ static int fetch_stats(const struct h_server *s, const char *path, struct h_stat
 	    stats_number(b.data, "requests", &got.requests) != 0 ||
 	    stats_number(b.data, "inflight", &got.inflight) != 0 ||
 	    stats_number(b.data, "max_inflight", &got.max_inflight) != 0 ||
-	    stats_number(b.data, "robots_requests", &got.robots_requests) != 0)
+	    stats_number(b.data, "robots_requests", &got.robots_requests) != 0 ||
+	    stats_number(b.data, "proxy_requests", &got.proxy_requests) != 0)
 		goto out;
 	if (st != NULL)
 		*st = got;

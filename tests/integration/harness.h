@@ -35,6 +35,7 @@ struct h_stats {
 	long long inflight;        /* requests being handled now */
 	long long max_inflight;    /* most handled at once since the last reset */
 	long long robots_requests; /* requests for /robots.txt since the reset */
+	long long proxy_requests;  /* requests in absolute-form (as to a proxy) */
 };
 
 /* The outcome of h_run().  out and err are NUL-terminated heap strings

@@ -62,6 +62,9 @@ struct fetch {
 	long timeout_ms;             /* 0: 10 s */
 	long low_speed_time;         /* seconds below 1 B/s that abort; 0 off */
 	struct curl_slist *headers;  /* borrowed */
+	const char *userpwd;         /* CURLOPT_USERPWD, or NULL */
+	long httpauth;               /* CURLOPT_HTTPAUTH; 0: libcurl's default */
+	const char *proxy;           /* CURLOPT_PROXY, or NULL */
 	/* what happened */
 	CURLcode code;
 	long status;
@@ -140,6 +143,11 @@ static void fetch_setup(CURL *h, const char *url, struct fetch *f)
 	}
 	if (f->headers != NULL)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, f->headers);
+	if (f->userpwd != NULL)
+		curl_easy_setopt(h, CURLOPT_USERPWD, f->userpwd);
+	if (f->httpauth != 0)
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, f->httpauth);
+	curl_easy_setopt(h, CURLOPT_PROXY, f->proxy != NULL ? f->proxy : "");
 }
 
 static void fetch_finish(CURL *h, struct fetch *f)
@@ -2759,6 +2767,90 @@ static void test_server_notfound_html(void **state)
 	}
 }
 
+/* ---- authentication, proxy form ---- */
+
+/* /basic-auth and /digest-auth answer 401 with their challenge, and 200
+ * only to the right credentials by the right scheme (libcurl computes
+ * the Digest response, so MD5 and the hash recipe are checked against an
+ * implementation not ours). */
+static void test_server_auth_routes(void **state)
+{
+	const struct h_server *srv = *state;
+	static const struct {
+		const char *path, *userpwd;
+		long httpauth;
+		long status;
+		const char *challenge; /* a 401's WWW-Authenticate holds it */
+	} cases[] = {
+	    {"/basic-auth/alice/pw", NULL, 0, 401, "Basic realm="},
+	    {"/basic-auth/alice/pw", "alice:pw", CURLAUTH_BASIC, 200, NULL},
+	    {"/basic-auth/alice/pw/x.txt?q=1", "alice:pw", CURLAUTH_BASIC, 200, NULL},
+	    {"/basic-auth/alice/pw", "alice:no", CURLAUTH_BASIC, 401, "Basic"},
+	    {"/basic-auth/alice/pw", "bob:pw", CURLAUTH_BASIC, 401, "Basic"},
+	    {"/basic-auth/al%20ice/p%3Aw", "al ice:p:w", CURLAUTH_BASIC, 200, NULL},
+	    {"/basic-auth/alice/pw", "alice:pw", CURLAUTH_DIGEST, 401, "Basic"},
+	    {"/digest-auth/alice/pw", NULL, 0, 401, "Digest realm="},
+	    {"/digest-auth/alice/pw", "alice:pw", CURLAUTH_DIGEST, 200, NULL},
+	    {"/digest-auth/alice/pw/x.txt?q=1", "alice:pw", CURLAUTH_DIGEST, 200, NULL},
+	    {"/digest-auth/alice/pw", "alice:no", CURLAUTH_DIGEST, 401, "Digest"},
+	    {"/digest-auth/alice/pw", "alice:pw", CURLAUTH_BASIC, 401, "Digest"},
+	    {"/basic-auth/alice", NULL, 0, 400, NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fetch f = {.userpwd = cases[i].userpwd, .httpauth = cases[i].httpauth};
+		char v[256];
+
+		assert_int_equal(fetch(srv, cases[i].path, &f), CURLE_OK);
+		if (f.status != cases[i].status)
+			fail_msg("case %zu (%s): status %ld", i, cases[i].path, f.status);
+		if (cases[i].challenge) {
+			assert_int_equal(header_value(&f, "WWW-Authenticate", v, sizeof(v)), 0);
+			assert_non_null(strstr(v, cases[i].challenge));
+		} else if (cases[i].status == 200) {
+			char want[64];
+
+			/* "authenticated USER\n", USER as given before the ':' */
+			snprintf(want, sizeof(want), "authenticated %.*s\n",
+				 (int)strcspn(cases[i].userpwd, ":"), cases[i].userpwd);
+			assert_string_equal(f.body, want);
+		}
+		fetch_release(&f);
+	}
+}
+
+/* A request in absolute-form, as a client sends it to a proxy, is
+ * answered as if the server were the host it names, and counted in
+ * "proxy_requests"; origin-form requests are not. */
+static void test_server_proxy_form(void **state)
+{
+	const struct h_server *srv = *state;
+	struct fetch f = {.proxy = srv->base};
+	struct h_stats st;
+	CURL *h = curl_easy_init();
+
+	assert_non_null(h);
+	assert_int_equal(h_server_reset(srv, NULL), 0);
+	fetch_setup(h, "http://proxied.invalid/bytes/10/x.bin", &f);
+	assert_int_equal(curl_easy_perform(h), CURLE_OK);
+	fetch_finish(h, &f);
+	curl_easy_cleanup(h);
+	assert_int_equal(f.status, 200);
+	assert_int_equal(f.len, 10);
+	fetch_release(&f);
+	{
+		struct fetch direct = {0};
+
+		assert_int_equal(fetch(srv, "/bytes/10", &direct), CURLE_OK);
+		fetch_release(&direct);
+	}
+	assert_int_equal(h_server_stats(srv, &st), 0);
+	assert_int_equal(st.requests, 2);
+	assert_int_equal(st.proxy_requests, 1);
+	assert_int_equal(h_server_reset(srv, &st), 0);
+	assert_int_equal(st.proxy_requests, 0);
+}
+
 /* ---- robots ---- */
 
 static void test_server_robots_count(void **state)
@@ -3150,6 +3242,8 @@ int main(void)
 	    SERVER_TEST(test_server_html_body),
 	    SERVER_TEST(test_server_notfound_html),
 	    SERVER_TEST(test_server_robots_count),
+	    SERVER_TEST(test_server_auth_routes),
+	    SERVER_TEST(test_server_proxy_form),
 	    cmocka_unit_test(test_server_robots_option),
 	    SERVER_TEST(test_server_stats_paths),
 	    SERVER_TEST(test_server_stats_paths_cap),

@@ -238,12 +238,14 @@ static int parse_request(char *buf, size_t head_len, struct tsrv_request *r)
 	r->head = strcmp(r->method, "HEAD") == 0;
 	r->path = sp1 + 1;
 	if (strncmp(r->path, "http://", 7) == 0) {
-		/* absolute-form: keep only the path */
+		/* absolute-form: keep only the path (a proxy's request,
+		 * answered as if this server were the host it names) */
 		char *slash = strchr(r->path + 7, '/');
 
 		if (slash == NULL)
 			return 400;
 		r->path = slash;
+		r->absolute = 1;
 	}
 	if (r->path[0] != '/')
 		return 400;

@@ -80,6 +80,10 @@
  *                           days after 2020-01-01; Range as /bytes unless
  *                           If-Range names another ETag or date: then 200
  *   /headers                the request's header lines, verbatim
+ *   /basic-auth/USER/PASS[/x], /digest-auth/USER/PASS[/x]
+ *                           200 "authenticated USER\n" for the right
+ *                           Basic or Digest (MD5) credentials, else 401
+ *                           with the challenge (see auth.c)
  *   /static/PATH[?delay=MS][&nocond=1]
  *                           ROOT/PATH (no ".."), Range as /bytes; a directory
  *                           serves its index.html; after MS ms if asked;
@@ -216,7 +220,7 @@ int tsrv_routes_init(const char *root, char *robots, size_t robots_size, int por
 	robots_len = robots_size;
 	server_port = port;
 	table = calloc(TABLE_SLOTS, sizeof(*table));
-	if (table == NULL || build_gzip() != 0) {
+	if (table == NULL || build_gzip() != 0 || tsrv_auth_init() != 0) {
 		tsrv_routes_release();
 		return -1;
 	}
@@ -1928,6 +1932,8 @@ static const struct route {
     {"unsolicited206", route_unsolicited206},
     {"modified", route_modified},
     {"headers", route_headers},
+    {"basic-auth", tsrv_route_basic_auth},
+    {"digest-auth", tsrv_route_digest_auth},
     {"static", route_static},
     {"robots.txt", route_robots},
     {"stats", route_stats},

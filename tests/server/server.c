@@ -37,7 +37,11 @@
  * invisible.  Reset zeroes "connections" and "requests", starts a new
  * generation, and sets "max_inflight" to the current "inflight" (which, a
  * live gauge, is not zeroed: 0 when the server is idle).
- * "robots_requests" counts the counted requests whose path is /robots.txt.
+ * "robots_requests" counts the counted requests whose path is /robots.txt,
+ * "proxy_requests" those whose target was in absolute-form
+ * ("GET http://host:port/path"), as a client sends requests to a proxy:
+ * the server then answers as if it were that host, so it serves as an
+ * HTTP proxy for tests without forwarding anything.
  * The request that /drop leaves unanswered (the next one on its
  * connection) is read but never counted.
  *
@@ -90,7 +94,8 @@ static struct {
 	uint64_t max_inflight;
 	uint64_t gen; /* bumped by reset; starts at 1 */
 	uint64_t robots_requests;
-} stats = {0, 0, 0, 0, 1, 0};
+	uint64_t proxy_requests;
+} stats = {0, 0, 0, 0, 1, 0, 0};
 
 /* The distinct paths requested since the last reset, under stats_lock: an
  * open-addressing table of PATHS_SLOTS slots, of which the path_nused
@@ -221,7 +226,7 @@ out:
 
 void tsrv_stats_json(char *buf, size_t size, int reset)
 {
-	uint64_t conns, reqs, inflight, max_inflight, robots;
+	uint64_t conns, reqs, inflight, max_inflight, robots, proxied;
 
 	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
 	if (reset) {
@@ -231,6 +236,7 @@ void tsrv_stats_json(char *buf, size_t size, int reset)
 		stats.requests = 0;
 		stats.max_inflight = stats.inflight;
 		stats.robots_requests = 0;
+		stats.proxy_requests = 0;
 		stats.gen++;
 		paths_clear();
 	}
@@ -239,15 +245,17 @@ void tsrv_stats_json(char *buf, size_t size, int reset)
 	inflight = stats.inflight;
 	max_inflight = stats.max_inflight;
 	robots = stats.robots_requests;
+	proxied = stats.proxy_requests;
 	die_pthread(pthread_mutex_unlock(&stats_lock), "unlock");
 	snprintf(buf, size,
 		 "{\"connections\":%llu,\"requests\":%llu,\"inflight\":%llu,"
-		 "\"max_inflight\":%llu,\"robots_requests\":%llu}\n",
+		 "\"max_inflight\":%llu,\"robots_requests\":%llu,\"proxy_requests\":%llu}\n",
 		 (unsigned long long)conns, (unsigned long long)reqs, (unsigned long long)inflight,
-		 (unsigned long long)max_inflight, (unsigned long long)robots);
+		 (unsigned long long)max_inflight, (unsigned long long)robots,
+		 (unsigned long long)proxied);
 }
 
-static void stats_begin(struct tsrv_conn *c, const char *path)
+static void stats_begin(struct tsrv_conn *c, const char *path, int absolute)
 {
 	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
 	if (c->stats_gen != stats.gen) {
@@ -257,6 +265,8 @@ static void stats_begin(struct tsrv_conn *c, const char *path)
 	stats.requests++;
 	if (strcmp(path, "/robots.txt") == 0)
 		stats.robots_requests++;
+	if (absolute)
+		stats.proxy_requests++;
 	paths_count(path);
 	stats.inflight++;
 	c->inflight = 1;
@@ -314,7 +324,7 @@ static void *conn_main(void *arg)
 		c->keep_alive = r.keep_alive;
 		c->body_left = UINT64_MAX; /* no response begun */
 		if (!tsrv_is_stats_path(r.path))
-			stats_begin(c, r.path);
+			stats_begin(c, r.path, r.absolute);
 		keep = tsrv_route(c, &r) == 0 && c->keep_alive;
 		tsrv_request_done(c);
 		if (!quiet)

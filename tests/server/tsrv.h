@@ -31,6 +31,9 @@ struct tsrv_request {
 	char *method;            /* NUL-terminated, inside the conn buffer */
 	int head;                /* method is HEAD: send headers only */
 	int minor;               /* HTTP/1.minor */
+	int absolute;            /* the target was in absolute-form
+				    ("GET http://host/path"), as a client
+				    sends it to a proxy */
 	char *path;              /* target before '?', NUL-terminated */
 	const char *query;       /* target after '?', or "" */
 	const char *raw_headers; /* header lines verbatim, CRLFs included */
@@ -175,5 +178,16 @@ int tsrv_is_stats_path(const char *path);
 /* Answers r.  Returns 0 if the connection may serve another request, -1 if
  * it must close.  Thread-safe. */
 int tsrv_route(struct tsrv_conn *c, struct tsrv_request *r);
+
+/* ---- auth.c ---- */
+
+/* Sets up MD5's constants and checks them against RFC 1321's test
+ * vectors.  Call before any thread starts.  Returns 0 or -1. */
+int tsrv_auth_init(void);
+
+/* /basic-auth/USER/PASS[/x] and /digest-auth/USER/PASS[/x] (see auth.c).
+ * Thread-safe. */
+int tsrv_route_basic_auth(struct tsrv_conn *c, struct tsrv_request *r, const char *rest);
+int tsrv_route_digest_auth(struct tsrv_conn *c, struct tsrv_request *r, const char *rest);
 
 #endif
