@@ -1054,6 +1054,10 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	    url_credentials(job->url, &c.url_user, &c.url_password) == FA_OK) {
 		c.user = c.url_user;
 		c.password = c.url_password;
+		/* a user alone: libcurl 7.88 looks its password up in the
+		 * netrc file only if it found the user in the URL itself */
+		if (!c.password)
+			c.user = NULL;
 	}
 	curl_easy_setopt(w->easy, CURLOPT_REFERER, referer_for(o, job, referer, sizeof(referer)));
 	curl_easy_setopt(w->easy, CURLOPT_WRITEDATA, a);

@@ -728,6 +728,27 @@ static const char *skip_string(const char *p)
 	return NULL;
 }
 
+const char *h_json_line_for(const char *out, const char *url_suffix, char *buf, size_t len)
+{
+	size_t slen = strlen(url_suffix);
+
+	for (const char *p = out; p && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char url[8192];
+
+		if (n < len) {
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			if (h_json_get(buf, "url", url, sizeof(url)) && strlen(url) >= slen &&
+			    !strcmp(url + strlen(url) - slen, url_suffix))
+				return buf;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
 int h_json_get(const char *line, const char *key, char *out, size_t outlen)
 {
 	return json_string(line, key, out, outlen) ? 1 : 0;

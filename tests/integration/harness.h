@@ -130,6 +130,11 @@ int h_check_bytes(const char *path, uint64_t seed, uint64_t n);
  * key is there, 0 if not (out then "").  Pure: thread-safe. */
 int h_json_get(const char *line, const char *key, char *out, size_t outlen);
 
+/* The first line of out (--json lines) whose "url" ends with url_suffix,
+ * copied into buf (len bytes, NUL-terminated; longer lines are passed
+ * over).  Returns buf, or NULL if no line matches.  Pure: thread-safe. */
+const char *h_json_line_for(const char *out, const char *url_suffix, char *buf, size_t len);
+
 /*
  * Checks every line of out (what fetchall --json wrote) for the outcome
  * invariants: each line a well-formed flat JSON object with "url", "ok",
