@@ -896,6 +896,15 @@ static const struct {
     {130, "interrupted (SIGINT or SIGTERM); run again with -c to resume"},
 };
 
+static const struct {
+	const char *name, *meaning;
+} environment[] = {
+    {CLI_PASSWORD_ENV, "the password for --user when the command line gives none"},
+    {"http_proxy, https_proxy, all_proxy",
+     "the proxy when --proxy is not given (libcurl reads them)"},
+    {"no_proxy", "hosts reached directly when --no-proxy is not given"},
+};
+
 /* For the man page. */
 static const struct {
 	const char *what, *command;
@@ -1887,6 +1896,9 @@ static void print_help(FILE *out)
 	fprintf(out, "%s\nExit status:\n", notes_text);
 	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
 		fprintf(out, "  %-4d %s\n", exit_codes[i].code, exit_codes[i].meaning);
+	fputs("\nEnvironment:\n", out);
+	for (size_t i = 0; i < sizeof(environment) / sizeof(environment[0]); i++)
+		fprintf(out, "  %s\n      %s\n", environment[i].name, environment[i].meaning);
 }
 
 static void print_version(FILE *out)
@@ -2007,6 +2019,14 @@ static void print_man(FILE *out)
 	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++) {
 		fprintf(out, ".TP\n.B %d\n", exit_codes[i].code);
 		roff_text(out, exit_codes[i].meaning);
+		fputc('\n', out);
+	}
+	fputs(".SH ENVIRONMENT\n", out);
+	for (size_t i = 0; i < sizeof(environment) / sizeof(environment[0]); i++) {
+		fputs(".TP\n.B ", out);
+		roff_text(out, environment[i].name);
+		fputc('\n', out);
+		roff_text(out, environment[i].meaning);
 		fputc('\n', out);
 	}
 	fputs(".SH EXAMPLES\n", out);
