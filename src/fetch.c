@@ -977,9 +977,10 @@ static const char *referer_for(const struct fetch_opts *o, const struct fetch_jo
 	return url_referer(job->source, job->url, buf, len) ? buf : NULL;
 }
 
-/* What the requests of an attempt may carry: the -H headers (own_list,
- * with fetchall's own lines; foreign_list: those alone) and the
- * credentials (--user's, else those in the job's URL). */
+/* What the requests of an attempt may carry.  own_list: the -H headers
+ * and fetchall's own lines (If-Range), for the job's origin;
+ * foreign_list: fetchall's own lines alone, for any other; the
+ * credentials: --user's, else those in the job's URL. */
 struct carry {
 	struct curl_slist *own_list, *foreign_list;
 	const char *user, *password;

@@ -378,6 +378,13 @@ int main(int argc, char **argv)
 		cli_release(&opts);
 		return REPORT_EXIT_USAGE;
 	}
+	/* libcurl would silently go without a netrc file it cannot read */
+	if (opts.netrc_file && access(opts.netrc_file, R_OK) != 0) {
+		fprintf(stderr, "fetchall: cannot read --netrc-file '%s': %s\n", opts.netrc_file,
+			strerror(errno));
+		cli_release(&opts);
+		return REPORT_EXIT_USAGE;
+	}
 	note_dir_like_file(&opts);
 	if (opts.compare) {
 		/* each run would refuse a bad regex: refuse it once, first */

@@ -407,6 +407,12 @@ static void test_auth_netrc(void **state)
 	assert_no_secret(&r);
 	h_result_release(&r);
 
+	/* a file that cannot be read is a usage error, not silence */
+	run(c, &r, "--netrc-file", "no-such.netrc", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "cannot read --netrc-file 'no-such.netrc'"));
+	h_result_release(&r);
+
 	h_rmrf(c->out);
 	setenv("HOME", c->dir, 1);
 	run(c, &r, "--netrc", NULL);
