@@ -116,6 +116,8 @@ enum opt_flags {
 	F_NOCTL = 1 << 4,  /* T_STRING: no control characters (it goes into
 			      a request header, where a line break would
 			      start another) */
+	F_SECRET = 1 << 5, /* its value may hold a password: never repeated
+			      in a message */
 };
 
 enum section {
@@ -695,7 +697,7 @@ static const struct cli_option options[] = {
      .letter = 'u',
      STRING(user),
      .mode = M_USER,
-     .flags = F_JOB | F_NOCTL,
+     .flags = F_JOB | F_NOCTL | F_SECRET,
      .metavar = "USER[:PASS]",
      .wants = "a user name without control characters",
      .section = SEC_AUTH,
@@ -706,6 +708,7 @@ static const struct cli_option options[] = {
      STRING(password),
      .mode = M_PASSWORD,
      .needs = M_USER,
+     .flags = F_SECRET,
      .metavar = "PASS",
      .section = SEC_AUTH,
      .help = "its password (others may see it in ps while\n"
@@ -740,7 +743,7 @@ static const struct cli_option options[] = {
      .value = V_REQUIRED,
      .parse = parse_proxy,
      .emit = emit_proxy,
-     .flags = F_JOB,
+     .flags = F_JOB | F_SECRET,
      .metavar = "URL",
      .wants = "[http|https|socks4|socks4a|socks5|socks5h]://[USER:PASS@]HOST[:PORT]",
      .section = SEC_AUTH,
@@ -1500,7 +1503,10 @@ static enum cli_action take(size_t i, struct given now, const char *value, struc
 	if (err != FA_OK) {
 		snprintf(errbuf, errlen, "%s wants %s, not '%s'",
 			 label(opt, &now, name, sizeof(name)),
-			 wants_text(opt, wants, sizeof(wants)), value ? value : "");
+			 wants_text(opt, wants, sizeof(wants)),
+			 !value                  ? ""
+			 : opt->flags & F_SECRET ? "(not shown)"
+						 : value);
 		return CLI_USAGE;
 	}
 	given[i] = now;

@@ -194,6 +194,9 @@ static void test_cli_usage_errors(void **state)
 	     "--no-robots, --no-cookies, --no-proxy)"},
 	    {"--referer", "http://a/\r\nX: 1", "l", "--referer wants a URL without control"},
 	    {"-u", "bob\n", "l", "-u/--user wants a user name without control"},
+	    /* a value that may hold a password is not repeated */
+	    {"-u", "bob:pw\n", "l", "characters, not '(not shown)'"},
+	    {"--proxy", "ftp://u:pw@p.example", "l", "PORT], not '(not shown)'"},
 	    {"--proxy", "ftp://p.example", "l", "--proxy wants"},
 	    {"--proxy", "http://", "l", "--proxy wants"},
 	    {"--proxy", "", "l", "--proxy wants"},
