@@ -33,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -504,45 +506,56 @@ static void test_auth_password_never_printed(void **state)
 	assert_int_equal(status, 0);
 }
 
-/* --ask-password: on a terminal, a prompt on stderr and the password read
- * with echo off; with no terminal, a usage error. */
-static void test_auth_ask_password(void **state)
+/* Starts fetchall with argv in a session of its own: with a pty (its
+ * master in *master) as its terminal and stdin if master is not NULL (the
+ * first terminal a session leader opens becomes its own), else with no
+ * terminal at all; stdout and stderr to DIR/stdout and DIR/stderr.
+ * Returns the pid (h_wait() reaps it). */
+static pid_t spawn_session(const char *const argv[], const char *dir, int *master)
 {
-	struct ctx *c = *state;
-	char url[512], path[4200], echoed[4096] = "";
-	const char *argv[] = {"fetchall",       url, "-o", c->out, "--json", "-u", "alice",
-			      "--ask-password", NULL};
 	const char *fetchall = getenv("FETCHALL");
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	char *text = NULL;
-	size_t len = 0, got = 0;
-	int master, status, rc;
+	char out[4200], err[4200];
 	pid_t pid;
+	int rc;
 
-	snprintf(url, sizeof(url), "%s/basic-auth/alice/%s/a.txt", server.base, pw1);
 	assert_non_null(fetchall);
-	master = posix_openpt(O_RDWR | O_NOCTTY);
-	assert_true(master >= 0);
-	assert_int_equal(grantpt(master), 0);
-	assert_int_equal(unlockpt(master), 0);
-
-	/* in a session of its own whose terminal is the pty (the first
-	 * terminal a session leader opens becomes its own) */
+	snprintf(out, sizeof(out), "%s/stdout", dir);
+	snprintf(err, sizeof(err), "%s/stderr", dir);
+	if (master) {
+		*master = posix_openpt(O_RDWR | O_NOCTTY);
+		if (*master < 0) {
+			fprintf(stderr, "test_auth: no pseudo-terminal (%s): skipped\n",
+				strerror(errno));
+			skip();
+		}
+		assert_int_equal(grantpt(*master), 0);
+		assert_int_equal(unlockpt(*master), 0);
+	}
 	assert_int_equal(posix_spawnattr_init(&attr), 0);
 	assert_int_equal(posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID), 0);
 	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	snprintf(path, sizeof(path), "%s/stdout", c->dir);
-	rc = posix_spawn_file_actions_addopen(&fa, 0, ptsname(master), O_RDWR, 0);
-	rc |= posix_spawn_file_actions_addopen(&fa, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	snprintf(path, sizeof(path), "%s/stderr", c->dir);
-	rc |= posix_spawn_file_actions_addopen(&fa, 2, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	rc |= posix_spawn_file_actions_addclose(&fa, master);
+	rc = posix_spawn_file_actions_addopen(&fa, 0, master ? ptsname(*master) : "/dev/null",
+					      master ? O_RDWR : O_RDONLY, 0);
+	rc |= posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	rc |= posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (master)
+		rc |= posix_spawn_file_actions_addclose(&fa, *master);
 	assert_int_equal(rc, 0);
 	assert_int_equal(posix_spawn(&pid, fetchall, &fa, &attr, (char *const *)argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return pid;
+}
 
-	/* the password only once the prompt (after echo went off) is out */
+/* Waits (up to 10 s) for DIR/stderr to hold the password prompt. */
+static void wait_for_prompt(const char *dir)
+{
+	char path[4200], *text = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/stderr", dir);
 	for (int i = 0; i < 1000 && (!text || !strstr(text, "Password for 'alice': ")); i++) {
 		free(text);
 		text = NULL;
@@ -550,9 +563,32 @@ static void test_auth_ask_password(void **state)
 		if (h_read_file(path, &text, &len) != 0)
 			text = NULL;
 	}
-	assert_non_null(text);
-	assert_non_null(strstr(text, "Password for 'alice': "));
+	if (!text || !strstr(text, "Password for 'alice': "))
+		fail_msg("no prompt on stderr: '%s'", text ? text : "");
 	free(text);
+}
+
+/* --ask-password: on a terminal, a prompt on stderr and the password read
+ * with echo off, and the terminal as it was after Ctrl-C; with no
+ * terminal, a usage error. */
+static void test_auth_ask_password(void **state)
+{
+	struct ctx *c = *state;
+	char url[512], path[4200], echoed[4096] = "";
+	const char *argv[] = {"fetchall",       url, "-o", c->out, "--json", "-u", "alice",
+			      "--ask-password", NULL};
+	struct termios tio;
+	char *text = NULL;
+	size_t len = 0, got = 0;
+	int master, status;
+	pid_t pid;
+
+	snprintf(url, sizeof(url), "%s/basic-auth/alice/%s/a.txt", server.base, pw1);
+	pid = spawn_session(argv, c->dir, &master);
+	/* the password only once the prompt (after echo went off) is out */
+	wait_for_prompt(c->dir);
+	assert_int_equal(tcgetattr(master, &tio), 0);
+	assert_false(tio.c_lflag & ECHO);
 	assert_int_equal(write(master, SECRET "\n", strlen(SECRET) + 1),
 			 (ssize_t)strlen(SECRET) + 1);
 	assert_int_equal(h_wait(pid, 30, &status), 0);
@@ -564,6 +600,8 @@ static void test_auth_ask_password(void **state)
 		got += (size_t)n;
 	echoed[got] = '\0';
 	assert_null(strstr(echoed, SECRET));
+	assert_int_equal(tcgetattr(master, &tio), 0);
+	assert_true(tio.c_lflag & ECHO);
 	close(master);
 	snprintf(path, sizeof(path), "%s/stdout", c->dir);
 	assert_int_equal(h_read_file(path, &text, &len), 0);
@@ -572,16 +610,22 @@ static void test_auth_ask_password(void **state)
 	assert_null(strstr(text, SECRET));
 	free(text);
 
+	/* Ctrl-C at the prompt: the terminal echoes again, and SIGINT ends
+	 * fetchall as it would have without the prompt */
+	pid = spawn_session(argv, c->dir, &master);
+	wait_for_prompt(c->dir);
+	assert_int_equal(write(master, "\003", 1), 1);
+	assert_int_equal(h_wait(pid, 30, &status), 0);
+	assert_int_equal(status, 128 + SIGINT);
+	assert_int_equal(tcgetattr(master, &tio), 0);
+	assert_true(tio.c_lflag & ECHO);
+	close(master);
+
 	/* no terminal at all: a new session without one */
-	assert_int_equal(posix_spawn_file_actions_init(&fa), 0);
-	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	rc |= posix_spawn_file_actions_addopen(&fa, 2, path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_int_equal(rc, 0);
-	assert_int_equal(posix_spawn(&pid, fetchall, &fa, &attr, (char *const *)argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	pid = spawn_session(argv, c->dir, NULL);
 	assert_int_equal(h_wait(pid, 30, &status), 0);
 	assert_int_equal(status, 2);
+	snprintf(path, sizeof(path), "%s/stderr", c->dir);
 	assert_int_equal(h_read_file(path, &text, &len), 0);
 	assert_non_null(strstr(text, "--ask-password: no terminal to ask on"));
 	free(text);
