@@ -178,7 +178,7 @@ struct fetch_worker {
 	char errbuf[CURL_ERROR_SIZE];
 	struct attempt *cur;
 	struct cookies_sync cookie_sync; /* this engine against the run's jar */
-	const char *protocols; /* of a job's own URL; redirects: http, https */
+	const char *protocols;           /* of a job's own URL; redirects: http, https */
 };
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
