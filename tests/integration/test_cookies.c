@@ -185,6 +185,38 @@ static void test_cookies_b_data(void **state)
 	free(text);
 }
 
+/* A cookie set on a redirect is sent to where it leads; one set on a 401
+ * is kept for the requests after it (wget's rule: any response). */
+static void test_cookies_on_redirect_and_401(void **state)
+{
+	struct ctx *c = *state;
+	char redirect[512], list[1024], path[4200];
+	const char *follow[] = {"fetchall", redirect, "-o", c->out, "--json", NULL};
+	const char *after401[] = {"fetchall", path, "-j", "1", "-o", c->out, "--json", NULL};
+	struct h_result r;
+
+	snprintf(redirect, sizeof(redirect), "%s/cookies/redirect", server.base);
+	assert_int_equal(h_run(follow, NULL, 30, &r), 0);
+	H_ASSERT_RUN_SANE(&r, c->out);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"http_code\":200"));
+	h_result_release(&r);
+
+	/* -j 1: the 401 is answered before the private page is asked for */
+	h_rmrf(c->out);
+	snprintf(list, sizeof(list), "%s/cookies/denied\n%s/cookies/private/2.html\n", server.base,
+		 server.base);
+	snprintf(path, sizeof(path), "%s/two.txt", c->dir);
+	assert_int_equal(h_write_file(path, list, strlen(list)), 0);
+	assert_int_equal(h_run(after401, NULL, 30, &r), 0);
+	H_ASSERT_RUN_SANE(&r, c->out);
+	assert_int_equal(r.status, 1); /* the 401 itself fails */
+	assert_non_null(strstr(r.out, "\"http_code\":401"));
+	assert_non_null(strstr(r.out, "\"http_code\":200"));
+	assert_int_equal(h_count_files(c->out, ".html"), 1);
+	h_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +224,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cookies_off, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cookies_saved_then_loaded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cookies_b_data, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cookies_on_redirect_and_401, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -105,7 +105,8 @@
  *   /dirs/, /dirs/blog, /dirs/blog/post1, /dirs/docs/, /dirs/docs
  *                           five linked text/html pages where a page and a
  *                           directory share a name (see route_dirs)
- *   /cookies/login, /cookies/private/K.html, /cookies/logout
+ *   /cookies/login, /cookies/private/K.html, /cookies/logout,
+ *   /cookies/redirect, /cookies/denied
  *                           a site behind a login cookie (see route_cookies)
  *   /notfound.html, /notfound[/x]  404 with an HTML body full of links
  *   /stats, /stats/reset    counters as JSON (see server.c)
@@ -1799,7 +1800,8 @@ static int route_html(struct tsrv_conn *c, struct tsrv_request *r, const char *r
  * "session=s3cret" (Path=/cookies) and links /cookies/private/1.html;
  * /cookies/private/K.html (K 1..5) answers 403 without that cookie, else
  * a page linking K+1 (up to 5); /cookies/logout deletes the cookie
- * (Max-Age=0) and links private page 1 again. */
+ * (Max-Age=0) and links private page 1 again; /cookies/redirect sets the
+ * cookie on a 302 to private page 1, /cookies/denied on a 401. */
 static int route_cookies(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
 	static const char set[] = "Set-Cookie: session=s3cret; Path=/cookies; HttpOnly\r\n"
@@ -1814,6 +1816,15 @@ static int route_cookies(struct tsrv_conn *c, struct tsrv_request *r, const char
 		return tsrv_respond(c, r, 200, "text/html",
 				    "<a href=\"/cookies/private/1.html\">in</a>\n",
 				    strlen("<a href=\"/cookies/private/1.html\">in</a>\n"), set);
+	/* the cookie set on a redirect, and on a 401 */
+	if (strcmp(rest, "/redirect") == 0)
+		return tsrv_respond(c, r, 302, "text/plain", "moved\n", 6,
+				    "Set-Cookie: session=s3cret; Path=/cookies\r\n"
+				    "Location: /cookies/private/1.html\r\n");
+	if (strcmp(rest, "/denied") == 0)
+		return tsrv_respond(c, r, 401, "text/plain", "no\n", 3,
+				    "Set-Cookie: session=s3cret; Path=/cookies\r\n"
+				    "WWW-Authenticate: Basic realm=\"x\"\r\n");
 	if (strcmp(rest, "/logout") == 0)
 		return tsrv_respond(c, r, 200, "text/html",
 				    "<a href=\"/cookies/private/1.html\">in</a>\n",
