@@ -82,6 +82,8 @@
 #include "sync.h"
 #include "url.h"
 
+#define BASIC_ORIGINS_MAX 256
+
 struct fetch_share {
 	const struct fetch_opts *opts;
 	CURLSH *curlsh;
@@ -94,6 +96,12 @@ struct fetch_share {
 	uint64_t t0_ns;            /* when the run began */
 	struct rate rate;          /* --limit-rate's bucket */
 	unsigned slots;            /* transfers in flight at most */
+	/* Origins that answered 401 with a Basic challenge and no Digest
+	 * one: every thread sends Basic to them at once (wget remembers
+	 * that per host; libcurl only per handle).  Under basic_lock. */
+	pthread_mutex_t basic_lock;
+	char *basic_origins[BASIC_ORIGINS_MAX];
+	size_t n_basic;
 };
 
 #define HEAD_BYTES 64
@@ -133,12 +141,14 @@ struct attempt {
 	struct hop_times {
 		curl_off_t dns, connect, tls, pretransfer, first_byte, total;
 	} times;
-	int status_line;   /* the status of the response being read */
-	bool location;     /* ... it has a Location header */
-	bool withheld;     /* the last request went to another origin
-			      without the credentials and -H headers */
-	bool coded;        /* the last response has a Content-Encoding */
-	char encoding[32]; /* ... which one (lowercased, cut) */
+	int status_line;                        /* the status of the response being read */
+	bool location;                          /* ... it has a Location header */
+	bool withheld;                          /* the last request went to another origin
+						   without the credentials and -H headers */
+	bool challenge_basic, challenge_digest; /* the schemes 401s of the
+						   last request offered */
+	bool coded;                             /* the last response has a Content-Encoding */
+	char encoding[32];                      /* ... which one (lowercased, cut) */
 	/* A coded body is decoded here, not by libcurl, so that a stream that
 	 * stops before its end is seen (libcurl 7.88 accepts it). */
 	z_stream zs;
@@ -224,6 +234,7 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	s->t0_ns = sync_now_ns();
 	rate_init(&s->rate, opts->limit_rate);
 	s->slots = inflight ? inflight : 1;
+	sync_must(pthread_mutex_init(&s->basic_lock, NULL), "pthread_mutex_init");
 	return s;
 fail_share:
 	curl_share_cleanup(s->curlsh);
@@ -244,6 +255,9 @@ void fetch_share_free(struct fetch_share *s)
 	bsem_destroy(&s->inflight);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&s->share_lock[i]);
+	for (size_t i = 0; i < s->n_basic; i++)
+		free(s->basic_origins[i]);
+	pthread_mutex_destroy(&s->basic_lock);
 	free(s);
 }
 
@@ -652,6 +666,17 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 		a->robots_tag[0] = '\0';
 		return len;
 	}
+	/* libcurl answers a 401 inside one perform: seen here only */
+	if (a->status_line == 401 && len > 17 && !strncasecmp(data, "WWW-Authenticate:", 17)) {
+		const char *p = data + 17, *end = data + len;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (end - p >= 5 && !strncasecmp(p, "Basic", 5))
+			a->challenge_basic = true;
+		else if (end - p >= 6 && !strncasecmp(p, "Digest", 6))
+			a->challenge_digest = true;
+	}
 	if (a->file && a->worker->share->opts->content_disposition && len > 20 &&
 	    !strncasecmp(data, "Content-Disposition:", 20)) {
 		read_disposition(a, data, len);
@@ -987,6 +1012,34 @@ struct carry {
 	char *url_user, *url_password; /* the URL's, decoded; freed after */
 };
 
+/* Whether url's origin answered a 401 with Basic alone.  Thread-safe. */
+static bool basic_known(struct fetch_share *s, const char *url)
+{
+	bool known = false;
+
+	sync_lock(&s->basic_lock);
+	for (size_t i = 0; i < s->n_basic && !known; i++)
+		known = url_same_origin(s->basic_origins[i], url);
+	sync_unlock(&s->basic_lock);
+	return known;
+}
+
+/* Remembers url's origin as one that wants Basic (up to
+ * BASIC_ORIGINS_MAX of them).  Thread-safe. */
+static void basic_remember(struct fetch_share *s, const char *url)
+{
+	if (basic_known(s, url))
+		return;
+	sync_lock(&s->basic_lock);
+	if (s->n_basic < BASIC_ORIGINS_MAX) {
+		char *copy = strdup(url);
+
+		if (copy)
+			s->basic_origins[s->n_basic++] = copy;
+	}
+	sync_unlock(&s->basic_lock);
+}
+
 /* One request of an attempt: the first to job->url, or one a redirect
  * led to (hop > 0).  The -H headers and the credentials go only to the
  * job's own origin, unless --location-trusted. */
@@ -996,15 +1049,26 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 	const struct fetch_opts *o = w->share->opts;
 	bool trusted = hop == 0 || o->location_trusted || url_same_origin(job->url, url);
 
+	bool basic = trusted && c->user && basic_known(w->share, url);
+	CURLcode cc;
+
 	a->withheld = !trusted && (c->user || o->headers);
 	curl_easy_setopt(w->easy, CURLOPT_URL, url);
 	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, trusted ? c->own_list : c->foreign_list);
 	curl_easy_setopt(w->easy, CURLOPT_USERNAME, trusted ? c->user : NULL);
 	curl_easy_setopt(w->easy, CURLOPT_PASSWORD, trusted ? c->password : NULL);
+	/* Basic alone is sent with the first request: for an origin known
+	 * to ask for it, no 401 round trip */
+	curl_easy_setopt(w->easy, CURLOPT_HTTPAUTH,
+			 (long)(basic ? CURLAUTH_BASIC : CURLAUTH_BASIC | CURLAUTH_DIGEST));
 	if (o->allow_file) /* never to file:// by a redirect */
 		curl_easy_setopt(w->easy, CURLOPT_PROTOCOLS_STR, hop ? "http,https" : w->protocols);
 	w->errbuf[0] = '\0';
-	return curl_easy_perform(w->easy);
+	a->challenge_basic = a->challenge_digest = false;
+	cc = curl_easy_perform(w->easy);
+	if (trusted && c->user && a->challenge_basic && !a->challenge_digest)
+		basic_remember(w->share, url);
+	return cc;
 }
 
 /* Runs one attempt, the redirects it meets included; returns libcurl's

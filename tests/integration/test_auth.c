@@ -798,10 +798,37 @@ static void test_auth_redirects_keep_results(void **state)
 	assert_int_equal(st.requests, 10);
 }
 
+/* A host that answered 401 with Basic gets Basic at once from every
+ * thread afterwards, as wget remembers it per host (libcurl only per
+ * handle): 8 URLs taken in turn by 4 threads cost one 401, not one per
+ * thread. */
+static void test_auth_basic_remembered_per_host(void **state)
+{
+	struct ctx *c = *state;
+	char paths[8][512];
+	const char *urls[8];
+	struct h_result r;
+	struct h_stats st;
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "/basic-auth/alice/%s/r%d.txt", pw1, i);
+		urls[i] = paths[i];
+	}
+	write_list(c, urls, 8);
+	assert_int_equal(h_server_reset(&server, NULL), 0);
+	run(c, &r, "--user", "alice", "--password", SECRET, "-j", "4", "--per-host", "1", NULL);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(h_server_stats(&server, &st), 0);
+	if (st.requests != 9)
+		fail_msg("%lld requests for 8 URLs behind Basic, want 9 (one 401)", st.requests);
+	h_result_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_auth_basic_and_digest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_auth_basic_remembered_per_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auth_credentials_not_sent_cross_origin, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_auth_headers_dropped_cross_origin, setup,
