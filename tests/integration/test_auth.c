@@ -822,6 +822,20 @@ static void test_auth_basic_remembered_per_host(void **state)
 	if (st.requests != 9)
 		fail_msg("%lld requests for 8 URLs behind Basic, want 9 (one 401)", st.requests);
 	h_result_release(&r);
+
+	/* a server offering Basic and Digest gets Digest, never Basic (a
+	 * Basic Authorization would be a 403), and is not remembered as Basic */
+	for (int i = 0; i < 3; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "/digest-auth/alice/%s/both%d.txt?both=1", pw1,
+			 i);
+		urls[i] = paths[i];
+	}
+	write_list(c, urls, 3);
+	h_rmrf(c->out);
+	run(c, &r, "--user", "alice", "--password", SECRET, "-j", "2", "--per-host", "1", NULL);
+	assert_int_equal(r.status, 0);
+	assert_null(strstr(r.out, "\"http_code\":403"));
+	h_result_release(&r);
 }
 
 int main(void)

@@ -6,18 +6,22 @@
  *                               has "Authorization: Basic" with USER:PASS
  *                               (RFC 7617); else 401 with
  *                               WWW-Authenticate: Basic
- *   /digest-auth/USER/PASS[/x]  the same with Digest (RFC 7616): MD5,
+ *   /digest-auth/USER/PASS[/x][?both=1]
+ *                               the same with Digest (RFC 7616): MD5,
  *                               qop=auth (or none, RFC 2069's form),
  *                               and the response hash checked against
  *                               USER, PASS, the method and the uri the
  *                               request names, which must be its own
- *                               target
+ *                               target; with both=1 the 401 offers
+ *                               Basic too, and Basic credentials get a
+ *                               403 "basic sent"
  *
  * USER and PASS are percent-decoded path segments.  The nonce is one
  * fixed string: a test server need not stop replays.  Nothing here keeps
  * state or locks: every function works on the calling thread's request.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -339,6 +343,10 @@ int tsrv_route_digest_auth(struct tsrv_conn *c, struct tsrv_request *r, const ch
 	static const char challenge[] =
 	    "WWW-Authenticate: Digest realm=\"" REALM "\", qop=\"auth\", nonce=\"" NONCE
 	    "\", opaque=\"" OPAQUE "\", algorithm=MD5\r\n";
+	static const char both_challenges[] =
+	    "WWW-Authenticate: Basic realm=\"" REALM "\"\r\n"
+	    "WWW-Authenticate: Digest realm=\"" REALM "\", qop=\"auth\", nonce=\"" NONCE
+	    "\", opaque=\"" OPAQUE "\", algorithm=MD5\r\n";
 	char user[CRED_MAX], pass[CRED_MAX], target[URL_TARGET_MAX];
 	char name[PARAM_MAX], realm[PARAM_MAX], nonce[PARAM_MAX], uri[PARAM_MAX];
 	char response[PARAM_MAX], qop[PARAM_MAX], nc[PARAM_MAX], cnonce[PARAM_MAX];
@@ -346,8 +354,13 @@ int tsrv_route_digest_auth(struct tsrv_conn *c, struct tsrv_request *r, const ch
 	const char *v;
 	size_t len;
 
+	bool both = strstr(r->query, "both=1") != NULL;
+
 	if (user_and_pass(rest, user, pass) != 0)
 		return tsrv_respond(c, r, 400, "text/plain", "bad request\n", 12, NULL);
+	/* ?both=1: Basic is offered too, and a client that takes it is told */
+	if (both && credentials(r, "Basic", &len) != NULL)
+		return tsrv_respond(c, r, 403, "text/plain", "basic sent\n", 11, NULL);
 	v = credentials(r, "Digest", &len);
 	snprintf(target, sizeof(target), "%s%s%s", r->path, r->query[0] ? "?" : "", r->query);
 	if (v == NULL || digest_param(v, len, "username", name) != 0 ||
@@ -355,7 +368,7 @@ int tsrv_route_digest_auth(struct tsrv_conn *c, struct tsrv_request *r, const ch
 	    digest_param(v, len, "nonce", nonce) != 0 || digest_param(v, len, "uri", uri) != 0 ||
 	    digest_param(v, len, "response", response) != 0 || strcmp(name, user) != 0 ||
 	    strcmp(realm, REALM) != 0 || strcmp(nonce, NONCE) != 0 || strcmp(uri, target) != 0)
-		return unauthorized(c, r, challenge);
+		return unauthorized(c, r, both ? both_challenges : challenge);
 	{
 		const char *a1[] = {user, REALM, pass};
 		const char *a2[] = {r->method, uri};
@@ -368,7 +381,7 @@ int tsrv_route_digest_auth(struct tsrv_conn *c, struct tsrv_request *r, const ch
 
 		if (strcmp(qop, "auth") != 0 || digest_param(v, len, "nc", nc) != 0 ||
 		    digest_param(v, len, "cnonce", cnonce) != 0)
-			return unauthorized(c, r, challenge);
+			return unauthorized(c, r, both ? both_challenges : challenge);
 		md5_join(want, 6, parts);
 	} else {
 		const char *parts[] = {ha1, nonce, ha2};
@@ -376,6 +389,6 @@ int tsrv_route_digest_auth(struct tsrv_conn *c, struct tsrv_request *r, const ch
 		md5_join(want, 3, parts);
 	}
 	if (strcasecmp(want, response) != 0)
-		return unauthorized(c, r, challenge);
+		return unauthorized(c, r, both ? both_challenges : challenge);
 	return authenticated(c, r, user);
 }
