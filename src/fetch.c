@@ -1520,6 +1520,10 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			return;
 		}
 		case ACT_SKIP:
+			/* -N's saved copy lives in the file about to go */
+			if (why == WHY_NOT_MODIFIED && a.current)
+				res->path = strdup(a.current->path);
+			a.current = NULL;
 			discard_file(&file, false);
 			res->bytes = 0;
 			if (why == WHY_NAME_TAKEN) {
@@ -1535,7 +1539,6 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			} else if (why == WHY_NOT_MODIFIED) {
 				fetch_result_skip(res, FA_ERR_EXISTS,
 						  "not modified on the server (-N)");
-				res->path = a.current ? strdup(a.current->path) : NULL;
 			} else if (why == WHY_NO_CONTENT) {
 				fetch_result_skip(res, FA_OK,
 						  res->http_code == 205
