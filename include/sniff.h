@@ -24,11 +24,6 @@ const char *sniff_type(const unsigned char *head, size_t len);
  */
 bool sniff_type_matches(const char *type, const char *patterns);
 
-/* True if the URL's last path segment ends in ".EXT" for one of the
- * comma-separated extensions in `exts` ("jpg,png"), ignoring case; the
- * query and fragment are not part of the name.  Thread-safe. */
-bool sniff_ext_matches(const char *url, const char *exts);
-
 /* The URL's file name: its last path segment, without query or fragment,
  * as a span of url (empty for a directory URL).  False if url is not an
  * absolute URL.  Thread-safe. */

@@ -108,10 +108,10 @@ static struct entry *find(struct cookies *jar, const char *key)
 	return NULL;
 }
 
-/* Stores line under key (new or changed); false on OOM.  Under lock. */
-static bool store(struct cookies *jar, const char *line, const char *key)
+/* Stores line under key (new or changed); e is find(jar, key).  False on
+ * OOM.  Under lock. */
+static bool store(struct cookies *jar, const char *line, const char *key, struct entry *e)
 {
-	struct entry *e = find(jar, key);
 	char *copy;
 
 	if (e && strcmp(e->line, line) == 0)
@@ -169,10 +169,10 @@ static void store_list(struct cookies *jar, const struct curl_slist *list,
 
 		if (!cookies_line_key(list->data, key, sizeof(key)))
 			continue;
-		e = sync ? find(jar, key) : NULL;
-		if (e && e->gen > sync->gen)
+		e = find(jar, key);
+		if (e && sync && e->gen > sync->gen)
 			continue;
-		store(jar, list->data, key); /* out of memory: the cookie is lost */
+		store(jar, list->data, key, e); /* out of memory: the cookie is lost */
 	}
 }
 

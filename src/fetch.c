@@ -1012,26 +1012,33 @@ struct carry {
 	char *url_user, *url_password; /* the URL's, decoded; freed after */
 };
 
-/* Whether url's origin answered a 401 with Basic alone.  Thread-safe. */
+/* Whether url's origin answered a 401 with Basic alone: under
+ * basic_lock, and basic_known() taking it. */
+static bool basic_known_locked(const struct fetch_share *s, const char *url)
+{
+	for (size_t i = 0; i < s->n_basic; i++)
+		if (url_same_origin(s->basic_origins[i], url))
+			return true;
+	return false;
+}
+
+/* Thread-safe. */
 static bool basic_known(struct fetch_share *s, const char *url)
 {
-	bool known = false;
+	bool known;
 
 	sync_lock(&s->basic_lock);
-	for (size_t i = 0; i < s->n_basic && !known; i++)
-		known = url_same_origin(s->basic_origins[i], url);
+	known = basic_known_locked(s, url);
 	sync_unlock(&s->basic_lock);
 	return known;
 }
 
 /* Remembers url's origin as one that wants Basic (up to
- * BASIC_ORIGINS_MAX of them).  Thread-safe. */
+ * BASIC_ORIGINS_MAX of them), once.  Thread-safe. */
 static void basic_remember(struct fetch_share *s, const char *url)
 {
-	if (basic_known(s, url))
-		return;
 	sync_lock(&s->basic_lock);
-	if (s->n_basic < BASIC_ORIGINS_MAX) {
+	if (s->n_basic < BASIC_ORIGINS_MAX && !basic_known_locked(s, url)) {
 		char *copy = strdup(url);
 
 		if (copy)

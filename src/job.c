@@ -306,6 +306,7 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 	const struct job_opts *o = ctx->opts;
 	struct fetch_job *job;
 	bool is_page = link->kind == HTML_LINK;
+	bool keep = name_acceptable(o, link->url); /* -A/-R */
 
 	if (is_page) {
 		if (!o->crawl || page->depth + 1 > o->max_depth ||
@@ -314,10 +315,9 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 		/* wget's -A/-R in a crawl: a link the lists refuse is never
 		 * requested, unless it looks like a page with links still to
 		 * follow (it is then fetched and parsed, and not kept) */
-		if (!name_acceptable(o, link->url) &&
-		    !(looks_like_page(link->url) &&
-		      (o->max_depth == UINT_MAX || page->depth + 1 < o->max_depth ||
-		       o->requisites)))
+		if (!keep && !(looks_like_page(link->url) &&
+			       (o->max_depth == UINT_MAX || page->depth + 1 < o->max_depth ||
+				o->requisites)))
 			return;
 		if (other_shard(ctx, link->url)) {
 			/* counted once per URL, however many pages link it */
@@ -332,14 +332,14 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 			return;
 		if (ctx->scope && !scope_patterns_allow(ctx->scope, link->url))
 			return;
-		if (!name_acceptable(o, link->url))
+		if (!keep)
 			return;
 	}
 	job = fetch_job_new(link->url, is_page ? JOB_PAGE : JOB_FILE);
 	if (!job)
 		return;
 	job->depth = page->depth + 1;
-	job->save = !is_page || (!o->images && name_acceptable(o, link->url));
+	job->save = !is_page || (!o->images && keep);
 	job->source = strdup(page_url);
 	if (is_page && o->max_pages &&
 	    atomic_fetch_add(&ctx->stats.pages_queued, 1) >= o->max_pages) {

@@ -351,6 +351,7 @@ int main(int argc, char **argv)
 	int status = REPORT_EXIT_USAGE;
 	enum cli_action action;
 	struct store *store = NULL;
+	bool parses; /* pages are parsed (--images, --crawl) */
 	struct cookies *cookies = NULL;
 	unsigned store_flags;
 
@@ -416,9 +417,8 @@ int main(int argc, char **argv)
 	/* libxml2 only where this process parses pages (with -P the parser
 	 * processes do), loaded here on the main thread before any other
 	 * starts (see xmlload.h) */
-	if ((((opts.images || opts.crawl || opts.requisites) && !opts.parse_procs) ||
-	     opts.convert_links) &&
-	    xmlload_need() != FA_OK) {
+	parses = opts.images || opts.crawl; /* -p needs --crawl */
+	if (((parses && !opts.parse_procs) || opts.convert_links) && xmlload_need() != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", xmlload_error());
 		curl_global_cleanup();
 		cli_release(&opts);
@@ -640,7 +640,7 @@ int main(int argc, char **argv)
 	}
 	pool_join(pool);
 	pool = NULL;
-	if (opts.images || opts.crawl || opts.requisites) {
+	if (parses) {
 		struct procpool_stats ps;
 
 		if (run.ctx.procpool)

@@ -184,12 +184,3 @@ bool sniff_name_acceptable(const char *name, size_t len, const char *accept, con
 		return false;
 	return !(reject && sniff_name_matches(name, len, reject, fold));
 }
-
-bool sniff_ext_matches(const char *url, const char *exts)
-{
-	const char *name;
-	size_t len;
-
-	return exts && sniff_url_name(url, &name, &len) &&
-	       sniff_name_matches(name, len, exts, true);
-}
