@@ -23,6 +23,7 @@ struct fa_opts {
 	bool tree, cont, no_clobber, json, quiet, verbose, allow_file, insecure;
 	bool content_disposition;  /* -J: file names from Content-Disposition */
 	bool timestamping;         /* -N */
+	bool spider;               /* --spider: check links, save nothing */
 	bool adjust_extension;     /* -E: HTML pages saved as NAME.html */
 	bool no_server_timestamps; /* --no-use-server-timestamps */
 	const char *user_agent;

@@ -155,6 +155,17 @@ struct fetch_gate {
 	void *arg;
 };
 
+/* How much of a response is wanted (--spider reads no more than it must). */
+enum fetch_want {
+	FETCH_WANT_BODY = 0, /* all of it */
+	/* the status alone: asked by HEAD; a server that refuses HEAD (405,
+	 * 501) is asked by GET, whose body is then not read */
+	FETCH_WANT_STATUS,
+	/* the body only if it is HTML (a page to parse): a body of another
+	 * Content-Type, or of an error status, is not read */
+	FETCH_WANT_HTML,
+};
+
 /* Where a body goes and what may stop it.  Everything is optional. */
 struct fetch_target {
 	struct store *store;         /* save under the URL's name */
@@ -162,6 +173,7 @@ struct fetch_target {
 	const struct fetch_gate *gate;
 	uint64_t max_size; /* larger bodies are skipped; 0: none */
 	bool hash;         /* fill res->hash */
+	enum fetch_want want;
 	/* After a complete 2xx body, before it is saved: NULL to save it, or
 	 * a static reason to skip it (the file is discarded).  head holds
 	 * the body's first head_len (<= 64) bytes. */

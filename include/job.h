@@ -46,6 +46,8 @@ struct job_opts {
 	bool robots_meta;         /* a crawl obeys <meta name="robots"> and
 				     X-Robots-Tag (unless --no-robots) */
 	unsigned jobs;            /* -j: sizes the results queue */
+	bool spider;              /* --spider: nothing saved; files asked by
+				     HEAD, pages read only if HTML */
 };
 
 struct job_stats {

@@ -103,6 +103,7 @@ enum mode {
 	M_USER = 1 << 13,
 	M_PASSWORD = 1 << 14,
 	M_INET4 = 1 << 15,
+	M_SPIDER = 1 << 16,
 };
 
 /* Pages are parsed: with --crawl or --images. */
@@ -266,6 +267,7 @@ static const struct cli_option options[] = {
      .letter = 'N',
      FLAG(timestamping),
      .flags = F_JOB,
+     .excludes = M_SPIDER,
      .section = SEC_IO,
      .help = "fetch a URL again only if the server's copy is\n"
 	     "newer or of another size than the saved one\n"
@@ -290,6 +292,15 @@ static const struct cli_option options[] = {
      .section = SEC_IO,
      .help = "name files as the server's Content-Disposition\n"
 	     "header says (no directory part, made safe)"},
+    {.name = "spider",
+     FLAG(spider),
+     .mode = M_SPIDER,
+     .excludes = M_OUTPUT_DOC | M_OUTPUT_DIR | M_TREE | M_DISPOSITION | M_CONTINUE | M_NO_CLOBBER,
+     .flags = F_JOB,
+     .section = SEC_IO,
+     .help = "save nothing: check that the URLs (with --crawl,\n"
+	     "every link found) answer, and list the broken\n"
+	     "ones with the page they are on (exit 1 if any)"},
     {.name = "json",
      FLAG(json),
      .section = SEC_IO,
@@ -412,6 +423,7 @@ static const struct cli_option options[] = {
      STRING(accept_types),
      .flags = F_JOB,
      .metavar = "T,...",
+     .excludes = M_SPIDER,
      .section = SEC_PAGES,
      .help = "only files of these types (Content-Type or magic\n"
 	     "bytes), e.g. image/* or image/png,image/jpeg"},
@@ -419,17 +431,20 @@ static const struct cli_option options[] = {
      SIZE(min_size),
      .flags = F_JOB,
      .metavar = "SIZE",
+     .excludes = M_SPIDER,
      .section = SEC_PAGES,
      .help = "skip files smaller than SIZE (k, M, G)"},
     {.name = "max-size",
      SIZE(max_size),
      .flags = F_JOB,
      .metavar = "SIZE",
+     .excludes = M_SPIDER,
      .section = SEC_PAGES,
      .help = "skip files larger than SIZE"},
     {.name = "dedupe",
      FLAG(dedupe),
      .flags = F_JOB,
+     .excludes = M_SPIDER,
      .section = SEC_PAGES,
      .help = "save identical content once"},
     {.name = "max-page-size",
@@ -509,7 +524,7 @@ static const struct cli_option options[] = {
     {.name = "convert-links",
      FLAG(convert_links),
      .needs = M_CRAWL,
-     .excludes = M_IMAGES,
+     .excludes = M_SPIDER | M_IMAGES,
      .flags = F_JOB,
      .section = SEC_CRAWL,
      .help = "point links in saved pages at the local copies\n"

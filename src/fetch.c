@@ -167,6 +167,8 @@ struct attempt {
 	bool not_modified;
 	uint64_t last_data_ns;   /* when a byte last arrived (or the attempt began) */
 	bool idle;               /* stopped: nothing arrived for --timeout */
+	bool by_head;            /* this attempt asks by HEAD */
+	bool enough;             /* stopped: the rest of the body is not wanted */
 	struct rate_bucket each; /* --limit-rate-per-transfer's bucket */
 };
 
@@ -572,6 +574,24 @@ static void pace(struct attempt *a, size_t len)
 		cancel_sleep_ms((long)((wait_ns + 999999) / 1000000));
 }
 
+/* Whether the body now starting is read at all (fetch_target.want). */
+static bool body_wanted(const struct attempt *a)
+{
+	char *ct = NULL;
+
+	switch (a->target->want) {
+	case FETCH_WANT_BODY: return true;
+	case FETCH_WANT_STATUS: return false;
+	case FETCH_WANT_HTML:
+		if (a->status_line >= 400)
+			return false;
+		/* no Content-Type: the page is sniffed, as in a crawl */
+		curl_easy_getinfo(a->worker->easy, CURLINFO_CONTENT_TYPE, &ct);
+		return !ct || sniff_type_matches(ct, "text/html,application/xhtml+xml");
+	}
+	return true;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct attempt *a = arg;
@@ -581,6 +601,10 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 	/* the body of a redirect perform() follows: not the resource */
 	if (a->location && a->status_line >= 300 && a->status_line < 400)
 		return len;
+	if (!a->body_seen && !body_wanted(a)) {
+		a->enough = true; /* perform() makes the stop a success */
+		return 0;
+	}
 	pace(a, len);
 	a->last_data_ns = sync_now_ns(); /* after the pause, which is ours */
 	if (!a->body_seen) {
@@ -1147,6 +1171,10 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 		while (now > peak && !atomic_compare_exchange_weak(&s->peak_active, &peak, now))
 			;
 	}
+	/* NOBODY makes the request a HEAD; HTTPGET makes the handle's next
+	 * one a GET again */
+	if (a->by_head)
+		curl_easy_setopt(w->easy, CURLOPT_NOBODY, 1L);
 	a->last_data_ns = sync_now_ns(); /* waiting for a slot is not idleness */
 	a->each = rate_bucket_make(s->opts->limit_rate_each,
 				   s->opts->limit_rate_each / RATE_DEPTH_DIVISOR, a->last_data_ns);
@@ -1182,6 +1210,10 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 		url = next = to;
 	}
 	free(next);
+	if (a->by_head)
+		curl_easy_setopt(w->easy, CURLOPT_HTTPGET, 1L);
+	if (cc == CURLE_WRITE_ERROR && a->enough && a->store_err == FA_OK)
+		cc = CURLE_OK; /* stopped on purpose: the status is what was wanted */
 	if (cc == CURLE_ABORTED_BY_CALLBACK && a->idle && !cancel_requested()) {
 		/* --timeout: a timeout like any other, so retries apply */
 		cc = CURLE_OPERATION_TIMEDOUT;
@@ -1363,9 +1395,10 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 	char why_text[128];
 	enum fa_err err;
 	bool restarted = false;
-	bool base = false;        /* what is held is a file -c found */
-	uint64_t have = 0;        /* body bytes held across attempts */
-	unsigned dead_reused = 0; /* kept-alive connections found closed */
+	bool head_refused = false; /* the server answered HEAD with 405 or 501 */
+	bool base = false;         /* what is held is a file -c found */
+	uint64_t have = 0;         /* body bytes held across attempts */
+	unsigned dead_reused = 0;  /* kept-alive connections found closed */
 	unsigned char head[HEAD_BYTES];
 	size_t head_len = 0;
 
@@ -1397,7 +1430,8 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 				    .total = have,
 				    .head = head,
 				    .head_len = &head_len,
-				    .hash = t->hash ? res->hash : NULL};
+				    .hash = t->hash ? res->hash : NULL,
+				    .by_head = t->want == FETCH_WANT_STATUS && !head_refused};
 		struct decide_attempt facts;
 		enum decide_action act;
 		enum decide_why why;
@@ -1474,6 +1508,14 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 		}
 		have = a.total;
 		record_response(w, t, &a, cc, res);
+		if (a.by_head && cc == CURLE_OK &&
+		    (res->http_code == 405 || res->http_code == 501)) {
+			/* HEAD not allowed or not implemented: GET, once, and
+			 * not a retry */
+			head_refused = true;
+			attempt--;
+			continue;
+		}
 
 		facts = attempt_facts(w, &a, cc, base, restarted, dead_reused, attempt);
 		act = decide_attempt(&facts, &why);

@@ -326,9 +326,10 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 			return;
 		}
 	} else {
-		if (link->kind == HTML_IMAGE && !o->images && !o->requisites)
+		/* --spider checks every link a page has */
+		if (link->kind == HTML_IMAGE && !o->images && !o->requisites && !o->spider)
 			return;
-		if (link->kind == HTML_REQUISITE && !o->requisites)
+		if (link->kind == HTML_REQUISITE && !o->requisites && !o->spider)
 			return;
 		if (ctx->scope && !scope_patterns_allow(ctx->scope, link->url))
 			return;
@@ -424,9 +425,9 @@ static enum fa_err parse_page(struct job_worker *w, const struct fetch_job *job,
 		kinds |= HTML_LINK;
 	if (o->robots_meta)
 		kinds |= HTML_ROBOTS;
-	if (o->images || o->requisites)
+	if (o->images || o->requisites || o->spider)
 		kinds |= HTML_IMAGE;
-	if (o->requisites)
+	if (o->requisites || o->spider)
 		kinds |= HTML_REQUISITE;
 	if (!(kinds & (HTML_LINK | HTML_IMAGE | HTML_REQUISITE)))
 		return FA_OK; /* nothing to look for (X-Robots-Tag: nofollow) */
@@ -545,10 +546,14 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 		report_skip(ctx, job, "name not accepted by -A/-R");
 		goto done;
 	}
-	if (job->save)
+	if (job->save && !o->spider)
 		t.store = ctx->store;
 	if (job->kind == JOB_PAGE) {
 		t.buffer = &w->page;
+		t.want = o->spider ? FETCH_WANT_HTML : FETCH_WANT_BODY;
+	} else if (o->spider) {
+		/* a link checker needs a file's status, not its body */
+		t.want = FETCH_WANT_STATUS;
 	} else {
 		t.max_size = o->max_size;
 		t.hash = o->dedupe;

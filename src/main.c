@@ -478,7 +478,9 @@ int main(int argc, char **argv)
 		      (opts.tree || opts.adjust_extension ? STORE_HTML_EXT : 0);
 	/* -O FILE: a store of that one file (with -O -, the one transfer's
 	 * thread writes stdout; --json, the reporter's use of it, is refused) */
-	if ((opts.output_doc
+	/* --spider saves nothing: no store, no output directory */
+	if (!opts.spider &&
+	    (opts.output_doc
 		 ? store_new_file(opts.output_doc, store_flags, &store, err, sizeof(err))
 		 : store_new(opts.output_dir, store_flags, &store, err, sizeof(err))) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
@@ -532,6 +534,7 @@ int main(int argc, char **argv)
 	    .out = stdout,
 	    .err = stderr,
 	    .show_hosts = opts.crawl,
+	    .spider = opts.spider,
 	};
 	robots_agent(opts.user_agent, agent, sizeof(agent));
 	jo = (struct job_opts){
@@ -554,6 +557,7 @@ int main(int argc, char **argv)
 	    .convert_links = opts.convert_links,
 	    .robots_meta = opts.crawl && !opts.no_robots,
 	    .jobs = opts.jobs,
+	    .spider = opts.spider,
 	};
 	fro = (struct frontier_opts){
 	    /* -j by default: with more threads than slots, the per-host cap

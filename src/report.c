@@ -394,6 +394,38 @@ static void draw_progress(struct report *rep)
 	rep->last_draw_ms = elapsed;
 }
 
+/*
+ * --spider's line for a broken link: its HTTP status (or "---" when no
+ * response came, with the reason at the end), the URL, and where it was
+ * found, so that the page to fix is on the same line:
+ *   404 https://site/gone.html  found on https://site/index.html
+ *   --- https://down.example/  found on https://site/links.html  (Could not resolve host)
+ * On standard output, the run's findings, unless --json has it.
+ */
+static void spider_line(struct report *rep, const struct fetch_result *r, const char *url)
+{
+	const struct report_opts *o = rep->opts;
+	FILE *f = o->json ? o->err : o->out;
+	char source[2048];
+	bool http = r->err == FA_ERR_HTTP && r->http_code >= 400;
+
+	erase_progress(rep);
+	if (http)
+		fprintf(f, "%ld %s", r->http_code, url);
+	else
+		fprintf(f, "--- %s", url);
+	if (r->source) {
+		url_redact(r->source, source, sizeof(source));
+		fprintf(f, "  found on %s", source);
+	} else if (r->line) {
+		fprintf(f, "  listed on line %lu", r->line);
+	}
+	if (!http)
+		fprintf(f, "  (%s)", r->error ? r->error : "failed");
+	fputc('\n', f);
+	fflush(f);
+}
+
 static void account(struct report *rep, const struct fetch_result *r)
 {
 	struct report_counts *c = &rep->counts;
@@ -421,6 +453,11 @@ static void account(struct report *rep, const struct fetch_result *r)
 	if (o->quiet)
 		return;
 	url_redact(r->url ? r->url : "", url, sizeof(url));
+	if (o->spider && r->outcome == FETCH_FAILED && r->err != FA_ERR_CANCELLED &&
+	    r->err != FA_ERR_URL) {
+		spider_line(rep, r, url);
+		return;
+	}
 	if (r->outcome == FETCH_FAILED && r->err != FA_ERR_CANCELLED) {
 		erase_progress(rep);
 		if (r->err == FA_ERR_URL)
@@ -429,9 +466,12 @@ static void account(struct report *rep, const struct fetch_result *r)
 			fprintf(o->err, "fetchall: %s: %s\n", url, r->error ? r->error : "failed");
 	} else if (o->verbose && r->outcome != FETCH_FAILED) {
 		erase_progress(rep);
-		fprintf(o->err, "%s %ld %llu %s -> %s\n",
-			r->outcome == FETCH_SKIPPED ? "skipped" : "saved", r->http_code,
-			(unsigned long long)r->bytes, url, r->path ? r->path : "");
+		if (o->spider && r->outcome == FETCH_OK)
+			fprintf(o->err, "checked %ld %s\n", r->http_code, url);
+		else
+			fprintf(o->err, "%s %ld %llu %s -> %s\n",
+				r->outcome == FETCH_SKIPPED ? "skipped" : "saved", r->http_code,
+				(unsigned long long)r->bytes, url, r->path ? r->path : "");
 	}
 }
 
@@ -497,6 +537,11 @@ void report_summary(struct report *rep, double wall_s)
 		fprintf(rep->opts->err,
 			"fetchall: %llu transfers interrupted; run again with -c to resume them\n",
 			(unsigned long long)c->interrupted);
+	if (rep->opts->spider)
+		fprintf(rep->opts->err, "fetchall: spider: %llu broken link%s of %llu checked%s\n",
+			(unsigned long long)c->failed, c->failed == 1 ? "" : "s",
+			(unsigned long long)(c->ok + c->failed),
+			c->failed && !rep->opts->json ? " (listed on standard output)" : "");
 }
 
 void report_parse_summary(struct report *rep, const struct job_stats *st,
@@ -623,6 +668,8 @@ int report_exit_code(struct report *rep, bool interrupted)
 		return REPORT_EXIT_INTERRUPTED;
 	if (c->failed == 0)
 		return REPORT_EXIT_OK;
+	if (rep->opts->spider)
+		return REPORT_EXIT_SOME_FAILED; /* a link checker: 1 for any broken link */
 	if (c->ok + c->skipped == 0)
 		return REPORT_EXIT_ALL_FAILED;
 	return REPORT_EXIT_SOME_FAILED;

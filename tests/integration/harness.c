@@ -537,7 +537,8 @@ static int fetch_stats(const struct h_server *s, const char *path, struct h_stat
 	    stats_number(b.data, "inflight", &got.inflight) != 0 ||
 	    stats_number(b.data, "max_inflight", &got.max_inflight) != 0 ||
 	    stats_number(b.data, "robots_requests", &got.robots_requests) != 0 ||
-	    stats_number(b.data, "proxy_requests", &got.proxy_requests) != 0)
+	    stats_number(b.data, "proxy_requests", &got.proxy_requests) != 0 ||
+	    stats_number(b.data, "head_requests", &got.head_requests) != 0)
 		goto out;
 	if (st != NULL)
 		*st = got;

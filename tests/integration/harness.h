@@ -36,6 +36,7 @@ struct h_stats {
 	long long max_inflight;    /* most handled at once since the last reset */
 	long long robots_requests; /* requests for /robots.txt since the reset */
 	long long proxy_requests;  /* requests in absolute-form (as to a proxy) */
+	long long head_requests;   /* HEAD requests */
 };
 
 /* The outcome of h_run().  out and err are NUL-terminated heap strings

@@ -1432,18 +1432,22 @@ static int safe_relative(const char *rel, size_t len)
 	return 1;
 }
 
-/* /static/PATH[?delay=MS]: a file under --root, after MS ms (capped at
- * DELAY_MAX_MS) if asked: pages slow both to fetch and to parse */
+/* /static/PATH[?delay=MS][&nohead=1]: a file under --root, after MS ms
+ * (capped at DELAY_MAX_MS) if asked: pages slow both to fetch and to
+ * parse.  nohead=1 answers HEAD with 405, as some servers do. */
 static int route_static(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
 	char rel[PATH_MAX];
-	uint64_t ms;
+	uint64_t ms, nohead;
 	long n;
 
 	if (static_root == NULL || rest[0] != '/')
 		return not_found(c, r);
-	if (num_query(r, "delay", UINT64_MAX, 0, &ms) != 0)
+	if (num_query(r, "delay", UINT64_MAX, 0, &ms) != 0 ||
+	    num_query(r, "nohead", 1, 0, &nohead) != 0)
 		return bad_request(c, r);
+	if (nohead && r->head)
+		return text(c, r, 405, "HEAD not allowed\n", "Allow: GET\r\n");
 	if (ms > 0 && tsrv_pause(c, (long)(ms > DELAY_MAX_MS ? DELAY_MAX_MS : ms), 0) != 0)
 		return -1;
 	n = tsrv_pct_decode(rest + 1, strlen(rest + 1), 0, rel, sizeof(rel));

@@ -41,7 +41,8 @@
  * "proxy_requests" those whose target was in absolute-form
  * ("GET http://host:port/path"), as a client sends requests to a proxy:
  * the server then answers as if it were that host, so it serves as an
- * HTTP proxy for tests without forwarding anything.
+ * HTTP proxy for tests without forwarding anything.  "head_requests"
+ * counts the counted HEAD requests.
  * The request that /drop leaves unanswered (the next one on its
  * connection) is read but never counted.
  *
@@ -95,7 +96,8 @@ static struct {
 	uint64_t gen; /* bumped by reset; starts at 1 */
 	uint64_t robots_requests;
 	uint64_t proxy_requests;
-} stats = {0, 0, 0, 0, 1, 0, 0};
+	uint64_t head_requests;
+} stats = {0, 0, 0, 0, 1, 0, 0, 0};
 
 /* The distinct paths requested since the last reset, under stats_lock: an
  * open-addressing table of PATHS_SLOTS slots, of which the path_nused
@@ -226,7 +228,7 @@ out:
 
 void tsrv_stats_json(char *buf, size_t size, int reset)
 {
-	uint64_t conns, reqs, inflight, max_inflight, robots, proxied;
+	uint64_t conns, reqs, inflight, max_inflight, robots, proxied, heads;
 
 	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
 	if (reset) {
@@ -237,6 +239,7 @@ void tsrv_stats_json(char *buf, size_t size, int reset)
 		stats.max_inflight = stats.inflight;
 		stats.robots_requests = 0;
 		stats.proxy_requests = 0;
+		stats.head_requests = 0;
 		stats.gen++;
 		paths_clear();
 	}
@@ -246,16 +249,18 @@ void tsrv_stats_json(char *buf, size_t size, int reset)
 	max_inflight = stats.max_inflight;
 	robots = stats.robots_requests;
 	proxied = stats.proxy_requests;
+	heads = stats.head_requests;
 	die_pthread(pthread_mutex_unlock(&stats_lock), "unlock");
 	snprintf(buf, size,
 		 "{\"connections\":%llu,\"requests\":%llu,\"inflight\":%llu,"
-		 "\"max_inflight\":%llu,\"robots_requests\":%llu,\"proxy_requests\":%llu}\n",
+		 "\"max_inflight\":%llu,\"robots_requests\":%llu,\"proxy_requests\":%llu,"
+		 "\"head_requests\":%llu}\n",
 		 (unsigned long long)conns, (unsigned long long)reqs, (unsigned long long)inflight,
 		 (unsigned long long)max_inflight, (unsigned long long)robots,
-		 (unsigned long long)proxied);
+		 (unsigned long long)proxied, (unsigned long long)heads);
 }
 
-static void stats_begin(struct tsrv_conn *c, const char *path, int absolute)
+static void stats_begin(struct tsrv_conn *c, const char *path, int absolute, int head)
 {
 	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
 	if (c->stats_gen != stats.gen) {
@@ -267,6 +272,8 @@ static void stats_begin(struct tsrv_conn *c, const char *path, int absolute)
 		stats.robots_requests++;
 	if (absolute)
 		stats.proxy_requests++;
+	if (head)
+		stats.head_requests++;
 	paths_count(path);
 	stats.inflight++;
 	c->inflight = 1;
@@ -324,7 +331,7 @@ static void *conn_main(void *arg)
 		c->keep_alive = r.keep_alive;
 		c->body_left = UINT64_MAX; /* no response begun */
 		if (!tsrv_is_stats_path(r.path))
-			stats_begin(c, r.path, r.absolute);
+			stats_begin(c, r.path, r.absolute, r.head);
 		keep = tsrv_route(c, &r) == 0 && c->keep_alive;
 		tsrv_request_done(c);
 		if (!quiet)
