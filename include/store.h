@@ -259,6 +259,17 @@ const struct store_record *store_resumed(const struct store_file *file);
 const struct store_current *store_current(const struct store_file *file);
 
 /*
+ * -N with a server-chosen name (-J): the response names the file `name`
+ * (store_component() made safe) in the URL's directory, and a regular
+ * file there, recorded as this URL's or with no record, becomes the saved
+ * copy store_current() returns, which store_commit_as() with that name
+ * then replaces (in place, never as name.1).  Returns whether it did;
+ * false when file already has a saved copy or the store is not
+ * timestamping.
+ */
+bool store_current_as(struct store_file *file, const char *name);
+
+/*
  * Sets the modification time of file's data to mtime (the server's
  * Last-Modified), as wget does; call it after the last write, right before
  * the commit.  FA_OK (also when nothing was written), or FA_ERR_IO.

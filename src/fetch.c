@@ -414,6 +414,10 @@ static enum fa_err first_bytes(struct attempt *a)
 	curl_easy_getinfo(a->worker->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
 	/* A coded body's length is the coded one: nothing to check it by. */
 	a->range.content_length = a->coded ? -1 : (long long)length;
+	/* -N -J: the saved copy is the one under the server's name */
+	if (!a->current && a->file && a->disposition[0] &&
+	    store_current_as(a->file, a->disposition))
+		a->current = store_current(a->file);
 	if (a->current && a->range.status == 200 && a->range_from == 0 && length >= 0) {
 		curl_off_t remote = -1;
 

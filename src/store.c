@@ -127,6 +127,9 @@ struct store_file {
 	bool has_current;
 	struct store_current current;
 	char current_buf[STORE_RECORD_MAX];
+	/* -N with -J: the saved copy's name, the server's (store_current_as);
+	 * "" when it is the URL's */
+	char current_name[NAME_MAX + 1];
 	struct store_file *next_owner;
 };
 
@@ -1640,13 +1643,11 @@ static void discard(struct store_file *file)
 	}
 }
 
-/* Replaces the continued base at the slot's name with file's data in one
- * step (rename over it).  Returns 0 or -1 with errno set. */
-static int replace_base(struct store_file *file)
+/* Replaces the file at target with file's data in one step (rename over
+ * it).  Returns 0 or -1 with errno set. */
+static int replace_at(struct store_file *file, const char *target)
 {
 	char temp[NAME_MAX + 1];
-	/* -N replaces a mirror's page where it was saved, NAME.html */
-	const char *target = file->has_current && file->done_html ? file->htmlname : file->slotname;
 
 	if (file->kind == FILE_NAMED) {
 		if (renameat(file->dirfd, file->diskname, file->dirfd, target) != 0)
@@ -1673,6 +1674,14 @@ static int replace_base(struct store_file *file)
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+/* Replaces the continued base at the slot's name (-c), or the saved copy
+ * -N found (a mirror's page where it was saved, NAME.html). */
+static int replace_base(struct store_file *file)
+{
+	return replace_at(file,
+			  file->has_current && file->done_html ? file->htmlname : file->slotname);
 }
 
 /* Whether name is one component store_component() could have made. */
@@ -1740,6 +1749,27 @@ static enum fa_err commit(struct store_file *file, const char *name, bool html,
 		discard(file);
 		file_free(file);
 		return FA_ERR_NAME;
+	}
+	if (name && file->current_name[0] && strcmp(name, file->current_name) == 0 &&
+	    file->fd >= 0) {
+		/* -N with -J: the newer copy takes the saved one's place */
+		namelen = file->dirlen + strlen(name) + 1;
+		result = malloc(namelen);
+		if (!result || replace_at(file, name) != 0) {
+			err = result ? errno_err(errno) : FA_ERR_NOMEM;
+			file->last_errno = result ? errno : 0;
+			free(result);
+			discard(file);
+			file_free(file);
+			return err;
+		}
+		snprintf(result, namelen, "%.*s%s", (int)file->dirlen, file->relpath, name);
+		if (final_relpath)
+			*final_relpath = result;
+		else
+			free(result);
+		file_free(file);
+		return FA_OK;
 	}
 	if (file->kind == FILE_STREAM) {
 		/* every byte is out already */
@@ -2020,6 +2050,20 @@ void store_abort(struct store_file *file, bool keep_part)
 	else
 		discard(file);
 	file_free(file);
+}
+
+bool store_current_as(struct store_file *file, const char *name)
+{
+	if (!file || file->has_current || !timestamping(file->store) || file->store->one_path ||
+	    file->kind == FILE_STREAM || !valid_component(name) || !take_current(file, name))
+		return false;
+	/* another URL's file of the same name is not this one's copy */
+	if (file->current.recorded && (!file->url || strcmp(file->current.record.url, file->url))) {
+		file->has_current = false;
+		return false;
+	}
+	snprintf(file->current_name, sizeof(file->current_name), "%s", name);
+	return true;
 }
 
 const struct store_current *store_current(const struct store_file *file)

@@ -6,7 +6,8 @@
  * server's time; a re-run of an unchanged file transfers no body and makes
  * no .1; a newer file replaces the saved one in place; a file of another
  * size under the same date is fetched again (wget's size rule), and one
- * of the same size and date is not.
+ * of the same size and date is not; with -J the saved copy compared and
+ * replaced is the one under the server's name.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,6 +102,16 @@ static void run_n(struct ctx *c, const char *url, struct h_result *r)
 	assert_int_equal(r->status, 0);
 }
 
+/* run_n() with -J (the server's Content-Disposition names the file). */
+static void run_nj(struct ctx *c, const char *url, struct h_result *r)
+{
+	const char *argv[] = {"fetchall", url, "-N", "-J", "-o", c->out, "--json", NULL};
+
+	assert_int_equal(h_run(argv, NULL, 30, r), 0);
+	H_ASSERT_RUN_SANE(r, c->out);
+	assert_int_equal(r->status, 0);
+}
+
 static void assert_saved(struct ctx *c, const char *name, long long size, time_t mtime)
 {
 	char path[4200];
@@ -173,6 +184,49 @@ static void test_timestamping_size_rule(void **state)
 	h_result_release(&r);
 }
 
+/* -N with -J: the saved copy is the file under the server's name */
+static void test_timestamping_server_named(void **state)
+{
+	struct ctx *c = *state;
+	const char *cd = "cd=attachment%3B%20filename%3Dreport.bin";
+	char url[512], other[512];
+	struct h_result r;
+
+	put("r.bin", 100, 'e', T1);
+	put("r2.bin", 300, 'g', T2);
+	snprintf(url, sizeof(url), "%s/static/r.bin?%s", server.base, cd);
+	snprintf(other, sizeof(other), "%s/static/r2.bin?%s", server.base, cd);
+	run_nj(c, url, &r);
+	assert_non_null(strstr(r.out, "\"path\":\"report.bin\""));
+	assert_saved(c, "report.bin", 100, T1);
+	h_result_release(&r);
+
+	/* unchanged: current, not fetched again as report.bin.1 */
+	run_nj(c, url, &r);
+	assert_non_null(strstr(r.out, "not modified"));
+	assert_non_null(strstr(r.out, "\"path\":\"report.bin\""));
+	assert_int_equal(h_count_files(c->out, NULL), 1);
+	h_result_release(&r);
+
+	/* newer on the server: replaces it in place */
+	put("r.bin", 200, 'f', T2);
+	run_nj(c, url, &r);
+	assert_non_null(strstr(r.out, "\"skipped\":false"));
+	assert_non_null(strstr(r.out, "\"path\":\"report.bin\""));
+	assert_int_equal(h_count_files(c->out, NULL), 1);
+	assert_saved(c, "report.bin", 200, T2);
+	h_result_release(&r);
+
+	/* another URL the server names the same: not that URL's copy, so
+	 * neither taken as current nor replaced */
+	run_nj(c, other, &r);
+	assert_non_null(strstr(r.out, "\"path\":\"report.bin.1\""));
+	assert_int_equal(h_count_files(c->out, NULL), 2);
+	assert_saved(c, "report.bin", 200, T2);
+	assert_saved(c, "report.bin.1", 300, T2);
+	h_result_release(&r);
+}
+
 static void test_timestamping_usage(void **state)
 {
 	struct ctx *c = *state;
@@ -191,6 +245,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_timestamping_conditional, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timestamping_size_rule, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timestamping_server_named, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timestamping_usage, setup, teardown),
 	};
 

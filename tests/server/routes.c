@@ -75,7 +75,7 @@
  *                           (0 < C < N) of N, then closes
  *   /unsolicited206/N[/x][?from=F]  206 for bytes F-(N-1)/N of /bytes/N
  *                           (F < N, default N/2), Range or not
- *   /modified/N[/x]?v=V     version V (<= 100000) of an N-byte file:
+ *   /modified/N[/x]?v=V[&cd=V]  version V (<= 100000) of an N-byte file:
  *                           /bytes/N?seed=N+V, ETag "vV", Last-Modified V
  *                           days after 2020-01-01; Range as /bytes unless
  *                           If-Range names another ETag or date: then 200
@@ -84,7 +84,7 @@
  *                           200 "authenticated USER\n" for the right
  *                           Basic or Digest (MD5) credentials, else 401
  *                           with the challenge (see auth.c)
- *   /static/PATH[?delay=MS][&nocond=1]
+ *   /static/PATH[?delay=MS][&nocond=1][&nohead=1][&cd=V]
  *                           ROOT/PATH (no ".."), Range as /bytes; a directory
  *                           serves its index.html; after MS ms if asked;
  *                           Last-Modified from the file, and a 304 to an
@@ -393,31 +393,41 @@ static int plan_range(struct tsrv_conn *c, struct tsrv_request *r, uint64_t size
 
 /* ---- routes ---- */
 
+/* The query's cd=V as a "Content-Disposition: V" line into cd (""
+ * without one).  Returns 0, or -1 for a malformed or control-byte value
+ * (no header injection through the decoded value). */
+static int cd_line(const struct tsrv_request *r, char *line, size_t size)
+{
+	char cd[URL_MAX];
+	long cdlen = tsrv_query(r->query, "cd", cd, sizeof(cd));
+
+	line[0] = '\0';
+	if (cdlen < -1)
+		return -1;
+	for (long i = 0; i < cdlen; i++) {
+		if ((unsigned char)cd[i] < 0x20 || (unsigned char)cd[i] == 0x7f)
+			return -1;
+	}
+	if (cdlen >= 0)
+		snprintf(line, size, "Content-Disposition: %s\r\n", cd);
+	return 0;
+}
+
 /* /bytes/N[/suffix][?seed=S][&cd=V] and /norange/N[/suffix][?seed=S][&cd=V] */
 static int serve_bytes(struct tsrv_conn *c, struct tsrv_request *r, const char *rest, int ranges)
 {
 	uint64_t size, seed, first, len;
 	char extra[160 + URL_MAX + 32];
-	char cd[URL_MAX];
-	long cdlen = tsrv_query(r->query, "cd", cd, sizeof(cd));
+	char cd[URL_MAX + 32];
 	int status, sent = 0;
 
 	if (num_seg(&rest, BYTES_MAX, &size) != 0 ||
-	    num_query(r, "seed", UINT64_MAX, size, &seed) != 0 || cdlen < -1)
+	    num_query(r, "seed", UINT64_MAX, size, &seed) != 0 || cd_line(r, cd, sizeof(cd)) != 0)
 		return bad_request(c, r);
-	for (long i = 0; i < cdlen; i++) {
-		/* no header injection through the decoded value */
-		if ((unsigned char)cd[i] < 0x20 || (unsigned char)cd[i] == 0x7f)
-			return bad_request(c, r);
-	}
 	status = plan_range(c, r, size, ranges, &first, &len, extra, sizeof(extra), &sent);
 	if (status == 416)
 		return sent;
-	if (cdlen >= 0) {
-		size_t used = strlen(extra);
-
-		snprintf(extra + used, sizeof(extra) - used, "Content-Disposition: %s\r\n", cd);
-	}
+	snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "%s", cd);
 	if (tsrv_respond_start(c, r, status, "application/octet-stream", (int64_t)len, extra) !=
 		0 ||
 	    send_generated(c, r, seed, first, len) != 0)
@@ -1266,13 +1276,14 @@ static int validator_is(const char *v, size_t len, const char *validator)
 static int route_modified(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
 	uint64_t n, v, first, len;
-	char extra[320], etag[32], date[40];
+	char extra[320 + URL_MAX], etag[32], date[40], cd[URL_MAX + 32];
 	const char *if_range;
 	size_t if_len, used;
 	int status, sent = 0, ranges = 1;
 
 	if (num_seg(&rest, BYTES_MAX, &n) != 0 ||
-	    num_query(r, "v", MODIFIED_MAX_V, UINT64_MAX, &v) != 0 || v == UINT64_MAX)
+	    num_query(r, "v", MODIFIED_MAX_V, UINT64_MAX, &v) != 0 || v == UINT64_MAX ||
+	    cd_line(r, cd, sizeof(cd)) != 0)
 		return bad_request(c, r);
 	snprintf(etag, sizeof(etag), "\"v%llu\"", (unsigned long long)v);
 	tsrv_http_date((time_t)(MODIFIED_EPOCH + v * 86400), date, sizeof(date));
@@ -1284,8 +1295,8 @@ static int route_modified(struct tsrv_conn *c, struct tsrv_request *r, const cha
 	if (status == 416)
 		return sent;
 	used = strlen(extra);
-	snprintf(extra + used, sizeof(extra) - used, "%sETag: %s\r\nLast-Modified: %s\r\n",
-		 ranges ? "" : "Accept-Ranges: bytes\r\n", etag, date);
+	snprintf(extra + used, sizeof(extra) - used, "%sETag: %s\r\nLast-Modified: %s\r\n%s",
+		 ranges ? "" : "Accept-Ranges: bytes\r\n", etag, date, cd);
 	if (tsrv_respond_start(c, r, status, "application/octet-stream", (int64_t)len, extra) !=
 		0 ||
 	    send_generated(c, r, n + v, first, len) != 0)
@@ -1341,9 +1352,11 @@ static int serve_file(struct tsrv_conn *c, struct tsrv_request *r, const char *r
 	char full[PATH_MAX];
 	struct stat st;
 	uint64_t first, len;
-	char extra[160];
+	char extra[160 + URL_MAX + 32], cd[URL_MAX + 32];
 	int status, sent = 0, fd, w;
 
+	if (cd_line(r, cd, sizeof(cd)) != 0)
+		return bad_request(c, r);
 	w = snprintf(full, sizeof(full), "%s/%s", static_root, rel);
 	if (w < 0 || (size_t)w >= sizeof(full))
 		return not_found(c, r);
@@ -1381,13 +1394,13 @@ static int serve_file(struct tsrv_conn *c, struct tsrv_request *r, const char *r
 			return tsrv_flush(c);
 		}
 		status = plan_range(c, r, (uint64_t)st.st_size, 1, &first, &len, extra,
-				    sizeof(extra) - 64, &sent);
+				    sizeof(extra) - 64 - sizeof(cd), &sent);
 		if (status == 416) {
 			close(fd);
 			return sent;
 		}
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 "Last-Modified: %s\r\n", date);
+			 "Last-Modified: %s\r\n%s", date, cd);
 	}
 	if (tsrv_respond_start(c, r, status, content_type(full), (int64_t)len, extra) != 0)
 		goto fail;
