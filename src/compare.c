@@ -5,8 +5,11 @@
  * posix_spawn of /proc/self/exe, stdout (its --json lines) and stderr to
  * files in the run's own fresh directory, so a run's wall time includes
  * nothing of another's; CPU time comes from wait4()'s rusage, which also
- * counts the parser processes the child reaped.  One warm-up run precedes
- * the measured ones (DNS, page cache, the server's own warm-up).  A
+ * counts the parser processes the child reaped.  One warm-up run, not
+ * counted, precedes the measured ones (DNS, page cache, the server's own
+ * warm-up); it runs at the highest level, the cheapest in wall time, since
+ * what it warms does not depend on J.  Every run, the warm-up too, prints
+ * one line to stderr as it ends, so a long comparison is never silent.  A
  * --user's password reaches the runs in their environment
  * (FETCHALL_PASSWORD, which only the user can read in /proc), never on
  * their command lines, which anyone can.  Nothing here is threaded.
@@ -790,7 +793,7 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 	char **args = NULL;
 	char *list_copy = NULL;
 	size_t n = o->n_levels, np = 0, knee;
-	unsigned parse_j = o->levels[0];
+	unsigned top_j = o->levels[0];
 	bool any_failed = false;
 	int status = REPORT_EXIT_USAGE;
 	double serial_ms = -1;
@@ -818,9 +821,14 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 		fprintf(err, "fetchall: out of memory\n");
 		goto out;
 	}
-	/* warm-up: one run at the first level, not counted */
-	if (run_once(&local, args, base, o->levels[0], 0, "warmup", &first, NULL, err) != 0)
+	for (size_t i = 1; i < n; i++)
+		top_j = o->levels[i] > top_j ? o->levels[i] : top_j;
+	/* warm-up: one run at the highest level (the shortest), not counted */
+	if (run_once(&local, args, base, top_j, 0, "warmup", &first, NULL, err) != 0)
 		goto out;
+	fprintf(err,
+		"fetchall: --compare: warm-up at J=%u: %.3f s, %lu ok, %lu failed (not counted)\n",
+		top_j, first.wall_s, first.ok, first.failed);
 	for (size_t i = 0; i < n && !cancel_requested(); i++) {
 		struct run_stats med;
 
@@ -831,10 +839,8 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 		any_failed = any_failed || med.failed;
 	}
 	if (o->parse_procs && !cancel_requested()) {
-		for (size_t i = 1; i < n; i++)
-			parse_j = o->levels[i] > parse_j ? o->levels[i] : parse_j;
-		if (measure(&local, args, base, parse_j, 0, &parse[0], NULL, err) != 0 ||
-		    measure(&local, args, base, parse_j, o->parse_procs, &parse[1], NULL, err) != 0)
+		if (measure(&local, args, base, top_j, 0, &parse[0], NULL, err) != 0 ||
+		    measure(&local, args, base, top_j, o->parse_procs, &parse[1], NULL, err) != 0)
 			goto out;
 		np = 2;
 	}
@@ -844,7 +850,7 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 	}
 	knee = compare_compute(lv, n, serial_ms);
 	if (o->json) {
-		print_json(out, lv, n, knee, title, o->repeat, parse, np, o->parse_procs, parse_j);
+		print_json(out, lv, n, knee, title, o->repeat, parse, np, o->parse_procs, top_j);
 	} else {
 		print_table(out, lv, n, knee, title, o->repeat);
 		if (np) {
@@ -852,17 +858,17 @@ int compare_run(const struct fa_opts *o, FILE *out, FILE *err)
 			    out,
 			    "\nparsing at J=%u (medians): where     wall s   ideal s   parse s   "
 			    "CPU s   pages/s\n",
-			    parse_j);
+			    top_j);
 			for (size_t i = 0; i < np; i++)
-				fprintf(
-				    out, "%*s %-13s %8.3f %9.3f %9.3f %7.3f %9.1f\n", 30, "",
-				    i ? "processes" : "threads", parse[i].wall_s,
-				    placement_ideal(&parse[i], parse[np - 1].parser_cpu_s,
-						    placement_parsers(i, o->parse_procs, parse_j),
-						    parse_j),
-				    parse[i].parse_s, parse[i].cpu_s,
-				    parse[i].wall_s > 0 ? parse[i].pages_parsed / parse[i].wall_s
-							: 0.0);
+				fprintf(out, "%*s %-13s %8.3f %9.3f %9.3f %7.3f %9.1f\n", 30, "",
+					i ? "processes" : "threads", parse[i].wall_s,
+					placement_ideal(&parse[i], parse[np - 1].parser_cpu_s,
+							placement_parsers(i, o->parse_procs, top_j),
+							top_j),
+					parse[i].parse_s, parse[i].cpu_s,
+					parse[i].wall_s > 0
+					    ? parse[i].pages_parsed / parse[i].wall_s
+					    : 0.0);
 			fprintf(out,
 				"%*s ideal: max(parser CPU of the -P run / parsers, fetch time "
 				"summed / J)\n",

@@ -2,7 +2,9 @@
  * End-to-end tests of --compare: the real binary times the same job at
  * several levels against the test server; the JSON table is checked for
  * its arithmetic, each level for having really run at its J (the child's
- * own peak and the server's counter), the SVG for being well-formed XML
+ * own peak and the server's counter), the warm-up for running first and
+ * at the highest level, each run for its stderr line, the SVG for being
+ * well-formed XML
  * with one point per level, and the temporary run directories for being
  * removed (or kept with --keep).  A --plot path that cannot be written
  * fails before any run; an interrupted comparison leaves no plot behind.
@@ -133,12 +135,20 @@ static void test_compare_json_table_and_plot(void **state)
 			      "--json",   "--plot", c->svg, NULL};
 	struct h_result r;
 	struct h_stats st;
-	const char *l1, *l4;
+	const char *l1, *l4, *warm, *run1, *run4;
 	double w1, w4, sp, ideal1, ideal4;
 	xmlDoc *doc;
 
 	assert_int_equal(h_run_in(c->dir, argv, NULL, 120, &r), 0);
 	assert_int_equal(r.status, 0);
+	/* one stderr line per run as it ends: the warm-up first, at the
+	 * highest level (the cheapest), then each measured run */
+	warm = strstr(r.err, "fetchall: --compare: warm-up at J=4: ");
+	run1 = strstr(r.err, "fetchall: --compare: J=1 run 1: ");
+	run4 = strstr(r.err, "fetchall: --compare: J=4 run 1: ");
+	if (!warm || !run1 || !run4 || !(warm < run1 && run1 < run4))
+		fail_msg("stderr was: %s", r.err);
+	assert_non_null(strstr(warm, "24 ok, 0 failed (not counted)\n"));
 	l1 = strstr(r.out, "{\"j\":1,");
 	l4 = strstr(r.out, "{\"j\":4,");
 	assert_non_null(l1);
@@ -191,6 +201,8 @@ static void test_compare_table_stdin_keep(void **state)
 	free(list);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "median of 2 runs per level after one warm-up"));
+	assert_non_null(strstr(r.err, "warm-up at J=8: "));
+	assert_null(strstr(r.err, "warm-up at J=2"));
 	assert_non_null(strstr(r.out, "where the time goes"));
 	assert_non_null(strstr(r.out, "knee: J="));
 	/* the first level is not J=1: no ideal */
