@@ -38,8 +38,31 @@ struct compare_level {
  */
 size_t compare_compute(struct compare_level *levels, size_t n, double serial_ms);
 
-/* Writes the SVG plot of the levels to f; `title` names the job.
- * Returns 0 or -1 (write error). */
+/* A round axis: ticks every `step` from `lo` to `hi`, `count` of them. */
+struct compare_ticks {
+	double lo, hi, step;
+	unsigned count; /* lo and hi included */
+};
+
+/*
+ * The smallest round step (1, 2 or 5 x 10^k) that covers span in at most
+ * `intervals` steps; 1 when span is not a positive finite number.  Pure;
+ * thread-safe.
+ */
+double compare_nice_step(double span, unsigned intervals);
+
+/*
+ * Fills *t with a round axis for values from lo to hi: the largest
+ * multiple of a compare_nice_step() at or below lo, the smallest at or
+ * above hi, at most max_intervals steps between them (hi <= lo, or either
+ * not finite: as if from lo, or 0, to lo + 1).  Pure; thread-safe.
+ */
+void compare_axis_ticks(double lo, double hi, unsigned max_intervals, struct compare_ticks *t);
+
+/* Writes the SVG plot of the levels to f; `title` names the job.  Each
+ * panel's values run from 0 to a round tick above the measurements; the
+ * linear-speedup line is clipped to its panel.  Returns 0 or -1 (write
+ * error, out of memory). */
 int compare_write_svg(FILE *f, const struct compare_level *levels, size_t n, const char *title);
 
 /* Runs the comparison that opts describes; prints to out (the table or

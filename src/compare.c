@@ -319,42 +319,174 @@ static void xml_text(FILE *f, const char *s)
 	}
 }
 
-struct axis {
-	double left0, left1, pw, jmin, jmax;
+double compare_nice_step(double span, unsigned intervals)
+{
+	static const double mult[] = {1, 2, 5};
+	double raw = span / (intervals ? intervals : 1), p;
+
+	if (!(raw > 0) || !isfinite(raw))
+		return 1.0;
+	p = pow(10.0, floor(log10(raw)));
+	/* raw / p is in [1, 10); the slack keeps 1.0 / 5 at 0.2, not 0.5 */
+	for (size_t i = 0; i < sizeof(mult) / sizeof(mult[0]); i++)
+		if (raw <= mult[i] * p * (1 + 1e-9))
+			return mult[i] * p;
+	return 10 * p;
+}
+
+void compare_axis_ticks(double lo, double hi, unsigned max_intervals, struct compare_ticks *t)
+{
+	/* at least 2: with 1, a range around 0 would never fit */
+	unsigned want = max_intervals > 2 ? max_intervals : 2;
+	double step, first, last;
+
+	if (!isfinite(lo))
+		lo = 0;
+	if (!isfinite(hi) || hi <= lo)
+		hi = lo + 1;
+	step = compare_nice_step(hi - lo, want);
+	for (;;) {
+		/* the slack keeps 0.4 / 0.2 at 2 whichever way it rounds */
+		first = floor(lo / step + 1e-9);
+		last = ceil(hi / step - 1e-9);
+		if (last - first <= want)
+			break;
+		step = compare_nice_step(step * 1.5, 1); /* the next round step */
+	}
+	if (last <= first) /* hi - lo lost against lo's size */
+		last = first + 1;
+	t->lo = first * step;
+	t->hi = last * step;
+	t->step = step;
+	t->count = (unsigned)(last - first) + 1;
+}
+
+/* One panel's scales: J across, its value up. */
+struct scale {
+	double left, pw, top, ph, jmin, jmax;
 	bool logx;
+	struct compare_ticks y;
 };
 
-static double xpos(const struct axis *a, int panel, double j)
+static double xpos(const struct scale *s, double j)
 {
-	double left = panel ? a->left1 : a->left0;
-
-	if (a->jmax == a->jmin)
-		return left + a->pw / 2;
-	if (a->logx)
-		return left + (log2(j) - log2(a->jmin)) / (log2(a->jmax) - log2(a->jmin)) * a->pw;
-	return left + (j - a->jmin) / (a->jmax - a->jmin) * a->pw;
+	if (s->jmax == s->jmin)
+		return s->left + s->pw / 2;
+	if (s->logx)
+		return s->left +
+		       (log2(j) - log2(s->jmin)) / (log2(s->jmax) - log2(s->jmin)) * s->pw;
+	return s->left + (j - s->jmin) / (s->jmax - s->jmin) * s->pw;
 }
 
-/* A "nice" axis maximum at or above v. */
-static double nice_max(double v)
+static double ypos(const struct scale *s, double v)
 {
-	double p = pow(10.0, floor(log10(v > 0 ? v : 1.0)));
+	return s->top + s->ph - (v - s->y.lo) / (s->y.hi - s->y.lo) * s->ph;
+}
 
-	for (int m = 1; m <= 10; m *= 2) {
-		if (v <= p * m)
-			return p * m;
-		if (m == 2 && v <= p * 5)
-			return p * 5;
+/* The i-th tick's value, a whole number of steps (no 0.30000000000000004). */
+static double tick_value(const struct compare_ticks *t, unsigned i)
+{
+	return (round(t->lo / t->step) + i) * t->step;
+}
+
+/*
+ * Writes the points of the line through (j[i], v[i]) in order, clipped to
+ * the panel's value range: a stretch beyond it stops (or resumes) where the
+ * drawn segment crosses the panel's edge, so no point leaves the panel.
+ * y is affine in v, so the crossing's share t of a segment is the same in
+ * values and on screen.
+ */
+static void clipped_points(FILE *f, const struct scale *s, const double *j, const double *v,
+			   size_t n)
+{
+	double last_x = 0, last_y = 0;
+	bool any = false;
+
+	if (n == 1 && v[0] >= s->y.lo && v[0] <= s->y.hi)
+		fprintf(f, "%.1f,%.1f ", xpos(s, j[0]), ypos(s, v[0]));
+	for (size_t i = 0; i + 1 < n; i++) {
+		double t0 = 0, t1 = 1, dv = v[i + 1] - v[i];
+		double x0 = xpos(s, j[i]), x1 = xpos(s, j[i + 1]);
+
+		if (dv == 0) {
+			if (v[i] < s->y.lo || v[i] > s->y.hi)
+				continue;
+		} else {
+			double ta = (s->y.lo - v[i]) / dv, tb = (s->y.hi - v[i]) / dv;
+
+			t0 = fmax(t0, fmin(ta, tb));
+			t1 = fmin(t1, fmax(ta, tb));
+			if (t0 > t1)
+				continue;
+		}
+		for (int end = 0; end < 2; end++) {
+			double t = end ? t1 : t0;
+			double x = t == 0 ? x0 : t == 1 ? x1 : x0 + t * (x1 - x0);
+			double y = t == 0   ? ypos(s, v[i])
+				   : t == 1 ? ypos(s, v[i + 1])
+					    : ypos(s, v[i] + t * dv);
+
+			if (any && x == last_x && y == last_y)
+				continue;
+			fprintf(f, "%.1f,%.1f ", x, y);
+			last_x = x;
+			last_y = y;
+			any = true;
+		}
 	}
-	return p * 10;
 }
 
+/* A panel's value axis: from 0 to the first round tick above max, so that
+ * the highest point is never on the border and a line rising from it (the
+ * linear speedup) shows which way it goes before it is clipped. */
+static void value_axis(double max, struct compare_ticks *t)
+{
+	compare_axis_ticks(0, max, 5, t);
+	if (t->hi <= max) {
+		t->hi += t->step;
+		t->count++;
+	}
+}
+
+/*
+ * The scales: J across on a log2 scale when the levels span 4x or more
+ * (levels such as 1,4,16,64 are geometric: on a linear axis all but the
+ * last would crowd at the left edge), linear for close levels (2,3,4).
+ * Values up from 0 (a ratio's honest floor) to a round tick above the
+ * data: the wall time's slowest run (and its ideal), the highest measured
+ * speedup (and 1, the first level's own).  The speedup axis is set by the measurements, not by
+ * the linear line: a line that runs to J/J0 = 64 would flatten a measured
+ * 0.4-1.0 into the floor, so that line is clipped where it leaves the
+ * panel instead.  Ticks are 1, 2 or 5 x 10^k apart.
+ */
 int compare_write_svg(FILE *f, const struct compare_level *lv, size_t n, const char *title)
 {
 	const double W = 900, H = 420, pw = 360, ph = 280, top = 70, left[2] = {80, 520};
 	double jmin = lv[0].j, jmax = lv[0].j, tmax = 0, smax = 1, best = 0;
-	size_t knee = 0;
+	double *js, *ideal, *measured;
+	size_t *order, knee = 0;
+	struct scale sc[2];
 	bool logx;
+
+	/* the levels in order of J, so that lines run left to right */
+	order = malloc(n * sizeof(*order));
+	js = malloc(3 * n * sizeof(*js));
+	if (!order || !js) {
+		free(order);
+		free(js);
+		return -1;
+	}
+	ideal = js + n;
+	measured = js + 2 * n;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+
+		for (; k > 0 && lv[order[k - 1]].j > lv[i].j; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	for (size_t i = 0; i < n; i++)
+		js[i] = lv[order[i]].j;
 
 	/* the knee, as compare_compute() finds it */
 	for (size_t i = 0; i < n; i++)
@@ -368,15 +500,17 @@ int compare_write_svg(FILE *f, const struct compare_level *lv, size_t n, const c
 		tmax = fmax(tmax, fmax(lv[i].wall_max_s, lv[i].ideal_s));
 		smax = fmax(smax, lv[i].speedup);
 	}
-	smax = fmax(smax, jmax / jmin);
-	tmax = nice_max(tmax);
-	smax = nice_max(smax);
 	logx = jmax / jmin >= 4;
-	/* x: J on a log2 scale when the levels span 4x or more */
-	struct axis ax = {
-	    .left0 = left[0], .left1 = left[1], .pw = pw, .jmin = jmin, .jmax = jmax, .logx = logx};
-#define XPOS(p, j)    xpos(&ax, p, j)
-#define YPOS(v, vmax) (top + ph - (v) / (vmax)*ph)
+	for (int p = 0; p < 2; p++) {
+		sc[p] = (struct scale){.left = left[p],
+				       .pw = pw,
+				       .top = top,
+				       .ph = ph,
+				       .jmin = jmin,
+				       .jmax = jmax,
+				       .logx = logx};
+		value_axis(p == 0 ? tmax : smax, &sc[p].y);
+	}
 
 	fprintf(f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -389,25 +523,26 @@ int compare_write_svg(FILE *f, const struct compare_level *lv, size_t n, const c
 	xml_text(f, title);
 	fputs("</text>\n", f);
 	for (int p = 0; p < 2; p++) {
-		double vmax = p == 0 ? tmax : smax;
+		const struct scale *s = &sc[p];
 
 		fprintf(f, "<g class=\"panel\" id=\"%s\">\n", p == 0 ? "wall" : "speedup");
 		fprintf(f,
-			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-			"stroke=\"#999\"/>\n",
+			"<rect class=\"plot-area\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			"height=\"%.1f\" fill=\"none\" stroke=\"#999\"/>\n",
 			left[p], top, pw, ph);
-		for (int t = 0; t <= 4; t++) {
-			double v = vmax * t / 4, y = YPOS(v, vmax);
+		for (unsigned t = 0; t < s->y.count; t++) {
+			double v = tick_value(&s->y, t), y = ypos(s, v);
 
 			fprintf(f,
-				"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-				"stroke=\"#eee\"/>"
-				"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
+				"<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+				"y2=\"%.1f\" stroke=\"#eee\"/>"
+				"<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+				"text-anchor=\"end\">%g</text>\n",
 				left[p], left[p] + pw, y, y, left[p] - 6, y + 4, v);
 		}
 		for (size_t i = 0; i < n; i++)
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%u</text>\n",
-				XPOS(p, lv[i].j), top + ph + 18, lv[i].j);
+				xpos(s, lv[i].j), top + ph + 18, lv[i].j);
 		fprintf(f,
 			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">concurrency J "
 			"(-j)%s</text>\n",
@@ -417,24 +552,25 @@ int compare_write_svg(FILE *f, const struct compare_level *lv, size_t n, const c
 			"text-anchor=\"middle\">%s</text>\n",
 			left[p] - 50, top + ph / 2,
 			p == 0 ? "wall time (s)" : "speedup over the first level");
+		for (size_t i = 0; i < n; i++) {
+			const struct compare_level *l = &lv[order[i]];
+
+			ideal[i] = p == 0 ? l->ideal_s : l->j / (double)lv[0].j;
+			measured[i] = p == 0 ? l->wall_s : l->speedup;
+		}
 		/* the ideal: N x latency / J, and speedup = J / first J */
 		if (p == 1 || lv[0].ideal_s >= 0) {
 			fputs("<polyline class=\"ideal\" fill=\"none\" stroke=\"#888\" "
 			      "stroke-dasharray=\"5,4\" points=\"",
 			      f);
-			for (size_t i = 0; i < n; i++)
-				fprintf(
-				    f, "%.1f,%.1f ", XPOS(p, lv[i].j),
-				    YPOS(p == 0 ? lv[i].ideal_s : lv[i].j / (double)lv[0].j, vmax));
+			clipped_points(f, s, js, ideal, n);
 			fputs("\"/>\n", f);
 		}
 		fprintf(f,
 			"<polyline class=\"measured\" fill=\"none\" stroke=\"%s\" "
 			"stroke-width=\"2\" points=\"",
 			p == 0 ? "#1f77b4" : "#d62728");
-		for (size_t i = 0; i < n; i++)
-			fprintf(f, "%.1f,%.1f ", XPOS(p, lv[i].j),
-				YPOS(p == 0 ? lv[i].wall_s : lv[i].speedup, vmax));
+		clipped_points(f, s, js, measured, n);
 		fputs("\"/>\n", f);
 		for (size_t i = 0; i < n; i++) {
 			double v = p == 0 ? lv[i].wall_s : lv[i].speedup;
@@ -443,17 +579,17 @@ int compare_write_svg(FILE *f, const struct compare_level *lv, size_t n, const c
 				fprintf(f,
 					"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
 					"stroke=\"#1f77b4\"/>\n",
-					XPOS(p, lv[i].j), XPOS(p, lv[i].j),
-					YPOS(lv[i].wall_min_s, vmax), YPOS(lv[i].wall_max_s, vmax));
+					xpos(s, lv[i].j), xpos(s, lv[i].j),
+					ypos(s, lv[i].wall_min_s), ypos(s, lv[i].wall_max_s));
 			fprintf(
 			    f,
 			    "<circle class=\"point\" data-j=\"%u\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
 			    "fill=\"%s\"><title>J=%u: %.3f</title></circle>\n",
-			    lv[i].j, XPOS(p, lv[i].j), YPOS(v, vmax),
-			    p == 0 ? "#1f77b4" : "#d62728", lv[i].j, v);
+			    lv[i].j, xpos(s, lv[i].j), ypos(s, v), p == 0 ? "#1f77b4" : "#d62728",
+			    lv[i].j, v);
 		}
 		if (p == 1) {
-			double kx = XPOS(1, lv[knee].j);
+			double kx = xpos(s, lv[knee].j);
 			bool right = kx > left[1] + pw * 0.7; /* keep the label inside */
 
 			fprintf(f,
@@ -473,8 +609,8 @@ int compare_write_svg(FILE *f, const struct compare_level *lv, size_t n, const c
 		fputs("</g>\n", f);
 	}
 	fputs("</svg>\n", f);
-#undef XPOS
-#undef YPOS
+	free(order);
+	free(js);
 	return ferror(f) ? -1 : 0;
 }
 

@@ -1,4 +1,5 @@
-/* Unit tests for compare: the table's arithmetic and the SVG plot. */
+/* Unit tests for compare: the table's arithmetic, round axis ticks and the
+ * SVG plot. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,8 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,12 +114,221 @@ static void test_compare_svg_well_formed(void **state)
 	unlink(path);
 }
 
+static void test_compare_nice_step_table(void **state)
+{
+	static const struct {
+		double span;
+		unsigned intervals;
+		double step;
+	} cases[] = {
+	    {1.0, 5, 0.2},                 /* 0.2 exactly, not bumped to 0.5 by rounding */
+	    {0.6, 5, 0.2},                 /* 0.12 */
+	    {0.6, 3, 0.2},                 /* 0.2 exactly */
+	    {64, 5, 20},                   /* 12.8 */
+	    {100, 5, 20},                  /* 20 exactly */
+	    {10, 5, 2},                    /* 2 exactly */
+	    {4.3, 5, 1},                   /* 0.86 */
+	    {12.32, 5, 5},                 /* 2.464 */
+	    {0.003, 3, 0.001}, {7, 0, 10}, /* 0 intervals count as 1 */
+	    {0, 5, 1},                     /* no span: a step of 1 */
+	    {-3, 5, 1},        {NAN, 5, 1}, {INFINITY, 5, 1},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double got = compare_nice_step(cases[i].span, cases[i].intervals);
+
+		if (fabs(got - cases[i].step) > 1e-12 * cases[i].step)
+			fail_msg("nice_step(%g, %u) = %g, want %g", cases[i].span,
+				 cases[i].intervals, got, cases[i].step);
+	}
+}
+
+static void test_compare_axis_ticks_table(void **state)
+{
+	static const struct {
+		double lo, hi;
+		unsigned max_intervals;
+		double want_lo, want_hi, want_step;
+		unsigned want_count;
+	} cases[] = {
+	    {0.4, 1.0, 5, 0.4, 1.0, 0.2, 4}, /* a low measured speedup */
+	    {0, 1.0, 5, 0, 1.0, 0.2, 6},
+	    {0, 64, 5, 0, 80, 20, 5}, /* the linear line at 64 */
+	    {0, 12.32, 5, 0, 15, 5, 4},
+	    {0, 0.95, 5, 0, 1.0, 0.2, 6},
+	    {0.37, 0.93, 5, 0.2, 1.0, 0.2, 5},
+	    {0.05, 0.95, 4, 0, 1.0, 0.5, 3},
+	    {2, 2, 5, 2, 3, 0.2, 6}, /* no range: lo to lo + 1 */
+	    {0, NAN, 5, 0, 1, 0.2, 6},
+	    {-1, 1, 1, -1, 1, 1, 3},    /* 1 interval cannot hold 0: 2 */
+	    {0, 101, 5, 0, 150, 50, 4}, /* 20.2 -> 50: 0..150 */
+	    {0, 99, 5, 0, 100, 20, 6},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct compare_ticks t;
+		double eps = 1e-9 * cases[i].want_step;
+
+		compare_axis_ticks(cases[i].lo, cases[i].hi, cases[i].max_intervals, &t);
+		if (fabs(t.lo - cases[i].want_lo) > eps || fabs(t.hi - cases[i].want_hi) > eps ||
+		    fabs(t.step - cases[i].want_step) > eps || t.count != cases[i].want_count)
+			fail_msg("axis_ticks(%g, %g, %u) = %g..%g step %g, %u ticks; want "
+				 "%g..%g step %g, %u ticks",
+				 cases[i].lo, cases[i].hi, cases[i].max_intervals, t.lo, t.hi,
+				 t.step, t.count, cases[i].want_lo, cases[i].want_hi,
+				 cases[i].want_step, cases[i].want_count);
+		/* every tick a whole number of steps; the range holds lo..hi */
+		assert_true(t.lo <= cases[i].lo + eps || isnan(cases[i].lo));
+		assert_float_equal(t.lo / t.step, round(t.lo / t.step), 1e-9);
+		assert_float_equal(t.lo + (t.count - 1) * t.step, t.hi, eps);
+	}
+}
+
+/* The element under the panel with id whose class is cls (first one). */
+static xmlNode *panel_element(xmlNode *node, const char *panel, const char *cls, bool inside)
+{
+	for (; node; node = node->next) {
+		bool in = inside;
+		xmlChar *id, *c;
+		xmlNode *found = NULL;
+
+		if (node->type != XML_ELEMENT_NODE)
+			continue;
+		id = xmlGetProp(node, (const xmlChar *)"id");
+		in = in || (id && !strcmp((const char *)id, panel));
+		xmlFree(id);
+		c = xmlGetProp(node, (const xmlChar *)"class");
+		if (in && c && !strcmp((const char *)c, cls))
+			found = node;
+		xmlFree(c);
+		if (!found)
+			found = panel_element(node->children, panel, cls, in);
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
+static bool has_class(xmlNode *node, const char *name, const char *cls)
+{
+	xmlChar *c;
+	bool yes;
+
+	if (node->type != XML_ELEMENT_NODE || strcmp((const char *)node->name, name))
+		return false;
+	c = xmlGetProp(node, (const xmlChar *)"class");
+	yes = c && !strcmp((const char *)c, cls);
+	xmlFree(c);
+	return yes;
+}
+
+static double num_prop(xmlNode *node, const char *name)
+{
+	xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
+	double d;
+
+	assert_non_null(v);
+	d = strtod((const char *)v, NULL);
+	xmlFree(v);
+	return d;
+}
+
+/*
+ * A speedup that falls from 1 to 0.4 while the linear line runs to 64: the
+ * panel's range is the measurements' (a round tick above 1), so the lowest
+ * point stays well off the floor; the linear line stays inside the panel
+ * and ends on its top edge; the ticks are whole multiples of a round step.
+ */
+static void test_compare_svg_low_speedup_readable(void **state)
+{
+	struct compare_level lv[4] = {level(1, 1.0, 40, 1e6), level(4, 1.2, 40, 1e6),
+				      level(16, 1.8, 40, 1e6), level(64, 2.5, 40, 1e6)};
+	char path[] = "/tmp/fetchall-svg-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	double x, y, w, h, px, py, last_y = 0, top_tick = 0;
+	int n_points = 0, n_ticks = 0;
+	xmlDoc *doc;
+	xmlNode *root, *area, *ideal, *node;
+	xmlChar *points;
+	char *p, *end;
+
+	(void)state;
+	assert_non_null(f);
+	compare_compute(lv, 4, -1);
+	assert_int_equal(compare_write_svg(f, lv, 4, "low"), 0);
+	assert_int_equal(fclose(f), 0);
+	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	assert_non_null(doc);
+	root = xmlDocGetRootElement(doc);
+	area = panel_element(root->children, "speedup", "plot-area", false);
+	ideal = panel_element(root->children, "speedup", "ideal", false);
+	assert_non_null(area);
+	assert_non_null(ideal);
+	x = num_prop(area, "x");
+	y = num_prop(area, "y");
+	w = num_prop(area, "width");
+	h = num_prop(area, "height");
+
+	/* the linear line: every point inside, the last on the top edge */
+	points = xmlGetProp(ideal, (const xmlChar *)"points");
+	assert_non_null(points);
+	for (p = (char *)points;; p = end) {
+		px = strtod(p, &end);
+		if (end == p)
+			break;
+		assert_int_equal(*end, ',');
+		py = strtod(end + 1, &end);
+		if (px < x - 0.05 || px > x + w + 0.05 || py < y - 0.05 || py > y + h + 0.05)
+			fail_msg("linear point %g,%g outside %g,%g %gx%g", px, py, x, y, w, h);
+		last_y = py;
+		n_points++;
+	}
+	xmlFree(points);
+	assert_true(n_points >= 2); /* a visible stretch, from J=1 up */
+	assert_float_equal(last_y, y, 0.051);
+
+	/* the measured points are spread over the panel, not on its floor */
+	for (node = panel_element(root->children, "speedup", "point", false); node;
+	     node = node->next) {
+		if (!has_class(node, "circle", "point"))
+			continue;
+		py = num_prop(node, "cy");
+		assert_true(py >= y - 0.05 && py <= y + 0.75 * h); /* 0.4 of at most 1.2 */
+	}
+
+	/* the ticks: 0, 0.2, ..., 1.2 */
+	for (node = panel_element(root->children, "speedup", "tick", false); node;
+	     node = node->next) {
+		xmlChar *text;
+		double v;
+
+		if (!has_class(node, "text", "tick"))
+			continue;
+		text = xmlNodeGetContent(node);
+		v = strtod((const char *)text, NULL);
+		xmlFree(text);
+		assert_float_equal(v / 0.2, round(v / 0.2), 1e-9);
+		top_tick = fmax(top_tick, v);
+		n_ticks++;
+	}
+	assert_int_equal(n_ticks, 7);
+	assert_float_equal(top_tick, 1.2, 1e-9);
+	xmlFreeDoc(doc);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_compare_compute_arithmetic),
 	    cmocka_unit_test(test_compare_compute_relative_and_unknown),
 	    cmocka_unit_test(test_compare_svg_well_formed),
+	    cmocka_unit_test(test_compare_nice_step_table),
+	    cmocka_unit_test(test_compare_axis_ticks_table),
+	    cmocka_unit_test(test_compare_svg_low_speedup_readable),
 	};
 
 	xmlInitParser();
