@@ -304,6 +304,17 @@ static void test_output_document_saves_and_replaces(void **state)
 	usage_error(c, "'new/..'", "-O", "new/..", "URL:/bytes/10", NULL);
 	assert_false(exists(c, "x.part"));
 
+	/* the user's name wins over the server's Content-Disposition (wget) */
+	run(c, &r, "-O", "named.iso", "URL:/bytes/555?cd=attachment%3B%20filename%3Dserver.bin",
+	    "--json", NULL);
+	H_ASSERT_RUN_SANE(&r, c->dir);
+	assert_int_equal(r.status, 0);
+	assert_true(h_json_get(r.out, "path", val, sizeof(val)));
+	assert_string_equal(val, "named.iso");
+	assert_true(holds_bytes(c, "named.iso", 555, 555));
+	assert_false(exists(c, "server.bin"));
+	h_result_release(&r);
+
 	/* a device is written to as it stands */
 	run(c, &r, "-O", "/dev/null", "URL:/bytes/100000", NULL);
 	H_ASSERT_RUN_SANE(&r, NULL);
