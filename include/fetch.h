@@ -114,6 +114,9 @@ struct fetch_result {
 	long http_code;
 	unsigned attempts;
 	uint64_t bytes;          /* body bytes now in the file */
+	uint64_t transferred;    /* body bytes received in this run, all
+				    attempts (a restarted body counts twice) */
+	uint64_t resumed;        /* of `bytes`, those -c found on disk */
 	const char *skip_reason; /* static text, set iff skipped: why */
 	char *source;            /* the page the URL was found on; NULL if listed */
 	uint64_t hash[2];        /* content hash of the body, if asked for */
@@ -147,11 +150,14 @@ struct fetch_buffer {
 /* Called around every attempt: start() may block (politeness) and returns
  * false to give up (the run is closing); end() reports the outcome, with
  * the milliseconds from the request to the response's first byte (-1 if
- * no response came). */
+ * no response came).  in_flight (may be NULL) is told when the attempt's
+ * transfer takes a slot of the in-flight bound (on) and gives it back
+ * (off), never while it waits. */
 struct fetch_gate {
 	bool (*start)(void *arg);
 	void (*end)(void *arg, long http_code, bool transport_error, long retry_after_ms,
 		    long latency_ms);
+	void (*in_flight)(void *arg, bool on);
 	void *arg;
 };
 
@@ -210,6 +216,20 @@ unsigned fetch_share_peak_active(const struct fetch_share *share);
 
 /* Transfers in flight right now.  Thread-safe. */
 unsigned fetch_share_active(const struct fetch_share *share);
+
+/* The live counters together, for the progress line. */
+struct fetch_share_live {
+	uint64_t bytes;  /* fetch_share_bytes() */
+	unsigned active; /* fetch_share_active() */
+	/* Of the transfers in flight whose body's length is known (a
+	 * Content-Length, uncoded): the body bytes they expect in all, and
+	 * the part of them that has arrived (never more). */
+	uint64_t sized_expected, sized_received;
+};
+
+/* A snapshot of the live counters; each is read atomically, not all at
+ * one instant.  Thread-safe. */
+struct fetch_share_live fetch_share_live(const struct fetch_share *share);
 
 /*
  * Makes one worker's easy handle, configured from the share's options.

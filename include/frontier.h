@@ -120,8 +120,10 @@ struct frontier_slowdown frontier_slowdown(const struct frontier_opts *o, long b
 
 /* One host, as the live display shows it. */
 struct frontier_host_view {
-	char key[96]; /* "host:port" */
-	unsigned active;
+	char key[96];       /* "host:port" */
+	unsigned active;    /* jobs handed out and not done (some may be
+			       waiting out --wait, a backoff or a slot) */
+	unsigned in_flight; /* of them, transferring now */
 	size_t queued;
 	uint64_t requests, errors, throttled;
 	/* The host's gap between request starts: --wait itself (never a
@@ -136,6 +138,7 @@ struct frontier_host_view {
 
 struct frontier_stats {
 	size_t queued, active, hosts;
+	size_t in_flight; /* transfers now, all hosts (frontier_in_flight) */
 	size_t seen, seen_bytes;
 	uint64_t dropped;  /* not queued: frontier full or seen-set full */
 	size_t high_water; /* most jobs queued at once */
@@ -193,6 +196,15 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *host, long h
 			  bool transport_error, long retry_after_ms, long latency_ms);
 
 /*
+ * A transfer of the host's starts (on) or ends (off): between holding a
+ * slot of the in-flight bound and giving it back, so that the hosts'
+ * counts and their sum are the transfers in flight, as the progress line
+ * shows them, and never a thread that waits (--wait, a backoff, a slot).
+ * Calls pair up per attempt.  Thread-safe.
+ */
+void frontier_in_flight(struct frontier *f, struct frontier_host *host, bool on);
+
+/*
  * The robots verdict for the host of a JOB_ROBOTS job: takes ownership of
  * robots (NULL: everything allowed).  Its Crawl-delay becomes the host's
  * minimum delay.  Thread-safe.
@@ -236,5 +248,11 @@ struct frontier_stats frontier_stats(struct frontier *f);
 /* Up to n busiest hosts (most active, then most queued) into out; returns
  * how many.  Thread-safe. */
 size_t frontier_top_hosts(struct frontier *f, struct frontier_host_view *out, size_t n);
+
+/* frontier_top_hosts() and, if st is not NULL, frontier_stats() into *st,
+ * read at one instant (under one lock), so the counts agree: a host's
+ * in_flight is never more than st->in_flight.  Thread-safe. */
+size_t frontier_snapshot(struct frontier *f, struct frontier_stats *st,
+			 struct frontier_host_view *out, size_t n);
 
 #endif

@@ -90,6 +90,9 @@ struct fetch_share {
 	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
 	struct bsem inflight;
 	atomic_uint_fast64_t bytes;
+	/* Transfers in flight whose body's length is known: the bytes they
+	 * expect in all, and have had (a progress line's "done/expected") */
+	atomic_uint_fast64_t sized_expected, sized_received;
 	atomic_uint active;
 	atomic_uint peak_active;   /* most transfers in flight at once */
 	atomic_uint_fast32_t seed; /* jitter PRNG state */
@@ -170,6 +173,10 @@ struct attempt {
 	bool by_head;            /* this attempt asks by HEAD */
 	bool enough;             /* stopped: the rest of the body is not wanted */
 	struct rate_bucket each; /* --limit-rate-per-transfer's bucket */
+	/* What this attempt put in the share's sized_* counters, taken out
+	 * again when its transfer ends (see expect_body()). */
+	uint64_t expect, expect_got;
+	bool restarted; /* restart_body() dropped what was held */
 };
 
 /* Longest Content-Disposition line read; longer ones are ignored. */
@@ -278,6 +285,45 @@ unsigned fetch_share_active(const struct fetch_share *s)
 	return atomic_load_explicit(&((struct fetch_share *)s)->active, memory_order_relaxed);
 }
 
+struct fetch_share_live fetch_share_live(const struct fetch_share *cs)
+{
+	struct fetch_share *s = (struct fetch_share *)cs;
+	struct fetch_share_live l;
+
+	/* received first: read apart from expected, it may only lag */
+	l.sized_received = atomic_load_explicit(&s->sized_received, memory_order_relaxed);
+	l.sized_expected = atomic_load_explicit(&s->sized_expected, memory_order_relaxed);
+	l.bytes = atomic_load_explicit(&s->bytes, memory_order_relaxed);
+	l.active = atomic_load_explicit(&s->active, memory_order_relaxed);
+	if (l.sized_received > l.sized_expected)
+		l.sized_received = l.sized_expected;
+	return l;
+}
+
+/*
+ * The share's sized_* counters.  An attempt whose body's length is known
+ * (the response's Content-Length, after the body was judged whole or a
+ * continuation: so never a redirect's or an error's body, and for a
+ * resumed file only the rest asked for) adds it when its body starts,
+ * counts what arrives, and takes both out when the transfer ends, so a
+ * retry or a restart never counts twice.  A coded body's decoded length
+ * is not known: not counted.
+ */
+static void expect_body(struct attempt *a, long long length)
+{
+	struct fetch_share *s = a->worker->share;
+
+	if (a->expect) {
+		atomic_fetch_sub_explicit(&s->sized_expected, a->expect, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&s->sized_received, a->expect_got, memory_order_relaxed);
+		a->expect = a->expect_got = 0;
+	}
+	if (length > 0) {
+		a->expect = (uint64_t)length;
+		atomic_fetch_add_explicit(&s->sized_expected, a->expect, memory_order_relaxed);
+	}
+}
+
 /* xorshift32 over a shared atomic state: jitter needs spread, not secrecy. */
 static uint32_t next_random(struct fetch_share *s)
 {
@@ -349,6 +395,7 @@ static enum fa_err restart_body(struct attempt *a)
 	if (a->hash)
 		a->hash[0] = a->hash[1] = 0;
 	a->total = 0;
+	a->restarted = true;
 	*a->head_len = 0;
 	a->worker->wlen = 0; /* buffered bytes of the old body are dropped */
 	return a->file ? store_restart(a->file) : FA_OK;
@@ -458,6 +505,7 @@ static enum fa_err first_bytes(struct attempt *a)
 		total = a->range.range_total >= 0 ? a->range.range_total : h->known_total;
 	h->known_total = a->coded ? -1 : total;
 	h->coded = a->coded;
+	expect_body(a, a->coded ? -1 : (long long)length);
 	snprintf(h->validator, sizeof(h->validator), "%s", a->etag[0] ? a->etag : a->last_modified);
 	if (!a->file)
 		return FA_OK;
@@ -504,6 +552,11 @@ static bool take_body(struct attempt *a, const char *data, size_t len)
 	a->bytes += len;
 	a->total += len;
 	atomic_fetch_add_explicit(&a->worker->share->bytes, len, memory_order_relaxed);
+	if (a->expect) {
+		a->expect_got += len;
+		atomic_fetch_add_explicit(&a->worker->share->sized_received, len,
+					  memory_order_relaxed);
+	}
 	return true;
 }
 
@@ -1179,6 +1232,8 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	 * one a GET again */
 	if (a->by_head)
 		curl_easy_setopt(w->easy, CURLOPT_NOBODY, 1L);
+	if (a->target->gate && a->target->gate->in_flight)
+		a->target->gate->in_flight(a->target->gate->arg, true);
 	a->last_data_ns = sync_now_ns(); /* waiting for a slot is not idleness */
 	a->each = rate_bucket_make(s->opts->limit_rate_each,
 				   s->opts->limit_rate_each / RATE_DEPTH_DIVISOR, a->last_data_ns);
@@ -1233,6 +1288,9 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	} else {
 		w->wlen = 0;
 	}
+	expect_body(a, -1);
+	if (a->target->gate && a->target->gate->in_flight)
+		a->target->gate->in_flight(a->target->gate->arg, false);
 	atomic_fetch_sub(&s->active, 1);
 	if (bsem_release(&s->inflight) != FA_OK)
 		sync_must(-1, "bsem_release (more releases than acquires)");
@@ -1402,6 +1460,7 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 	bool head_refused = false; /* the server answered HEAD with 405 or 501 */
 	bool base = false;         /* what is held is a file -c found */
 	uint64_t have = 0;         /* body bytes held across attempts */
+	uint64_t resumed = 0;      /* ... of them, what -c found on disk */
 	unsigned dead_reused = 0;  /* kept-alive connections found closed */
 	unsigned char head[HEAD_BYTES];
 	size_t head_len = 0;
@@ -1467,6 +1526,7 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			/* Resumed bytes are not in the hash or the buffer, so a
 			 * resumed file is never hashed. */
 			have = (uint64_t)store_offset(file);
+			resumed = have;
 			rec = store_resumed(file);
 			if (rec) {
 				base = rec->etag[0] == '\0' && rec->last_modified[0] == '\0' &&
@@ -1511,6 +1571,9 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			a.inflating = false;
 		}
 		have = a.total;
+		res->transferred += a.bytes;
+		if (a.restarted)
+			resumed = 0; /* what -c found is gone */
 		record_response(w, t, &a, cc, res);
 		if (a.by_head && cc == CURLE_OK &&
 		    (res->http_code == 405 || res->http_code == 501)) {
@@ -1529,6 +1592,7 @@ void fetch_run(struct fetch_worker *w, const struct fetch_target *t, const struc
 			char *final = NULL;
 
 			res->bytes = have;
+			res->resumed = resumed < have ? resumed : have;
 			skip = t->check ? t->check(t->check_arg, res, head, head_len) : NULL;
 			if (skip) {
 				discard_file(&file, false);

@@ -39,6 +39,7 @@ struct frontier_host {
 	size_t queued;
 	unsigned active;        /* jobs handed out, not yet done */
 	unsigned parsing;       /* ... of which past their transfers */
+	unsigned in_flight;     /* ... of which transferring now */
 	uint64_t next_start_ms; /* monotonic ms of the next allowed start */
 	long backoff_ms;        /* host-wide slowdown after 429/503 */
 	long crawl_delay_ms;    /* from robots.txt; -1 none */
@@ -63,6 +64,7 @@ struct frontier {
 	struct frontier_host *wait_head, *wait_tail;
 	struct seen *seen;
 	size_t queued, active, high_water;
+	size_t in_flight; /* the hosts' in_flight, summed */
 	uint64_t dropped;
 	unsigned random_state;
 	size_t sweep_at; /* host count that triggers sweep_idle_hosts() */
@@ -602,6 +604,19 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http
 	sync_unlock(&f->lock);
 }
 
+void frontier_in_flight(struct frontier *f, struct frontier_host *h, bool on)
+{
+	sync_lock(&f->lock);
+	if (on) {
+		h->in_flight++;
+		f->in_flight++;
+	} else if (h->in_flight > 0) {
+		h->in_flight--;
+		f->in_flight--;
+	}
+	sync_unlock(&f->lock);
+}
+
 void frontier_set_robots(struct frontier *f, struct frontier_host *h, struct robots *robots)
 {
 	sync_lock(&f->lock);
@@ -704,11 +719,11 @@ void frontier_drain(struct frontier *f, void (*fn)(void *arg, struct fetch_job *
 	}
 }
 
-struct frontier_stats frontier_stats(struct frontier *f)
+/* Under f->lock. */
+static void stats_locked(struct frontier *f, struct frontier_stats *st_out)
 {
 	struct frontier_stats st;
 
-	sync_lock(&f->lock);
 	st.queued = f->queued;
 	st.active = f->active;
 	st.hosts = f->nhosts;
@@ -716,6 +731,16 @@ struct frontier_stats frontier_stats(struct frontier *f)
 	st.seen_bytes = seen_bytes(f->seen);
 	st.dropped = f->dropped;
 	st.high_water = f->high_water;
+	st.in_flight = f->in_flight;
+	*st_out = st;
+}
+
+struct frontier_stats frontier_stats(struct frontier *f)
+{
+	struct frontier_stats st;
+
+	sync_lock(&f->lock);
+	stats_locked(f, &st);
 	sync_unlock(&f->lock);
 	return st;
 }
@@ -727,9 +752,17 @@ static bool busier(const struct frontier_host *a, const struct frontier_host_vie
 
 size_t frontier_top_hosts(struct frontier *f, struct frontier_host_view *out, size_t n)
 {
+	return frontier_snapshot(f, NULL, out, n);
+}
+
+size_t frontier_snapshot(struct frontier *f, struct frontier_stats *st,
+			 struct frontier_host_view *out, size_t n)
+{
 	size_t got = 0;
 
 	sync_lock(&f->lock);
+	if (st)
+		stats_locked(f, st);
 	for (size_t b = 0; b < f->nbuckets && n; b++) {
 		for (struct frontier_host *h = f->buckets[b]; h; h = h->chain) {
 			size_t at = got;
@@ -744,6 +777,7 @@ size_t frontier_top_hosts(struct frontier *f, struct frontier_host_view *out, si
 			memmove(&out[at + 1], &out[at], (got - 1 - at) * sizeof(*out));
 			snprintf(out[at].key, sizeof(out[at].key), "%s", h->key);
 			out[at].active = h->active;
+			out[at].in_flight = h->in_flight;
 			out[at].queued = h->queued;
 			out[at].requests = h->requests;
 			out[at].errors = h->errors;

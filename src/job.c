@@ -122,6 +122,13 @@ static void gate_end(void *arg, long http_code, bool transport_error, long retry
 			     latency_ms);
 }
 
+static void gate_in_flight(void *arg, bool on)
+{
+	struct gate_arg *g = arg;
+
+	frontier_in_flight(g->frontier, g->host, on);
+}
+
 /* Hands a copy of *res to the reporter; *res is left empty. */
 static void report(struct job_ctx *ctx, struct fetch_result *res)
 {
@@ -523,7 +530,7 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 	struct job_ctx *ctx = w->ctx;
 	const struct job_opts *o = ctx->opts;
 	struct gate_arg ga = {ctx->frontier, job->host};
-	struct fetch_gate gate = {gate_start, gate_end, &ga};
+	struct fetch_gate gate = {gate_start, gate_end, gate_in_flight, &ga};
 	struct fetch_target t = {.gate = job->host ? &gate : NULL};
 	const struct robots *rules = job->host ? frontier_robots(job->host) : NULL;
 	struct fetch_result res;

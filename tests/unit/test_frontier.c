@@ -1409,6 +1409,63 @@ static void test_frontier_throttle_per_host(void **state)
 	frontier_free(f);
 }
 
+/* The progress line's counts: a job handed out whose thread waits (out
+ * --wait, say) is active but not in flight; a host's in-flight count
+ * and the sum, read by one snapshot, agree. */
+static void test_frontier_in_flight_counts_agree(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *a1, *a2, *b;
+	struct frontier_host_view view[2];
+	struct frontier_stats st;
+
+	(void)state;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+	a1 = take(f);
+	a2 = take(f);
+	b = take(f);
+	/* handed out host by host, in turn */
+	if (strstr(a2->url, "b.test")) {
+		struct fetch_job *t = a2;
+
+		a2 = b;
+		b = t;
+	}
+	assert_non_null(strstr(a1->url, "a.test"));
+	assert_non_null(strstr(a2->url, "a.test"));
+	assert_non_null(strstr(b->url, "b.test"));
+	assert_int_equal(frontier_snapshot(f, &st, view, 2), 2);
+	assert_int_equal(st.active, 3);
+	assert_int_equal(st.in_flight, 0);
+	assert_int_equal(view[0].in_flight + view[1].in_flight, 0);
+
+	frontier_in_flight(f, a1->host, true);
+	frontier_in_flight(f, b->host, true);
+	assert_int_equal(frontier_snapshot(f, &st, view, 2), 2);
+	assert_int_equal(st.in_flight, 2);
+	assert_int_equal(view[0].in_flight, 1);
+	assert_int_equal(view[1].in_flight, 1);
+	frontier_in_flight(f, a2->host, true);
+	frontier_in_flight(f, b->host, false);
+	assert_int_equal(frontier_snapshot(f, &st, view, 1), 1);
+	assert_string_equal(view[0].key, "a.test:80");
+	assert_int_equal(view[0].in_flight, 2);
+	assert_int_equal(st.in_flight, 2);
+	frontier_in_flight(f, a1->host, false);
+	frontier_in_flight(f, a2->host, false);
+	/* more offs than ons (a caller's bug) do not wrap around */
+	frontier_in_flight(f, a2->host, false);
+	assert_int_equal(frontier_stats(f).in_flight, 0);
+	finish(f, a1);
+	finish(f, a2);
+	finish(f, b);
+	frontier_free(f);
+}
+
 /* ---- robots ---------------------------------------------------------------- */
 
 static void test_frontier_robots_sequencing(void **state)
@@ -1903,6 +1960,7 @@ int main(void)
 	    cmocka_unit_test(test_frontier_robots_crawl_delay),
 	    cmocka_unit_test(test_frontier_close_wakes_everyone),
 	    cmocka_unit_test(test_frontier_top_hosts_order),
+	    cmocka_unit_test(test_frontier_in_flight_counts_agree),
 	    cmocka_unit_test(test_frontier_stats_counts),
 	    cmocka_unit_test(test_frontier_stress),
 	};
