@@ -48,7 +48,9 @@ struct report_opts {
 
 struct report_counts {
 	uint64_t done, ok, failed, skipped, interrupted;
-	uint64_t bytes; /* body bytes of files saved */
+	uint64_t bytes;       /* body bytes of files saved */
+	uint64_t transferred; /* body bytes received in this run, all URLs */
+	uint64_t resumed;     /* of `bytes`, those -c found on disk */
 };
 
 struct report;
@@ -68,6 +70,11 @@ void report_join(struct report *rep);
 
 /* Tells the reporter how many results to expect.  Thread-safe. */
 void report_set_total(struct report *rep, uint64_t total);
+
+/* report_set_total(), unless a total is set already: for a count made
+ * ahead (input_sink.counted), which must not overwrite the exact one the
+ * reader gives when it has read the list through.  Thread-safe. */
+void report_offer_total(struct report *rep, uint64_t total);
 
 /* The counts so far; after report_join(), the final ones. */
 struct report_counts report_counts(struct report *rep);
@@ -150,5 +157,49 @@ bool report_utf8_valid(const char *s);
 
 /* Formats a byte count for people ("9.8 MB", "512 B") into out. */
 void report_format_bytes(char *out, size_t outlen, double bytes);
+
+/* A total not known (yet): a pipe, a crawl. */
+#define REPORT_TOTAL_UNKNOWN UINT64_MAX
+
+/* What one progress line shows; the reporter fills it at each redraw. */
+struct report_progress {
+	uint64_t done;  /* results in */
+	uint64_t total; /* results to expect; REPORT_TOTAL_UNKNOWN */
+	uint64_t ok;    /* saved or skipped */
+	uint64_t failed;
+	unsigned active; /* transfers in flight */
+	size_t queued;   /* jobs waiting in the frontier */
+	double bytes;    /* body bytes received in this run */
+	/* bytes plus what the transfers in flight still expect (their
+	 * Content-Length); 0: not worth showing */
+	double expected;
+	double rate;      /* bytes/s over the last few seconds */
+	double eta_s;     /* seconds left; < 0: unknown */
+	double elapsed_s; /* since the run began */
+	/* The busiest host (a crawl); NULL: none.  Its `key` and counts as
+	 * frontier_top_hosts() gives them, `a` being its transfers in
+	 * flight, which `active` above counts too. */
+	const char *host;
+	unsigned host_active;
+	size_t host_queued;
+	uint64_t host_errors, host_throttled;
+	long host_delay_ms;
+};
+
+/*
+ * Lays the progress line out for a terminal `width` columns wide into out
+ * (outlen bytes; 512 is always enough): at most width - 1 columns, as a
+ * line that fills the last column wraps on some terminals and can then
+ * not be redrawn in place.  What does not fit is shortened, then
+ * dropped, least useful first: the host's name, the host, the counts in
+ * flight (a crawl keeps its queue, the only remainder it knows), the
+ * expected bytes, the elapsed time, the bytes, the ok and failed counts,
+ * so that done/total, the percentage, the rate and the ETA are the last
+ * to go.  At 80 columns those and the elapsed time, the bytes and the
+ * ok and failed counts fit.
+ * Returns the line's length.  Pure: thread-safe.
+ */
+size_t report_progress_line(char *out, size_t outlen, const struct report_progress *p,
+			    unsigned width);
 
 #endif

@@ -4,8 +4,12 @@
  * One owner for the terminal: only this thread writes stdout and stderr
  * while the run lasts, so the progress line is never garbled by another
  * thread's output.  The progress line is redrawn at most ten times a
- * second, clipped to the terminal's width (a wrapped line cannot be
- * redrawn in place), and erased before any other stderr line.
+ * second, laid out to fit the terminal's width (a wrapped line cannot be
+ * redrawn in place) by report_progress_line(), a pure function that drops
+ * the least useful parts first, and erased before any other stderr line.
+ * Its rate and ETA come from a window of recent samples, not from the
+ * start; its counts in flight from one frontier snapshot, so the run's
+ * and the busiest host's agree.
  *
  * JSON lines are flushed one by one so a consumer sees each result as it
  * happens; a write that fails with EPIPE (the consumer went away, as in
@@ -34,8 +38,25 @@
 #include "sync.h"
 #include "url.h"
 
-#define TOTAL_UNKNOWN UINT64_MAX
+#define TOTAL_UNKNOWN REPORT_TOTAL_UNKNOWN
 #define REDRAW_MS     100
+
+/* The rate and the ETA follow the last RATE_WINDOW_MS, not the average
+ * since the start, which a stall or a burst long ago would still bend;
+ * a sample is taken at each redraw (at most every REDRAW_MS), so
+ * SAMPLES of them span the window. */
+#define RATE_WINDOW_MS 5000
+#define SAMPLES        64
+
+/* In-flight bodies of known length are shown as "done/expected" from
+ * this many bytes still to come: below, the pair is noise. */
+#define EXPECT_SHOWN_FROM (1024 * 1024)
+
+struct sample {
+	double ms;     /* since the run began */
+	double bytes;  /* received by then */
+	uint64_t done; /* results in by then */
+};
 
 struct report {
 	const struct report_opts *opts;
@@ -47,9 +68,12 @@ struct report {
 	struct report_counts counts;
 	uint64_t start_ns; /* sync_now_ns() when the run started */
 	double last_draw_ms;
-	bool drawn;      /* a progress line is on the screen */
-	bool out_broken; /* stdout was closed under us */
-	char *line;      /* the JSON line buffer, reused */
+	struct sample samples[SAMPLES]; /* a ring, oldest at next_sample */
+	unsigned n_samples, next_sample;
+	uint64_t transferred, resumed; /* summed over the results */
+	bool drawn;                    /* a progress line is on the screen */
+	bool out_broken;               /* stdout was closed under us */
+	char *line;                    /* the JSON line buffer, reused */
 	size_t line_cap;
 	/* --save-failed */
 	FILE *failed;
@@ -82,6 +106,13 @@ void report_free(struct report *rep)
 void report_set_total(struct report *rep, uint64_t total)
 {
 	atomic_store(&rep->total, total);
+}
+
+void report_offer_total(struct report *rep, uint64_t total)
+{
+	uint_fast64_t unknown = TOTAL_UNKNOWN;
+
+	atomic_compare_exchange_strong(&rep->total, &unknown, total);
 }
 
 struct report_counts report_counts(struct report *rep)
@@ -220,6 +251,151 @@ void report_format_bytes(char *out, size_t outlen, double bytes)
 		snprintf(out, outlen, "%.*f %s", bytes < 10.0 ? 2 : 1, bytes, units[u]);
 }
 
+/* A clock reading, "m:ss" or "h:mm:ss"; "?" when negative or beyond
+ * 99 hours (an ETA from a rate near zero says nothing). */
+static void format_clock(char *out, size_t outlen, double s)
+{
+	unsigned long t;
+
+	if (s < 0 || s >= 100.0 * 3600) {
+		snprintf(out, outlen, "?");
+		return;
+	}
+	t = (unsigned long)(s + 0.5);
+	if (t >= 3600)
+		snprintf(out, outlen, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(out, outlen, "%lu:%02lu", t / 60, t % 60);
+}
+
+/* How far report_progress_line() has shortened the line: each step
+ * keeps what the ones before it did. */
+enum squeeze {
+	SQ_NONE,
+	SQ_HOST_NAME,  /* the host's name cut, with ".." */
+	SQ_FLIGHT,     /* "9a 120q" for "9 active, 120 queued" */
+	SQ_NO_HOST,    /* the host dropped */
+	SQ_NO_ACTIVE,  /* a list: no counts in flight; a crawl keeps queued */
+	SQ_NO_EXPECT,  /* bytes without the expected */
+	SQ_NO_ELAPSED, /* no elapsed time */
+	SQ_TIGHT,      /* " " between the parts instead of " | " */
+	SQ_NO_BYTES,   /* the rate alone */
+	SQ_NO_OKFAIL,  /* no ok and failed counts */
+	SQ_LAST = SQ_NO_OKFAIL,
+};
+
+#define HOST_NAME_MIN 10 /* a host's name is cut no shorter than this */
+
+/* The line as squeezed to step sq, with the host's name cut to at most
+ * host_max bytes; returns its length (as snprintf). */
+static size_t layout(char *out, size_t outlen, const struct report_progress *p, enum squeeze sq,
+		     size_t host_max)
+{
+	char part[6][160], size[32], expect[32], rate[32], eta[24], clock[24], host[100];
+	const char *sep = sq >= SQ_TIGHT ? " " : " | ";
+	bool known = p->total != REPORT_TOTAL_UNKNOWN;
+	size_t len = 0, part0;
+	int n;
+
+	memset(part, 0, sizeof(part));
+	if (known) {
+		uint64_t pct = p->total ? p->done * 100 / p->total : 100;
+
+		snprintf(part[0], sizeof(part[0]), "[%llu/%llu %llu%%]",
+			 (unsigned long long)p->done, (unsigned long long)p->total,
+			 (unsigned long long)(pct > 100 ? 100 : pct));
+	} else {
+		snprintf(part[0], sizeof(part[0]), "[%llu/?]", (unsigned long long)p->done);
+	}
+	if (sq < SQ_NO_OKFAIL)
+		snprintf(part[1], sizeof(part[1]), "%llu ok, %llu failed",
+			 (unsigned long long)p->ok, (unsigned long long)p->failed);
+	/* In a crawl the queue is the only remainder known: it stays. */
+	if (sq < SQ_FLIGHT)
+		snprintf(part[2], sizeof(part[2]), "%u active, %zu queued", p->active, p->queued);
+	else if (sq < SQ_NO_ACTIVE)
+		snprintf(part[2], sizeof(part[2]), "%ua %zuq", p->active, p->queued);
+	else if (!known)
+		snprintf(part[2], sizeof(part[2]), "%zuq", p->queued);
+	if (p->host && sq < SQ_NO_HOST) {
+		size_t k = 0;
+
+		/* a terminal must not be sent control bytes from the network */
+		for (const char *c = p->host; *c && k + 1 < sizeof(host); c++)
+			host[k++] =
+			    (unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f ? '?' : *c;
+		host[k] = '\0';
+		if (k > host_max && host_max >= 3)
+			snprintf(host + host_max - 2, sizeof(host) - (host_max - 2), "..");
+		snprintf(part[3], sizeof(part[3]), "%s %ua %zuq %llue %llut %ldms", host,
+			 p->host_active, p->host_queued, (unsigned long long)p->host_errors,
+			 (unsigned long long)p->host_throttled, p->host_delay_ms);
+	}
+	report_format_bytes(size, sizeof(size), p->bytes);
+	report_format_bytes(rate, sizeof(rate), p->rate);
+	format_clock(eta, sizeof(eta), p->eta_s);
+	if (p->expected > 0 && sq < SQ_NO_EXPECT)
+		report_format_bytes(expect, sizeof(expect), p->expected);
+	else
+		expect[0] = '\0';
+	snprintf(part[4], sizeof(part[4]), "%s%s%s%s%s/s%s%s", sq < SQ_NO_BYTES ? size : "",
+		 expect[0] ? "/" : "", expect, sq < SQ_NO_BYTES ? " " : "", rate,
+		 known ? " ETA " : "", known ? eta : "");
+	if (sq < SQ_NO_ELAPSED) {
+		format_clock(clock, sizeof(clock), p->elapsed_s);
+		snprintf(part[5], sizeof(part[5]), "%s", clock);
+	}
+	if (outlen)
+		out[0] = '\0';
+	part0 = strlen(part[0]);
+	for (int i = 0; i < 6; i++) {
+		if (!part[i][0])
+			continue;
+		/* "[done/total]" heads the line: no separator after it */
+		n = snprintf(len < outlen ? out + len : NULL, len < outlen ? outlen - len : 0,
+			     "%s%s",
+			     i == 0         ? ""
+			     : len == part0 ? " "
+					    : sep,
+			     part[i]);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	return len;
+}
+
+size_t report_progress_line(char *out, size_t outlen, const struct report_progress *p,
+			    unsigned width)
+{
+	size_t max = width > 1 ? width - 1 : 0, len;
+	enum squeeze sq = SQ_NONE;
+
+	len = layout(out, outlen, p, sq, SIZE_MAX);
+	while (len > max && sq < SQ_LAST) {
+		if (sq == SQ_NONE && p->host) {
+			/* the name first, down to HOST_NAME_MIN; the rest of the
+			 * host's part has no more than that to give */
+			size_t name = strlen(p->host), over = len - max;
+
+			if (name > HOST_NAME_MIN) {
+				size_t keep =
+				    name > over + HOST_NAME_MIN ? name - over : HOST_NAME_MIN;
+
+				len = layout(out, outlen, p, SQ_HOST_NAME, keep);
+				if (len <= max)
+					return len;
+			}
+		}
+		sq++;
+		len = layout(out, outlen, p, sq, HOST_NAME_MIN);
+	}
+	if (len > max && max < outlen) {
+		out[max] = '\0';
+		len = max;
+	}
+	return len < outlen ? len : (outlen ? outlen - 1 : 0);
+}
+
 /* Appends to the reusable line buffer; false on OOM. */
 static bool add(struct report *rep, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -306,10 +482,12 @@ static void write_json(struct report *rep, const struct fetch_result *r)
 
 	ok = add(rep, &len, "{\"line\":%lu", r->line) && add_url(rep, &len, "url", r->url) &&
 	     add_url(rep, &len, "final_url", r->final_url) &&
-	     add(rep, &len, ",\"ok\":%s,\"skipped\":%s,\"http_code\":%ld,\"bytes\":%llu",
+	     add(rep, &len,
+		 ",\"ok\":%s,\"skipped\":%s,\"http_code\":%ld,\"bytes\":%llu,"
+		 "\"transferred\":%llu",
 		 r->outcome != FETCH_FAILED ? "true" : "false",
 		 r->outcome == FETCH_SKIPPED ? "true" : "false", r->http_code,
-		 (unsigned long long)r->bytes) &&
+		 (unsigned long long)r->bytes, (unsigned long long)r->transferred) &&
 	     add_path(rep, &len, r->path) && add_str(rep, &len, "content_type", r->content_type) &&
 	     add(rep, &len, ",\"attempts\":%u", r->attempts) &&
 	     /* One outcome: an error only if failed, a reason only if skipped. */
@@ -349,49 +527,104 @@ static unsigned term_width(FILE *f)
 	return 80;
 }
 
+/* Records this redraw's sample and returns the oldest one within the
+ * window (the one before this if none is): the rates are taken from it. */
+static struct sample take_sample(struct report *rep, struct sample now)
+{
+	struct sample from = now;
+
+	for (unsigned i = 0; i < rep->n_samples; i++) {
+		const struct sample *s =
+		    &rep->samples[(rep->next_sample + SAMPLES - rep->n_samples + i) % SAMPLES];
+
+		if (now.ms - s->ms <= RATE_WINDOW_MS || i + 1 == rep->n_samples) {
+			from = *s;
+			break;
+		}
+	}
+	rep->samples[rep->next_sample] = now;
+	rep->next_sample = (rep->next_sample + 1) % SAMPLES;
+	if (rep->n_samples < SAMPLES)
+		rep->n_samples++;
+	return from;
+}
+
+/*
+ * The ETA of a list of known length, the larger of two estimates, each
+ * from the window's rates: the URLs left at the rate URLs have been
+ * finishing, and the bytes the transfers in flight still expect (their
+ * Content-Length) at the rate bytes have been coming.  The first is the
+ * one that counts for many small files; the second for a few big ones,
+ * where nothing may have finished for a long while (the first is then
+ * unknown), and the run cannot end before the transfers in flight do.
+ * Negative when neither is known.
+ */
+static double eta_seconds(uint64_t left, double done_rate, double left_in_flight, double byte_rate)
+{
+	double by_count = -1, by_bytes = -1;
+
+	if (left == 0)
+		return 0;
+	if (done_rate > 0)
+		by_count = (double)left / done_rate;
+	if (byte_rate > 0 && left_in_flight > 0)
+		by_bytes = left_in_flight / byte_rate;
+	return by_count > by_bytes ? by_count : by_bytes;
+}
+
 static void draw_progress(struct report *rep)
 {
 	const struct report_counts *c = &rep->counts;
-	uint64_t total = atomic_load(&rep->total);
-	double elapsed = sync_ms_since(rep->start_ns);
-	double bytes = rep->share ? (double)fetch_share_bytes(rep->share) : (double)c->bytes;
-	char done[48], size[32], rate[32], line[512], hosts[200] = "";
-	unsigned width = term_width(rep->opts->err);
-	unsigned secs = (unsigned)(elapsed / 1000.0);
-	int n;
+	struct report_progress p = {.total = atomic_load(&rep->total), .eta_s = -1};
+	struct fetch_share_live live = {.bytes = c->bytes};
+	struct frontier_host_view top;
+	struct sample now, from;
+	double span_s, left_in_flight = 0;
+	char line[512];
 
-	if (total == TOTAL_UNKNOWN)
-		snprintf(done, sizeof(done), "%llu/?", (unsigned long long)c->done);
-	else
-		snprintf(done, sizeof(done), "%llu/%llu", (unsigned long long)c->done,
-			 (unsigned long long)total);
-	report_format_bytes(size, sizeof(size), bytes);
-	report_format_bytes(rate, sizeof(rate), elapsed > 0 ? bytes * 1000.0 / elapsed : 0);
+	if (rep->share)
+		live = fetch_share_live(rep->share);
+	p.done = c->done;
+	p.ok = c->ok + c->skipped;
+	p.failed = c->failed;
+	p.active = live.active;
+	p.bytes = (double)live.bytes;
+	p.elapsed_s = sync_ms_since(rep->start_ns) / 1000.0;
 	if (rep->opts->frontier) {
-		struct frontier_stats fs = frontier_stats(rep->opts->frontier);
-		struct frontier_host_view top;
-		int k = snprintf(hosts, sizeof(hosts), ", %zu queued", fs.queued);
+		struct frontier_stats fs;
+		size_t n = frontier_snapshot(rep->opts->frontier, &fs, &top, 1);
 
-		if (rep->opts->show_hosts && k > 0 &&
-		    frontier_top_hosts(rep->opts->frontier, &top, 1) == 1)
-			snprintf(hosts + k, sizeof(hosts) - (size_t)k,
-				 " | %s %ua %zuq %llue %llut %ldms", top.key, top.active,
-				 top.queued, (unsigned long long)top.errors,
-				 (unsigned long long)top.throttled, top.delay_ms);
+		/* the frontier's count, as the host's is, read with it:
+		 * they agree */
+		p.active = (unsigned)fs.in_flight;
+		p.queued = fs.queued;
+		if (rep->opts->show_hosts && n == 1) {
+			p.host = top.key;
+			p.host_active = top.in_flight;
+			p.host_queued = top.queued;
+			p.host_errors = top.errors;
+			p.host_throttled = top.throttled;
+			p.host_delay_ms = top.delay_ms;
+		}
 	}
-	n = snprintf(line, sizeof(line),
-		     "[%s] %llu ok, %llu failed | %u active%s | %s %s/s | %u:%02u", done,
-		     (unsigned long long)c->ok + c->skipped, (unsigned long long)c->failed,
-		     rep->share ? fetch_share_active(rep->share) : 0, hosts, size, rate, secs / 60,
-		     secs % 60);
-	if (n < 0)
-		return;
-	if ((unsigned)n >= width)
-		line[width - 1] = '\0';
+	left_in_flight = (double)(live.sized_expected - live.sized_received);
+	if (left_in_flight >= EXPECT_SHOWN_FROM)
+		p.expected = p.bytes + left_in_flight;
+	now = (struct sample){p.elapsed_s * 1000.0, p.bytes, p.done};
+	from = take_sample(rep, now);
+	span_s = (now.ms - from.ms) / 1000.0;
+	if (span_s > 0) {
+		p.rate = (now.bytes - from.bytes) / span_s;
+		if (p.total != TOTAL_UNKNOWN)
+			p.eta_s = eta_seconds(p.total > p.done ? p.total - p.done : 0,
+					      (double)(now.done - from.done) / span_s,
+					      left_in_flight, p.rate);
+	}
+	report_progress_line(line, sizeof(line), &p, term_width(rep->opts->err));
 	fprintf(rep->opts->err, "\r%s\033[K", line);
 	fflush(rep->opts->err);
 	rep->drawn = true;
-	rep->last_draw_ms = elapsed;
+	rep->last_draw_ms = now.ms;
 }
 
 /*
@@ -441,8 +674,11 @@ static void account(struct report *rep, const struct fetch_result *r)
 		c->interrupted++;
 	else
 		c->failed++;
-	if (r->outcome != FETCH_FAILED)
+	if (r->outcome != FETCH_FAILED) {
 		c->bytes += r->bytes;
+		c->resumed += r->resumed;
+	}
+	c->transferred += r->transferred;
 
 	if (o->json && !rep->out_broken)
 		write_json(rep, r);
@@ -505,6 +741,9 @@ enum fa_err report_start(struct report *rep, struct queue *results)
 {
 	rep->results = results;
 	rep->start_ns = sync_now_ns();
+	rep->samples[0] = (struct sample){0, 0, 0};
+	rep->n_samples = 1;
+	rep->next_sample = 1;
 	if (pthread_create(&rep->thread, NULL, run, rep) != 0)
 		return FA_ERR_THREAD;
 	rep->started = true;
@@ -522,17 +761,26 @@ void report_join(struct report *rep)
 void report_summary(struct report *rep, double wall_s)
 {
 	const struct report_counts *c = &rep->counts;
-	char size[32], rate[32];
+	char size[32], rate[32], resumed[64] = "";
 
 	if (rep->opts->quiet)
 		return;
-	report_format_bytes(size, sizeof(size), (double)c->bytes);
-	report_format_bytes(rate, sizeof(rate), wall_s > 0 ? (double)c->bytes / wall_s : 0);
+	/* What came over the network in this run, so the rate is true: a
+	 * file -c completed holds bytes an earlier run fetched, said apart. */
+	report_format_bytes(size, sizeof(size), (double)c->transferred);
+	report_format_bytes(rate, sizeof(rate), wall_s > 0 ? (double)c->transferred / wall_s : 0);
+	if (c->resumed) {
+		char had[32];
+
+		report_format_bytes(had, sizeof(had), (double)c->resumed);
+		snprintf(resumed, sizeof(resumed), " transferred, %s resumed,", had);
+	}
 	fprintf(rep->opts->err,
-		"fetchall: %llu URLs: %llu ok, %llu failed, %llu skipped%s; %s in %.2f s (%s/s)\n",
+		"fetchall: %llu URLs: %llu ok, %llu failed, %llu skipped%s; %s%s in %.2f s "
+		"(%s/s)\n",
 		(unsigned long long)c->done, (unsigned long long)c->ok,
 		(unsigned long long)c->failed, (unsigned long long)c->skipped,
-		c->interrupted ? ", interrupted" : "", size, wall_s, rate);
+		c->interrupted ? ", interrupted" : "", size, resumed, wall_s, rate);
 	if (c->interrupted)
 		fprintf(rep->opts->err,
 			"fetchall: %llu transfers interrupted; run again with -c to resume them\n",
