@@ -49,17 +49,25 @@ struct input_sink {
 	 * and every later one.  Bad lines are passed over in silence.
 	 * `complete` in done then says whether it got to the end. */
 	void (*unread)(void *arg, const char *url);
+	/* May be NULL.  For a list in a regular file: called at most once,
+	 * on another thread, with the number of results the list will cause
+	 * (done's total, if the file does not change meanwhile), counted
+	 * ahead while the reader streams it.  Not called if the reader is
+	 * through first (its total is the exact one), on a cancel, or on a
+	 * read error. */
+	void (*counted)(void *arg, uint64_t total);
 };
 
 /*
- * Starts the reader thread.  It stops at end of input, on a read error
- * (reported as one failed result naming the list), or on cancel (after
- * draining the list, with sink->unread); then it calls sink->done.  `in`
- * and `sink` are borrowed until input_join().
+ * Starts the reader thread (and, for sink->counted, the counter).  It stops at end of input, on a
+ * read error (reported as one failed result naming the list), or on cancel (after draining the
+ * list, with sink->unread); then it calls sink->done.  `in` and `sink` are borrowed until
+ * input_join().
  */
 enum fa_err input_start(struct input *in, const struct input_sink *sink);
 
-/* Waits for the reader thread. */
+/* Waits for the reader thread and the counter.  The counter stops when
+ * the reader is through, so this waits no longer than the reader. */
 void input_join(struct input *in);
 
 /*

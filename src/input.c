@@ -14,6 +14,13 @@
  * read to its end; a pipe or terminal only until DRAIN_WAIT_MS after the
  * cancel, as every wait here is bounded (done() then says the list was
  * not read through).
+ *
+ * A regular file is also counted ahead, for the progress line's total: a
+ * second thread reads it with pread(2) (the reader's offset untouched),
+ * in blocks, with the reader's own rule for what makes a result
+ * (line_kind()), and hands the count to sink->counted unless the reader
+ * got to the end first.  Memory stays one block and one line; the first
+ * job does not wait for the count.
  */
 #include "input.h"
 
@@ -21,6 +28,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +44,22 @@
 #define MAX_LINE      (16 * 1024)
 #define DRAIN_WAIT_MS 1000
 
+/* A line being put together from blocks. */
+struct line_buf {
+	char line[MAX_LINE + 1];
+	size_t len;
+	bool overflow; /* longer than MAX_LINE: the rest is not kept */
+	unsigned long lineno;
+};
+
+/* What a line of the list gives. */
+enum line_kind {
+	LINE_NONE, /* blank, or a comment: nothing */
+	LINE_LONG, /* longer than MAX_LINE: a failed result */
+	LINE_NUL,  /* holds a NUL byte: a failed result */
+	LINE_URL,  /* a job, or a failed result if url_check() refuses it */
+};
+
 struct input {
 	char *path; /* for messages; "standard input" for "-" */
 	int fd;
@@ -44,11 +68,13 @@ struct input {
 	bool started;
 	const struct input_sink *sink;
 	/* the reader's state */
-	char line[MAX_LINE + 1];
-	size_t line_len;
-	bool line_overflow;
-	unsigned long lineno;
+	struct line_buf lb;
 	uint64_t total;
+	/* the count ahead (a regular file with sink->counted) */
+	pthread_t counter;
+	bool counting;
+	off_t count_from;           /* where the reader starts */
+	atomic_bool count_moot;     /* the reader is done: no count wanted */
 	bool draining;              /* cancelled: URLs go to sink->unread */
 	uint64_t drain_deadline_ns; /* UINT64_MAX for a regular file */
 };
@@ -108,6 +134,28 @@ size_t input_trim(char *line, size_t len)
 	return len;
 }
 
+/* What line[0..*len) is (lineno: its number; overflow: it was cut at
+ * MAX_LINE).  Trims it in place, a byte order mark opening the list
+ * included, and sets *len.  The reader and the count ahead both judge
+ * lines by this alone, so they agree on how many results a list makes. */
+static enum line_kind line_kind(char *line, size_t *len, unsigned long lineno, bool overflow)
+{
+	if (overflow)
+		return LINE_LONG;
+	/* A UTF-8 byte order mark (Windows editors write one) opens the
+	 * input, not the URL; anywhere else it is part of the line. */
+	if (lineno == 1 && *len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) {
+		memmove(line, line + 3, *len - 3);
+		*len -= 3;
+	}
+	*len = input_trim(line, *len);
+	if (*len == 0 || line[0] == '#')
+		return LINE_NONE;
+	if (memchr(line, '\0', *len))
+		return LINE_NUL;
+	return LINE_URL;
+}
+
 /* Pushes a failed result for a bad line; false when the run is stopping. */
 static bool push_bad(struct input *in, const char *text, const char *reason)
 {
@@ -116,10 +164,10 @@ static bool push_bad(struct input *in, const char *text, const char *reason)
 
 	if (!res)
 		return false;
-	snprintf(msg, sizeof(msg), "%s line %lu: %s", in->path, in->lineno, reason);
+	snprintf(msg, sizeof(msg), "%s line %lu: %s", in->path, in->lb.lineno, reason);
 	res->url = strdup(text);
 	res->error = strdup(msg);
-	res->line = in->lineno;
+	res->line = in->lb.lineno;
 	res->err = FA_ERR_URL;
 	in->total++;
 	return queue_push(in->sink->results, res) == FA_OK;
@@ -146,7 +194,8 @@ static bool unread_line(struct input *in)
 	char reason[256];
 	char *normalized = NULL;
 
-	if (url_check(in->line, in->sink->allow_file, &normalized, reason, sizeof(reason)) == FA_OK)
+	if (url_check(in->lb.line, in->sink->allow_file, &normalized, reason, sizeof(reason)) ==
+	    FA_OK)
 		in->sink->unread(in->sink->arg, normalized);
 	free(normalized);
 	return true;
@@ -158,34 +207,28 @@ static bool take_line(struct input *in)
 	char reason[256];
 	char *normalized = NULL;
 	struct fetch_job *job;
+	enum line_kind kind;
 	size_t len;
 
-	in->lineno++;
-	if (in->line_overflow) {
-		in->line_overflow = false;
-		in->line_len = 0;
-		return in->draining || push_bad(in, "(line too long)", "longer than 16384 bytes");
-	}
-	/* A UTF-8 byte order mark (Windows editors write one) opens the
-	 * input, not the URL; anywhere else it is part of the line. */
-	if (in->lineno == 1 && in->line_len >= 3 && !memcmp(in->line, "\xEF\xBB\xBF", 3)) {
-		memmove(in->line, in->line + 3, in->line_len - 3);
-		in->line_len -= 3;
-	}
-	len = input_trim(in->line, in->line_len);
-	in->line_len = 0;
-	if (len == 0 || in->line[0] == '#')
+	in->lb.lineno++;
+	len = in->lb.len;
+	kind = line_kind(in->lb.line, &len, in->lb.lineno, in->lb.overflow);
+	in->lb.overflow = false;
+	in->lb.len = 0;
+	if (kind == LINE_NONE)
 		return true;
-	if (memchr(in->line, '\0', len))
+	if (kind == LINE_LONG)
+		return in->draining || push_bad(in, "(line too long)", "longer than 16384 bytes");
+	if (kind == LINE_NUL)
 		return in->draining || push_bad(in, "(line with NUL byte)", "contains a NUL byte");
 	if (in->draining)
 		return unread_line(in);
-	if (url_check(in->line, in->sink->allow_file, &normalized, reason, sizeof(reason)) !=
+	if (url_check(in->lb.line, in->sink->allow_file, &normalized, reason, sizeof(reason)) !=
 	    FA_OK) {
 		char full[300];
 
 		snprintf(full, sizeof(full), "not a valid URL: %s", reason);
-		return push_bad(in, in->line, full);
+		return push_bad(in, in->lb.line, full);
 	}
 	job = calloc(1, sizeof(*job));
 	if (!job) {
@@ -193,7 +236,7 @@ static bool take_line(struct input *in)
 		return false;
 	}
 	job->url = normalized;
-	job->line = in->lineno;
+	job->line = in->lb.lineno;
 	job->save = true;
 	if (in->sink->push(in->sink->arg, job) == FA_OK) {
 		in->total++;
@@ -204,16 +247,16 @@ static bool take_line(struct input *in)
 	return drain_instead(in) && unread_line(in);
 }
 
-static void append(struct input *in, const char *data, size_t len)
+static void append(struct line_buf *lb, const char *data, size_t len)
 {
-	if (in->line_overflow)
+	if (lb->overflow)
 		return;
-	if (in->line_len + len > MAX_LINE) {
-		in->line_overflow = true;
+	if (lb->len + len > MAX_LINE) {
+		lb->overflow = true;
 		return;
 	}
-	memcpy(in->line + in->line_len, data, len);
-	in->line_len += len;
+	memcpy(lb->line + lb->len, data, len);
+	lb->len += len;
 }
 
 /* Waits until the list is readable; false on cancel, or, while
@@ -277,7 +320,7 @@ static void *read_list(void *arg)
 		}
 		if (got == 0) {
 			/* A last line without a newline still counts. */
-			if ((in->line_len > 0 || in->line_overflow) && !take_line(in))
+			if ((in->lb.len > 0 || in->lb.overflow) && !take_line(in))
 				break;
 			complete = true;
 			break;
@@ -285,25 +328,93 @@ static void *read_list(void *arg)
 		p = block;
 		end = block + got;
 		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
-			append(in, p, (size_t)(nl - p));
+			append(&in->lb, p, (size_t)(nl - p));
 			if (!take_line(in))
 				goto stop;
 			p = nl + 1;
 		}
-		append(in, p, (size_t)(end - p));
+		append(&in->lb, p, (size_t)(end - p));
 	}
 stop:
 	free(block);
+	atomic_store(&in->count_moot, true);
 	if (in->sink->done)
 		in->sink->done(in->sink->arg, in->total, complete);
 	return NULL;
 }
 
+/* The count ahead's end of one line: 1 if it makes a result. */
+static uint64_t count_line(struct line_buf *lb)
+{
+	size_t len = lb->len;
+	enum line_kind kind;
+
+	lb->lineno++;
+	kind = line_kind(lb->line, &len, lb->lineno, lb->overflow);
+	lb->len = 0;
+	lb->overflow = false;
+	return kind != LINE_NONE;
+}
+
+/* The counter thread: the list's results counted from count_from to the
+ * end, to sink->counted.  Gives up, quietly, on a read error, a cancel,
+ * or when the reader has finished (its total is exact). */
+static void *count_list(void *arg)
+{
+	struct input *in = arg;
+	struct line_buf *lb = calloc(1, sizeof(*lb));
+	char *block = malloc(BLOCK);
+	off_t at = in->count_from;
+	uint64_t n = 0;
+	bool whole = false;
+
+	while (lb && block && !atomic_load(&in->count_moot) && !cancel_requested()) {
+		ssize_t got = pread(in->fd, block, BLOCK, at);
+		char *p = block, *end, *nl;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			/* A last line without a newline still counts. */
+			if (got == 0 && (lb->len > 0 || lb->overflow))
+				n += count_line(lb);
+			whole = got == 0;
+			break;
+		}
+		at += got;
+		end = block + got;
+		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+			append(lb, p, (size_t)(nl - p));
+			n += count_line(lb);
+			p = nl + 1;
+		}
+		append(lb, p, (size_t)(end - p));
+	}
+	if (whole && !atomic_load(&in->count_moot))
+		in->sink->counted(in->sink->arg, n);
+	free(block);
+	free(lb);
+	return NULL;
+}
+
 enum fa_err input_start(struct input *in, const struct input_sink *sink)
 {
+	struct stat st;
+
 	in->sink = sink;
-	if (pthread_create(&in->thread, NULL, read_list, in) != 0)
+	atomic_init(&in->count_moot, false);
+	in->count_from = lseek(in->fd, 0, SEEK_CUR);
+	/* A pipe or a terminal cannot be read twice: its total stays
+	 * unknown until the reader is through. */
+	if (sink->counted && in->count_from >= 0 && fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode))
+		in->counting = pthread_create(&in->counter, NULL, count_list, in) == 0;
+	if (pthread_create(&in->thread, NULL, read_list, in) != 0) {
+		atomic_store(&in->count_moot, true);
+		if (in->counting)
+			pthread_join(in->counter, NULL);
+		in->counting = false;
 		return FA_ERR_THREAD;
+	}
 	in->started = true;
 	return FA_OK;
 }
@@ -313,5 +424,9 @@ void input_join(struct input *in)
 	if (in && in->started) {
 		pthread_join(in->thread, NULL);
 		in->started = false;
+	}
+	if (in && in->counting) {
+		pthread_join(in->counter, NULL);
+		in->counting = false;
 	}
 }

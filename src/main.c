@@ -56,6 +56,7 @@ struct run {
 	struct report *report;
 	struct scope *scope; /* a crawl's, while its seeds are read */
 	bool list_complete;  /* every URL given was read (set by the reader) */
+	uint64_t n_args;     /* URLs given as arguments, before the list's */
 };
 
 static void *worker_init(void *arg, unsigned index)
@@ -105,8 +106,18 @@ static void list_done(void *arg, uint64_t total, bool complete)
 	run->list_complete = run->list_complete && complete;
 	/* other shards' lines are no part of this run */
 	if (complete && !run->ctx.opts->crawl && !run->ctx.opts->images)
-		report_set_total(run->report, total - atomic_load(&run->ctx.stats.other_shard));
+		report_set_total(run->report,
+				 run->n_args + total - atomic_load(&run->ctx.stats.other_shard));
 	frontier_input_done(run->ctx.frontier);
+}
+
+/* The list counted ahead: the total until the reader gives the exact one
+ * (a list, without --shard, whose lines all make a result each). */
+static void list_counted(void *arg, uint64_t total)
+{
+	struct run *run = arg;
+
+	report_offer_total(run->report, run->n_args + total);
 }
 
 /* After a cancel: a URL of the list that never became a job is not done,
@@ -142,9 +153,12 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 	     * reach (see failed_whole) */
 	    .unread =
 		report_failed_active(run->report) && !o->crawl && !o->images ? list_unread : NULL,
+	    /* another shard's lines are known only as they are read */
+	    .counted = !o->crawl && !o->images && !o->nshards ? list_counted : NULL,
 	};
 
 	run->list_complete = true;
+	run->n_args = o->n_urls;
 	for (size_t i = 0; i < o->n_urls; i++) {
 		/* as a list's lines are (url_check): one string everywhere */
 		char *url = url_escape_non_utf8(o->urls[i]);

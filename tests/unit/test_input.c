@@ -6,9 +6,12 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fetch.h"
@@ -21,6 +24,9 @@ struct sink_ctx {
 	uint64_t total;
 	bool complete;
 	int calls;
+	/* from the counter thread: read after input_join(), or `counted` */
+	atomic_int counted;
+	uint64_t counted_total;
 };
 
 static enum fa_err push_job(void *arg, struct fetch_job *job)
@@ -38,6 +44,14 @@ static void on_done(void *arg, uint64_t total, bool complete)
 	d->complete = complete;
 	d->calls++;
 	queue_close(d->jobs);
+}
+
+static void on_counted(void *arg, uint64_t total)
+{
+	struct sink_ctx *d = arg;
+
+	d->counted_total = total;
+	atomic_fetch_add(&d->counted, 1);
 }
 
 static void test_input_trim_table(void **state)
@@ -84,7 +98,7 @@ static void test_input_reads_lines_jobs_and_bad_lines(void **state)
 	struct queue *jobs = queue_new(64, fetch_job_free);
 	struct queue *results = queue_new(64, fetch_result_free);
 	struct sink_ctx done = {.jobs = jobs};
-	struct input_sink sink = {push_job, results, false, on_done, &done, NULL};
+	struct input_sink sink = {push_job, results, false, on_done, &done, NULL, on_counted};
 	struct fetch_job *job;
 	struct fetch_result *res;
 	char *path;
@@ -113,6 +127,10 @@ static void test_input_reads_lines_jobs_and_bad_lines(void **state)
 	assert_int_equal(done.calls, 1);
 	assert_true(done.complete);
 	assert_int_equal(done.total, 6);
+	/* the reader may have been through first */
+	assert_true(atomic_load(&done.counted) <= 1);
+	if (atomic_load(&done.counted))
+		assert_int_equal(done.counted_total, 6);
 	/* jobs: lines 3, 6, 9 in order, normalized */
 	assert_int_equal(queue_pop(jobs, &item), FA_OK);
 	job = item;
@@ -175,7 +193,7 @@ static void test_input_backpressure_bounded_queue(void **state)
 	struct queue *jobs = queue_new(4, fetch_job_free);
 	struct queue *results = queue_new(4, fetch_result_free);
 	struct sink_ctx done = {.jobs = jobs};
-	struct input_sink sink = {push_job, results, false, on_done, &done, NULL};
+	struct input_sink sink = {push_job, results, false, on_done, &done, NULL, on_counted};
 	struct input *in;
 	char err[128], *path;
 	void *item;
@@ -205,6 +223,89 @@ static void test_input_backpressure_bounded_queue(void **state)
 	free(data);
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* A regular file is counted ahead, by the reader's rules, while the
+ * reader is held up (a job queue of 4 not drained), and the count is the
+ * reader's own total.  A pipe is not counted. */
+static void test_input_counts_ahead(void **state)
+{
+	size_t n = 3000, len = 0, cap = n * 40 + 40000;
+	char *data = malloc(cap);
+	struct queue *jobs = queue_new(4, fetch_job_free);
+	struct queue *results = queue_new(16, fetch_result_free);
+	struct sink_ctx done = {.jobs = jobs};
+	struct input_sink sink = {push_job, results, false, on_done, &done, NULL, on_counted};
+	struct input *in;
+	char err[128], *path;
+	void *item;
+	int fds[2];
+
+	(void)state;
+	assert_non_null(data);
+	/* a byte order mark before a comment: still a comment */
+	len += (size_t)snprintf(data + len, cap - len, "\xEF\xBB\xBF# list\n\n  \t\n");
+	len += (size_t)snprintf(data + len, cap - len, "not a url\n#x\n");
+	memcpy(data + len, "http://a/\0b\n", 12); /* a NUL byte: a bad line */
+	len += 12;
+	memset(data + len, '#', 20000); /* too long, even as a comment */
+	len += 20000;
+	data[len++] = '\n';
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(data + len, cap - len, "http://h.example/%zu\n", i);
+	len += (size_t)snprintf(data + len, cap - len, "http://h.example/last");
+	path = write_temp(data, len);
+	assert_int_equal(input_open(path, &in, err, sizeof(err)), FA_OK);
+	assert_int_equal(input_start(in, &sink), FA_OK);
+	for (int i = 0; i < 1000 && !atomic_load(&done.counted); i++)
+		sleep_ms(5);
+	assert_int_equal(atomic_load(&done.counted), 1);
+	while (queue_pop(jobs, &item) == FA_OK)
+		fetch_job_free(item);
+	input_join(in);
+	assert_true(done.complete);
+	assert_int_equal(done.total, n + 4);
+	assert_int_equal(done.counted_total, done.total);
+	input_free(in);
+	while (queue_try_pop(results, &item) == FA_OK)
+		fetch_result_free(item);
+
+	/* standard input from a pipe: no count */
+	queue_free(jobs);
+	jobs = queue_new(4, fetch_job_free);
+	done = (struct sink_ctx){.jobs = jobs};
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "http://a/1\nhttp://a/2\n", 22), 22);
+	close(fds[1]);
+	assert_int_equal(input_open("-", &in, err, sizeof(err)), FA_OK);
+	{
+		int saved = dup(STDIN_FILENO);
+
+		assert_true(saved >= 0);
+		assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+		close(fds[0]);
+		assert_int_equal(input_start(in, &sink), FA_OK);
+		while (queue_pop(jobs, &item) == FA_OK)
+			fetch_job_free(item);
+		input_join(in);
+		dup2(saved, STDIN_FILENO);
+		close(saved);
+	}
+	assert_int_equal(done.total, 2);
+	assert_int_equal(atomic_load(&done.counted), 0);
+	input_free(in);
+	queue_free(jobs);
+	queue_free(results);
+	unlink(path);
+	free(path);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +313,7 @@ int main(void)
 	    cmocka_unit_test(test_input_reads_lines_jobs_and_bad_lines),
 	    cmocka_unit_test(test_input_missing_file),
 	    cmocka_unit_test(test_input_backpressure_bounded_queue),
+	    cmocka_unit_test(test_input_counts_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
