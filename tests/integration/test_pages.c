@@ -267,15 +267,16 @@ static void test_pages_crawl_no_robots_and_max_pages(void **state)
 	free(got);
 	h_result_release(&r);
 
-	/* robots obeyed, one worker (so the order is fixed): page 0 queues
-	 * 1, 2 and private/0; page 1 queues 3 (the cap); private/0 is
-	 * refused, which frees its place for page 3's child 7.  Five pages
-	 * fetched, not four. */
+	/* robots obeyed: page 0 queues 1, 2 and private/0; page 1 queues 3
+	 * (the cap); private/0 is refused, which frees its place for
+	 * another page.  Five pages fetched, not four.  (-j 1 bounds
+	 * transfers, not parsing: on a loaded machine page 1 may be parsed
+	 * before page 0's loop reaches private/0, which the cap then drops
+	 * unqueued; five pages are fetched either way.) */
 	assert_int_equal(h_server_reset(&server, NULL), 0);
 	h_rmrf(c->out);
 	run(c, &r, "-r", seed, "-d", "inf", "--max-pages", "5", "-j", "1", "--json", NULL);
 	assert_int_equal(r.status, 0);
-	assert_non_null(strstr(r.out, "disallowed by robots.txt"));
 	got = server_paths();
 	assert_non_null(strstr(got, "1 /robots.txt\n"));
 	assert_null(strstr(got, "/private/"));
