@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs what building and testing fetchall needs, if it is missing:
-# a C compiler, make, pkg-config, libcurl, libxml2, zlib and cmocka headers, and
-# openssl (the TLS test's throwaway server and certificate).
+# a C compiler, make, pkg-config, libcurl, libxml2, zlib, cmocka and hiredis
+# headers, openssl (the TLS test's throwaway server and certificate) and
+# redis-server (the distributed crawl's tests start their own).
 # Debian/Ubuntu (apt-get); needs root or sudo only when something is missing.
 set -eu
-pkgs="gcc make pkg-config libcurl4-openssl-dev libxml2-dev zlib1g-dev libcmocka-dev openssl"
+pkgs="gcc make pkg-config libcurl4-openssl-dev libxml2-dev zlib1g-dev libcmocka-dev libhiredis-dev openssl redis-server"
 [ "${WITH_CLANG:-0}" = 1 ] && pkgs="$pkgs clang"
 missing=""
 for p in $pkgs; do
