@@ -381,4 +381,44 @@ static inline uint64_t tsrv_site_pages_within(uint64_t n, unsigned d)
 	return within < n ? within : n;
 }
 
+/* ---- /fleet ---- */
+
+#define TSRV_FLEET_MAX_PAGES 1000000 /* N of /fleet, at most */
+#define TSRV_FLEET_PORTS_MAX 64      /* ports= list, entries */
+#define TSRV_FLEET_LINKS_MAX 4       /* distinct pages one /fleet page links */
+
+/* The distinct pages page k (< n) of a /fleet site of n pages links, in
+ * the order its HTML lists them: children 2k+1 and 2k+2 (those < n), the
+ * parent (k-1)/2 (k > 0), then the "cross" page (7k+3) mod n, each only
+ * where it first appears (the cross page may equal another, or k itself).
+ * Writes at most max of them into out and returns how many there are (at
+ * most TSRV_FLEET_LINKS_MAX).  As the children cover 1 .. n-1, every page
+ * is reachable from page 0.  Page c is served by the host of port
+ * P[c mod m] of the ports list.  Pure: thread-safe. */
+static inline size_t tsrv_fleet_links(uint64_t k, uint64_t n, uint64_t out[], size_t max)
+{
+	uint64_t cand[TSRV_FLEET_LINKS_MAX];
+	size_t ncand = 0, count = 0, i, j;
+
+	if (n == 0 || k >= n)
+		return 0;
+	if (2 * k + 1 < n)
+		cand[ncand++] = 2 * k + 1;
+	if (2 * k + 2 < n)
+		cand[ncand++] = 2 * k + 2;
+	if (k > 0)
+		cand[ncand++] = (k - 1) / 2;
+	cand[ncand++] = (k % n * 7 + 3) % n;
+	for (i = 0; i < ncand; i++) {
+		for (j = 0; j < i && cand[j] != cand[i]; j++)
+			;
+		if (j < i)
+			continue;
+		if (count < max)
+			out[count] = cand[i];
+		count++;
+	}
+	return count;
+}
+
 #endif

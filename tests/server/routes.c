@@ -100,6 +100,15 @@
  *                           fake.png is text served as image/png
  *   /gallery/P/page/K.html  P pages of 10 images each (see route_gallery)
  *   /gallery/P/img/NAME     as /site/N/img/NAME
+ *   /fleet/K.html?ports=P0,...,Pm-1&n=N[&delay=MS]
+ *                           page K (K < N <= 1000000) of a site over m (<=
+ *                           64) hosts: text/html linking the pages
+ *                           tsrv_fleet_links(K, N) gives (content.h), page
+ *                           C as http://127.0.0.1:P[C mod m]/fleet/C.html
+ *                           ?ports=P0,...,Pm-1&n=N[&delay=MS] (the request's
+ *                           values, rebuilt in this order); any server
+ *                           answers any page; after MS ms if asked (see
+ *                           route_fleet)
  *   /html[/x]?b=BODY[&xrt=V] BODY (decoded) as a text/html document; with
  *                           xrt, an X-Robots-Tag: V header (decoded)
  *   /dirs/, /dirs/blog, /dirs/blog/post1, /dirs/docs/, /dirs/docs
@@ -1787,6 +1796,107 @@ static int route_gallery(struct tsrv_conn *c, struct tsrv_request *r, const char
 	return html(c, r, 200, &pg);
 }
 
+/* The query parameter name as a canonical decimal (no leading zero) <=
+ * max.  Returns 0 and sets *out, 1 if absent, -1 if malformed. */
+static int canon_query(const struct tsrv_request *r, const char *name, uint64_t max, uint64_t *out)
+{
+	char buf[32];
+	long n = tsrv_query(r->query, name, buf, sizeof(buf));
+
+	if (n == -1)
+		return 1;
+	if (n < 0)
+		return -1;
+	return canon_num(buf, (size_t)n, max, out);
+}
+
+/* Parses the ports= list "P0,P1,..." (1 to TSRV_FLEET_PORTS_MAX canonical
+ * ports in 1..65535) into ports.  Returns the count, or -1 if absent or
+ * malformed. */
+static int fleet_ports(const struct tsrv_request *r, uint64_t ports[TSRV_FLEET_PORTS_MAX])
+{
+	char list[TSRV_FLEET_PORTS_MAX * 6 + 1];
+	long len = tsrv_query(r->query, "ports", list, sizeof(list));
+	const char *p = list, *end = list + (len > 0 ? len : 0);
+	int count = 0;
+
+	if (len <= 0)
+		return -1;
+	for (;;) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		const char *stop = comma != NULL ? comma : end;
+
+		if (count == TSRV_FLEET_PORTS_MAX ||
+		    canon_num(p, (size_t)(stop - p), 65535, &ports[count]) != 0 ||
+		    ports[count] == 0)
+			return -1;
+		count++;
+		if (comma == NULL)
+			return count;
+		p = comma + 1;
+	}
+}
+
+/*
+ * /fleet/K.html?ports=P0,...,Pm-1&n=N[&delay=MS]: page K (0 <= K < N <=
+ * TSRV_FLEET_MAX_PAGES) of a site spread over m hosts, for the distributed
+ * crawl's tests: page C "lives" on 127.0.0.1:P[C mod m], yet any server
+ * answers any page (which one got the request does not matter).  Page K
+ * links exactly the pages tsrv_fleet_links(K, N) gives (content.h), each
+ * as <a href="URL"> with URL
+ *
+ *   http://127.0.0.1:P[C mod m]/fleet/C.html?ports=P0,...,Pm-1&n=N[&delay=MS]
+ *
+ * (the '&' written "&amp;" in the HTML), its query rebuilt from the parsed
+ * values in this order, so a request in this canonical form is linked by
+ * byte-identical URLs.  Numbers must be canonical (no leading zeros), the
+ * ports 1..65535, at most TSRV_FLEET_PORTS_MAX of them; other parameters
+ * are ignored and not repeated.  With delay the answer comes after MS ms
+ * (at most DELAY_MAX_MS are waited).  Bad ports, n or delay: 400 (checked
+ * first); K not canonical or >= N, or any other path: 404.
+ */
+static int route_fleet(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
+{
+	uint64_t ports[TSRV_FLEET_PORTS_MAX], links[TSRV_FLEET_LINKS_MAX], n, k, ms = 0;
+	char query[TSRV_FLEET_PORTS_MAX * 6 + 64];
+	size_t qlen, nlinks, i;
+	int nports = fleet_ports(r, ports), has_delay;
+	struct page pg;
+
+	has_delay = canon_query(r, "delay", UINT64_MAX, &ms);
+	if (nports < 0 || canon_query(r, "n", TSRV_FLEET_MAX_PAGES, &n) != 0 || n == 0 ||
+	    has_delay < 0)
+		return bad_request(c, r);
+	if (rest[0] != '/' || !page_number(rest + 1, n, &k))
+		return not_found(c, r);
+	qlen = (size_t)snprintf(query, sizeof(query), "?ports=");
+	for (i = 0; i < (size_t)nports; i++)
+		qlen += (size_t)snprintf(query + qlen, sizeof(query) - qlen, "%s%llu",
+					 i > 0 ? "," : "", (unsigned long long)ports[i]);
+	qlen += (size_t)snprintf(query + qlen, sizeof(query) - qlen, "&amp;n=%llu",
+				 (unsigned long long)n);
+	if (has_delay == 0)
+		snprintf(query + qlen, sizeof(query) - qlen, "&amp;delay=%llu",
+			 (unsigned long long)ms);
+	pg.len = 0;
+	pg.overflow = 0;
+	add(&pg,
+	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	    "<title>fleet page %llu of %llu</title></head><body>\n"
+	    "<h1>Fleet page %llu of %llu</h1>\n<ul>\n",
+	    (unsigned long long)k, (unsigned long long)n, (unsigned long long)k,
+	    (unsigned long long)n);
+	nlinks = tsrv_fleet_links(k, n, links, TSRV_FLEET_LINKS_MAX);
+	for (i = 0; i < nlinks; i++)
+		add(&pg, "<li><a href=\"http://127.0.0.1:%llu/fleet/%llu.html%s\">page %llu</a>\n",
+		    (unsigned long long)ports[links[i] % (uint64_t)nports],
+		    (unsigned long long)links[i], query, (unsigned long long)links[i]);
+	add(&pg, "</ul>\n</body></html>\n");
+	if (ms > 0 && tsrv_pause(c, (long)(ms > DELAY_MAX_MS ? DELAY_MAX_MS : ms), 0) != 0)
+		return -1;
+	return html(c, r, 200, &pg);
+}
+
 /* /html[/x]?b=BODY: BODY, decoded ('+' is a space), as a text/html
  * document */
 static int route_html(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
@@ -1967,6 +2077,7 @@ static const struct route {
     {"stats", route_stats},
     {"site", route_site},
     {"gallery", route_gallery},
+    {"fleet", route_fleet},
     {"html", route_html},
     {"dirs", route_dirs},
     {"cookies", route_cookies},
