@@ -38,6 +38,14 @@ int64_t tsrv_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t tsrv_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /*
  * Waits until fd has events or the deadline passes.  Returns 1 ready, 0
  * timed out, -1 stopping or poll failed.

@@ -120,6 +120,8 @@
  *   /notfound.html, /notfound[/x]  404 with an HTML body full of links
  *   /stats, /stats/reset    counters as JSON (see server.c)
  *   /stats/paths            "COUNT PATH" per distinct path (see server.c)
+ *   /stats/log              "START_US END_US PATH[?QUERY]" per counted
+ *                           request, in start order (see server.c)
  *   anything else           404
  * Bad numbers or parameters answer 400.
  *
@@ -2012,21 +2014,22 @@ static int route_notfound(struct tsrv_conn *c, struct tsrv_request *r, const cha
 int tsrv_is_stats_path(const char *path)
 {
 	return strcmp(path, "/stats") == 0 || strcmp(path, "/stats/reset") == 0 ||
-	       strcmp(path, "/stats/paths") == 0;
+	       strcmp(path, "/stats/paths") == 0 || strcmp(path, "/stats/log") == 0;
 }
 
-/* /stats, /stats/reset (JSON), /stats/paths (text) */
+/* /stats, /stats/reset (JSON), /stats/paths, /stats/log (text) */
 static int route_stats(struct tsrv_conn *c, struct tsrv_request *r, const char *rest)
 {
 	char body[512];
 	int reset = strcmp(rest, "/reset") == 0;
+	int is_log = strcmp(rest, "/log") == 0;
 
-	if (strcmp(rest, "/paths") == 0) {
+	if (strcmp(rest, "/paths") == 0 || is_log) {
 		char *list;
 		size_t len;
 		int rc;
 
-		if (tsrv_stats_paths(&list, &len) != 0)
+		if ((is_log ? tsrv_stats_log(&list, &len) : tsrv_stats_paths(&list, &len)) != 0)
 			return text(c, r, 500, "out of memory\n", NULL);
 		rc =
 		    tsrv_respond(c, r, 200, "text/plain", list, len, "Cache-Control: no-store\r\n");

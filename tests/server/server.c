@@ -52,6 +52,21 @@
  * PATHS_MAX paths (and PATHS_BYTES_MAX bytes of them); a request for a
  * path not yet in a full table is not recorded, only counted as dropped,
  * and the listing then ends with a line starting with "#" that says so.
+ *
+ * /stats/log: every counted request also gets an entry in an array under
+ * stats_lock, appended in stats_begin(), so the array is in start order:
+ * its start (taken under the lock when the head has been parsed) and end
+ * (taken in tsrv_request_done(), just before the send() of the last byte,
+ * so a client cannot begin its next request before it) in microseconds
+ * of CLOCK_MONOTONIC, which is system-wide, so the logs of several server
+ * processes compare, and its target (path as received, then "?" and the
+ * query if there is one).  The listing is one "START_US END_US TARGET"
+ * line per entry, END_US -1 while the request is in flight.  The array
+ * holds at most LOG_MAX entries (and LOG_BYTES_MAX bytes of targets);
+ * requests beyond are only counted as dropped, and the listing then ends
+ * with a "#" line saying so.  /stats/reset empties it; a request begun
+ * before the reset then ends without touching the new log (its
+ * connection's counter generation is old).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -79,6 +94,8 @@
 #define PATHS_MAX        100000
 #define PATHS_SLOTS      262144 /* power of two, more than 2 * PATHS_MAX */
 #define PATHS_BYTES_MAX  (64 * 1024 * 1024)
+#define LOG_MAX          200000
+#define LOG_BYTES_MAX    (64 * 1024 * 1024)
 
 static int stop_pipe[2] = {-1, -1};
 static int quiet;
@@ -110,6 +127,17 @@ static uint32_t *path_used;
 static size_t path_nused;
 static size_t path_bytes;     /* strlen + 1 of every stored path */
 static uint64_t path_dropped; /* requests not recorded: the table was full */
+
+/* The counted requests since the last reset, under stats_lock: log_used
+ * of the LOG_MAX entries, in start order. */
+static struct log_entry {
+	int64_t start_us;
+	int64_t end_us; /* -1: in flight */
+	char *target;   /* heap: path[?query] */
+} * log_entries;
+static size_t log_used;
+static size_t log_bytes;     /* strlen + 1 of every stored target */
+static uint64_t log_dropped; /* requests not logged: the log was full */
 
 static void die_pthread(int rc, const char *what)
 {
@@ -174,6 +202,79 @@ static void paths_count(const char *path)
 	path_slots[i].count = 1;
 	path_used[path_nused++] = (uint32_t)i;
 	path_bytes += len;
+}
+
+/* Empties the request log.  Caller holds stats_lock (or no thread runs). */
+static void log_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < log_used; i++)
+		free(log_entries[i].target);
+	log_used = 0;
+	log_bytes = 0;
+	log_dropped = 0;
+}
+
+/* Appends an entry for a request to path?query starting now.  Returns its
+ * index + 1, or 0 if it was dropped.  Caller holds stats_lock. */
+static size_t log_begin(const char *path, const char *query)
+{
+	size_t plen = strlen(path), qlen = strlen(query);
+	size_t len = plen + (qlen > 0 ? 1 + qlen : 0) + 1;
+	struct log_entry *e;
+
+	if (log_used == LOG_MAX || len > LOG_BYTES_MAX - log_bytes) {
+		log_dropped++;
+		return 0;
+	}
+	e = &log_entries[log_used];
+	e->target = malloc(len);
+	if (e->target == NULL) {
+		log_dropped++;
+		return 0;
+	}
+	memcpy(e->target, path, plen);
+	if (qlen > 0) {
+		e->target[plen] = '?';
+		memcpy(e->target + plen + 1, query, qlen);
+	}
+	e->target[len - 1] = '\0';
+	e->start_us = tsrv_now_us();
+	e->end_us = -1;
+	log_bytes += len;
+	return ++log_used;
+}
+
+int tsrv_stats_log(char **text, size_t *len)
+{
+	char *out = NULL;
+	size_t cap = 128, used = 0, i;
+	int rc = -1;
+
+	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
+	for (i = 0; i < log_used; i++)
+		cap += strlen(log_entries[i].target) + 44; /* two numbers, spaces, newline */
+	out = malloc(cap);
+	if (out == NULL)
+		goto out;
+	for (i = 0; i < log_used; i++) {
+		const struct log_entry *e = &log_entries[i];
+		int n = snprintf(out + used, cap - used, "%lld %lld %s\n", (long long)e->start_us,
+				 (long long)e->end_us, e->target);
+
+		used += (size_t)n; /* cap was sized for every line */
+	}
+	if (log_dropped > 0)
+		used += (size_t)snprintf(out + used, cap - used,
+					 "# cap of %d entries reached: %llu requests not logged\n",
+					 LOG_MAX, (unsigned long long)log_dropped);
+	*text = out;
+	*len = used;
+	rc = 0;
+out:
+	die_pthread(pthread_mutex_unlock(&stats_lock), "unlock");
+	return rc;
 }
 
 static int by_path(const void *a, const void *b)
@@ -242,6 +343,7 @@ void tsrv_stats_json(char *buf, size_t size, int reset)
 		stats.head_requests = 0;
 		stats.gen++;
 		paths_clear();
+		log_clear();
 	}
 	conns = stats.connections;
 	reqs = stats.requests;
@@ -260,7 +362,8 @@ void tsrv_stats_json(char *buf, size_t size, int reset)
 		 (unsigned long long)proxied, (unsigned long long)heads);
 }
 
-static void stats_begin(struct tsrv_conn *c, const char *path, int absolute, int head)
+static void stats_begin(struct tsrv_conn *c, const char *path, const char *query, int absolute,
+			int head)
 {
 	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
 	if (c->stats_gen != stats.gen) {
@@ -275,6 +378,7 @@ static void stats_begin(struct tsrv_conn *c, const char *path, int absolute, int
 	if (head)
 		stats.head_requests++;
 	paths_count(path);
+	c->log_slot = log_begin(path, query);
 	stats.inflight++;
 	c->inflight = 1;
 	if (stats.inflight > stats.max_inflight)
@@ -284,11 +388,17 @@ static void stats_begin(struct tsrv_conn *c, const char *path, int absolute, int
 
 void tsrv_request_done(struct tsrv_conn *c)
 {
+	int64_t now;
+
 	if (!c->inflight)
 		return;
 	c->inflight = 0;
+	now = tsrv_now_us();
 	die_pthread(pthread_mutex_lock(&stats_lock), "lock");
 	stats.inflight--;
+	if (c->log_slot > 0 && c->stats_gen == stats.gen)
+		log_entries[c->log_slot - 1].end_us = now;
+	c->log_slot = 0;
 	die_pthread(pthread_mutex_unlock(&stats_lock), "unlock");
 }
 
@@ -331,7 +441,7 @@ static void *conn_main(void *arg)
 		c->keep_alive = r.keep_alive;
 		c->body_left = UINT64_MAX; /* no response begun */
 		if (!tsrv_is_stats_path(r.path))
-			stats_begin(c, r.path, r.absolute, r.head);
+			stats_begin(c, r.path, r.query, r.absolute, r.head);
 		keep = tsrv_route(c, &r) == 0 && c->keep_alive;
 		tsrv_request_done(c);
 		if (!quiet)
@@ -604,7 +714,8 @@ int main(int argc, char **argv)
 		return 2;
 	path_slots = calloc(PATHS_SLOTS, sizeof(*path_slots));
 	path_used = malloc(PATHS_MAX * sizeof(*path_used));
-	if (path_slots == NULL || path_used == NULL) {
+	log_entries = malloc(LOG_MAX * sizeof(*log_entries));
+	if (path_slots == NULL || path_used == NULL || log_entries == NULL) {
 		fprintf(stderr, "testserver: out of memory\n");
 		goto fail;
 	}
@@ -655,12 +766,15 @@ int main(int argc, char **argv)
 	}
 	tsrv_routes_release();
 	paths_clear();
+	log_clear();
 	free(path_slots);
 	free(path_used);
+	free(log_entries);
 	return 0;
 fail:
 	free(robots);
 	free(path_slots);
 	free(path_used);
+	free(log_entries);
 	return 1;
 }

@@ -57,6 +57,7 @@ struct tsrv_conn {
 	int inflight;       /* the current request is counted in flight */
 	uint64_t body_left; /* body bytes of the response not yet queued */
 	int drop_next;      /* read the next request, then close unanswered */
+	size_t log_slot;    /* the current request's /stats/log entry + 1; 0: none */
 	char out[TSRV_OUT_SIZE];
 };
 
@@ -74,6 +75,12 @@ void tsrv_stats_json(char *buf, size_t size, int reset);
  * if the cap was reached) as a new heap string (*text, *len; caller frees).
  * Returns 0 or -1 (out of memory).  Thread-safe. */
 int tsrv_stats_paths(char **text, size_t *len);
+
+/* The /stats/log text ("START_US END_US TARGET" lines in start order, then
+ * a "#" line if the cap was reached; see server.c) as a new heap string
+ * (*text, *len; caller frees).  Returns 0 or -1 (out of memory).
+ * Thread-safe. */
+int tsrv_stats_log(char **text, size_t *len);
 
 /* Ends c's current request in the counters, if it is counted and not yet
  * ended.  http.c calls it just before sending a response's last bytes, so
@@ -157,6 +164,10 @@ long tsrv_query(const char *query, const char *name, char *buf, size_t size);
 /* Milliseconds on the monotonic clock. */
 int64_t tsrv_now_ms(void);
 
+/* Microseconds on the monotonic clock (CLOCK_MONOTONIC is system-wide, so
+ * two server processes' readings compare). */
+int64_t tsrv_now_us(void);
+
 /* ---- routes.c ---- */
 
 /* Sets up the routes' shared state: root (borrowed for the process's life,
@@ -171,8 +182,8 @@ int tsrv_routes_init(const char *root, char *robots, size_t robots_size, int por
  * remains. */
 void tsrv_routes_release(void);
 
-/* True if path is /stats, /stats/reset or /stats/paths, which are not
- * counted. */
+/* True if path is /stats, /stats/reset, /stats/paths or /stats/log, which
+ * are not counted. */
 int tsrv_is_stats_path(const char *path);
 
 /* Answers r.  Returns 0 if the connection may serve another request, -1 if
