@@ -39,6 +39,8 @@ PKGS        := libcurl libxml-2.0 zlib
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lz)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+# Only the integration tests' harness talks to Redis (a redis-server of its own).
+HIREDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wwrite-strings -Wformat=2 -Wvla
@@ -123,7 +125,7 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/guard.o $(B)/libfetchall.
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(HARNESS_OBJS) $(B)/libfetchall.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(HIREDIS_LIBS) $(LDLIBS)
 
 $(B)/tests/preload/%.so: tests/preload/%.c
 	@mkdir -p $(@D)

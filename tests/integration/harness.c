@@ -19,6 +19,7 @@
 
 #include <curl/curl.h>
 #include <dirent.h>
+#include <hiredis/hiredis.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,6 +49,10 @@ extern char **environ;
 #define SERVER_START_MS 10000
 #define SERVER_STOP_S   5
 #define STATS_BODY_MAX  1024
+#define LOG_BODY_MAX    (256L * 1024 * 1024)
+#define REDIS_START_MS  10000
+#define REDIS_STOP_S    5
+#define REDIS_IO_S      5
 
 static int64_t now_ms(void)
 {
@@ -557,6 +563,376 @@ int h_server_stats(const struct h_server *s, struct h_stats *st)
 int h_server_reset(const struct h_server *s, struct h_stats *st_or_null)
 {
 	return fetch_stats(s, "/stats/reset", st_or_null);
+}
+
+/* A response body of any size up to LOG_BODY_MAX, NUL-terminated. */
+struct big_body {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+static size_t collect_big(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct big_body *b = userdata;
+	size_t n = size * nmemb;
+
+	if (n >= LOG_BODY_MAX - b->len)
+		return 0; /* abort the transfer */
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap > 0 ? b->cap : 65536;
+		char *grown;
+
+		while (b->len + n + 1 > cap)
+			cap *= 2;
+		grown = realloc(b->data, cap);
+		if (grown == NULL)
+			return 0;
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+/* Parses one "START END TARGET" line (NUL-terminated, no newline) into
+ * *e.  Returns 0 or -1. */
+static int log_line(const char *line, struct h_log_entry *e)
+{
+	const char *p = line;
+	char *end;
+
+	errno = 0;
+	e->start_us = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || *end != ' ' || e->start_us < 0)
+		return -1;
+	p = end + 1;
+	e->end_us = strtoll(p, &end, 10);
+	if (errno != 0 || end == p || *end != ' ' || e->end_us < -1)
+		return -1;
+	p = end + 1;
+	if (*p == '\0')
+		return -1;
+	snprintf(e->path, sizeof(e->path), "%s", p);
+	return 0;
+}
+
+int h_server_log(const struct h_server *s, struct h_log_entry **out, size_t *n)
+{
+	struct big_body b = {NULL, 0, 0};
+	struct h_log_entry *entries = NULL;
+	CURL *curl = curl_easy_init();
+	char *url = h_url(s, "/stats/log");
+	size_t count = 0, lines = 0, i;
+	char *line, *nl;
+	long code = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (curl == NULL || url == NULL)
+		goto out;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_big);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(curl) != CURLE_OK)
+		goto out;
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200)
+		goto out;
+	for (i = 0; i < b.len; i++)
+		lines += b.data[i] == '\n';
+	entries = malloc((lines > 0 ? lines : 1) * sizeof(*entries));
+	if (entries == NULL)
+		goto out;
+	for (line = b.data; line != NULL && *line != '\0'; line = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl == NULL) {
+			fprintf(stderr, "harness: /stats/log ends inside a line\n");
+			goto out;
+		}
+		*nl = '\0';
+		if (line[0] == '#') {
+			fprintf(stderr, "harness: /stats/log is incomplete: %s\n", line);
+			goto out;
+		}
+		if (log_line(line, &entries[count]) != 0) {
+			fprintf(stderr, "harness: bad /stats/log line: %s\n", line);
+			goto out;
+		}
+		count++;
+	}
+	*out = entries;
+	*n = count;
+	entries = NULL;
+	rc = 0;
+out:
+	curl_easy_cleanup(curl);
+	free(url);
+	free(b.data);
+	free(entries);
+	return rc;
+}
+
+/* ---- redis ---- */
+
+/* The redis-server to run into path (size bytes): $REDIS_SERVER if set,
+ * else the first executable "redis-server" in $PATH.  Returns 0, or -1 if
+ * there is none. */
+static int redis_server_path(char *path, size_t size)
+{
+	const char *env = getenv("REDIS_SERVER");
+	const char *dirs = getenv("PATH");
+	const char *p, *colon;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(path, size, "%s", env);
+		return access(path, X_OK) == 0 ? 0 : -1;
+	}
+	if (dirs == NULL || dirs[0] == '\0')
+		dirs = "/usr/local/bin:/usr/bin:/bin";
+	for (p = dirs;; p = colon + 1) {
+		size_t len;
+
+		colon = strchr(p, ':');
+		len = colon != NULL ? (size_t)(colon - p) : strlen(p);
+		if (len > 0 &&
+		    (size_t)snprintf(path, size, "%.*s/redis-server", (int)len, p) < size &&
+		    access(path, X_OK) == 0)
+			return 0;
+		if (colon == NULL)
+			return -1;
+	}
+}
+
+/* A connection to r's socket with REDIS_IO_S timeouts, or NULL (quiet
+ * unless say). */
+static redisContext *redis_connect(const struct h_redis *r, int say)
+{
+	struct timeval tv = {REDIS_IO_S, 0};
+	redisContext *ctx = redisConnectUnixWithTimeout(r->sock, tv);
+
+	if (ctx != NULL && ctx->err == 0 && redisSetTimeout(ctx, tv) == REDIS_OK)
+		return ctx;
+	if (say)
+		fprintf(stderr, "harness: redis %s: %s\n", r->sock,
+			ctx != NULL ? ctx->errstr : "out of memory");
+	if (ctx != NULL)
+		redisFree(ctx);
+	return NULL;
+}
+
+/* True if PING on a new connection answers PONG. */
+static int redis_pong(const struct h_redis *r)
+{
+	redisContext *ctx = redis_connect(r, 0);
+	redisReply *reply;
+	int ok;
+
+	if (ctx == NULL)
+		return 0;
+	reply = redisCommand(ctx, "PING");
+	ok = reply != NULL && reply->type == REDIS_REPLY_STATUS && strcmp(reply->str, "PONG") == 0;
+	if (reply != NULL)
+		freeReplyObject(reply);
+	redisFree(ctx);
+	return ok;
+}
+
+int h_redis_start(struct h_redis *r)
+{
+	char path[PATH_MAX], log[4200];
+	char *dir;
+	const char *argv[20];
+	int in_fd = -1, log_fd = -1, status;
+	int64_t deadline;
+	pid_t pid = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (redis_server_path(path, sizeof(path)) != 0)
+		return -2;
+	dir = h_tmpdir();
+	if (dir == NULL)
+		return -1;
+	snprintf(r->dir, sizeof(r->dir), "%s", dir);
+	free(dir);
+	snprintf(r->sock, sizeof(r->sock), "%s/redis.sock", r->dir);
+	snprintf(r->url, sizeof(r->url), "unix://%s", r->sock);
+	snprintf(log, sizeof(log), "%s/redis.log", r->dir);
+	if (strlen(r->sock) >= 104) { /* sun_path's size, less some margin */
+		fprintf(stderr, "harness: %s is too long for a unix socket\n", r->sock);
+		goto fail;
+	}
+	argv[0] = path;
+	argv[1] = "--port";
+	argv[2] = "0";
+	argv[3] = "--unixsocket";
+	argv[4] = r->sock;
+	argv[5] = "--unixsocketperm";
+	argv[6] = "700";
+	argv[7] = "--save";
+	argv[8] = "";
+	argv[9] = "--appendonly";
+	argv[10] = "no";
+	argv[11] = "--dir";
+	argv[12] = r->dir;
+	argv[13] = "--daemonize";
+	argv[14] = "no";
+	argv[15] = "--loglevel";
+	argv[16] = "warning";
+	argv[17] = NULL;
+	in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (in_fd >= 0 && log_fd >= 0)
+		pid = spawn(path, argv, NULL, in_fd, log_fd, log_fd);
+	if (in_fd >= 0)
+		close(in_fd);
+	if (log_fd >= 0)
+		close(log_fd);
+	if (pid < 0)
+		goto fail;
+	deadline = now_ms() + REDIS_START_MS;
+	for (;;) {
+		siginfo_t info;
+
+		if (redis_pong(r))
+			break;
+		memset(&info, 0, sizeof(info));
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    info.si_pid == pid) {
+			fprintf(stderr, "harness: %s exited at start (see its log above)\n", path);
+			goto fail;
+		}
+		if (now_ms() >= deadline) {
+			fprintf(stderr, "harness: %s did not answer PING within %d ms\n", path,
+				REDIS_START_MS);
+			goto fail;
+		}
+		sleep_ms(20);
+	}
+	r->pid = pid;
+	return 0;
+fail:
+	if (pid > 0) {
+		char *text = NULL;
+		size_t len;
+
+		kill(pid, SIGKILL);
+		(void)h_wait(pid, REDIS_STOP_S, &status);
+		if (h_read_file(log, &text, &len) == 0 && len > 0)
+			fprintf(stderr, "harness: redis.log:\n%s", text);
+		free(text);
+	}
+	h_rmrf(r->dir);
+	memset(r, 0, sizeof(*r));
+	return -1;
+}
+
+int h_redis_stop(struct h_redis *r)
+{
+	int status = 0;
+
+	if (r->pid > 0) {
+		kill(r->pid, SIGTERM);
+		if (h_wait(r->pid, REDIS_STOP_S, &status) != 0)
+			fprintf(stderr, "harness: redis-server ignored SIGTERM\n");
+		else if (status != 0)
+			fprintf(stderr, "harness: redis-server exited with %d\n", status);
+	}
+	if (r->dir[0] != '\0')
+		h_rmrf(r->dir);
+	memset(r, 0, sizeof(*r));
+	return status == 0 ? 0 : -1;
+}
+
+/* Appends piece[0..plen) to *buf (a NUL-terminated heap string of *len
+ * bytes).  Returns 0, or -1 (out of memory; *buf unchanged). */
+static int append_text(char **buf, size_t *len, const char *piece, size_t plen)
+{
+	char *grown = realloc(*buf, *len + plen + 1);
+
+	if (grown == NULL)
+		return -1;
+	memcpy(grown + *len, piece, plen);
+	*len += plen;
+	grown[*len] = '\0';
+	*buf = grown;
+	return 0;
+}
+
+/* Appends reply, rendered as h_redis_cmd() says, to *buf (a heap string of
+ * *len bytes).  Returns 0, or -1 (an error reply, said on stderr; or out
+ * of memory). */
+static int render_reply(const redisReply *reply, char **buf, size_t *len)
+{
+	char num[32];
+	size_t i;
+
+	switch (reply->type) {
+	case REDIS_REPLY_ARRAY:
+		for (i = 0; i < reply->elements; i++) {
+			if ((i > 0 && append_text(buf, len, "\n", 1) != 0) ||
+			    render_reply(reply->element[i], buf, len) != 0)
+				return -1;
+		}
+		return 0;
+	case REDIS_REPLY_INTEGER:
+		snprintf(num, sizeof(num), "%lld", reply->integer);
+		return append_text(buf, len, num, strlen(num));
+	case REDIS_REPLY_NIL: return append_text(buf, len, "(nil)", 5);
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS: return append_text(buf, len, reply->str, reply->len);
+	default: break;
+	}
+	fprintf(stderr, "harness: redis replied: %s\n",
+		reply->type == REDIS_REPLY_ERROR ? reply->str : "(unknown reply type)");
+	return -1;
+}
+
+int h_redis_cmd(const struct h_redis *r, char **out, int argc, const char *const argv[])
+{
+	redisContext *ctx = NULL;
+	redisReply *reply = NULL;
+	const char **args = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int i, rc = -1;
+
+	*out = NULL;
+	if (argc <= 0)
+		return -1;
+	args = malloc((size_t)argc * sizeof(*args));
+	text = calloc(1, 1);
+	if (args == NULL || text == NULL)
+		goto out;
+	for (i = 0; i < argc; i++)
+		args[i] = argv[i];
+	ctx = redis_connect(r, 1);
+	if (ctx == NULL)
+		goto out;
+	reply = redisCommandArgv(ctx, argc, args, NULL);
+	if (reply == NULL) {
+		fprintf(stderr, "harness: redis %s: %s\n", argv[0], ctx->errstr);
+		goto out;
+	}
+	if (render_reply(reply, &text, &len) != 0)
+		goto out;
+	*out = text;
+	text = NULL;
+	rc = 0;
+out:
+	if (reply != NULL)
+		freeReplyObject(reply);
+	if (ctx != NULL)
+		redisFree(ctx);
+	free(args);
+	free(text);
+	return rc;
 }
 
 /* ---- files ---- */

@@ -74,6 +74,54 @@ int h_server_stats(const struct h_server *s, struct h_stats *st);
  * after the reset.  Returns 0 or -1. */
 int h_server_reset(const struct h_server *s, struct h_stats *st_or_null);
 
+/* One line of the server's /stats/log (see tests/server/server.c): a
+ * counted request's start and end on the system-wide CLOCK_MONOTONIC, in
+ * microseconds, so entries of several servers compare. */
+struct h_log_entry {
+	long long start_us; /* its head had been read */
+	long long end_us;   /* its response's last byte was being sent; -1: in flight */
+	char path[512];     /* path, then "?" and the query if any; longer ones cut */
+};
+
+/* Fetches /stats/log (10 s timeout) into a new heap array *out (caller
+ * frees) of *n entries, in start order.  Returns 0, or -1 (and *out NULL,
+ * *n 0) if it cannot be fetched or parsed, or if the server dropped
+ * entries at its cap: an incomplete log proves nothing. */
+int h_server_log(const struct h_server *s, struct h_log_entry **out, size_t *n);
+
+/* A redis-server of the test's own, on a unix socket only. */
+struct h_redis {
+	pid_t pid; /* 0 when none runs */
+	char dir[4096];
+	char sock[4200];
+	char url[4300]; /* "unix://DIR/redis.sock" */
+};
+
+/* Starts redis-server ($REDIS_SERVER, else the first in PATH) in a fresh
+ * directory DIR made by h_tmpdir(), as
+ *   --port 0 --unixsocket DIR/redis.sock --unixsocketperm 700 --save ""
+ *   --appendonly no --dir DIR --daemonize no --loglevel warning
+ * with stdout and stderr in DIR/redis.log, and waits up to 10 s for PING to
+ * answer PONG.  Returns 0 with *r filled; -2 if redis-server is not
+ * installed (a test then skips, saying so); -1 on any other failure (said
+ * on stderr).  On failure nothing is left running or on disk and *r is
+ * zeroed. */
+int h_redis_start(struct h_redis *r);
+
+/* Stops it: SIGTERM, up to 5 s for it to exit, then SIGKILL; reaps it,
+ * removes its directory and zeroes *r.  Returns 0 if it exited with
+ * status 0 (or none ran), else -1.  Safe on a zeroed *r. */
+int h_redis_stop(struct h_redis *r);
+
+/* Runs one command, argv[0..argc) (each a NUL-terminated string; no
+ * quoting), on a new connection to r (5 s timeouts), and renders the reply
+ * as text into a new heap string *out (caller frees): an integer in
+ * decimal, a bulk or status string as is, nil as "(nil)", an array as its
+ * elements rendered so, flattened, one a line joined by '\n' (no newline
+ * after the last; "" if empty).  Returns 0, or -1 (*out NULL) if it cannot
+ * connect or the reply is an error (said on stderr).  Thread-safe. */
+int h_redis_cmd(const struct h_redis *r, char **out, int argc, const char *const argv[]);
+
 /* Runs $FETCHALL with argv[1..] (argv[0] is ignored and replaced; argv ends
  * with NULL) in the current directory.  stdin_data_or_null (a NUL-terminated
  * string) is its stdin, else /dev/null.  After timeout_s seconds the child
