@@ -39,7 +39,7 @@ PKGS        := libcurl libxml-2.0 zlib
 PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcurl -lxml2 -lz)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-# Only the integration tests' harness talks to Redis (a redis-server of its own).
+# Redis (--redis, src/fleet.c), and the integration tests' own redis-server.
 HIREDIS_LIBS := $(shell pkg-config --libs hiredis 2>/dev/null || echo -lhiredis)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -70,7 +70,7 @@ endif
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
 CFLAGS   += -std=c11 $(OPT) $(SAN) $(WARN) -pthread -MMD -MP $(PKG_CFLAGS)
 LDFLAGS  += $(SAN) -pthread
-LDLIBS   += $(PKG_LIBS) -lm
+LDLIBS   += $(PKG_LIBS) $(HIREDIS_LIBS) -lm
 
 SRCS     := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(B)/src/%.o,$(filter-out src/main.c,$(SRCS)))
@@ -125,7 +125,7 @@ $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/guard.o $(B)/libfetchall.
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(HARNESS_OBJS) $(B)/libfetchall.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(HIREDIS_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 $(B)/tests/preload/%.so: tests/preload/%.c
 	@mkdir -p $(@D)

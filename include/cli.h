@@ -70,6 +70,10 @@ struct fa_opts {
 	const char *stats_file;
 	const char *save_failed; /* --save-failed FILE, or NULL */
 	unsigned shard, nshards; /* --shard K/N (K from 1); nshards 0: off */
+	const char *redis;       /* --redis URL, or NULL */
+	const char *job;         /* --job NAME */
+	bool enqueue;            /* --enqueue: load the URLs into the job */
+	bool fleet_status;       /* --status: print the job's progress */
 	bool convert_links;      /* --convert-links */
 	/* cookies (issue 11) */
 	bool no_cookies, keep_session_cookies;

@@ -81,6 +81,8 @@ struct fetch_job {
 	enum fetch_job_kind kind;
 	bool save;              /* write the body to the store */
 	bool transfer_over;     /* frontier_transfer_over() was called */
+	char *fleet_id;         /* --redis: its inbox entry, acknowledged
+				   once its result is written; or NULL */
 	struct fetch_job *next; /* the frontier's queue link */
 	uint64_t queued_ns;     /* when it was queued (monotonic ns) */
 };
@@ -119,6 +121,7 @@ struct fetch_result {
 	uint64_t resumed;        /* of `bytes`, those -c found on disk */
 	const char *skip_reason; /* static text, set iff skipped: why */
 	char *source;            /* the page the URL was found on; NULL if listed */
+	char *fleet_id;          /* its job's fleet_id (see fetch_job); or NULL */
 	uint64_t hash[2];        /* content hash of the body, if asked for */
 	double queue_ms;         /* queued until its first request, plus slot waits */
 	double start_ms;         /* first request sent, ms after the run began */

@@ -172,6 +172,14 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
  */
 bool frontier_mark_seen(struct frontier *f, const char *url);
 
+/* The seen-set's fingerprint of url (of its normal form); false if it
+ * has none (not a URL).  Pure: thread-safe. */
+bool frontier_url_fingerprint(const char *url, uint64_t *fp);
+
+/* frontier_mark_seen() by fingerprint (one read back from elsewhere).
+ * Returns true if it was new.  Thread-safe. */
+bool frontier_mark_seen_fp(struct frontier *f, uint64_t fp);
+
 /*
  * Blocks until a job may start and hands it out (the caller owns it;
  * job->host is set, and the host counts it as active until

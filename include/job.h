@@ -71,6 +71,7 @@ struct job_ctx {
 				      patterns; NULL if there are none */
 	struct seen *content;      /* --dedupe fingerprints; under content_lock */
 	struct linkmap *links;     /* --convert-links: what was saved where; or NULL */
+	struct fleet *fleet;       /* --redis: links go to their shard's inbox */
 	pthread_mutex_t content_lock;
 	bool content_lock_made;
 	struct job_stats stats;
@@ -109,6 +110,10 @@ void job_run(struct job_worker *w, struct fetch_job *job);
  * result saying which rule refused it.  Blocks while the frontier is
  * full.  Takes ownership of job.
  */
+/* What a listed URL or seed is in this run's mode: its kind (a page with
+ * --images or --crawl, else a file), depth 0, and whether it is kept. */
+void job_seed_prepare(const struct job_ctx *ctx, struct fetch_job *job);
+
 enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job);
 
 /* Whether job_add_seed() would queue url, not drop it (another shard's)

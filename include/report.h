@@ -42,6 +42,8 @@ struct report_opts {
 	FILE *err;                 /* borrowed; normally stderr */
 	struct frontier *frontier; /* borrowed; for queue depth and hosts; may be NULL */
 	bool show_hosts;           /* add the busiest host to the progress line */
+	struct fleet *fleet;       /* --redis: a result's entry is acknowledged
+				      once its lines are out; or NULL */
 	bool spider;               /* --spider: a failure is a broken link, a
 				      line on `out` (on `err` with json) */
 };

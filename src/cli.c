@@ -104,6 +104,9 @@ enum mode {
 	M_PASSWORD = 1 << 14,
 	M_INET4 = 1 << 15,
 	M_SPIDER = 1 << 16,
+	M_REDIS = 1 << 17,
+	M_ENQUEUE = 1 << 18,
+	M_STATUS = 1 << 19,
 };
 
 /* Pages are parsed: with --crawl or --images. */
@@ -486,6 +489,7 @@ static const struct cli_option options[] = {
      .needs = M_CRAWL,
      .flags = F_JOB,
      .metavar = "N",
+     .excludes = M_REDIS,
      .section = SEC_CRAWL,
      .help = "pages fetched at most (robots-refused ones do\n"
 	     "not count)"},
@@ -578,6 +582,42 @@ static const struct cli_option options[] = {
      .section = SEC_CRAWL,
      .help = "fetch only the hosts of shard K of N, so N\n"
 	     "machines given the same job split it by host"},
+
+    {.name = "redis",
+     STRING(redis),
+     .mode = M_REDIS,
+     .excludes = M_COMPARE | M_OUTPUT_DOC,
+     .flags = F_ONCE,
+     .metavar = "URL",
+     .section = SEC_CRAWL,
+     .help = "share the job with other processes through\n"
+	     "Redis at URL (redis://HOST[:PORT][/DB] or\n"
+	     "unix:PATH): with --shard, each takes its hosts'\n"
+	     "URLs from there and sends every link to the\n"
+	     "shard of its host"},
+    {.name = "job",
+     STRING(job),
+     .needs = M_REDIS,
+     .flags = F_ONCE,
+     .metavar = "NAME",
+     .section = SEC_CRAWL,
+     .help = "the shared job's name (with --redis)"},
+    {.name = "enqueue",
+     FLAG(enqueue),
+     .mode = M_ENQUEUE,
+     .needs = M_REDIS,
+     .excludes = M_CRAWL | M_IMAGES | M_SPIDER,
+     .section = SEC_CRAWL,
+     .help = "load the URLs given into the --redis job and\n"
+	     "exit; workers (--shard K/N) fetch them"},
+    {.name = "status",
+     FLAG(fleet_status),
+     .mode = M_STATUS,
+     .needs = M_REDIS,
+     .excludes = M_ENQUEUE | M_CRAWL | M_IMAGES,
+     .section = SEC_CRAWL,
+     .help = "print the --redis job's progress, shard by\n"
+	     "shard, and exit"},
 
     /* Comparing concurrency levels */
     {.name = "compare",
@@ -1624,7 +1664,8 @@ static enum cli_action take_operands(char **operands, size_t n, struct fa_opts *
 		}
 		o->list = operands[i];
 	}
-	if (!o->list && o->n_urls == 0) {
+	/* a --redis worker or --status takes its URLs from the job */
+	if (!o->list && o->n_urls == 0 && !(o->redis && !o->enqueue)) {
 		snprintf(errbuf, errlen,
 			 "no URL list given (a file, - for standard input, or URLs)");
 		return CLI_USAGE;

@@ -1800,6 +1800,7 @@ void fetch_job_free(void *p)
 		return;
 	free(job->url);
 	free(job->source);
+	free(job->fleet_id);
 	free(job);
 }
 
@@ -1814,6 +1815,7 @@ void fetch_result_release(struct fetch_result *res)
 	free(res->robots_tag);
 	free(res->error);
 	free(res->source);
+	free(res->fleet_id);
 	memset(res, 0, sizeof(*res));
 }
 

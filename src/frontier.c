@@ -366,20 +366,32 @@ fail:
 	return err;
 }
 
-bool frontier_mark_seen(struct frontier *f, const char *url)
+bool frontier_url_fingerprint(const char *url, uint64_t *fp)
 {
 	char *norm = NULL;
-	uint64_t fp;
-	enum fa_err err;
 
 	if (url_normalize(url, &norm) != FA_OK)
 		return false;
-	fp = seen_fingerprint(norm, strlen(norm));
+	*fp = seen_fingerprint(norm, strlen(norm));
 	free(norm);
+	return true;
+}
+
+bool frontier_mark_seen_fp(struct frontier *f, uint64_t fp)
+{
+	enum fa_err err;
+
 	sync_lock(&f->lock);
 	err = seen_add(f->seen, fp);
 	sync_unlock(&f->lock);
 	return err == FA_OK;
+}
+
+bool frontier_mark_seen(struct frontier *f, const char *url)
+{
+	uint64_t fp;
+
+	return frontier_url_fingerprint(url, &fp) && frontier_mark_seen_fp(f, fp);
 }
 
 /* With the lock held: true if h may start a job now; else, if only time

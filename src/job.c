@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fleet.h"
 #include "frontier.h"
 #include "html.h"
 #include "procpool.h"
@@ -129,10 +130,14 @@ static void gate_in_flight(void *arg, bool on)
 	frontier_in_flight(g->frontier, g->host, on);
 }
 
-/* Hands a copy of *res to the reporter; *res is left empty. */
-static void report(struct job_ctx *ctx, struct fetch_result *res)
+/* Hands a copy of *res to the reporter; *res is left empty.  The job's
+ * fleet entry goes with it, to be acknowledged once it is written. */
+static void report(struct job_ctx *ctx, struct fetch_result *res, struct fetch_job *job)
 {
 	struct fetch_result *copy = malloc(sizeof(*copy));
+
+	res->fleet_id = job->fleet_id;
+	job->fleet_id = NULL;
 
 	if (!copy) {
 		fetch_result_release(res);
@@ -143,7 +148,7 @@ static void report(struct job_ctx *ctx, struct fetch_result *res)
 	queue_push(ctx->results, copy); /* the queue frees it if closed */
 }
 
-static void report_skip(struct job_ctx *ctx, const struct fetch_job *job, const char *why)
+static void report_skip(struct job_ctx *ctx, struct fetch_job *job, const char *why)
 {
 	struct fetch_result res = {0};
 
@@ -151,7 +156,7 @@ static void report_skip(struct job_ctx *ctx, const struct fetch_job *job, const 
 	res.source = job->source ? strdup(job->source) : NULL;
 	res.line = job->line;
 	fetch_result_skip(&res, FA_OK, why);
-	report(ctx, &res);
+	report(ctx, &res, job);
 }
 
 /*
@@ -342,6 +347,14 @@ static void follow(struct job_ctx *ctx, const struct fetch_job *page, const char
 			return;
 		if (!keep)
 			return;
+	}
+	if (ctx->fleet) {
+		/* to its shard's inbox, this one's too: the receiver dedupes */
+		if (fleet_send(ctx->fleet, link->url, page->depth + 1, page_url,
+			       is_page ? 'p' : 'f', !is_page || (!o->images && keep), 0,
+			       false) == FA_OK)
+			atomic_fetch_add(&ctx->stats.links_queued, 1);
+		return;
 	}
 	job = fetch_job_new(link->url, is_page ? JOB_PAGE : JOB_FILE);
 	if (!job)
@@ -593,7 +606,7 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 	if (ctx->links && res.outcome != FETCH_FAILED && res.path)
 		/* a converted page is converted already: not again */
 		record_saved(ctx, job, &res, &w->page, reread && !converted);
-	report(ctx, &res);
+	report(ctx, &res, job);
 	/* A big page's buffer goes with it, so what threads hold between
 	 * pages stays small: only pages being fetched or parsed take room. */
 	if (w->page.cap > PAGE_KEEP_MAX)
@@ -609,6 +622,17 @@ bool job_seed_wanted(const struct job_ctx *ctx, const char *url)
 
 	return !other_shard(ctx, url) &&
 	       (page || !ctx->scope || !scope_patterns_refusal(ctx->scope, url));
+}
+
+void job_seed_prepare(const struct job_ctx *ctx, struct fetch_job *job)
+{
+	const struct job_opts *o = ctx->opts;
+
+	job->kind = o->images || o->crawl ? JOB_PAGE : JOB_FILE;
+	job->depth = 0;
+	/* a crawl's start page the lists refuse is fetched for its links
+	 * and not kept, as wget removes it */
+	job->save = !o->images && (!o->crawl || name_acceptable(o, job->url));
 }
 
 enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job)
@@ -631,11 +655,7 @@ enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job)
 		fetch_job_free(job);
 		return FA_OK;
 	}
-	job->kind = page ? JOB_PAGE : JOB_FILE;
-	job->depth = 0;
-	/* a crawl's start page the lists refuse is fetched for its links
-	 * and not kept, as wget removes it */
-	job->save = !o->images && (!o->crawl || name_acceptable(o, job->url));
+	job_seed_prepare(ctx, job);
 	if (o->crawl && o->max_pages) {
 		if (atomic_fetch_add(&ctx->stats.pages_queued, 1) >= o->max_pages) {
 			fetch_job_free(job);

@@ -35,6 +35,7 @@
 #include "convert.h"
 #include "cookies.h"
 #include "fetch.h"
+#include "fleet.h"
 #include "frontier.h"
 #include "input.h"
 #include "job.h"
@@ -70,6 +71,122 @@ static void *worker_init(void *arg, unsigned index)
 static void worker_run(void *state, void *job)
 {
 	job_run(state, job);
+}
+
+/* --redis: the feeder's ways into this run (fleet.h) */
+static enum fa_err fleet_deliver(void *arg, struct fetch_job *job, bool replay)
+{
+	struct run *run = arg;
+	bool crawl = run->ctx.opts->crawl;
+
+	/* a start URL or a listed one is what this run's mode makes it */
+	if (job->depth == 0 && !job->source)
+		job_seed_prepare(&run->ctx, job);
+	if (crawl && replay)
+		(void)frontier_mark_seen(run->ctx.frontier, job->url);
+	return frontier_add(run->ctx.frontier, job, crawl && !replay, true);
+}
+
+static size_t fleet_waiting(void *arg)
+{
+	struct run *run = arg;
+
+	return frontier_stats(run->ctx.frontier).queued;
+}
+
+static void fleet_mark_seen(void *arg, uint64_t fp)
+{
+	struct run *run = arg;
+
+	(void)frontier_mark_seen_fp(run->ctx.frontier, fp);
+}
+
+static void fleet_done(void *arg)
+{
+	struct run *run = arg;
+
+	frontier_input_done(run->ctx.frontier);
+}
+
+/* A crawl's start URLs into the job (once per job: fleet_seed). */
+static enum fa_err fleet_seed_urls(struct run *run, const struct fa_opts *o)
+{
+	const char **urls = calloc(o->n_urls ? o->n_urls : 1, sizeof(*urls));
+	char *kinds = calloc(2 * o->n_urls + 1, 1);
+	enum fa_err err = FA_ERR_NOMEM;
+
+	if (urls && kinds) {
+		for (size_t i = 0; i < o->n_urls; i++) {
+			struct fetch_job probe = {.url = (char *)o->urls[i]};
+
+			job_seed_prepare(&run->ctx, &probe);
+			urls[i] = o->urls[i];
+			kinds[2 * i] = probe.kind == JOB_PAGE ? 'p' : 'f';
+			kinds[2 * i + 1] = probe.save ? '1' : '0';
+		}
+		err = fleet_seed(run->ctx.fleet, urls, kinds, o->n_urls);
+	}
+	free(urls);
+	free(kinds);
+	return err;
+}
+
+/* --redis --enqueue: the URLs given (arguments, then the list) into the
+ * job's incoming stream, where its workers split them by host.  Bad lines
+ * are said on stderr as a run says them.  Exit 0, or 1 if any line was
+ * bad, 2 if Redis cannot be reached. */
+static enum fa_err enqueue_push(void *arg, struct fetch_job *job)
+{
+	enum fa_err err = fleet_send(arg, job->url, 0, NULL, 'f', true, job->line, true);
+
+	fetch_job_free(job);
+	return err;
+}
+
+static int run_enqueue(const struct fa_opts *o, struct input *in)
+{
+	struct fleet_opts fl = {.redis = o->redis, .job = o->job, .quiet = o->quiet};
+	struct report_opts ro = {.quiet = o->quiet, .out = stdout, .err = stderr};
+	struct fleet *fleet = NULL;
+	struct queue *results = queue_new(64, fetch_result_free);
+	struct report *rep = report_new(&ro, NULL);
+	struct input_sink sink = {
+	    .push = enqueue_push, .results = results, .allow_file = o->allow_file};
+	char err[512];
+	uint64_t sent;
+	int status = REPORT_EXIT_USAGE;
+
+	if (!results || !rep) {
+		fprintf(stderr, "fetchall: out of memory\n");
+		goto out;
+	}
+	if (fleet_open(&fl, &fleet, err, sizeof(err)) != FA_OK) {
+		fprintf(stderr, "fetchall: %s\n", err);
+		goto out;
+	}
+	if (fleet_start(fleet, NULL) != FA_OK || report_start(rep, results) != FA_OK) {
+		fprintf(stderr, "fetchall: cannot start a thread\n");
+		queue_close(results);
+		goto out;
+	}
+	sink.arg = fleet;
+	for (size_t i = 0; i < o->n_urls; i++)
+		(void)fleet_send(fleet, o->urls[i], 0, NULL, 'f', true, 0, true);
+	if (in && input_start(in, &sink) == FA_OK)
+		input_join(in);
+	fleet_sync(fleet);
+	queue_close(results);
+	report_join(rep);
+	sent = fleet_commands(fleet);
+	if (!o->quiet)
+		fprintf(stderr, "fetchall: enqueued %llu URLs to job %s\n",
+			(unsigned long long)sent, o->job);
+	status = report_counts(rep).failed ? REPORT_EXIT_SOME_FAILED : REPORT_EXIT_OK;
+out:
+	fleet_free(fleet);
+	report_free(rep);
+	queue_free(results);
+	return status;
 }
 
 static void worker_fini(void *state)
@@ -367,6 +484,7 @@ int main(int argc, char **argv)
 	struct store *store = NULL;
 	bool parses; /* pages are parsed (--images, --crawl) */
 	struct cookies *cookies = NULL;
+	struct fleet *fleet = NULL;
 	unsigned store_flags;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -454,6 +572,46 @@ int main(int argc, char **argv)
 	if (opts.list && input_open(opts.list, &in, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;
+	}
+	/* --redis: a job shared through Redis (fleet.h) */
+	if (opts.redis && !opts.job) {
+		fprintf(stderr, "fetchall: --redis needs --job NAME (the shared job's name)\n");
+		goto out;
+	}
+	if (opts.redis && opts.fleet_status) {
+		status = fleet_status(opts.redis, opts.job, stdout, stderr);
+		goto out;
+	}
+	if (opts.redis && opts.enqueue) {
+		status = run_enqueue(&opts, in);
+		goto out;
+	}
+	if (opts.redis && !opts.nshards) {
+		fprintf(stderr, "fetchall: --redis needs --shard K/N (this process's part of the "
+				"job), --enqueue or --status\n");
+		goto out;
+	}
+	if (opts.redis && !opts.crawl && (opts.n_urls || opts.list)) {
+		fprintf(stderr,
+			"fetchall: a --redis worker takes its URLs from the job: load a list "
+			"with --enqueue\n");
+		goto out;
+	}
+	if (opts.redis) {
+		struct fleet_opts fl = {
+		    .redis = opts.redis,
+		    .job = opts.job,
+		    .shard = opts.shard - 1,
+		    .nshards = opts.nshards,
+		    .crawl = opts.crawl,
+		    .low_water = (size_t)opts.jobs * 4 + 64,
+		    .quiet = opts.quiet,
+		};
+
+		if (fleet_open(&fl, &fleet, err, sizeof(err)) != FA_OK) {
+			fprintf(stderr, "fetchall: %s\n", err);
+			goto out;
+		}
 	}
 	/* Before anything is fetched: a bad regex is a usage error. */
 	if (opts.crawl || opts.n_includes || opts.n_excludes) {
@@ -549,6 +707,7 @@ int main(int argc, char **argv)
 	    .err = stderr,
 	    .show_hosts = opts.crawl,
 	    .spider = opts.spider,
+	    .fleet = fleet,
 	};
 	robots_agent(opts.user_agent, agent, sizeof(agent));
 	jo = (struct job_opts){
@@ -566,8 +725,9 @@ int main(int argc, char **argv)
 	    .max_size = (uint64_t)opts.max_size,
 	    .dedupe = opts.dedupe,
 	    .robots_agent = agent,
-	    .shard = opts.nshards ? opts.shard - 1 : 0,
-	    .nshards = opts.nshards,
+	    /* with --redis, the fleet sends each URL to its shard */
+	    .shard = opts.nshards && !fleet ? opts.shard - 1 : 0,
+	    .nshards = fleet ? 0 : opts.nshards,
 	    .convert_links = opts.convert_links,
 	    .robots_meta = opts.crawl && !opts.no_robots,
 	    .jobs = opts.jobs,
@@ -598,6 +758,7 @@ int main(int argc, char **argv)
 	}
 	run.ctx.store = store;
 	store = NULL;
+	run.ctx.fleet = fleet;
 	run.ctx.scope = scope;
 	run.scope = opts.crawl ? scope : NULL;
 	run.share = fetch_share_new(&fo, opts.jobs);
@@ -633,14 +794,37 @@ int main(int argc, char **argv)
 	/* A crawl reads its seeds before any worker starts: they make its
 	 * scope, which workers then read without locks.  A list streams
 	 * while the workers run. */
-	if (!opts.crawl && pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
-		fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
-		goto out_report;
-	}
-	feed(&run, &opts, in);
-	if (opts.crawl && pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
-		fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
-		goto out_report;
+	if (fleet) {
+		/* the job's URLs come from its inbox, the start URLs once per
+		 * job; they make every worker's scope all the same */
+		struct fleet_feed ff = {
+		    .deliver = fleet_deliver,
+		    .waiting = fleet_waiting,
+		    .mark_seen = fleet_mark_seen,
+		    .fingerprint = frontier_url_fingerprint,
+		    .done = fleet_done,
+		    .arg = &run,
+		};
+
+		if (fleet_start(fleet, NULL) != FA_OK ||
+		    (opts.crawl && fleet_seed_urls(&run, &opts) != FA_OK) ||
+		    pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK ||
+		    fleet_start(fleet, &ff) != FA_OK) {
+			fprintf(stderr, "fetchall: cannot start the job's threads\n");
+			frontier_close(run.ctx.frontier);
+			goto out_report;
+		}
+	} else {
+		if (!opts.crawl &&
+		    pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
+			fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
+			goto out_report;
+		}
+		feed(&run, &opts, in);
+		if (opts.crawl && pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
+			fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
+			goto out_report;
+		}
 	}
 	/* the workers are done with the frontier: no result will come */
 	pool_wait_idle(pool);
@@ -668,7 +852,19 @@ int main(int argc, char **argv)
 	if (opts.stats_file)
 		write_stats(&run, opts.stats_file);
 	report_summary(run.report, sync_ms_since(t0) / 1e3);
-	if (opts.nshards)
+	if (fleet) {
+		/* the last acknowledgements go out before the numbers */
+		fleet_sync(fleet);
+		if (!opts.quiet)
+			fprintf(stderr,
+				"fetchall: job %s, shard %u/%u: %llu redis commands (%.1f a URL)\n",
+				opts.job, opts.shard, opts.nshards,
+				(unsigned long long)fleet_commands(fleet),
+				report_counts(run.report).done
+				    ? (double)fleet_commands(fleet) /
+					  (double)report_counts(run.report).done
+				    : 0.0);
+	} else if (opts.nshards)
 		report_shard_summary(run.report, opts.shard, opts.nshards,
 				     atomic_load(&run.ctx.stats.other_shard));
 	status = report_exit_code(run.report, cancel_requested());
@@ -691,6 +887,7 @@ out_report:
 out_cancel:
 	cancel_release();
 out:
+	fleet_free(fleet);       /* after the reporter: it acknowledges */
 	report_free(run.report); /* a list not closed above leaves FILE alone */
 	job_ctx_release(&run.ctx);
 	fetch_share_free(run.share);

@@ -31,6 +31,7 @@
 
 #include "cancel.h"
 #include "convert.h"
+#include "fleet.h"
 #include "frontier.h"
 #include "html.h"
 #include "job.h"
@@ -722,7 +723,15 @@ static void *run(void *arg)
 		if (err == FA_ERR_CLOSED)
 			break;
 		if (err == FA_OK) {
+			const struct fetch_result *r = item;
+
 			account(rep, item);
+			/* written, so done: an interrupted one stays pending
+			 * for the shard's next owner */
+			if (rep->opts->fleet && r->fleet_id &&
+			    !(r->outcome == FETCH_FAILED && r->err == FA_ERR_CANCELLED))
+				fleet_ack(rep->opts->fleet, r->fleet_id, r->outcome == FETCH_FAILED,
+					  r->transferred);
 			fetch_result_free(item);
 		}
 		if (rep->opts->progress && !rep->opts->quiet &&
