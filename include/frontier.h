@@ -43,7 +43,8 @@ struct robots;
 
 struct frontier_opts {
 	unsigned per_host;    /* transfers at once per host; 0: no cap */
-	long wait_ms;         /* between two request starts to one host */
+	long wait_ms;         /* between two request starts to one host
+				 (per_host 1: from one's end to the next's start) */
 	bool random_wait;     /* each wait is wait_ms x [0.5, 1.5) */
 	unsigned random_seed; /* random_wait's first state; 0: from the clock */
 	bool robots;          /* fetch and obey robots.txt per host */

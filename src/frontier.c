@@ -613,6 +613,17 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http
 		if (until > h->next_start_ms)
 			h->next_start_ms = until;
 	}
+	/* One request at a time (--per-host 1): the gap runs from this one's
+	 * end, as wget's --wait does, so the server sees every request start
+	 * at least the gap after the last one began and ended, whatever the
+	 * network or a new connection delayed. */
+	if (f->opts.per_host == 1 && h->last_delay_ms > 0) {
+		/* + 1: now_ms() is cut to the millisecond */
+		uint64_t after = now_ms() + (uint64_t)h->last_delay_ms + 1;
+
+		if (after > h->next_start_ms)
+			h->next_start_ms = after;
+	}
 	sync_unlock(&f->lock);
 }
 

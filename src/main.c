@@ -135,10 +135,17 @@ static enum fa_err fleet_seed_urls(struct run *run, const struct fa_opts *o)
  * job's incoming stream, where its workers split them by host.  Bad lines
  * are said on stderr as a run says them.  Exit 0, or 1 if any line was
  * bad, 2 if Redis cannot be reached. */
+struct enqueue {
+	struct fleet *fleet;
+	uint64_t sent;
+};
+
 static enum fa_err enqueue_push(void *arg, struct fetch_job *job)
 {
-	enum fa_err err = fleet_send(arg, job->url, 0, NULL, 'f', true, job->line, true);
+	struct enqueue *q = arg;
+	enum fa_err err = fleet_send(q->fleet, job->url, 0, NULL, 'f', true, job->line, true);
 
+	q->sent += err == FA_OK;
 	fetch_job_free(job);
 	return err;
 }
@@ -153,7 +160,7 @@ static int run_enqueue(const struct fa_opts *o, struct input *in)
 	struct input_sink sink = {
 	    .push = enqueue_push, .results = results, .allow_file = o->allow_file};
 	char err[512];
-	uint64_t sent;
+	struct enqueue q = {0};
 	int status = REPORT_EXIT_USAGE;
 
 	if (!results || !rep) {
@@ -169,18 +176,18 @@ static int run_enqueue(const struct fa_opts *o, struct input *in)
 		queue_close(results);
 		goto out;
 	}
-	sink.arg = fleet;
+	q.fleet = fleet;
+	sink.arg = &q;
 	for (size_t i = 0; i < o->n_urls; i++)
-		(void)fleet_send(fleet, o->urls[i], 0, NULL, 'f', true, 0, true);
+		q.sent += fleet_send(fleet, o->urls[i], 0, NULL, 'f', true, 0, true) == FA_OK;
 	if (in && input_start(in, &sink) == FA_OK)
 		input_join(in);
 	fleet_sync(fleet);
 	queue_close(results);
 	report_join(rep);
-	sent = fleet_commands(fleet);
 	if (!o->quiet)
 		fprintf(stderr, "fetchall: enqueued %llu URLs to job %s\n",
-			(unsigned long long)sent, o->job);
+			(unsigned long long)q.sent, o->job);
 	status = report_counts(rep).failed ? REPORT_EXIT_SOME_FAILED : REPORT_EXIT_OK;
 out:
 	fleet_free(fleet);
