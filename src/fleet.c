@@ -263,7 +263,7 @@ static void note_down(struct fleet *f, const char *why)
 		char at[300];
 
 		where(f, at, sizeof(at));
-		fprintf(stderr, "\nfetchall: redis at %s: %s; retrying (nothing is lost)\n", at,
+		fprintf(stderr, "fetchall: redis at %s: %s; retrying (nothing is lost)\n", at,
 			why);
 	}
 }
@@ -271,7 +271,7 @@ static void note_down(struct fleet *f, const char *why)
 static void note_up(struct fleet *f)
 {
 	if (atomic_exchange(&f->down_since_ns, 0) != 0 && !f->o.quiet)
-		fprintf(stderr, "\nfetchall: redis: connected again\n");
+		fprintf(stderr, "fetchall: redis: connected again\n");
 }
 
 /* ---- the writer's queue ------------------------------------------------- */

@@ -10,6 +10,7 @@
  *    every worker (the servers' /stats/log);
  *  - kill -9 of a worker at a random moment, restarted: the same pages,
  *    duplicates at most what was in flight, every process exits by itself;
+ *  - Redis drops every connection, three times: nothing is lost;
  *  - a second owner of a live shard is refused with one line (exit 2);
  *  - --enqueue a list, workers fetch each line once; --status;
  *  - Redis that cannot be reached at start: one line, exit 2.
@@ -355,6 +356,56 @@ static void test_fleet_kill9_restart(void **state)
 	assert_true(duplicates <= kills * 16);
 }
 
+/* Redis drops every client's connection, three times during the crawl:
+ * the workers reconnect, send again what was not confirmed, and finish
+ * with every page. */
+static void test_fleet_connections_dropped(void **state)
+{
+	struct ctx *c = *state;
+	unsigned n = 400, count[MAX_PAGES] = {0}, lines = 0;
+	char start[1024], tag[8], path[4300], *err = NULL;
+	const char *killc[] = {"CLIENT", "KILL", "TYPE", "normal"};
+	pid_t pids[2];
+	size_t len;
+
+	NEED_REDIS();
+	start_url(start, sizeof(start), n, 20);
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(tag, sizeof(tag), "%u", k + 1);
+		pids[k] = spawn_worker(c, "drops", k + 1, 2, start, tag, NULL);
+	}
+	for (int i = 0; i < 3; i++) {
+		char *out = NULL;
+
+		sleep_ms(300);
+		/* the reply may be lost with its own connection */
+		if (h_redis_cmd(&redis, &out, 4, killc) == 0)
+			free(out);
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(tag, sizeof(tag), "%u", k + 1);
+		reap(c, pids[k], tag, 0);
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(tag, sizeof(tag), "%u", k + 1);
+		lines += tally(c, tag, count, n);
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (count[i] == 0)
+			fail_msg("page %u never fetched", i);
+	/* and a worker said what happened */
+	snprintf(path, sizeof(path), "%s/w1/stderr", c->dir);
+	assert_int_equal(h_read_file(path, &err, &len), 0);
+	snprintf(path, sizeof(path), "%s/w2/stderr", c->dir);
+	if (!strstr(err, "retrying")) {
+		free(err);
+		assert_int_equal(h_read_file(path, &err, &len), 0);
+	}
+	assert_non_null(strstr(err, "retrying (nothing is lost)"));
+	free(err);
+	print_message("%u lines for %u pages after 3 dropped connections\n", lines, n);
+}
+
 static void test_fleet_second_owner_refused(void **state)
 {
 	struct ctx *c = *state;
@@ -466,6 +517,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fleet_same_result_as_one, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_politeness, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_kill9_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_connections_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_second_owner_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_enqueue_list, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_redis_unreachable, setup, teardown),
