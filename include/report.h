@@ -186,6 +186,9 @@ struct report_progress {
 	size_t host_queued;
 	uint64_t host_errors, host_throttled;
 	long host_delay_ms;
+	/* A state the user must see ("redis down 4 s"), after the count and
+	 * never dropped; NULL: none. */
+	const char *note;
 };
 
 /*

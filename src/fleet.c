@@ -120,7 +120,6 @@ struct fleet {
 	atomic_uint_fast64_t down_since_ns; /* 0: connected */
 	atomic_bool lease_lost;
 	bool lease_held;
-	char last_id[64]; /* the feeder's last entry read with ">" */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -263,8 +262,7 @@ static void note_down(struct fleet *f, const char *why)
 		char at[300];
 
 		where(f, at, sizeof(at));
-		fprintf(stderr, "fetchall: redis at %s: %s; retrying (nothing is lost)\n", at,
-			why);
+		fprintf(stderr, "fetchall: redis at %s: %s; retrying (nothing is lost)\n", at, why);
 	}
 }
 
@@ -942,24 +940,48 @@ static long long outstanding(struct fleet *f, redisContext **c)
 	return n;
 }
 
-/* Drops the acknowledged entries before the oldest one still needed. */
-static void trim(struct fleet *f, redisContext **c, const char *key, const char *group,
-		 const char *last)
+static void group_last_delivered(const redisReply *r, const char *g, char *out, size_t len);
+
+/* Whether stream id a ("MS-SEQ") comes before b. */
+static bool id_before(const char *a, const char *b)
+{
+	unsigned long long am = strtoull(a, NULL, 10), bm = strtoull(b, NULL, 10);
+	const char *ad = strchr(a, '-'), *bd = strchr(b, '-');
+	unsigned long long as = ad ? strtoull(ad + 1, NULL, 10) : 0;
+	unsigned long long bs = bd ? strtoull(bd + 1, NULL, 10) : 0;
+
+	return am < bm || (am == bm && as < bs);
+}
+
+/* Drops the entries every consumer of group is through with: those
+ * before both the last one delivered when we looked (what comes after it
+ * is still to be read) and the oldest one pending after that (read,
+ * not yet acknowledged).  In that order, so an entry delivered between
+ * the two looks is after the first. */
+static void trim(struct fleet *f, redisContext **c, const char *key, const char *group)
 {
 	const char *argv[] = {"XPENDING", key, group};
-	redisReply *r = feeder_command(f, c, 3, argv);
+	const char *info[] = {"XINFO", "GROUPS", key};
+	redisReply *r = feeder_command(f, c, 3, info);
 	char minid[64] = "";
 
 	if (!r)
 		return;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
-	    r->element[0]->type == REDIS_REPLY_INTEGER && r->element[0]->integer > 0 &&
-	    r->element[1]->type == REDIS_REPLY_STRING)
+	group_last_delivered(r, group, minid, sizeof(minid));
+	freeReplyObject(r);
+	if (!minid[0] || !strcmp(minid, "0-0"))
+		return;
+	r = feeder_command(f, c, 3, argv);
+	if (!r)
+		return;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		minid[0] = '\0';
+	} else if (r->element[0]->integer > 0 && r->elements >= 2 &&
+		   r->element[1]->type == REDIS_REPLY_STRING &&
+		   id_before(r->element[1]->str, minid)) {
 		snprintf(minid, sizeof(minid), "%s", r->element[1]->str);
-	else if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-		 r->element[0]->type == REDIS_REPLY_INTEGER && r->element[0]->integer == 0 &&
-		 last && last[0])
-		snprintf(minid, sizeof(minid), "%s", last);
+	}
 	freeReplyObject(r);
 	if (minid[0]) {
 		const char *t[] = {"XTRIM", key, "MINID", "~", minid};
@@ -1041,15 +1063,17 @@ static void *feeder_main(void *arg)
 		if (!c && !feeder_connect(f, &c))
 			break;
 		if (sync_now_ns() >= next_trim) {
-			trim(f, &c, f->inbox, "g", f->last_id);
+			trim(f, &c, f->inbox, "g");
+			if (f->o.shard == 0) /* one trims the shared stream */
+				trim(f, &c, f->incoming, "r");
 			next_trim = sync_now_ns() + TRIM_EVERY_MS * 1000000ull;
 		}
 		if (waiting >= f->o.low_water) {
 			sleep_ms(20);
 			continue;
 		}
-		got = read_inbox(f, &c, ">", (long)(2 * f->o.low_water - waiting), true, NULL,
-				 f->last_id, sizeof(f->last_id));
+		got = read_inbox(f, &c, ">", (long)(2 * f->o.low_water - waiting), true, NULL, NULL,
+				 0);
 		if (got != 0)
 			continue;
 		got = route(f, &c, ">", f->o.nshards);
@@ -1323,7 +1347,8 @@ void fleet_state(struct fleet *f, char *buf, size_t len)
 	uint64_t since = f ? atomic_load(&f->down_since_ns) : 0;
 
 	if (since)
-		snprintf(buf, len, "redis down %.0f s", (double)(sync_now_ns() - since) / 1e9);
+		snprintf(buf, len, "redis unreachable %.0f s, retrying",
+			 (double)(sync_now_ns() - since) / 1e9);
 	else if (len)
 		buf[0] = '\0';
 }
@@ -1335,6 +1360,21 @@ static long long hash_int(const redisReply *h, const char *name)
 	const char *v = h && h->type == REDIS_REPLY_ARRAY ? field(h, name, NULL) : NULL;
 
 	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+/* XINFO GROUPS's "last-delivered-id" of group g into out ("" if none). */
+static void group_last_delivered(const redisReply *r, const char *g, char *out, size_t len)
+{
+	out[0] = '\0';
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		const redisReply *m = r->element[i];
+		const char *name = m->type == REDIS_REPLY_ARRAY ? field(m, "name", NULL) : NULL;
+		const char *id =
+		    name && !strcmp(name, g) ? field(m, "last-delivered-id", NULL) : NULL;
+
+		if (id)
+			snprintf(out, len, "%s", id);
+	}
 }
 
 /* XINFO GROUPS's "pending" and "lag" of group g (-1 when unknown). */

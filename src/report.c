@@ -308,6 +308,11 @@ static size_t layout(char *out, size_t outlen, const struct report_progress *p, 
 	} else {
 		snprintf(part[0], sizeof(part[0]), "[%llu/?]", (unsigned long long)p->done);
 	}
+	if (p->note) {
+		size_t k = strlen(part[0]);
+
+		snprintf(part[0] + k, sizeof(part[0]) - k, " %s", p->note);
+	}
 	if (sq < SQ_NO_OKFAIL)
 		snprintf(part[1], sizeof(part[1]), "%llu ok, %llu failed",
 			 (unsigned long long)p->ok, (unsigned long long)p->failed);
@@ -581,10 +586,14 @@ static void draw_progress(struct report *rep)
 	struct frontier_host_view top;
 	struct sample now, from;
 	double span_s, left_in_flight = 0;
-	char line[512];
+	char line[512], note[64];
 
 	if (rep->share)
 		live = fetch_share_live(rep->share);
+	if (rep->opts->fleet) {
+		fleet_state(rep->opts->fleet, note, sizeof(note));
+		p.note = note[0] ? note : NULL;
+	}
 	p.done = c->done;
 	p.ok = c->ok + c->skipped;
 	p.failed = c->failed;

@@ -225,6 +225,24 @@ static void test_report_progress_line_widths(void **state)
 	}
 }
 
+/* A note (--redis: Redis out of reach) stays at every width that holds
+ * it, right after the count. */
+static void test_report_progress_line_note(void **state)
+{
+	struct report_progress p = crawl_progress;
+	char out[512];
+
+	(void)state;
+	p.note = "redis unreachable 4 s, retrying";
+	for (unsigned width = 60; width <= 200; width += 20) {
+		size_t len = report_progress_line(out, sizeof(out), &p, width);
+
+		assert_true(len <= width - 1);
+		if (!strstr(out, "[1423/?] redis unreachable 4 s, retrying"))
+			fail_msg("width %u: no note in \"%s\"", width, out);
+	}
+}
+
 /* Whatever the width, nothing past it, and a host's name cannot put
  * control bytes on the terminal. */
 static void test_report_progress_line_bounds(void **state)
@@ -263,6 +281,7 @@ int main(void)
 	    cmocka_unit_test(test_report_format_bytes_table),
 	    cmocka_unit_test(test_report_progress_line_widths),
 	    cmocka_unit_test(test_report_progress_line_bounds),
+	    cmocka_unit_test(test_report_progress_line_note),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
