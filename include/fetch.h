@@ -210,6 +210,10 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 /* Frees the share; every worker must be freed first.  NULL is fine. */
 void fetch_share_free(struct fetch_share *share);
 
+/* Starts looking up the host of host_key ("host:port", url_host_key())
+ * ahead of its first transfer (resolve.h).  Never blocks; thread-safe. */
+void fetch_share_prefetch(struct fetch_share *share, const char *host_key);
+
 /* Body bytes received so far by all workers (live, for progress).
  * Thread-safe. */
 uint64_t fetch_share_bytes(const struct fetch_share *share);

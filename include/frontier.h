@@ -71,6 +71,11 @@ struct frontier_opts {
 	 * FRONTIER_THROTTLE_START_MS (or wait_ms if larger). */
 	unsigned throttle_target_milli;
 	long throttle_max_ms; /* the delay's cap; default FRONTIER_THROTTLE_MAX_MS */
+	/* Told each host's key ("host:port") when the host first gets a job
+	 * (again after it was swept out idle), under the frontier's lock:
+	 * must not block or call back.  NULL: nobody. */
+	void (*new_host)(void *arg, const char *key);
+	void *new_host_arg;
 };
 
 #define FRONTIER_THROTTLE_START_MS 1000

@@ -69,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <zlib.h>
 
@@ -77,6 +78,7 @@
 #include "cookies.h"
 #include "disposition.h"
 #include "rate.h"
+#include "resolve.h"
 #include "retry.h"
 #include "sniff.h"
 #include "sync.h"
@@ -105,6 +107,9 @@ struct fetch_share {
 	pthread_mutex_t basic_lock;
 	char *basic_origins[BASIC_ORIGINS_MAX];
 	size_t n_basic;
+	/* names looked up ahead (resolve.h); NULL behind a proxy, which
+	 * looks them up itself */
+	struct resolver *resolver;
 };
 
 #define HEAD_BYTES 64
@@ -217,6 +222,24 @@ static void share_unlock(CURL *h, curl_lock_data data, void *arg)
 	sync_unlock(&s->share_lock[data]);
 }
 
+/* Whether requests go through a proxy (--proxy, or the variables
+ * libcurl reads), which then looks the names up. */
+static bool behind_proxy(const struct fetch_opts *o)
+{
+	static const char *const vars[] = {"http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY",
+					   "all_proxy"};
+
+	if (o->proxy)
+		return o->proxy[0] != '\0';
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return true;
+	}
+	return false;
+}
+
 struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned inflight)
 {
 	struct fetch_share *s = calloc(1, sizeof(*s));
@@ -244,6 +267,14 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	rate_init(&s->rate, opts->limit_rate);
 	s->slots = inflight ? inflight : 1;
 	sync_must(pthread_mutex_init(&s->basic_lock, NULL), "pthread_mutex_init");
+	if (!behind_proxy(opts))
+		/* a resolver that cannot start leaves lookups to libcurl */
+		s->resolver = resolver_new(inflight < RESOLVE_THREADS       ? RESOLVE_THREADS
+					   : inflight > RESOLVE_THREADS_MAX ? RESOLVE_THREADS_MAX
+									    : inflight,
+					   opts->ipresolve == CURL_IPRESOLVE_V4   ? AF_INET
+					   : opts->ipresolve == CURL_IPRESOLVE_V6 ? AF_INET6
+										  : AF_UNSPEC);
 	return s;
 fail_share:
 	curl_share_cleanup(s->curlsh);
@@ -260,6 +291,7 @@ void fetch_share_free(struct fetch_share *s)
 {
 	if (!s)
 		return;
+	resolver_free(s->resolver);
 	curl_share_cleanup(s->curlsh);
 	bsem_destroy(&s->inflight);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -268,6 +300,37 @@ void fetch_share_free(struct fetch_share *s)
 		free(s->basic_origins[i]);
 	pthread_mutex_destroy(&s->basic_lock);
 	free(s);
+}
+
+void fetch_share_prefetch(struct fetch_share *s, const char *host_key)
+{
+	if (s)
+		resolver_prefetch(s->resolver, host_key);
+}
+
+/* The looked-up addresses of url's host as a CURLOPT_RESOLVE list, or
+ * NULL (libcurl then looks it up itself): waits for a lookup running,
+ * as long as a connection may take, a Ctrl-C ending the wait. */
+static struct curl_slist *resolved(struct fetch_share *s, const char *url)
+{
+	const struct fetch_opts *o = s->opts;
+	long limit = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
+		     : o->idle_timeout_ms > 0  ? o->idle_timeout_ms
+					       : 300000;
+	char key[300], entry[700];
+	uint64_t t0 = sync_now_ns();
+
+	if (!s->resolver || url_host_key(url, key, sizeof(key)) != FA_OK)
+		return NULL;
+	for (;;) {
+		long left = limit - (long)((sync_now_ns() - t0) / 1000000u);
+
+		if (resolver_get(s->resolver, key, left < 200 ? (left > 0 ? left : 1) : 200, entry,
+				 sizeof(entry)))
+			return curl_slist_append(NULL, entry);
+		if (left <= 200 || cancel_requested() || resolver_settled(s->resolver, key))
+			return NULL;
+	}
 }
 
 uint64_t fetch_share_bytes(const struct fetch_share *s)
@@ -1138,6 +1201,7 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 	bool trusted = hop == 0 || o->location_trusted || url_same_origin(job->url, url);
 
 	bool basic = trusted && c->user && basic_known(w->share, url);
+	struct curl_slist *resolve;
 	CURLcode cc;
 
 	a->withheld = !trusted && (c->user || o->headers);
@@ -1153,7 +1217,11 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 		curl_easy_setopt(w->easy, CURLOPT_PROTOCOLS_STR, hop ? "http,https" : w->protocols);
 	w->errbuf[0] = '\0';
 	a->challenge_basic = a->challenge_digest = false;
+	resolve = resolved(w->share, url);
+	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, resolve);
 	cc = curl_easy_perform(w->easy);
+	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, NULL);
+	curl_slist_free_all(resolve);
 	if (trusted && c->user && a->challenge_basic && !a->challenge_digest)
 		basic_remember(w->share, url);
 	return cc;

@@ -214,6 +214,8 @@ static struct frontier_host *host_get(struct frontier *f, const char *key, const
 	f->buckets[b] = h;
 	if (++f->nhosts > f->nbuckets)
 		grow_table(f);
+	if (f->opts.new_host)
+		f->opts.new_host(f->opts.new_host_arg, key);
 	return h;
 }
 

@@ -196,6 +196,11 @@ out:
 	return status;
 }
 
+static void host_prefetch(void *share, const char *key)
+{
+	fetch_share_prefetch(share, key);
+}
+
 static void worker_fini(void *state)
 {
 	job_worker_free(state);
@@ -769,6 +774,10 @@ int main(int argc, char **argv)
 	run.ctx.scope = scope;
 	run.scope = opts.crawl ? scope : NULL;
 	run.share = fetch_share_new(&fo, opts.jobs);
+	/* a host is looked up when its first URL is queued, well before
+	 * its first transfer */
+	fro.new_host = host_prefetch;
+	fro.new_host_arg = run.share;
 	run.ctx.frontier = frontier_new(&fro);
 	ro.frontier = run.ctx.frontier;
 	run.report = run.share ? report_new(&ro, run.share) : NULL;

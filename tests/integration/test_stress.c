@@ -171,6 +171,70 @@ static void test_stress_many_hosts_slow_dns(void **state)
 	}
 }
 
+/* Host names are looked up by fetchall's own few resolver threads, each
+ * once (resolve.h), not by a new libcurl thread a lookup: 60 URLs over 20
+ * names at -j 4; slowdns.so logs which thread looked up what. */
+static void test_stress_names_looked_up_once_by_pool(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = {"fetchall", c->list, "-o", c->out, "-j", "4", "-q", NULL};
+	char slowdns[PATH_MAX], log[PATH_MAX + 16], asan[1024], *text = NULL;
+	const char *old_asan = getenv("ASAN_OPTIONS");
+	long tids[64];
+	int ntids = 0, lines = 0, per_name[20] = {0};
+	size_t len;
+	FILE *f = fopen(c->list, "w");
+
+	assert_non_null(f);
+	for (int i = 0; i < 60; i++)
+		fprintf(f, "http://n%d.fetchall.test:%d/bytes/100/f%d.bin\n", i % 20, server.port,
+			i);
+	assert_int_equal(fclose(f), 0);
+	preload_path("slowdns", slowdns);
+	snprintf(log, sizeof(log), "%s/dns.log", c->dir);
+	snprintf(asan, sizeof(asan), "%s%sverify_asan_link_order=0", old_asan ? old_asan : "",
+		 old_asan && *old_asan ? ":" : "");
+	setenv("LD_PRELOAD", slowdns, 1);
+	setenv("FETCHALL_TEST_DNS_MS", "20", 1);
+	setenv("FETCHALL_TEST_DNS_LOG", log, 1);
+	setenv("ASAN_OPTIONS", asan, 1);
+	assert_int_equal(h_run_in(c->dir, argv, NULL, RUN_TIMEOUT, &c->res), 0);
+	unsetenv("LD_PRELOAD");
+	unsetenv("FETCHALL_TEST_DNS_LOG");
+	if (old_asan)
+		setenv("ASAN_OPTIONS", old_asan, 1);
+	else
+		unsetenv("ASAN_OPTIONS");
+	H_ASSERT_RUN_SANE(&c->res, NULL);
+	assert_int_equal(c->res.status, 0);
+	assert_int_equal(h_count_files(c->out, ".bin"), 60);
+	assert_int_equal(h_read_file(log, &text, &len), 0);
+	for (char *line = text, *end; *line; line = end + 1) {
+		long tid;
+		int name, k;
+
+		end = strchr(line, '\n');
+		assert_non_null(end);
+		*end = '\0';
+		assert_int_equal(sscanf(line, "%ld n%d.fetchall.test", &tid, &name), 2);
+		assert_true(name >= 0 && name < 20);
+		per_name[name]++;
+		lines++;
+		for (k = 0; k < ntids && tids[k] != tid; k++)
+			;
+		if (k == ntids && ntids < 64)
+			tids[ntids++] = tid;
+	}
+	free(text);
+	for (int i = 0; i < 20; i++)
+		if (per_name[i] != 1)
+			fail_msg("n%d.fetchall.test looked up %d times", i, per_name[i]);
+	/* the pool's threads (at least 8, as many as -j up to 64), never a
+	 * thread a lookup */
+	if (ntids > 8)
+		fail_msg("%d lookups in %d threads", lines, ntids);
+}
+
 /* One host, 1000 URLs at -j 16: each thread keeps its connection alive, so
  * the server sees about one connection per thread, not one per URL. */
 static void test_stress_keepalive_per_thread(void **state)
@@ -198,6 +262,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_stress_many_hosts_slow_dns),
+	    T(test_stress_names_looked_up_once_by_pool),
 	    T(test_stress_keepalive_per_thread),
 	};
 #undef T
