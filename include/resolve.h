@@ -25,18 +25,20 @@
 
 struct resolver;
 
-/* Lookups at once: as many as transfers (libcurl's resolver would run
- * that many), within these bounds; and how long an answer is kept
- * (libcurl's own DNS cache keeps one 60 s). */
-#define RESOLVE_THREADS     8
+/* Lookups at once at most: threads are started as lookups wait for
+ * one, up to this, and live for the run (a slow resolver's latency is
+ * hidden only by many lookups at once: 64 at 50 ms each is 1280 names a
+ * second).  How long an answer is kept: libcurl's own DNS cache keeps
+ * one 60 s. */
 #define RESOLVE_THREADS_MAX 64
 #define RESOLVE_TTL_MS      60000
 /* Names waiting for a thread at most; past it a prefetch is dropped (the
  * fetch then looks the name up itself, later). */
 #define RESOLVE_QUEUE_MAX 65536
 
-/* A resolver of `threads` threads (0: RESOLVE_THREADS) for addresses of
- * family (AF_UNSPEC, AF_INET or AF_INET6).  NULL on failure. */
+/* A resolver of at most `threads` threads (0: RESOLVE_THREADS_MAX),
+ * started as needed, for addresses of family (AF_UNSPEC, AF_INET or
+ * AF_INET6).  NULL on failure. */
 struct resolver *resolver_new(unsigned threads, int family);
 
 /* Stops and joins the threads (lookups running finish first), frees.

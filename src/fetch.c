@@ -269,12 +269,9 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	sync_must(pthread_mutex_init(&s->basic_lock, NULL), "pthread_mutex_init");
 	if (!behind_proxy(opts))
 		/* a resolver that cannot start leaves lookups to libcurl */
-		s->resolver = resolver_new(inflight < RESOLVE_THREADS       ? RESOLVE_THREADS
-					   : inflight > RESOLVE_THREADS_MAX ? RESOLVE_THREADS_MAX
-									    : inflight,
-					   opts->ipresolve == CURL_IPRESOLVE_V4   ? AF_INET
-					   : opts->ipresolve == CURL_IPRESOLVE_V6 ? AF_INET6
-										  : AF_UNSPEC);
+		s->resolver = resolver_new(0, opts->ipresolve == CURL_IPRESOLVE_V4   ? AF_INET
+					      : opts->ipresolve == CURL_IPRESOLVE_V6 ? AF_INET6
+										     : AF_UNSPEC);
 	return s;
 fail_share:
 	curl_share_cleanup(s->curlsh);

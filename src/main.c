@@ -196,6 +196,13 @@ out:
 	return status;
 }
 
+/* How far the list is read ahead of the fetchers, beyond 4 URLs a slot:
+ * the hosts of these URLs are looked up meanwhile (resolve.h), so at a
+ * few thousand URLs a second a slow resolver's 50 ms are behind the
+ * reading, not in front of a transfer.  A few hundred bytes a URL: the
+ * list still streams in flat memory. */
+#define LIST_AHEAD 1024
+
 static void host_prefetch(void *share, const char *key)
 {
 	fetch_share_prefetch(share, key);
@@ -755,7 +762,7 @@ int main(int argc, char **argv)
 	    /* a list streams through a small window; a crawl's seeds are
 	     * all read before it starts (they make its scope): the
 	     * frontier's default caps */
-	    .max_queued = opts.crawl ? 0 : (size_t)opts.jobs * 4 + 64,
+	    .max_queued = opts.crawl ? 0 : (size_t)opts.jobs * 4 + LIST_AHEAD,
 	    .backoff_base_ms = opts.retry_wait_ms,
 	    .backoff_max_ms = opts.retry_max_wait_ms,
 	    .retry_after_max_ms = opts.retry_after_max_ms,

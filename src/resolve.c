@@ -54,7 +54,7 @@ struct resolver {
 	size_t queued;
 	bool stopping;
 	int family;
-	unsigned nthreads;
+	unsigned nthreads, max_threads, idle; /* started, at most, waiting */
 	pthread_t *threads;
 	atomic_ulong lookups;
 };
@@ -143,6 +143,8 @@ static void grow(struct resolver *r)
 	r->nbuckets = n;
 }
 
+static void *run(void *arg);
+
 /* Queues e for a lookup (at the head if a fetch waits for it).  Under
  * the lock. */
 static void enqueue(struct resolver *r, struct entry *e, bool urgent)
@@ -180,6 +182,11 @@ static void enqueue(struct resolver *r, struct entry *e, bool urgent)
 		r->qtail = e;
 	}
 	r->queued++;
+	/* a thread more while every one is busy, up to the cap: a run of
+	 * one host starts one, a list of thousands as many as it needs */
+	if (r->idle == 0 && r->nthreads < r->max_threads &&
+	    pthread_create(&r->threads[r->nthreads], NULL, run, r) == 0)
+		r->nthreads++;
 	pthread_cond_signal(&r->work);
 }
 
@@ -279,8 +286,10 @@ static void *run(void *arg)
 		char host[256];
 		char *addrs = NULL;
 
+		r->idle++;
 		while (!r->qhead && !r->stopping)
 			sync_must(pthread_cond_wait(&r->work, &r->lock), "pthread_cond_wait");
+		r->idle--;
 		if (r->stopping)
 			break;
 		e = r->qhead;
@@ -313,12 +322,12 @@ struct resolver *resolver_new(unsigned threads, int family)
 
 	if (!r)
 		return NULL;
-	r->nthreads = threads ? threads : RESOLVE_THREADS;
+	r->max_threads = threads ? threads : RESOLVE_THREADS_MAX;
 	r->family = family;
 	r->nbuckets = 1024;
 	r->sweep_at = 4096;
 	r->buckets = calloc(r->nbuckets, sizeof(*r->buckets));
-	r->threads = calloc(r->nthreads, sizeof(*r->threads));
+	r->threads = calloc(r->max_threads, sizeof(*r->threads));
 	if (!r->buckets || !r->threads) {
 		free(r->buckets);
 		free(r->threads);
@@ -328,13 +337,6 @@ struct resolver *resolver_new(unsigned threads, int family)
 	sync_must(pthread_mutex_init(&r->lock, NULL), "pthread_mutex_init");
 	sync_must(pthread_cond_init(&r->work, NULL), "pthread_cond_init");
 	sync_must(pthread_cond_init(&r->answered, NULL), "pthread_cond_init");
-	for (unsigned i = 0; i < r->nthreads; i++) {
-		if (pthread_create(&r->threads[i], NULL, run, r) != 0) {
-			r->nthreads = i;
-			resolver_free(r);
-			return NULL;
-		}
-	}
 	return r;
 }
 
@@ -342,11 +344,14 @@ void resolver_free(struct resolver *r)
 {
 	if (!r)
 		return;
+	unsigned n;
+
 	sync_lock(&r->lock);
 	r->stopping = true;
+	n = r->nthreads;
 	pthread_cond_broadcast(&r->work);
 	sync_unlock(&r->lock);
-	for (unsigned i = 0; i < r->nthreads; i++)
+	for (unsigned i = 0; i < n; i++)
 		pthread_join(r->threads[i], NULL);
 	for (size_t b = 0; b < r->nbuckets; b++) {
 		struct entry *e = r->buckets[b];
