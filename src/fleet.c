@@ -835,7 +835,7 @@ static bool take_entry(struct fleet *f, const redisReply *entry, bool replay, st
  * and not acknowledged; ">": new ones).  Returns how many, or -1 if the
  * connection dropped. */
 static long read_inbox(struct fleet *f, redisContext **c, const char *from, long count, bool block,
-		       struct seen *replayed, char *last, size_t lastlen)
+		       bool replay, struct seen *replayed, char *last, size_t lastlen)
 {
 	char n[24], ms[24];
 	const char *argv[] = {"XREADGROUP", "GROUP", "g",       f->consumer, "COUNT", n,
@@ -855,7 +855,7 @@ static long read_inbox(struct fleet *f, redisContext **c, const char *from, long
 	for (size_t i = 0; e && i < e->elements; i++, got++) {
 		const redisReply *entry = e->element[i];
 
-		if (!take_entry(f, entry, strcmp(from, ">") != 0, replayed))
+		if (!take_entry(f, entry, replay, replayed))
 			break;
 		if (last && entry->type == REDIS_REPLY_ARRAY && entry->elements >= 1 &&
 		    entry->element[0]->type == REDIS_REPLY_STRING)
@@ -865,10 +865,12 @@ static long read_inbox(struct fleet *f, redisContext **c, const char *from, long
 	return got;
 }
 
-/* Moves entries of the incoming stream (from: "0" for this consumer's
- * unfinished ones, ">" for new) to their shards' inboxes.  Returns how
- * many, or -1 if the connection dropped. */
-static long route(struct fleet *f, redisContext **c, const char *from, unsigned nshards)
+/* Moves entries of the incoming stream (from: an ID for this consumer's
+ * unfinished ones after it, ">" for new) to their shards' inboxes; last
+ * gets the last entry's ID.  Returns how many, or -1 if the connection
+ * dropped. */
+static long route(struct fleet *f, redisContext **c, const char *from, unsigned nshards, char *last,
+		  size_t lastlen)
 {
 	char n[24];
 	const char *argv[] = {"XREADGROUP", "GROUP",     "r", f->consumer, "COUNT", n,
@@ -920,6 +922,7 @@ static long route(struct fleet *f, redisContext **c, const char *from, unsigned 
 		}
 		(void)queue_cmd(f, argc, rargv, rlens);
 		got++;
+		snprintf(last, lastlen, "%s", entry->element[0]->str);
 	}
 	freeReplyObject(r);
 	return got;
@@ -1028,7 +1031,10 @@ static void *feeder_main(void *arg)
 	struct fleet *f = arg;
 	redisContext *c = NULL;
 	struct seen *replayed = f->o.crawl ? seen_new(0) : NULL;
-	char from[64];
+	/* The last entry this feeder received from each stream: entries
+	 * come in ID order, so those delivered by a reply that a dropped
+	 * connection lost are this consumer's pending ones after it. */
+	char from[64], last_in[64], last_routed[64] = "0";
 	bool waiting_noted = false;
 	uint64_t next_trim = 0;
 	long got;
@@ -1041,7 +1047,8 @@ static void *feeder_main(void *arg)
 		load_seen(f, &c);
 	/* what this shard read before and did not finish, first */
 	snprintf(from, sizeof(from), "0");
-	while ((got = read_inbox(f, &c, from, 256, false, replayed, from, sizeof(from))) != 0) {
+	while ((got = read_inbox(f, &c, from, 256, false, true, replayed, from, sizeof(from))) !=
+	       0) {
 		if (atomic_load(&f->feeder_stop))
 			goto out;
 		if (got < 0 && !feeder_connect(f, &c))
@@ -1049,9 +1056,14 @@ static void *feeder_main(void *arg)
 		if (got < 0)
 			snprintf(from, sizeof(from), "0");
 	}
-	while ((got = route(f, &c, "0", f->o.nshards)) != 0)
+	while ((got = route(f, &c, last_routed, f->o.nshards, last_routed, sizeof(last_routed))) !=
+	       0) {
 		if (got < 0 && !feeder_connect(f, &c))
 			goto out;
+		if (got < 0)
+			snprintf(last_routed, sizeof(last_routed), "0");
+	}
+	snprintf(last_in, sizeof(last_in), "%s", from);
 	seen_free(replayed);
 	replayed = NULL;
 	note_up(f);
@@ -1060,8 +1072,20 @@ static void *feeder_main(void *arg)
 		size_t waiting = f->feed.waiting(f->feed.arg);
 		long long left;
 
-		if (!c && !feeder_connect(f, &c))
-			break;
+		if (!c) {
+			if (!feeder_connect(f, &c))
+				break;
+			/* what lost replies delivered, first: not a replay (it
+			 * never reached the frontier), so the seen-set holds */
+			while ((got = read_inbox(f, &c, last_in, 256, false, false, NULL, last_in,
+						 sizeof(last_in))) > 0)
+				;
+			while (got == 0 && (got = route(f, &c, last_routed, f->o.nshards,
+							last_routed, sizeof(last_routed))) > 0)
+				;
+			if (got < 0)
+				continue;
+		}
 		if (sync_now_ns() >= next_trim) {
 			trim(f, &c, f->inbox, "g");
 			if (f->o.shard == 0) /* one trims the shared stream */
@@ -1072,11 +1096,11 @@ static void *feeder_main(void *arg)
 			sleep_ms(20);
 			continue;
 		}
-		got = read_inbox(f, &c, ">", (long)(2 * f->o.low_water - waiting), true, NULL, NULL,
-				 0);
+		got = read_inbox(f, &c, ">", (long)(2 * f->o.low_water - waiting), true, false,
+				 NULL, last_in, sizeof(last_in));
 		if (got != 0)
 			continue;
-		got = route(f, &c, ">", f->o.nshards);
+		got = route(f, &c, ">", f->o.nshards, last_routed, sizeof(last_routed));
 		if (got != 0)
 			continue;
 		/* nothing to read: is the whole job over? */

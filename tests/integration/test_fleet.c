@@ -10,7 +10,7 @@
  *    every worker (the servers' /stats/log);
  *  - kill -9 of a worker at a random moment, restarted: the same pages,
  *    duplicates at most what was in flight, every process exits by itself;
- *  - Redis drops every connection, three times: nothing is lost;
+ *  - Redis drops every connection, six times: nothing is lost;
  *  - a second owner of a live shard is refused with one line (exit 2);
  *  - --enqueue a list, workers fetch each line once; --status;
  *  - Redis that cannot be reached at start: one line, exit 2.
@@ -356,9 +356,9 @@ static void test_fleet_kill9_restart(void **state)
 	assert_true(duplicates <= kills * 16);
 }
 
-/* Redis drops every client's connection, three times during the crawl:
- * the workers reconnect, send again what was not confirmed, and finish
- * with every page. */
+/* Redis drops every client's connection, six times during the crawl:
+ * the workers reconnect, send again what was not confirmed, take the
+ * entries a lost reply delivered, and finish with every page. */
 static void test_fleet_connections_dropped(void **state)
 {
 	struct ctx *c = *state;
@@ -374,10 +374,10 @@ static void test_fleet_connections_dropped(void **state)
 		snprintf(tag, sizeof(tag), "%u", k + 1);
 		pids[k] = spawn_worker(c, "drops", k + 1, 2, start, tag, NULL);
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 6; i++) {
 		char *out = NULL;
 
-		sleep_ms(300);
+		sleep_ms(150 + 50 * i);
 		/* the reply may be lost with its own connection */
 		if (h_redis_cmd(&redis, &out, 4, killc) == 0)
 			free(out);
@@ -403,7 +403,7 @@ static void test_fleet_connections_dropped(void **state)
 	}
 	assert_non_null(strstr(err, "retrying (nothing is lost)"));
 	free(err);
-	print_message("%u lines for %u pages after 3 dropped connections\n", lines, n);
+	print_message("%u lines for %u pages after 6 dropped connections\n", lines, n);
 }
 
 static void test_fleet_second_owner_refused(void **state)
