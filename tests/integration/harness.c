@@ -957,6 +957,31 @@ char *h_tmpdir(void)
 	return path;
 }
 
+int h_tmp_setup(void **state)
+{
+	struct h_tmp *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->dir = h_tmpdir())) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+int h_tmp_teardown(void **state)
+{
+	struct h_tmp *t = *state;
+
+	if (getenv("FETCHALL_KEEP"))
+		fprintf(stderr, "kept %s\n", t->dir);
+	else
+		h_rmrf(t->dir);
+	free(t->dir);
+	free(t);
+	return 0;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;

@@ -152,6 +152,17 @@ int h_wait(pid_t pid, int timeout_s, int *status);
  * heap string the caller frees, or NULL. */
 char *h_tmpdir(void);
 
+/* A test's state when it is only a fresh directory to work in. */
+struct h_tmp {
+	char *dir; /* from h_tmpdir() */
+};
+
+/* cmocka per-test setup and teardown with a struct h_tmp as the state:
+ * the directory made, then removed with all in it (set FETCHALL_KEEP to
+ * keep it, and its path is said on stderr). */
+int h_tmp_setup(void **state);
+int h_tmp_teardown(void **state);
+
 /* Removes dir and everything under it, never following symlinks.  Errors
  * are ignored. */
 void h_rmrf(const char *dir);

@@ -48,10 +48,6 @@ static struct h_redis redis;
 static bool have_redis;
 static char ports[HOSTS * 8];
 
-struct ctx {
-	char *dir;
-};
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -93,29 +89,14 @@ static int group_teardown(void **state)
 	return rc;
 }
 
+/* A fresh directory, and every server's counters and log reset. */
 static int setup(void **state)
 {
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	if (!c || !(c->dir = h_tmpdir()))
+	if (h_tmp_setup(state) != 0)
 		return -1;
-	*state = c;
 	for (int i = 0; i < HOSTS; i++)
 		if (have_redis && h_server_reset(&servers[i], NULL) != 0)
 			return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	if (!getenv("KEEP"))
-		h_rmrf(c->dir);
-	else
-		fprintf(stderr, "kept %s\n", c->dir);
-	free(c->dir);
-	free(c);
 	return 0;
 }
 
@@ -139,7 +120,7 @@ static void start_url(char *buf, size_t len, unsigned n, unsigned delay_ms)
 
 /* A worker of job for shard k/n, in its own directory under c->dir
  * (w<tag>/: stdout, stderr, out/).  extra: more arguments, NULL-ended. */
-static pid_t spawn_worker(const struct ctx *c, const char *job, unsigned k, unsigned n,
+static pid_t spawn_worker(const struct h_tmp *c, const char *job, unsigned k, unsigned n,
 			  const char *start, const char *tag, const char *const *extra)
 {
 	char dir[4200], out[4300], shard[32];
@@ -160,7 +141,7 @@ static pid_t spawn_worker(const struct ctx *c, const char *job, unsigned k, unsi
 }
 
 /* Waits for pid; asserts it exited by itself with status want. */
-static void reap(const struct ctx *c, pid_t pid, const char *tag, int want)
+static void reap(const struct h_tmp *c, pid_t pid, const char *tag, int want)
 {
 	char path[4400], *err = NULL, *out = NULL, dir[4300];
 	size_t len;
@@ -184,7 +165,7 @@ static void reap(const struct ctx *c, pid_t pid, const char *tag, int want)
 
 /* Adds the pages (by number) of the --json lines in w<tag>/stdout to
  * count[]; returns the number of lines with ok true. */
-static unsigned tally(const struct ctx *c, const char *tag, unsigned *count, unsigned n)
+static unsigned tally(const struct h_tmp *c, const char *tag, unsigned *count, unsigned n)
 {
 	char path[4300], *data = NULL, url[4096], ok[16];
 	size_t len;
@@ -217,7 +198,7 @@ static unsigned tally(const struct ctx *c, const char *tag, unsigned *count, uns
 
 static void test_fleet_same_result_as_one(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	unsigned n = 300, one[MAX_PAGES] = {0}, four[MAX_PAGES] = {0};
 	char start[1024];
 	pid_t pids[WORKERS];
@@ -253,7 +234,7 @@ static int by_start(const void *a, const void *b)
 
 static void test_fleet_politeness(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	unsigned n = 60, count[MAX_PAGES] = {0};
 	char start[1024], tag[8];
 	const char *extra[] = {"--per-host", "1", "--wait", "0.05", NULL};
@@ -296,7 +277,7 @@ static void test_fleet_politeness(void **state)
 
 static void test_fleet_kill9_restart(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	unsigned n = 600, count[MAX_PAGES] = {0}, lines = 0, duplicates = 0, kills = 0;
 	char start[1024], tag[16];
 	pid_t pids[WORKERS];
@@ -361,7 +342,7 @@ static void test_fleet_kill9_restart(void **state)
  * entries a lost reply delivered, and finish with every page. */
 static void test_fleet_connections_dropped(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	unsigned n = 400, count[MAX_PAGES] = {0}, lines = 0;
 	char start[1024], tag[8], path[4300], *err = NULL;
 	const char *killc[] = {"CLIENT", "KILL", "TYPE", "normal"};
@@ -408,7 +389,7 @@ static void test_fleet_connections_dropped(void **state)
 
 static void test_fleet_second_owner_refused(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	unsigned n = 200, count[MAX_PAGES] = {0};
 	char start[1024], path[4300], *err = NULL;
 	size_t len;
@@ -433,7 +414,7 @@ static void test_fleet_second_owner_refused(void **state)
 
 static void test_fleet_enqueue_list(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	char *list = NULL, tag[8], path[4300], *out = NULL;
 	size_t cap = 64 * 1024, len = 0;
 	unsigned lines = 0;
@@ -495,7 +476,7 @@ static void test_fleet_enqueue_list(void **state)
 
 static void test_fleet_redis_unreachable(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	char url[4300];
 	const char *argv[] = {
@@ -514,13 +495,13 @@ static void test_fleet_redis_unreachable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_fleet_same_result_as_one, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fleet_politeness, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fleet_kill9_restart, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fleet_connections_dropped, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fleet_second_owner_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fleet_enqueue_list, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fleet_redis_unreachable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_same_result_as_one, setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_politeness, setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_kill9_restart, setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_connections_dropped, setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_second_owner_refused, setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_enqueue_list, setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_redis_unreachable, setup, h_tmp_teardown),
 	};
 	int rc;
 

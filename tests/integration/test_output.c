@@ -42,10 +42,6 @@ extern char **environ;
 static struct h_server server;
 static char *root; /* the server's --root */
 
-struct ctx {
-	char *dir;
-};
-
 /* root/cap.html: HTML_MAX_LINKS + CAP_EXTRA distinct images. */
 static int write_cap_page(void)
 {
@@ -82,26 +78,6 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	if (!c || !(c->dir = h_tmpdir()))
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	h_rmrf(c->dir);
-	free(c->dir);
-	free(c);
-	return 0;
-}
-
 static int lines(const char *s)
 {
 	int n = 0;
@@ -113,7 +89,7 @@ static int lines(const char *s)
 
 /* Runs fetchall with the arguments (NULL-terminated) in c->dir; a
  * "URL:PATH" argument is the server's URL for PATH. */
-static void run_va(const struct ctx *c, struct h_result *r, va_list ap)
+static void run_va(const struct h_tmp *c, struct h_result *r, va_list ap)
 {
 	const char *argv[32];
 	char *urls[32];
@@ -135,7 +111,7 @@ static void run_va(const struct ctx *c, struct h_result *r, va_list ap)
 		free(urls[i]);
 }
 
-static void run(const struct ctx *c, struct h_result *r, ...)
+static void run(const struct h_tmp *c, struct h_result *r, ...)
 {
 	va_list ap;
 
@@ -146,7 +122,7 @@ static void run(const struct ctx *c, struct h_result *r, ...)
 
 /* Runs fetchall with the arguments, as run(): a usage error, one line on
  * stderr holding needle, nothing on stdout. */
-static void usage_error(const struct ctx *c, const char *needle, ...)
+static void usage_error(const struct h_tmp *c, const char *needle, ...)
 {
 	struct h_result r;
 	va_list ap;
@@ -172,13 +148,13 @@ static const char *next_line(const char *p, char *line, size_t len)
 	return p + n + (p[n] == '\n');
 }
 
-static void path_in(const struct ctx *c, const char *rel, char *buf, size_t len)
+static void path_in(const struct h_tmp *c, const char *rel, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", c->dir, rel);
 }
 
 /* Whether c->dir/rel holds exactly the n bytes of /bytes/N?seed=seed. */
-static bool holds_bytes(const struct ctx *c, const char *rel, uint64_t seed, uint64_t n)
+static bool holds_bytes(const struct h_tmp *c, const char *rel, uint64_t seed, uint64_t n)
 {
 	char path[4096];
 
@@ -186,7 +162,7 @@ static bool holds_bytes(const struct ctx *c, const char *rel, uint64_t seed, uin
 	return h_check_bytes(path, seed, n) == 1;
 }
 
-static bool holds_text(const struct ctx *c, const char *rel, const char *text)
+static bool holds_text(const struct h_tmp *c, const char *rel, const char *text)
 {
 	char path[4096], *data = NULL;
 	size_t len = 0;
@@ -200,7 +176,7 @@ static bool holds_text(const struct ctx *c, const char *rel, const char *text)
 	return same;
 }
 
-static bool exists(const struct ctx *c, const char *rel)
+static bool exists(const struct h_tmp *c, const char *rel)
 {
 	char path[4096];
 	struct stat st;
@@ -209,7 +185,7 @@ static bool exists(const struct ctx *c, const char *rel)
 	return lstat(path, &st) == 0;
 }
 
-static void put_text(const struct ctx *c, const char *rel, const char *text)
+static void put_text(const struct h_tmp *c, const char *rel, const char *text)
 {
 	char path[4096];
 
@@ -218,7 +194,7 @@ static void put_text(const struct ctx *c, const char *rel, const char *text)
 }
 
 /* Entries of c->dir/rel, "." and ".." aside. */
-static int entries(const struct ctx *c, const char *rel)
+static int entries(const struct h_tmp *c, const char *rel)
 {
 	char path[4096];
 	struct dirent *e;
@@ -240,7 +216,7 @@ static int entries(const struct ctx *c, const char *rel)
  * cannot be a file's refused before anything is fetched. */
 static void test_output_document_saves_and_replaces(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	char path[4096], val[256];
 
@@ -326,7 +302,7 @@ static void test_output_document_saves_and_replaces(void **state)
  * run asks for the rest and FILE comes out whole; then it is done. */
 static void test_output_document_continue(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	const char *url = "URL:/lie206/5000/resume.bin?mode=ok&cut=1234";
 	struct h_result r;
 	char val[256];
@@ -359,7 +335,7 @@ static void test_output_document_continue(void **state)
  * says why; what would share stdout or cannot apply is a usage error. */
 static void test_output_document_stdout(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	uint8_t *want = malloc(100000);
 
@@ -411,7 +387,7 @@ static void test_output_document_stdout(void **state)
  * at -O; not when it exists, ends in '/', or with -q. */
 static void test_output_dir_looks_like_file(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	struct stat st;
 	char path[4096];
@@ -450,7 +426,7 @@ static void test_output_dir_looks_like_file(void **state)
  * no path_bytes. */
 static void test_output_json_non_utf8_names(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	char *base = h_url(&server, ""), list[4096], line[2048], val[2048];
 	const char *p;
@@ -551,7 +527,7 @@ static void test_output_json_non_utf8_names(void **state)
  * the fetch thread and in a parser process alike. */
 static void test_output_links_over_cap_reported(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	static const char *const procs[] = {"0", "1"};
 	char want[128];
 
@@ -577,7 +553,7 @@ static void test_output_links_over_cap_reported(void **state)
  * from the source tree (where fixtures/ is), for this build's variant. */
 static void test_output_install_uninstall(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	const char *fetchall = getenv("FETCHALL"), *fixtures = h_fixtures();
 	char variant[64] = "release", srcdir[4096], log[4096], *text = NULL;
 	const char *v = fetchall ? strstr(fetchall, "build/") : NULL, *slash;
@@ -618,14 +594,20 @@ static void test_output_install_uninstall(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_output_document_saves_and_replaces, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_output_document_continue, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_document_stdout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_dir_looks_like_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_json_non_utf8_names, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_links_over_cap_reported, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_output_install_uninstall, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_output_document_saves_and_replaces, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_document_continue, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_document_stdout, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_dir_looks_like_file, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_json_non_utf8_names, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_links_over_cap_reported, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_output_install_uninstall, h_tmp_setup,
+					    h_tmp_teardown),
 	};
 	int rc;
 

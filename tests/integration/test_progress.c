@@ -48,10 +48,6 @@ extern char **environ;
 
 static struct h_server server;
 
-struct ctx {
-	char *dir;
-};
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -62,26 +58,6 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	h_server_stop(&server);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	if (!c || !(c->dir = h_tmpdir()))
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	h_rmrf(c->dir);
-	free(c->dir);
-	free(c);
 	return 0;
 }
 
@@ -225,7 +201,7 @@ static char *write_list(const char *dir, int n, long delay_ms)
  * percentage and an ETA, and no line drawn is wider than the terminal. */
 static void test_progress_pty_total_eta_fits(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	char *list = write_list(c->dir, N_URLS, 150), *out, *line, *save = NULL;
 	char want[32], outdir[4200];
 	const char *argv[] = {"fetchall", list, "-o", outdir, "-j", "2", NULL};
@@ -259,7 +235,7 @@ static void test_progress_pty_total_eta_fits(void **state)
  * was on disk already, and the JSON's "transferred" is this run's. */
 static void test_progress_resumed_summary(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	uint8_t *head = malloc(2500000);
 	char path[4300], url[256], outdir[4200], line[4096], v[64];
 	const char *argv[] = {"fetchall", url, "-o", outdir, "-c", "--json", NULL};
@@ -291,8 +267,10 @@ static void test_progress_resumed_summary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_progress_pty_total_eta_fits, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_progress_resumed_summary, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_progress_pty_total_eta_fits, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_progress_resumed_summary, h_tmp_setup,
+					    h_tmp_teardown),
 	};
 	int rc;
 

@@ -28,10 +28,6 @@
 
 static struct h_server server;
 
-struct ctx {
-	char *dir;
-};
-
 static int group_setup(void **state)
 {
 	char root[4096];
@@ -45,26 +41,6 @@ static int group_teardown(void **state)
 {
 	(void)state;
 	return h_server_stop(&server);
-}
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-
-	if (!c || !(c->dir = h_tmpdir()))
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	h_rmrf(c->dir);
-	free(c->dir);
-	free(c);
-	return 0;
 }
 
 static int count_lines(const char *s)
@@ -89,7 +65,7 @@ static void assert_broken(const char *out, const char *status, const char *path,
 
 #define SPIDER "/static/spider/"
 
-static void run_crawl(const struct ctx *c, struct h_result *r, const char *extra)
+static void run_crawl(const struct h_tmp *c, struct h_result *r, const char *extra)
 {
 	char *start = h_url(&server, SPIDER "index.html");
 	const char *argv[] = {"fetchall", "--crawl", start, "--spider", "--retries",
@@ -102,7 +78,7 @@ static void run_crawl(const struct ctx *c, struct h_result *r, const char *extra
 
 static void test_spider_crawl_lists_broken_links(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	struct h_stats st;
 
@@ -128,7 +104,7 @@ static void test_spider_crawl_lists_broken_links(void **state)
 
 static void test_spider_json_line_per_link(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	char line[4096], v[1024], want[1024];
 
@@ -164,7 +140,7 @@ static void test_spider_json_line_per_link(void **state)
 
 static void test_spider_list(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	struct h_stats st;
 	char list[1024], want[512];
@@ -199,7 +175,7 @@ static void test_spider_list(void **state)
 
 static void test_spider_all_fine(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	struct h_result r;
 	char list[512];
 	const char *argv[] = {"fetchall", "-", "--spider", NULL};
@@ -217,7 +193,7 @@ static void test_spider_all_fine(void **state)
 /* Options that save, name or compare files do nothing with --spider. */
 static void test_spider_refuses_saving_options(void **state)
 {
-	struct ctx *c = *state;
+	struct h_tmp *c = *state;
 	static const char *const opts[][2] = {
 	    {"-o", "out"},          {"-O", "f"},  {"-c", NULL}, {"-N", NULL},
 	    {"--no-clobber", NULL}, {"-x", NULL}, {"-J", NULL}, {"--dedupe", NULL},
@@ -242,11 +218,14 @@ static void test_spider_refuses_saving_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_spider_crawl_lists_broken_links, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_spider_json_line_per_link, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_spider_list, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_spider_all_fine, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_spider_refuses_saving_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_spider_crawl_lists_broken_links, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_spider_json_line_per_link, h_tmp_setup,
+					    h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_spider_list, h_tmp_setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_spider_all_fine, h_tmp_setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_spider_refuses_saving_options, h_tmp_setup,
+					    h_tmp_teardown),
 	};
 	int rc;
 
