@@ -31,7 +31,9 @@ struct resolver;
  * second).  How long an answer is kept: libcurl's own DNS cache keeps
  * one 60 s. */
 #define RESOLVE_THREADS_MAX 64
-#define RESOLVE_TTL_MS      60000
+/* Seconds a libcurl handle keeps a name the resolver handed it. */
+#define RESOLVE_HANDLE_CACHE_S 5
+#define RESOLVE_TTL_MS         60000
 /* Names waiting for a thread at most; past it a prefetch is dropped (the
  * fetch then looks the name up itself, later). */
 #define RESOLVE_QUEUE_MAX 65536

@@ -251,6 +251,11 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 		sync_must(pthread_mutex_init(&s->share_lock[i], NULL), "pthread_mutex_init");
 	if (bsem_init(&s->inflight, inflight) != FA_OK)
 		goto fail_locks;
+	if (!behind_proxy(opts))
+		/* a resolver that cannot start leaves lookups to libcurl */
+		s->resolver = resolver_new(0, opts->ipresolve == CURL_IPRESOLVE_V4   ? AF_INET
+					      : opts->ipresolve == CURL_IPRESOLVE_V6 ? AF_INET6
+										     : AF_UNSPEC);
 	s->curlsh = curl_share_init();
 	if (!s->curlsh)
 		goto fail_bsem;
@@ -258,8 +263,13 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	    curl_share_setopt(s->curlsh, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
 	    curl_share_setopt(s->curlsh, CURLSHOPT_USERDATA, s) ||
 	    /* Only what is safe between concurrent threads: never
-	     * CURL_LOCK_DATA_CONNECT (see the top of this file). */
-	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+	     * CURL_LOCK_DATA_CONNECT (see the top of this file).  The DNS
+	     * cache only when the resolver does not look names up: libcurl
+	     * walks its whole DNS cache after every transfer (pruning it),
+	     * which with thousands of hosts in one shared cache, under its
+	     * lock, cost more CPU than the transfers; each handle's own
+	     * cache holds the few names it used in the last seconds. */
+	    (!s->resolver && curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS)) ||
 	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION))
 		goto fail_share;
 	atomic_init(&s->seed, (uint_fast32_t)time(NULL) ^ 0x9e3779b9u);
@@ -267,15 +277,11 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	rate_init(&s->rate, opts->limit_rate);
 	s->slots = inflight ? inflight : 1;
 	sync_must(pthread_mutex_init(&s->basic_lock, NULL), "pthread_mutex_init");
-	if (!behind_proxy(opts))
-		/* a resolver that cannot start leaves lookups to libcurl */
-		s->resolver = resolver_new(0, opts->ipresolve == CURL_IPRESOLVE_V4   ? AF_INET
-					      : opts->ipresolve == CURL_IPRESOLVE_V6 ? AF_INET6
-										     : AF_UNSPEC);
 	return s;
 fail_share:
 	curl_share_cleanup(s->curlsh);
 fail_bsem:
+	resolver_free(s->resolver);
 	bsem_destroy(&s->inflight);
 fail_locks:
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -935,6 +941,11 @@ struct fetch_worker *fetch_worker_new(struct fetch_share *s)
 	} while (0)
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_SHARE, s->curlsh);
+	/* every transfer hands the resolver's answer over again
+	 * (CURLOPT_RESOLVE): the handle's own cache need keep a name only
+	 * for the transfer and its redirects, and stays small */
+	if (s->resolver)
+		SET(CURLOPT_DNS_CACHE_TIMEOUT, (long)RESOLVE_HANDLE_CACHE_S);
 	SET(CURLOPT_ERRORBUFFER, w->errbuf);
 	/* perform() follows redirects (see the top of this file) */
 	SET(CURLOPT_FOLLOWLOCATION, 0L);
