@@ -567,11 +567,10 @@ static void inbox_key(const struct fleet *f, unsigned shard, char *buf, size_t l
 
 /* The shard of url's host; a URL without one goes to the first shard,
  * where it fails with its own result. */
-static unsigned shard_of(const struct fleet *f, const char *url, unsigned nshards)
+static unsigned shard_of(const char *url, unsigned nshards)
 {
 	unsigned s = 0;
 
-	(void)f;
 	if (url_shard(url, nshards, &s) != FA_OK)
 		s = 0;
 	return s;
@@ -588,7 +587,7 @@ enum fa_err fleet_send(struct fleet *f, const char *url, unsigned depth, const c
 	if (incoming)
 		snprintf(key, sizeof(key), "%s", f->incoming);
 	else
-		inbox_key(f, shard_of(f, url, f->o.nshards), key, sizeof(key));
+		inbox_key(f, shard_of(url, f->o.nshards), key, sizeof(key));
 	snprintf(d, sizeof(d), "%u", depth);
 	if (source) {
 		argv[argc++] = "s";
@@ -655,7 +654,7 @@ enum fa_err fleet_seed(struct fleet *f, const char *const *urls, const char *kin
 		argv[3] = f->seeded;
 		argv[4] = f->out;
 		for (size_t i = 0; i < n; i++) {
-			inbox_key(f, shard_of(f, urls[i], f->o.nshards), keys[i], KEY_MAX);
+			inbox_key(f, shard_of(urls[i], f->o.nshards), keys[i], KEY_MAX);
 			ks[i][0] = kinds[2 * i];
 			argv[5 + 4 * i] = keys[i];
 			argv[6 + 4 * i] = urls[i];
@@ -838,17 +837,22 @@ static long read_inbox(struct fleet *f, redisContext **c, const char *from, long
 		       bool replay, struct seen *replayed, char *last, size_t lastlen)
 {
 	char n[24], ms[24];
-	const char *argv[] = {"XREADGROUP", "GROUP", "g",       f->consumer, "COUNT", n,
-			      "BLOCK",      ms,      "STREAMS", f->inbox,    from};
-	const char *argv_nb[] = {"XREADGROUP", "GROUP",  "g", f->consumer, "COUNT", n,
-				 "STREAMS",    f->inbox, from};
+	const char *argv[11] = {"XREADGROUP", "GROUP", "g", f->consumer, "COUNT", n};
+	int argc = 6;
 	redisReply *r;
 	const redisReply *e;
 	long got = 0;
 
 	snprintf(n, sizeof(n), "%ld", count);
 	snprintf(ms, sizeof(ms), "%d", READ_BLOCK_MS);
-	r = block ? feeder_command(f, c, 11, argv) : feeder_command(f, c, 9, argv_nb);
+	if (block) {
+		argv[argc++] = "BLOCK";
+		argv[argc++] = ms;
+	}
+	argv[argc++] = "STREAMS";
+	argv[argc++] = f->inbox;
+	argv[argc++] = from;
+	r = feeder_command(f, c, argc, argv);
 	if (!r)
 		return -1;
 	e = entries_of(r);
@@ -897,7 +901,7 @@ static long route(struct fleet *f, redisContext **c, const char *from, unsigned 
 			continue;
 		fields = entry->element[1];
 		u = fields->type == REDIS_REPLY_ARRAY ? field(fields, "u", NULL) : NULL;
-		inbox_key(f, u ? shard_of(f, u, nshards) : 0, key, sizeof(key));
+		inbox_key(f, u ? shard_of(u, nshards) : 0, key, sizeof(key));
 		rargv[argc++] = "EVAL";
 		rargv[argc++] = ROUTE_LUA;
 		rargv[argc++] = "2";

@@ -461,19 +461,29 @@ int h_server_start(struct h_server *s, const char *root_or_null)
 	return 0;
 }
 
-int h_server_stop(struct h_server *s)
+/* SIGTERM to a child of ours (what names it in a message), limit_s
+ * seconds for it to exit (then h_wait's SIGKILL); reaped.  Returns 0 if
+ * it exited with status 0 (or pid is 0), else -1, saying why. */
+static int stop_child(pid_t pid, int limit_s, const char *what)
 {
 	int status = 0;
 
-	if (s->pid > 0) {
-		kill(s->pid, SIGTERM);
-		if (h_wait(s->pid, SERVER_STOP_S, &status) != 0)
-			fprintf(stderr, "harness: test server ignored SIGTERM\n");
-		else if (status != 0)
-			fprintf(stderr, "harness: test server exited with %d\n", status);
-	}
-	memset(s, 0, sizeof(*s));
+	if (pid <= 0)
+		return 0;
+	kill(pid, SIGTERM);
+	if (h_wait(pid, limit_s, &status) != 0)
+		fprintf(stderr, "harness: %s ignored SIGTERM\n", what);
+	else if (status != 0)
+		fprintf(stderr, "harness: %s exited with %d\n", what, status);
 	return status == 0 ? 0 : -1;
+}
+
+int h_server_stop(struct h_server *s)
+{
+	int rc = stop_child(s->pid, SERVER_STOP_S, "test server");
+
+	memset(s, 0, sizeof(*s));
+	return rc;
 }
 
 char *h_url(const struct h_server *s, const char *path)
@@ -835,19 +845,12 @@ fail:
 
 int h_redis_stop(struct h_redis *r)
 {
-	int status = 0;
+	int rc = stop_child(r->pid, REDIS_STOP_S, "redis-server");
 
-	if (r->pid > 0) {
-		kill(r->pid, SIGTERM);
-		if (h_wait(r->pid, REDIS_STOP_S, &status) != 0)
-			fprintf(stderr, "harness: redis-server ignored SIGTERM\n");
-		else if (status != 0)
-			fprintf(stderr, "harness: redis-server exited with %d\n", status);
-	}
 	if (r->dir[0] != '\0')
 		h_rmrf(r->dir);
 	memset(r, 0, sizeof(*r));
-	return status == 0 ? 0 : -1;
+	return rc;
 }
 
 /* Appends piece[0..plen) to *buf (a NUL-terminated heap string of *len

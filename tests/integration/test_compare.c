@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "svgcheck.h"
 
 static struct h_server server;
 
@@ -187,42 +188,6 @@ static void test_compare_json_table_and_plot(void **state)
 	h_result_release(&r);
 }
 
-/* The first element with class cls inside the element with id panel. */
-static xmlNode *svg_find(xmlNode *node, const char *panel, const char *cls, bool inside)
-{
-	for (; node; node = node->next) {
-		bool in = inside;
-		xmlChar *id, *c;
-		xmlNode *found = NULL;
-
-		if (node->type != XML_ELEMENT_NODE)
-			continue;
-		id = xmlGetProp(node, (const xmlChar *)"id");
-		in = in || (id && !strcmp((const char *)id, panel));
-		xmlFree(id);
-		c = xmlGetProp(node, (const xmlChar *)"class");
-		if (in && c && !strcmp((const char *)c, cls))
-			found = node;
-		xmlFree(c);
-		if (!found)
-			found = svg_find(node->children, panel, cls, in);
-		if (found)
-			return found;
-	}
-	return NULL;
-}
-
-static double svg_num(xmlNode *node, const char *name)
-{
-	xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
-	double d;
-
-	assert_non_null(v);
-	d = strtod((const char *)v, NULL);
-	xmlFree(v);
-	return d;
-}
-
 /*
  * --per-host 1 holds every level to one transfer at a time: the speedup
  * stays near 1 while the linear line runs to 16.  The speedup panel keeps
@@ -239,12 +204,9 @@ static void test_compare_low_speedup_plot(void **state)
 			      c->svg,           "--json",     NULL};
 	struct h_result r;
 	xmlDoc *doc;
-	xmlNode *root, *area, *node;
-	xmlChar *points;
-	double x, y, w, h, px, py, last_y = -1;
+	xmlNode *root, *node;
+	struct svg_box box;
 	const char *l16;
-	char *p, *end;
-	int n = 0;
 
 	for (int i = 0; i < 8; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s/delay/50/p%d\n",
@@ -258,33 +220,11 @@ static void test_compare_low_speedup_plot(void **state)
 	doc = xmlReadFile(c->svg, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	assert_non_null(doc);
 	root = xmlDocGetRootElement(doc);
-	area = svg_find(root, "speedup", "plot-area", false);
-	node = svg_find(root, "speedup", "ideal", false);
-	assert_non_null(area);
-	assert_non_null(node);
-	x = svg_num(area, "x");
-	y = svg_num(area, "y");
-	w = svg_num(area, "width");
-	h = svg_num(area, "height");
-	points = xmlGetProp(node, (const xmlChar *)"points");
-	assert_non_null(points);
-	for (p = (char *)points;; p = end, n++) {
-		px = strtod(p, &end);
-		if (end == p)
-			break;
-		py = strtod(end + 1, &end);
-		if (px < x - 0.05 || px > x + w + 0.05 || py < y - 0.05 || py > y + h + 0.05)
-			fail_msg("linear point %g,%g outside the panel %g,%g %gx%g", px, py, x, y,
-				 w, h);
-		last_y = py;
-	}
-	xmlFree(points);
-	assert_true(n >= 2);
-	assert_float_equal(last_y, y, 0.051); /* clipped on the top edge */
+	box = svg_check_linear_clipped(root);
 	/* the measured speedups (about 1) use the panel: upper half */
 	for (node = svg_find(root, "speedup", "point", false); node; node = node->next) {
 		if (node->type == XML_ELEMENT_NODE && !strcmp((const char *)node->name, "circle"))
-			assert_true(svg_num(node, "cy") < y + h / 2);
+			assert_true(svg_num(node, "cy") < box.y + box.h / 2);
 	}
 	xmlFreeDoc(doc);
 	h_result_release(&r);

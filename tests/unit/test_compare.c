@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "svgcheck.h"
 
 static struct compare_level level(unsigned j, double wall, unsigned long ok, double bytes)
 {
@@ -186,55 +187,6 @@ static void test_compare_axis_ticks_table(void **state)
 	}
 }
 
-/* The element under the panel with id whose class is cls (first one). */
-static xmlNode *panel_element(xmlNode *node, const char *panel, const char *cls, bool inside)
-{
-	for (; node; node = node->next) {
-		bool in = inside;
-		xmlChar *id, *c;
-		xmlNode *found = NULL;
-
-		if (node->type != XML_ELEMENT_NODE)
-			continue;
-		id = xmlGetProp(node, (const xmlChar *)"id");
-		in = in || (id && !strcmp((const char *)id, panel));
-		xmlFree(id);
-		c = xmlGetProp(node, (const xmlChar *)"class");
-		if (in && c && !strcmp((const char *)c, cls))
-			found = node;
-		xmlFree(c);
-		if (!found)
-			found = panel_element(node->children, panel, cls, in);
-		if (found)
-			return found;
-	}
-	return NULL;
-}
-
-static bool has_class(xmlNode *node, const char *name, const char *cls)
-{
-	xmlChar *c;
-	bool yes;
-
-	if (node->type != XML_ELEMENT_NODE || strcmp((const char *)node->name, name))
-		return false;
-	c = xmlGetProp(node, (const xmlChar *)"class");
-	yes = c && !strcmp((const char *)c, cls);
-	xmlFree(c);
-	return yes;
-}
-
-static double num_prop(xmlNode *node, const char *name)
-{
-	xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
-	double d;
-
-	assert_non_null(v);
-	d = strtod((const char *)v, NULL);
-	xmlFree(v);
-	return d;
-}
-
 /*
  * A speedup that falls from 1 to 0.4 while the linear line runs to 64: the
  * panel's range is the measurements' (a round tick above 1), so the lowest
@@ -248,12 +200,11 @@ static void test_compare_svg_low_speedup_readable(void **state)
 	char path[] = "/tmp/fetchall-svg-XXXXXX";
 	int fd = mkstemp(path);
 	FILE *f = fdopen(fd, "w");
-	double x, y, w, h, px, py, last_y = 0, top_tick = 0;
-	int n_points = 0, n_ticks = 0;
+	double y, h, py, top_tick = 0;
+	int n_ticks = 0;
+	struct svg_box box;
 	xmlDoc *doc;
-	xmlNode *root, *area, *ideal, *node;
-	xmlChar *points;
-	char *p, *end;
+	xmlNode *root, *node;
 
 	(void)state;
 	assert_non_null(f);
@@ -263,49 +214,25 @@ static void test_compare_svg_low_speedup_readable(void **state)
 	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	assert_non_null(doc);
 	root = xmlDocGetRootElement(doc);
-	area = panel_element(root->children, "speedup", "plot-area", false);
-	ideal = panel_element(root->children, "speedup", "ideal", false);
-	assert_non_null(area);
-	assert_non_null(ideal);
-	x = num_prop(area, "x");
-	y = num_prop(area, "y");
-	w = num_prop(area, "width");
-	h = num_prop(area, "height");
-
 	/* the linear line: every point inside, the last on the top edge */
-	points = xmlGetProp(ideal, (const xmlChar *)"points");
-	assert_non_null(points);
-	for (p = (char *)points;; p = end) {
-		px = strtod(p, &end);
-		if (end == p)
-			break;
-		assert_int_equal(*end, ',');
-		py = strtod(end + 1, &end);
-		if (px < x - 0.05 || px > x + w + 0.05 || py < y - 0.05 || py > y + h + 0.05)
-			fail_msg("linear point %g,%g outside %g,%g %gx%g", px, py, x, y, w, h);
-		last_y = py;
-		n_points++;
-	}
-	xmlFree(points);
-	assert_true(n_points >= 2); /* a visible stretch, from J=1 up */
-	assert_float_equal(last_y, y, 0.051);
+	box = svg_check_linear_clipped(root);
+	y = box.y;
+	h = box.h;
 
 	/* the measured points are spread over the panel, not on its floor */
-	for (node = panel_element(root->children, "speedup", "point", false); node;
-	     node = node->next) {
-		if (!has_class(node, "circle", "point"))
+	for (node = svg_find(root, "speedup", "point", false); node; node = node->next) {
+		if (!svg_is(node, "circle", "point"))
 			continue;
-		py = num_prop(node, "cy");
+		py = svg_num(node, "cy");
 		assert_true(py >= y - 0.05 && py <= y + 0.75 * h); /* 0.4 of at most 1.2 */
 	}
 
 	/* the ticks: 0, 0.2, ..., 1.2 */
-	for (node = panel_element(root->children, "speedup", "tick", false); node;
-	     node = node->next) {
+	for (node = svg_find(root, "speedup", "tick", false); node; node = node->next) {
 		xmlChar *text;
 		double v;
 
-		if (!has_class(node, "text", "tick"))
+		if (!svg_is(node, "text", "tick"))
 			continue;
 		text = xmlNodeGetContent(node);
 		v = strtod((const char *)text, NULL);
