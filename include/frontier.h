@@ -34,6 +34,7 @@
 struct robots;
 
 /* The defaults of struct frontier_opts' caps (a field left 0). */
+#define FRONTIER_KEY_MAX            96          /* a host key, "host:port", with its NUL */
 #define FRONTIER_MAX_TOTAL          (4u << 20)  /* jobs queued, tens of bytes each plus the URL */
 #define FRONTIER_MAX_SEEN           (64u << 20) /* seen-set entries */
 #define FRONTIER_BACKOFF_BASE_MS    1000
@@ -126,10 +127,10 @@ struct frontier_slowdown frontier_slowdown(const struct frontier_opts *o, long b
 
 /* One host, as the live display shows it. */
 struct frontier_host_view {
-	char key[96];       /* "host:port" */
-	unsigned active;    /* jobs handed out and not done (some may be
-			       waiting out --wait, a backoff or a slot) */
-	unsigned in_flight; /* of them, transferring now */
+	char key[FRONTIER_KEY_MAX]; /* "host:port" */
+	unsigned active;            /* jobs handed out and not done (some may be
+				       waiting out --wait, a backoff or a slot) */
+	unsigned in_flight;         /* of them, transferring now */
 	size_t queued;
 	uint64_t requests, errors, throttled;
 	/* The host's gap between request starts: --wait itself (never a
@@ -193,8 +194,16 @@ bool frontier_mark_seen_fp(struct frontier *f, uint64_t fp);
  * JOB_ROBOTS job for its robots.txt.  Returns FA_ERR_CLOSED when no job
  * can ever come: after frontier_close(), or once input is done and
  * nothing is queued or active.  Thread-safe.
+ *
+ * `last` (NULL, or FRONTIER_KEY_MAX bytes the calling thread keeps;
+ * "" at first) names the host of the thread's previous job and is set
+ * to the new one's: that host, if it is ready and its next job is of
+ * the lowest depth waiting, is preferred over the turn order, because
+ * the thread's connection to it is likely still open (libcurl's
+ * connections are per thread, fetch.h).  A list of hosts with a few
+ * URLs each then costs a connection a host, not one a URL.
  */
-enum fa_err frontier_next(struct frontier *f, struct fetch_job **job);
+enum fa_err frontier_next(struct frontier *f, char *last, struct fetch_job **job);
 
 /*
  * The per-attempt gate: frontier_attempt_start() waits (without any lock

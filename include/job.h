@@ -97,6 +97,9 @@ struct job_worker;
 struct job_worker *job_worker_new(struct job_ctx *ctx, struct fetch_share *share);
 void job_worker_free(struct job_worker *w);
 
+/* The worker's host of its last job, for frontier_next()'s `last`. */
+char *job_worker_last_host(struct job_worker *w);
+
 /* Runs job to the end and frees it (the frontier is told it is done).
  * Thread-safe across workers. */
 void job_run(struct job_worker *w, struct fetch_job *job);

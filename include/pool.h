@@ -24,15 +24,15 @@ struct pool_ops {
 	void (*run)(void *state, void *job);
 	/* Frees a thread's state (also for states of a failed pool_new). */
 	void (*thread_fini)(void *state);
-	/* Blocks for the source's next job; anything but FA_OK ends the
-	 * thread.  Thread-safe. */
-	enum fa_err (*next)(void *source, void **job);
+	/* Blocks for the source's next job for the thread with `state`;
+	 * anything but FA_OK ends the thread.  Thread-safe. */
+	enum fa_err (*next)(void *source, void *state, void **job);
 	/* Makes every next() fail from now on (used if starting fails). */
 	void (*close)(void *source);
 };
 
 /* next/close for a struct queue source. */
-enum fa_err pool_queue_next(void *queue, void **job);
+enum fa_err pool_queue_next(void *queue, void *state, void **job);
 void pool_queue_close(void *queue);
 
 struct pool;

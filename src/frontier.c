@@ -34,7 +34,7 @@
 enum robots_state { ROBOTS_NONE, ROBOTS_FETCHING, ROBOTS_READY };
 
 struct frontier_host {
-	char key[96];
+	char key[FRONTIER_KEY_MAX];
 	struct fetch_job *head, *tail;
 	size_t queued;
 	unsigned active;        /* jobs handed out, not yet done */
@@ -176,15 +176,25 @@ static void grow_table(struct frontier *f)
 	f->nbuckets = n;
 }
 
+/* With the lock held: the host for key, or NULL. */
+static struct frontier_host *host_find(const struct frontier *f, const char *key)
+{
+	struct frontier_host *h;
+
+	for (h = f->buckets[bucket_of(f, key)]; h; h = h->chain)
+		if (!strcmp(h->key, key))
+			return h;
+	return NULL;
+}
+
 /* With the lock held: the host for key, made if missing; NULL on OOM. */
 static struct frontier_host *host_get(struct frontier *f, const char *key, const char *url)
 {
 	size_t b = bucket_of(f, key);
-	struct frontier_host *h;
+	struct frontier_host *h = host_find(f, key);
 
-	for (h = f->buckets[b]; h; h = h->chain)
-		if (!strcmp(h->key, key))
-			return h;
+	if (h)
+		return h;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
@@ -290,7 +300,7 @@ static void sweep_idle_hosts(struct frontier *f)
 
 enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe, bool block)
 {
-	char key[96];
+	char key[FRONTIER_KEY_MAX];
 	uint64_t fp = 0;
 	struct frontier_host *h;
 	enum fa_err err;
@@ -413,14 +423,20 @@ static bool host_ready(const struct frontier *f, const struct frontier_host *h, 
 	return true;
 }
 
-/* With the lock held: the next job of the best ready host, or NULL. */
-static struct fetch_job *pick(struct frontier *f, uint64_t *wake)
+/* With the lock held: the next job of the best ready host, or NULL.  The
+ * host named by `last` (frontier_next()) wins a tie of depth, and one of
+ * depth 0 ends the search at once. */
+static struct fetch_job *pick(struct frontier *f, const char *last, uint64_t *wake)
 {
 	uint64_t now = now_ms();
-	struct frontier_host *best = NULL;
+	struct frontier_host *best = NULL, *mine = last && *last ? host_find(f, last) : NULL;
 	struct fetch_job *job;
 
-	for (struct frontier_host *h = f->wait_head; h; h = h->next) {
+	if (mine && (!mine->waiting || !host_ready(f, mine, now, wake)))
+		mine = NULL;
+	if (mine && mine->head->depth == 0 && mine->robots_state == ROBOTS_READY)
+		best = mine;
+	for (struct frontier_host *h = best ? NULL : f->wait_head; h; h = h->next) {
 		if (!host_ready(f, h, now, wake))
 			continue;
 		if (!best || h->head->depth < best->head->depth)
@@ -428,6 +444,8 @@ static struct fetch_job *pick(struct frontier *f, uint64_t *wake)
 		if (best->head->depth == 0 && best->robots_state == ROBOTS_READY)
 			break; /* nothing beats depth 0 */
 	}
+	if (mine && best && mine->head->depth <= best->head->depth)
+		best = mine;
 	if (!best)
 		return NULL;
 	if (best->robots_state == ROBOTS_NONE) {
@@ -454,7 +472,7 @@ static struct fetch_job *pick(struct frontier *f, uint64_t *wake)
 	return job;
 }
 
-enum fa_err frontier_next(struct frontier *f, struct fetch_job **out)
+enum fa_err frontier_next(struct frontier *f, char *last, struct fetch_job **out)
 {
 	enum fa_err err = FA_ERR_CLOSED;
 
@@ -463,8 +481,10 @@ enum fa_err frontier_next(struct frontier *f, struct fetch_job **out)
 	while (!f->closed) {
 		uint64_t wake = UINT64_MAX;
 
-		*out = pick(f, &wake);
+		*out = pick(f, last, &wake);
 		if (*out) {
+			if (last)
+				memcpy(last, (*out)->host->key, FRONTIER_KEY_MAX);
 			err = FA_OK;
 			break;
 		}

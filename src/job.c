@@ -39,6 +39,7 @@ struct job_worker {
 	struct fetch_worker *fetch;
 	struct fetch_buffer page;
 	struct html_links links;
+	char last_host[FRONTIER_KEY_MAX]; /* frontier_next()'s `last` */
 };
 
 enum fa_err job_ctx_init(struct job_ctx *ctx, const struct job_opts *opts)
@@ -90,6 +91,11 @@ struct job_worker *job_worker_new(struct job_ctx *ctx, struct fetch_share *share
 	}
 	w->page.max = ctx->opts->max_page_size;
 	return w;
+}
+
+char *job_worker_last_host(struct job_worker *w)
+{
+	return w->last_host;
 }
 
 void job_worker_free(struct job_worker *w)

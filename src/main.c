@@ -213,9 +213,9 @@ static void worker_fini(void *state)
 	job_worker_free(state);
 }
 
-static enum fa_err frontier_next_job(void *frontier, void **job)
+static enum fa_err frontier_next_job(void *frontier, void *state, void **job)
 {
-	return frontier_next(frontier, (struct fetch_job **)job);
+	return frontier_next(frontier, job_worker_last_host(state), (struct fetch_job **)job);
 }
 
 static void frontier_stop(void *frontier)

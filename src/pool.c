@@ -81,7 +81,7 @@ static void *work(void *arg)
 	for (;;) {
 		unsigned long gen;
 
-		while (p->ops->next(p->source, &job) == FA_OK)
+		while (p->ops->next(p->source, w->state, &job) == FA_OK)
 			p->ops->run(w->state, job);
 		sync_lock(&p->lock);
 		p->idle++;
@@ -142,8 +142,9 @@ static void release(struct pool *p)
 	free(p);
 }
 
-enum fa_err pool_queue_next(void *queue, void **job)
+enum fa_err pool_queue_next(void *queue, void *state, void **job)
 {
+	(void)state;
 	return queue_pop(queue, job);
 }
 

@@ -165,7 +165,7 @@ static struct fetch_job *take(struct frontier *f)
 {
 	struct fetch_job *job = NULL;
 
-	assert_int_equal(frontier_next(f, &job), FA_OK);
+	assert_int_equal(frontier_next(f, NULL, &job), FA_OK);
 	assert_non_null(job);
 	assert_non_null(job->host);
 	return job;
@@ -192,7 +192,7 @@ static void expect_closed(struct frontier *f)
 {
 	struct fetch_job *job = (struct fetch_job *)&job;
 
-	assert_int_equal(frontier_next(f, &job), FA_ERR_CLOSED);
+	assert_int_equal(frontier_next(f, NULL, &job), FA_ERR_CLOSED);
 	assert_null(job);
 }
 
@@ -217,7 +217,7 @@ static void *call_main(void *arg)
 	struct call *c = arg;
 
 	switch (c->op) {
-	case CALL_NEXT: c->err = frontier_next(c->f, &c->job); break;
+	case CALL_NEXT: c->err = frontier_next(c->f, NULL, &c->job); break;
 	case CALL_ADD:
 		c->err = frontier_add(c->f, c->job, c->dedupe, true);
 		c->job = NULL;
@@ -343,6 +343,56 @@ static void test_frontier_hosts_take_turns(void **state)
 		assert_int_equal(add(f, added[i], 0, false), FA_OK);
 	for (size_t i = 0; i < ARRAY_LEN(order); i++)
 		take_expect(f, order[i]);
+	frontier_free(f);
+}
+
+/* Takes the next job for a thread whose last host is in `last`, checks
+ * its URL, finishes it. */
+static void take_as(struct frontier *f, char *last, const char *url)
+{
+	struct fetch_job *job = NULL;
+
+	assert_int_equal(frontier_next(f, last, &job), FA_OK);
+	assert_non_null(job);
+	if (strcmp(job->url, url))
+		print_message("next: got %s, want %s\n", job->url, url);
+	assert_string_equal(job->url, url);
+	assert_true(*last);
+	finish(f, job);
+}
+
+/* A thread goes on with the host of its last job while that host has
+ * work of the lowest depth waiting (its connection is open); other
+ * threads, and a thread whose host is spent, take hosts in turn. */
+static void test_frontier_last_host_first(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f = fr_new(&o);
+	char x[FRONTIER_KEY_MAX] = "", y[FRONTIER_KEY_MAX] = "";
+
+	(void)state;
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/3", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/2", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://c.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://d.test/1", 1, false), FA_OK);
+	take_as(f, x, "http://a.test/1");
+	take_as(f, y, "http://b.test/1");
+	take_as(f, x, "http://a.test/2");
+	take_as(f, y, "http://b.test/2");
+	take_as(f, y, "http://c.test/1"); /* b spent: the turn order */
+	take_as(f, x, "http://a.test/3");
+	/* a deeper job waits behind a lower one on another host */
+	assert_int_equal(add(f, "http://d.test/2", 1, false), FA_OK);
+	assert_int_equal(add(f, "http://e.test/1", 0, false), FA_OK);
+	memcpy(x, "d.test:80", sizeof("d.test:80"));
+	take_as(f, x, "http://e.test/1");
+	take_as(f, y, "http://d.test/1");
+	take_as(f, y, "http://d.test/2");
+	frontier_input_done(f);
+	expect_closed(f);
 	frontier_free(f);
 }
 
@@ -720,7 +770,7 @@ static void *tree_worker(void *arg)
 
 	for (;;) {
 		struct fetch_job *job = NULL;
-		enum fa_err err = frontier_next(w->f, &job);
+		enum fa_err err = frontier_next(w->f, NULL, &job);
 		unsigned id;
 
 		if (err == FA_ERR_CLOSED) {
@@ -806,7 +856,7 @@ static void *cap_worker(void *arg)
 
 	for (;;) {
 		struct fetch_job *job = NULL;
-		enum fa_err err = frontier_next(w->f, &job);
+		enum fa_err err = frontier_next(w->f, NULL, &job);
 		unsigned h, now_total;
 
 		if (err == FA_ERR_CLOSED) {
@@ -1816,7 +1866,7 @@ static void *stress_consumer(void *arg)
 
 	for (;;) {
 		struct fetch_job *job = NULL;
-		enum fa_err err = frontier_next(w->f, &job);
+		enum fa_err err = frontier_next(w->f, NULL, &job);
 
 		if (err == FA_ERR_CLOSED) {
 			atomic_fetch_add(&w->closed, 1);
@@ -1932,6 +1982,7 @@ int main(void)
 	    cmocka_unit_test(test_frontier_fifo_within_host),
 	    cmocka_unit_test(test_frontier_lowest_depth_first),
 	    cmocka_unit_test(test_frontier_hosts_take_turns),
+	    cmocka_unit_test(test_frontier_last_host_first),
 	    cmocka_unit_test(test_frontier_dedupe),
 	    cmocka_unit_test(test_frontier_bad_url),
 	    cmocka_unit_test(test_frontier_mark_seen),
