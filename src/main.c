@@ -199,9 +199,13 @@ out:
 /* How far the list is read ahead of the fetchers, beyond 4 URLs a slot:
  * the hosts of these URLs are looked up meanwhile (resolve.h), so at a
  * few thousand URLs a second a slow resolver's 50 ms are behind the
- * reading, not in front of a transfer.  A few hundred bytes a URL: the
- * list still streams in flat memory. */
-#define LIST_AHEAD 1024
+ * reading, not in front of a transfer; and a host's URLs a few thousand
+ * lines apart are queued together, so the thread that takes one goes on
+ * with the others over its open connection (frontier_next()): 6000 URLs
+ * over 2000 hosts, each host's three 2000 lines apart, took 6000
+ * connections with 1024 here and 2015 with 8192.  A few hundred bytes a
+ * URL (1.2 MB more peak RSS): the list still streams in flat memory. */
+#define LIST_AHEAD 8192
 
 static void host_prefetch(void *share, const char *key)
 {
