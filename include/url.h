@@ -58,6 +58,10 @@ enum fa_err url_normalize(const char *text, char **out);
  */
 enum fa_err url_host_key(const char *url, char *out, size_t outlen);
 
+/* url_host_key() always through curl_url(): url_host_key() takes a short
+ * cut for plain http(s) URLs, and tests check the two agree. */
+enum fa_err url_host_key_libcurl(const char *url, char *out, size_t outlen);
+
 /*
  * Where the parts of an absolute URL lie in its text, found without
  * allocating: "scheme://", the authority (user-info included), the path

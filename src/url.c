@@ -340,7 +340,113 @@ enum fa_err url_shard(const char *url, unsigned nshards, unsigned *shard)
 	return FA_OK;
 }
 
+/* Whether [s, s+n) is a port libcurl reads as itself: 1 to 65535, no
+ * leading zero. */
+static bool plain_port(const char *s, size_t n)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5 || s[0] == '0')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v <= 65535;
+}
+
+/* Whether [s, s+n) is a host name libcurl keeps as it is: ASCII letters,
+ * digits, '-' and '.', no empty label, and not a number it would rewrite
+ * (an IPv4 address is taken only as four plain decimal parts). */
+static bool plain_host(const char *s, size_t n)
+{
+	size_t label = 0, parts = 1;
+	bool digits = true, quad = true; /* the last label all digits; so far a dotted quad */
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n ? s[i] : '.';
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			if (!digits || label > 3 || (label > 1 && s[i - label] == '0') ||
+			    atoi(s + i - label) > 255)
+				quad = false;
+			if (i < n) {
+				parts++;
+				label = 0;
+				digits = true;
+			}
+			continue;
+		}
+		if (!isalnum((unsigned char)c) && c != '-')
+			return false;
+		if (c < '0' || c > '9')
+			digits = false;
+		label++;
+	}
+	return !digits || (quad && parts == 4);
+}
+
+/* url_host_key() without libcurl, on the path every URL takes, for the
+ * form libcurl gives a URL it accepted (url_check()'s):
+ * "http(s)://host[:port]" with a plain host and port (above), no
+ * credentials, and only printable ASCII anywhere (what libcurl refuses,
+ * a space or a control byte, goes to libcurl to refuse).  False for
+ * anything else, which libcurl then parses, so the key is always the one
+ * libcurl's parts would give (test_url checks the two agree). */
+static bool host_key_plain(const char *url, char *out, size_t outlen, enum fa_err *err)
+{
+	size_t a = 0, end, host, plen;
+	const char *port = NULL;
+
+	if (!strncmp(url, "http://", 7))
+		a = 7, port = "80";
+	else if (!strncmp(url, "https://", 8))
+		a = 8, port = "443";
+	else
+		return false;
+	for (const unsigned char *p = (const unsigned char *)url + a; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return false;
+	end = a + strcspn(url + a, "/?#@:");
+	host = end - a;
+	if (url[end] == '@' || !plain_host(url + a, host))
+		return false;
+	if (url[end] == ':') {
+		port = url + end + 1;
+		plen = strcspn(port, "/?#@:");
+		if (!plain_port(port, plen) || port[plen] == '@' || port[plen] == ':')
+			return false;
+	} else {
+		plen = strlen(port);
+	}
+	if (host + 1 + plen >= outlen) {
+		*err = FA_ERR_TOO_LONG;
+		return true;
+	}
+	for (size_t i = 0; i < host; i++)
+		out[i] = (char)tolower((unsigned char)url[a + i]);
+	out[host] = ':';
+	memcpy(out + host + 1, port, plen);
+	out[host + 1 + plen] = '\0';
+	*err = FA_OK;
+	return true;
+}
+
 enum fa_err url_host_key(const char *url, char *out, size_t outlen)
+{
+	enum fa_err err;
+
+	if (host_key_plain(url, out, outlen, &err))
+		return err;
+	return url_host_key_libcurl(url, out, outlen);
+}
+
+enum fa_err url_host_key_libcurl(const char *url, char *out, size_t outlen)
 {
 	enum fa_err err = FA_ERR_URL;
 	CURLU *h = curl_url();

@@ -228,6 +228,76 @@ static void test_url_normalize_rejects(void **state)
 	assert_null(out);
 }
 
+/* url_host_key()'s short cut for plain URLs gives what libcurl's parts
+ * give, and leaves everything else to libcurl: the same result and key
+ * both ways, for plain URLs and for each thing the short cut refuses. */
+static void test_url_host_key_agrees_with_libcurl(void **state)
+{
+	static const char *const urls[] = {
+	    "http://example.com/",
+	    "https://Example.COM:8443/a?b#c",
+	    "http://a.b",
+	    "http://a.b?x",
+	    "http://a.b#y",
+	    "https://h1.fetchall.test:35311/bytes/10/f.bin",
+	    "http://127.0.0.1:8080/",
+	    "http://127.1/",
+	    "http://0x7f.0.0.1/",
+	    "http://010.0.0.1/",
+	    "http://256.0.0.1/",
+	    "http://1.2.3.4.5/",
+	    "http://1.2.3/",
+	    "http://2130706433/",
+	    "http://1.2.3.com/",
+	    "http://a.1/",
+	    "http://[::1]:8080/x",
+	    "http://[fe80::1%25eth0]/",
+	    "http://user:pw@host.test/",
+	    "http://user@host.test:81/",
+	    "http://u:123@h.test/",
+	    "http://host.test:/",
+	    "http://host.test:0080/",
+	    "http://host.test:65536/",
+	    "http://host.test:65535/",
+	    "http://host.test:8a/",
+	    "http://host.test./",
+	    "http://.host.test/",
+	    "http://a..b/",
+	    "http:///path",
+	    "http://h_x.test/",
+	    "http://ex%41mple.com/",
+	    "http://b\xc3\xbc"
+	    "cher.test/",
+	    "http://a.test/x y",
+	    "http://a.test/\x01",
+	    "HTTP://A.TEST/",
+	    "ftp://a.test/",
+	    "file:///etc/passwd",
+	    "http://a.test:1:2/",
+	    "http://-a.test/",
+	    "nope",
+	    "",
+	};
+	char fast[300], slow[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		enum fa_err a, b;
+
+		memset(fast, 'x', sizeof(fast));
+		memset(slow, 'y', sizeof(slow));
+		a = url_host_key(urls[i], fast, sizeof(fast));
+		b = url_host_key_libcurl(urls[i], slow, sizeof(slow));
+		if (a != b || (a == FA_OK && strcmp(fast, slow)))
+			fail_msg("%s: %d '%.40s' against libcurl's %d '%.40s'", urls[i], a,
+				 a == FA_OK ? fast : "", b, b == FA_OK ? slow : "");
+		a = url_host_key(urls[i], fast, 6);
+		b = url_host_key_libcurl(urls[i], slow, 6);
+		if (a != b)
+			fail_msg("%s in 6 bytes: %d against libcurl's %d", urls[i], a, b);
+	}
+}
+
 static void test_url_host_key_table(void **state)
 {
 	char key[64];
@@ -541,6 +611,7 @@ int main(void)
 	    cmocka_unit_test(test_url_normalize_stray_percent),
 	    cmocka_unit_test(test_url_normalize_rejects),
 	    cmocka_unit_test(test_url_host_key_table),
+	    cmocka_unit_test(test_url_host_key_agrees_with_libcurl),
 	    cmocka_unit_test(test_url_split_table),
 	    cmocka_unit_test(test_url_split_agrees_with_libcurl),
 	    cmocka_unit_test(test_url_shard),
