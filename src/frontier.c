@@ -13,11 +13,15 @@
  *
  * Locking: one mutex guards everything here, including the seen-set
  * (wget2's check-and-insert under one lock); it is a leaf lock.  `work` is
- * broadcast when a job may have become startable or the end may have
- * come (a job added, a host freed, robots known, input done, close);
- * `room` is signalled when a queued job leaves.  Waits for a host's next
- * start are timed waits on `work`, so frontier_close() cuts them short.
- * URL normalisation runs before taking the lock.
+ * signalled when one more job may have become startable (a job added, a
+ * job done or past its transfer: any waiting thread can take it, so one
+ * is woken), and broadcast when many may have or the end may have come
+ * (robots known, input done, the last job done, close).  `room` is
+ * signalled when a queued job leaves and the queue is at least
+ * room_batch() below its bound: a reader blocked on a full queue then
+ * wakes once for a batch of lines, not once a line.  Waits for a host's
+ * next start are timed waits on `work`, so frontier_close() cuts them
+ * short.  URL normalisation runs before taking the lock.
  */
 #include "frontier.h"
 
@@ -70,6 +74,13 @@ struct frontier {
 	size_t sweep_at; /* host count that triggers sweep_idle_hosts() */
 	bool input_done, closed;
 };
+
+/* How far below max_queued the queue must fall before a blocked adder
+ * is woken (see the top of this file). */
+static size_t room_batch(const struct frontier *f)
+{
+	return f->opts.max_queued / 8 ? f->opts.max_queued / 8 : 1;
+}
 
 static uint64_t now_ms(void)
 {
@@ -366,7 +377,7 @@ enum fa_err frontier_add(struct frontier *f, struct fetch_job *job, bool dedupe,
 	if (f->queued > f->high_water)
 		f->high_water = f->queued;
 	waiting_append(f, h);
-	pthread_cond_broadcast(&f->work);
+	pthread_cond_signal(&f->work);
 	sync_unlock(&f->lock);
 	return FA_OK;
 fail:
@@ -461,7 +472,8 @@ static struct fetch_job *pick(struct frontier *f, const char *last, uint64_t *wa
 		job->next = NULL;
 		best->queued--;
 		f->queued--;
-		pthread_cond_signal(&f->room);
+		if (f->queued + room_batch(f) <= f->opts.max_queued)
+			pthread_cond_signal(&f->room);
 	}
 	waiting_remove(f, best);
 	if (best->queued)
@@ -688,7 +700,7 @@ void frontier_transfer_over(struct frontier *f, struct fetch_job *job)
 	job->transfer_over = true;
 	h->parsing++;
 	/* the host may be ready again: wake a thread waiting for a job */
-	pthread_cond_broadcast(&f->work);
+	pthread_cond_signal(&f->work);
 	sync_unlock(&f->lock);
 }
 
@@ -713,7 +725,11 @@ void frontier_done(struct frontier *f, struct fetch_job *job)
 		h->robots_state = ROBOTS_READY;
 	}
 	maybe_evict(f, h, now_ms());
-	pthread_cond_broadcast(&f->work);
+	/* the host may take one more job; or, the last one done, the end */
+	if (f->input_done && f->queued == 0 && f->active == 0)
+		pthread_cond_broadcast(&f->work);
+	else
+		pthread_cond_signal(&f->work);
 	sync_unlock(&f->lock);
 }
 

@@ -33,8 +33,11 @@
  *
  * Locking: struct store is read-only after store_new() except part_owners,
  * the list of store_files that own their "NAME.part" right now, guarded by
- * store->lock (one check-and-insert, so two files of one run never write,
- * resume or replace the same "NAME.part"); seq is atomic.  A store_file
+ * store->lock, held only to read or change the list.  A name is checked
+ * (claimed? what is on disk?) and claimed as one step under that name's
+ * slot lock (one of SLOT_LOCKS, by hash), so two files of one run never
+ * write, resume or replace the same "NAME.part", and threads saving other
+ * names never wait for this one's system calls; seq is atomic.  A store_file
  * belongs to one thread.  Nothing here is safe against another process
  * writing into the same directory at the same time, except that no final
  * name is ever replaced.
@@ -68,16 +71,22 @@
 #define TEMP_SUFFIX  ".part.part"    /* never a final name nor a NAME.part */
 #define TEMP_TRIES   100             /* unique temporary names tried before giving up */
 #define RECORD_XATTR "user.fetchall" /* where a file's record lives */
+#define SLOT_LOCKS   64              /* slot names' locks, by hash (find_slot) */
 
 struct store {
 	int dirfd;
 	unsigned flags;
 	bool use_tmpfile;
-	pthread_mutex_t lock;           /* guards part_owners */
+	pthread_mutex_t lock;           /* guards part_owners, never held long */
 	struct store_file *part_owners; /* files that hold their slot now */
-	atomic_ulong seq;               /* makes temporary names unique */
-	atomic_bool records;            /* records can be kept at all */
-	bool sidecars;                  /* in sidecar files, not xattrs */
+	/* A slot name's look at the disk and claim are one step against
+	 * other threads wanting that name (find_slot); by hash of the name,
+	 * so threads saving different names do not wait for each other's
+	 * system calls. */
+	pthread_mutex_t slot_locks[SLOT_LOCKS];
+	atomic_ulong seq;    /* makes temporary names unique */
+	atomic_bool records; /* records can be kept at all */
+	bool sidecars;       /* in sidecar files, not xattrs */
 	/* store_new_file(): the path as given, and the file's name in dirfd
 	 * (NULL when streaming) or the descriptor streamed to; else NULL, NULL
 	 * and -1 */
@@ -625,6 +634,22 @@ static bool xattrs_work(struct store *store)
 	return ok;
 }
 
+/* Makes the store's mutexes; 0, or an errno value with none left made. */
+static int locks_init(struct store *store)
+{
+	int e = pthread_mutex_init(&store->lock, NULL);
+
+	for (int i = 0; e == 0 && i < SLOT_LOCKS; i++) {
+		e = pthread_mutex_init(&store->slot_locks[i], NULL);
+		if (e != 0) {
+			while (i-- > 0)
+				pthread_mutex_destroy(&store->slot_locks[i]);
+			pthread_mutex_destroy(&store->lock);
+		}
+	}
+	return e;
+}
+
 enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char *errbuf,
 		      size_t errlen)
 {
@@ -652,7 +677,7 @@ enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char 
 	store->flags = flags;
 	atomic_init(&store->seq, 0);
 	atomic_init(&store->records, true);
-	if (pthread_mutex_init(&store->lock, NULL) != 0) {
+	if (locks_init(store) != 0) {
 		free(store);
 		report(errbuf, errlen, "cannot use output directory", dir, EAGAIN);
 		return FA_ERR_THREAD;
@@ -702,7 +727,7 @@ static enum fa_err stream_store(const char *path, int fd, bool own, struct store
 	store->own_stream_fd = own;
 	atomic_init(&store->seq, 0);
 	atomic_init(&store->records, false);
-	sync_must(pthread_mutex_init(&store->lock, NULL), "pthread_mutex_init");
+	sync_must(locks_init(store), "pthread_mutex_init");
 	*out = store;
 	return FA_OK;
 }
@@ -809,6 +834,8 @@ void store_free(struct store *store)
 	if (store->dirfd >= 0)
 		close(store->dirfd);
 	pthread_mutex_destroy(&store->lock);
+	for (int i = 0; i < SLOT_LOCKS; i++)
+		pthread_mutex_destroy(&store->slot_locks[i]);
 	free(store);
 }
 
@@ -1356,19 +1383,32 @@ static bool take_current(struct store_file *file, const char *name)
 }
 
 /* Finds and claims file's slot (see store_open).  Returns FA_OK with the
- * slot's state in *state, or FA_ERR_EXISTS (all held) / FA_ERR_NOMEM. */
+ * slot's state in *state, or FA_ERR_EXISTS (all held) / FA_ERR_NOMEM.
+ * Each slot name is looked at on disk and claimed under its name's lock
+ * (a thread wanting the same name waits; any other does not), and the
+ * list of claims is touched under the store's lock only for a moment. */
 static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
 {
 	struct store *store = file->store;
 	enum fa_err err = FA_ERR_EXISTS;
 
-	sync_lock(&store->lock);
 	for (unsigned n = 0; n <= (store->one_name ? 0 : STORE_COLLISIONS_MAX); n++) {
+		pthread_mutex_t *name_lock;
+		bool claimed, claim = false;
+
 		err = set_slot(file, n);
 		if (err != FA_OK)
 			break;
-		if (slot_claimed(store, file->slotpath))
+		name_lock = &store->slot_locks[url_hash(file->slotpath) % SLOT_LOCKS];
+		sync_lock(name_lock);
+		sync_lock(&store->lock);
+		claimed = slot_claimed(store, file->slotpath);
+		sync_unlock(&store->lock);
+		if (claimed) {
+			sync_unlock(name_lock);
+			err = FA_ERR_EXISTS;
 			continue;
+		}
 		memset(&file->held, 0, sizeof(file->held));
 		*state = look_at_slot(file);
 		if (*state == SLOT_OTHERS && store->one_name) {
@@ -1378,15 +1418,21 @@ static enum fa_err find_slot(struct store_file *file, enum slot_state *state)
 			*state = SLOT_FREE;
 		}
 		if (*state == SLOT_OTHERS) {
+			sync_unlock(name_lock);
 			err = FA_ERR_EXISTS;
 			continue;
 		}
 		if (*state == SLOT_FREE || *state == SLOT_PART || *state == SLOT_BASE ||
 		    (*state == SLOT_DONE && timestamping(store)))
+			claim = true;
+		if (claim) {
+			sync_lock(&store->lock);
 			claim_slot(file);
+			sync_unlock(&store->lock);
+		}
+		sync_unlock(name_lock);
 		break;
 	}
-	sync_unlock(&store->lock);
 	return err;
 }
 
