@@ -187,18 +187,9 @@ struct attempt {
 /* Longest Content-Disposition line read; longer ones are ignored. */
 #define DISPOSITION_LINE_MAX (16 * 1024)
 
-/* Large bodies are written in WRITE_CHUNK pieces instead of libcurl's
- * 16 KB ones: a quarter of the write() calls, measurably less system time
- * on big files.  Small bodies (under BUFFER_FROM) go straight through, so
- * the buffer costs memory only in workers that fetch big files. */
-#define WRITE_CHUNK (256 * 1024)
-#define BUFFER_FROM (1024 * 1024)
-
 struct fetch_worker {
 	struct fetch_share *share;
 	CURL *easy;
-	unsigned char *wbuf; /* WRITE_CHUNK bytes once a big body needs it */
-	size_t wlen;         /* bytes in wbuf not yet written to the file */
 	char errbuf[CURL_ERROR_SIZE];
 	struct attempt *cur;
 	struct cookies_sync cookie_sync; /* this engine against the run's jar */
@@ -405,49 +396,6 @@ static uint32_t next_random(struct fetch_share *s)
 	return (uint32_t)x;
 }
 
-/* Writes what the worker's buffer holds to the attempt's file. */
-static enum fa_err file_flush(struct attempt *a)
-{
-	struct fetch_worker *w = a->worker;
-	enum fa_err err = FA_OK;
-
-	if (w->wlen && a->file)
-		err = store_write(a->file, w->wbuf, w->wlen);
-	w->wlen = 0;
-	return err;
-}
-
-/* Body bytes to the file: straight through for the first BUFFER_FROM
- * bytes (and always to a stream, which goes out as it arrives), then in
- * WRITE_CHUNK pieces. */
-static enum fa_err file_write(struct attempt *a, const char *data, size_t len)
-{
-	struct fetch_worker *w = a->worker;
-
-	if ((a->total + len < BUFFER_FROM && !w->wlen) || store_streams(a->file))
-		return store_write(a->file, data, len);
-	if (!w->wbuf) {
-		w->wbuf = malloc(WRITE_CHUNK);
-		if (!w->wbuf)
-			return store_write(a->file, data, len);
-	}
-	while (len > 0) {
-		size_t n = WRITE_CHUNK - w->wlen < len ? WRITE_CHUNK - w->wlen : len;
-		enum fa_err err;
-
-		memcpy(w->wbuf + w->wlen, data, n);
-		w->wlen += n;
-		data += n;
-		len -= n;
-		if (w->wlen == WRITE_CHUNK) {
-			err = file_flush(a);
-			if (err != FA_OK)
-				return err;
-		}
-	}
-	return FA_OK;
-}
-
 /* The start of the body over again: a server answered our Range request
  * with the whole body. */
 static enum fa_err restart_body(struct attempt *a)
@@ -463,7 +411,6 @@ static enum fa_err restart_body(struct attempt *a)
 	a->total = 0;
 	a->restarted = true;
 	*a->head_len = 0;
-	a->worker->wlen = 0; /* buffered bytes of the old body are dropped */
 	return a->file ? store_restart(a->file) : FA_OK;
 }
 
@@ -597,7 +544,7 @@ static bool take_body(struct attempt *a, const char *data, size_t len)
 		return false;
 	}
 	if (a->file) {
-		err = file_write(a, data, len);
+		err = store_write(a->file, data, len);
 		if (err != FA_OK) {
 			a->store_err = err;
 			return false;
@@ -901,15 +848,18 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return 0;
 }
 
-/* The read size: under a --limit-rate, about a tenth of a second of one
+/* The read size: 256 KB, so a fast body comes in a few big pieces, each
+ * written to its file as it comes (a read a write, no copy); under a
+ * --limit-rate, about a tenth of a second of one
  * transfer's share, so that the debt all transfers' last reads leave in
  * the bucket (what a thread may have to sleep for) stays near a tenth of
  * a second; likewise a tenth of a second of --limit-rate-per-transfer.
  * libcurl's minimum is 1024 bytes. */
+#define READ_SIZE (256 * 1024)
 static long read_size(const struct fetch_share *s)
 {
 	const struct fetch_opts *o = s->opts;
-	uint64_t size = 128 * 1024;
+	uint64_t size = READ_SIZE;
 
 	if (o->limit_rate > 0 && o->limit_rate / RATE_DEPTH_DIVISOR / s->slots < size)
 		size = o->limit_rate / RATE_DEPTH_DIVISOR / s->slots;
@@ -1018,7 +968,6 @@ void fetch_worker_free(struct fetch_worker *w)
 	if (!w)
 		return;
 	curl_easy_cleanup(w->easy);
-	free(w->wbuf);
 	free(w);
 }
 
@@ -1354,15 +1303,6 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 		cc = CURLE_OPERATION_TIMEDOUT;
 		snprintf(w->errbuf, sizeof(w->errbuf), "no data for %g s (--timeout)",
 			 (double)s->opts->idle_timeout_ms / 1000.0);
-	}
-	/* Whatever the outcome, the file holds every byte counted so far. */
-	if (a->file) {
-		enum fa_err err = file_flush(a);
-
-		if (err != FA_OK && a->store_err == FA_OK)
-			a->store_err = err;
-	} else {
-		w->wlen = 0;
 	}
 	expect_body(a, -1);
 	if (a->target->gate && a->target->gate->in_flight)
