@@ -15,8 +15,11 @@
  * (wget2's check-and-insert under one lock); it is a leaf lock.  `work` is
  * signalled when one more job may have become startable (a job added, a
  * job done or past its transfer: any waiting thread can take it, so one
- * is woken), and broadcast when many may have or the end may have come
- * (robots known, input done, the last job done, close).  `room` is
+ * is woken: every thread waiting on `work` waits in frontier_next() for
+ * any job), and broadcast when many may have or the end may have come
+ * (robots known, input done, the last job done, close).  A thread waiting
+ * for its host's next allowed start waits on `start` instead, until that
+ * time (which only ever moves later) or frontier_close().  `room` is
  * signalled when a queued job leaves and the queue is at least
  * room_batch() below its bound: a reader blocked on a full queue then
  * wakes once for a batch of lines, not once a line.  Waits for a host's
@@ -63,6 +66,7 @@ struct frontier {
 	pthread_mutex_t lock;
 	pthread_cond_t work;
 	pthread_cond_t room;
+	pthread_cond_t start; /* frontier_attempt_start()'s timed waits */
 	struct frontier_host **buckets;
 	size_t nbuckets, nhosts;
 	struct frontier_host *wait_head, *wait_tail;
@@ -122,6 +126,7 @@ struct frontier *frontier_new(const struct frontier_opts *opts)
 	sync_must(pthread_mutex_init(&f->lock, NULL), "pthread_mutex_init");
 	sync_must(sync_cond_init(&f->work), "pthread_cond_init");
 	sync_must(sync_cond_init(&f->room), "pthread_cond_init");
+	sync_must(sync_cond_init(&f->start), "pthread_cond_init");
 	f->random_state = opts->random_seed ? opts->random_seed : (unsigned)sync_now_ns();
 	f->sweep_at = 1024;
 	return f;
@@ -156,6 +161,7 @@ void frontier_free(struct frontier *f)
 	seen_free(f->seen);
 	pthread_cond_destroy(&f->work);
 	pthread_cond_destroy(&f->room);
+	pthread_cond_destroy(&f->start);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -578,7 +584,7 @@ bool frontier_attempt_start(struct frontier *f, struct frontier_host *h)
 			break;
 		}
 		deadline = sync_deadline_ms((long)(h->next_start_ms - now));
-		rc = pthread_cond_timedwait(&f->work, &f->lock, &deadline);
+		rc = pthread_cond_timedwait(&f->start, &f->lock, &deadline);
 		if (rc != 0 && rc != ETIMEDOUT)
 			sync_must(rc, "pthread_cond_timedwait");
 	}
@@ -747,6 +753,7 @@ void frontier_close(struct frontier *f)
 	f->closed = true;
 	pthread_cond_broadcast(&f->work);
 	pthread_cond_broadcast(&f->room);
+	pthread_cond_broadcast(&f->start);
 	sync_unlock(&f->lock);
 }
 

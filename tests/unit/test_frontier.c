@@ -1643,6 +1643,42 @@ static void test_frontier_robots_crawl_delay(void **state)
 
 /* ---- close ----------------------------------------------------------------- */
 
+/* A job added while one thread waits for its host's next start and
+ * another for any job goes to the one waiting for a job, at once: the
+ * host's wait does not take the wake-up meant for it. */
+static void test_frontier_added_job_wakes_a_taker(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *a;
+	struct call calls[2];
+	bool finished;
+
+	(void)state;
+	o.wait_ms = 30000;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	a = take(f);
+	assert_true(frontier_attempt_start(f, a->host));
+	calls[0] = (struct call){.f = f, .op = CALL_ATTEMPT, .host = a->host};
+	calls[1] = (struct call){.f = f, .op = CALL_NEXT};
+	call_start(&calls[0]); /* a's next start is 30 s away */
+	sleep_us(BLOCKED_MS * 1000);
+	call_start(&calls[1]); /* nothing queued */
+	assert_true(calls_blocked(calls, 2));
+	assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+	finished = eventually(&calls[1].done, PROMPT_MS);
+	frontier_close(f); /* a's wait ends too */
+	assert_true(calls_finish(f, calls, 2, PROMPT_MS));
+	assert_true(finished);
+	assert_int_equal(calls[1].err, FA_OK);
+	assert_string_equal(calls[1].job->url, "http://b.test/1");
+	assert_false(calls[0].go);
+	finish(f, calls[1].job);
+	finish(f, a);
+	frontier_free(f);
+}
+
 static void test_frontier_close_wakes_everyone(void **state)
 {
 	static const unsigned nexts[] = {1, 2, 4};
@@ -1983,6 +2019,7 @@ int main(void)
 	    cmocka_unit_test(test_frontier_lowest_depth_first),
 	    cmocka_unit_test(test_frontier_hosts_take_turns),
 	    cmocka_unit_test(test_frontier_last_host_first),
+	    cmocka_unit_test(test_frontier_added_job_wakes_a_taker),
 	    cmocka_unit_test(test_frontier_dedupe),
 	    cmocka_unit_test(test_frontier_bad_url),
 	    cmocka_unit_test(test_frontier_mark_seen),
