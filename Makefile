@@ -101,7 +101,7 @@ FUZZ_BINS    := $(patsubst %,$(B)/fuzz_%,$(FUZZ_TARGETS))
 .PHONY: all test check unit integration asan tsan fuzz fuzz-build fuzz-run demo bench format \
         format-check install uninstall clean man completion
 
-all: $(B)/fetchall $(B)/testserver
+all: $(B)/fetchall $(B)/testserver $(B)/dnsd
 ifeq ($(VARIANT),release)
 	@ln -sf $(B)/fetchall fetchall
 endif
@@ -116,6 +116,11 @@ $(B)/libfetchall.a: $(LIB_OBJS)
 
 $(B)/testserver: $(SERVER_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
+
+# bench/dns's slow resolver (tests/dnsd/dnsd.c): every name under
+# fetchall.test answered with 127.0.0.1 after a delay.
+$(B)/dnsd: $(B)/tests/dnsd/dnsd.o
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
