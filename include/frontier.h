@@ -205,6 +205,14 @@ bool frontier_mark_seen_fp(struct frontier *f, uint64_t fp);
  */
 enum fa_err frontier_next(struct frontier *f, char *last, struct fetch_job **job);
 
+/* frontier_done() of `done` (if not NULL; the caller still frees it) and
+ * frontier_next() as one step under one lock: the thread that finished a
+ * job takes the next itself, and wakes no other thread for the room its
+ * job left (each such wake-up was a hand-off between two threads, twice
+ * a job when every thread is busy).  Thread-safe. */
+enum fa_err frontier_next_after(struct frontier *f, struct fetch_job *done, char *last,
+				struct fetch_job **job);
+
 /*
  * The per-attempt gate: frontier_attempt_start() waits (without any lock
  * or slot held) until the host's next allowed start and books the next

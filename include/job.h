@@ -97,10 +97,13 @@ struct job_worker;
 struct job_worker *job_worker_new(struct job_ctx *ctx, struct fetch_share *share);
 void job_worker_free(struct job_worker *w);
 
-/* The worker's host of its last job, for frontier_next()'s `last`. */
-char *job_worker_last_host(struct job_worker *w);
+/* The worker's next job from the frontier (frontier_next_after(): the
+ * job it ran last done and freed, its host preferred).  Thread-safe
+ * across workers. */
+enum fa_err job_next(struct job_worker *w, struct fetch_job **job);
 
-/* Runs job to the end and frees it (the frontier is told it is done).
+/* Runs job to the end; the worker keeps it until its next job_next() or
+ * job_worker_free(), which tell the frontier it is done and free it.
  * Thread-safe across workers. */
 void job_run(struct job_worker *w, struct fetch_job *job);
 

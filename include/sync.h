@@ -31,6 +31,9 @@ uint64_t sync_now_ns(void);
  * times and rates.  Thread-safe. */
 double sync_ms_since(uint64_t start_ns);
 
+/* Sleeps ms milliseconds, a signal notwithstanding. */
+void sync_sleep_ms(long ms);
+
 /* The absolute CLOCK_MONOTONIC time `ms` (>= 0) milliseconds from now, for
  * pthread_cond_timedwait on a condition made by sync_cond_init().
  * Thread-safe. */

@@ -124,14 +124,6 @@ struct fleet {
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static bool job_name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -366,7 +358,7 @@ static bool send_batch(struct fleet *f, struct cmd *batch, redisReply **reply_of
 				note_down(f, why);
 				if (past_deadline(f))
 					return false;
-				sleep_ms(backoff);
+				sync_sleep_ms(backoff);
 				backoff =
 				    backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 				continue;
@@ -752,7 +744,7 @@ static bool feeder_connect(struct fleet *f, redisContext **c)
 		if (*c)
 			break;
 		note_down(f, why);
-		sleep_ms(backoff);
+		sync_sleep_ms(backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
 	return true;
@@ -1097,7 +1089,7 @@ static void *feeder_main(void *arg)
 			next_trim = sync_now_ns() + TRIM_EVERY_MS * 1000000ull;
 		}
 		if (waiting >= f->o.low_water) {
-			sleep_ms(20);
+			sync_sleep_ms(20);
 			continue;
 		}
 		got = read_inbox(f, &c, ">", (long)(2 * f->o.low_water - waiting), true, false,

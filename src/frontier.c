@@ -490,12 +490,30 @@ static struct fetch_job *pick(struct frontier *f, const char *last, uint64_t *wa
 	return job;
 }
 
+static void done_locked(struct frontier *f, struct fetch_job *job);
+
 enum fa_err frontier_next(struct frontier *f, char *last, struct fetch_job **out)
+{
+	return frontier_next_after(f, NULL, last, out);
+}
+
+/* Why no wake-up for `done`: every event that makes a job startable
+ * signals one waiting thread, and a thread waits only when nothing is
+ * startable for it, which is the same for every thread.  This thread
+ * looks right after its job is done, under the same lock: if it takes a
+ * job, the room its job left is used (or the job it took was startable
+ * before, and that job's own signal, still on its way, now serves the
+ * room); if it finds nothing, nobody else would.  The end is broadcast
+ * below as ever. */
+enum fa_err frontier_next_after(struct frontier *f, struct fetch_job *done, char *last,
+				struct fetch_job **out)
 {
 	enum fa_err err = FA_ERR_CLOSED;
 
 	*out = NULL;
 	sync_lock(&f->lock);
+	if (done && done->host)
+		done_locked(f, done);
 	while (!f->closed) {
 		uint64_t wake = UINT64_MAX;
 
@@ -710,13 +728,11 @@ void frontier_transfer_over(struct frontier *f, struct fetch_job *job)
 	sync_unlock(&f->lock);
 }
 
-void frontier_done(struct frontier *f, struct fetch_job *job)
+/* With the lock held: frontier_done() but for the wake-up. */
+static void done_locked(struct frontier *f, struct fetch_job *job)
 {
 	struct frontier_host *h = job->host;
 
-	if (!h)
-		return;
-	sync_lock(&f->lock);
 	if (job->transfer_over) {
 		h->parsing--;
 		job->transfer_over = false;
@@ -731,6 +747,14 @@ void frontier_done(struct frontier *f, struct fetch_job *job)
 		h->robots_state = ROBOTS_READY;
 	}
 	maybe_evict(f, h, now_ms());
+}
+
+void frontier_done(struct frontier *f, struct fetch_job *job)
+{
+	if (!job->host)
+		return;
+	sync_lock(&f->lock);
+	done_locked(f, job);
 	/* the host may take one more job; or, the last one done, the end */
 	if (f->input_done && f->queued == 0 && f->active == 0)
 		pthread_cond_broadcast(&f->work);

@@ -40,6 +40,7 @@ struct job_worker {
 	struct fetch_buffer page;
 	struct html_links links;
 	char last_host[FRONTIER_KEY_MAX]; /* frontier_next()'s `last` */
+	struct fetch_job *finished;       /* run, its frontier_done() to come */
 };
 
 enum fa_err job_ctx_init(struct job_ctx *ctx, const struct job_opts *opts)
@@ -93,15 +94,25 @@ struct job_worker *job_worker_new(struct job_ctx *ctx, struct fetch_share *share
 	return w;
 }
 
-char *job_worker_last_host(struct job_worker *w)
+enum fa_err job_next(struct job_worker *w, struct fetch_job **job)
 {
-	return w->last_host;
+	struct fetch_job *done = w->finished;
+	enum fa_err err;
+
+	w->finished = NULL;
+	err = frontier_next_after(w->ctx->frontier, done, w->last_host, job);
+	fetch_job_free(done);
+	return err;
 }
 
 void job_worker_free(struct job_worker *w)
 {
 	if (!w)
 		return;
+	if (w->finished) {
+		frontier_done(w->ctx->frontier, w->finished);
+		fetch_job_free(w->finished);
+	}
 	fetch_worker_free(w->fetch);
 	fetch_buffer_release(&w->page);
 	html_links_release(&w->links);
@@ -587,8 +598,10 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 		t.check_arg = ctx;
 	}
 	fetch_run(w->fetch, &t, job, &res);
-	/* What follows (parsing) is no transfer: the host may start another. */
-	frontier_transfer_over(ctx->frontier, job);
+	/* What follows (parsing) is no transfer: the host may start another.
+	 * (A file's job ends here: job_next() says so.) */
+	if (job->kind == JOB_PAGE)
+		frontier_transfer_over(ctx->frontier, job);
 
 	if (job->kind == JOB_PAGE && res.outcome == FETCH_OK) {
 		char why[256];
@@ -618,8 +631,8 @@ void job_run(struct job_worker *w, struct fetch_job *job)
 	if (w->page.cap > PAGE_KEEP_MAX)
 		fetch_buffer_release(&w->page);
 done:
-	frontier_done(ctx->frontier, job);
-	fetch_job_free(job);
+	/* frontier_done() with the thread's next job (job_next()) */
+	w->finished = job;
 }
 
 bool job_seed_wanted(const struct job_ctx *ctx, const char *url)

@@ -217,9 +217,10 @@ static void worker_fini(void *state)
 	job_worker_free(state);
 }
 
-static enum fa_err frontier_next_job(void *frontier, void *state, void **job)
+static enum fa_err worker_next(void *frontier, void *state, void **job)
 {
-	return frontier_next(frontier, job_worker_last_host(state), (struct fetch_job **)job);
+	(void)frontier;
+	return job_next(state, (struct fetch_job **)job);
 }
 
 static void frontier_stop(void *frontier)
@@ -487,7 +488,7 @@ static unsigned fetch_threads(const struct fa_opts *o)
 
 int main(int argc, char **argv)
 {
-	static const struct pool_ops ops = {worker_init, worker_run, worker_fini, frontier_next_job,
+	static const struct pool_ops ops = {worker_init, worker_run, worker_fini, worker_next,
 					    frontier_stop};
 	struct fa_opts opts;
 	struct fetch_opts fo;

@@ -39,8 +39,9 @@
 #include "sync.h"
 #include "url.h"
 
-#define TOTAL_UNKNOWN REPORT_TOTAL_UNKNOWN
-#define REDRAW_MS     100
+#define TOTAL_UNKNOWN   REPORT_TOTAL_UNKNOWN
+#define REDRAW_MS       100
+#define REPORT_BATCH_MS 2 /* the reporter's pause after taking results */
 
 /* The rate and the ETA follow the last RATE_WINDOW_MS, not the average
  * since the start, which a stall or a burst long ago would still bend;
@@ -721,6 +722,21 @@ static void account(struct report *rep, const struct fetch_result *r)
 	}
 }
 
+/* One result: counted, printed, acknowledged, freed. */
+static void take(struct report *rep, void *item)
+{
+	const struct fetch_result *r = item;
+
+	account(rep, item);
+	/* written, so done: an interrupted one stays pending for the
+	 * shard's next owner */
+	if (rep->opts->fleet && r->fleet_id &&
+	    !(r->outcome == FETCH_FAILED && r->err == FA_ERR_CANCELLED))
+		fleet_ack(rep->opts->fleet, r->fleet_id, r->outcome == FETCH_FAILED,
+			  r->transferred);
+	fetch_result_free(item);
+}
+
 static void *run(void *arg)
 {
 	struct report *rep = arg;
@@ -732,16 +748,14 @@ static void *run(void *arg)
 		if (err == FA_ERR_CLOSED)
 			break;
 		if (err == FA_OK) {
-			const struct fetch_result *r = item;
-
-			account(rep, item);
-			/* written, so done: an interrupted one stays pending
-			 * for the shard's next owner */
-			if (rep->opts->fleet && r->fleet_id &&
-			    !(r->outcome == FETCH_FAILED && r->err == FA_ERR_CANCELLED))
-				fleet_ack(rep->opts->fleet, r->fleet_id, r->outcome == FETCH_FAILED,
-					  r->transferred);
-			fetch_result_free(item);
+			take(rep, item);
+			while (queue_try_pop(rep->results, &item) == FA_OK)
+				take(rep, item);
+			/* Results come thousands a second: a moment's pause
+			 * lets the next few queue up, to be taken in one go,
+			 * where waiting at once would wake this thread (a
+			 * futex call and a thread switch) for every one. */
+			sync_sleep_ms(REPORT_BATCH_MS);
 		}
 		if (rep->opts->progress && !rep->opts->quiet &&
 		    sync_ms_since(rep->start_ns) - rep->last_draw_ms >= REDRAW_MS)

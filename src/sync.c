@@ -41,6 +41,14 @@ uint64_t sync_now_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
+void sync_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 double sync_ms_since(uint64_t start_ns)
 {
 	return (double)(sync_now_ns() - start_ns) / 1e6;
