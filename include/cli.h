@@ -21,6 +21,7 @@ struct fa_opts {
 				   stdout); NULL: none */
 	unsigned jobs;          /* -j: transfers in flight, 1..1024 */
 	bool tree, cont, no_clobber, json, quiet, verbose, allow_file, insecure;
+	unsigned multiplex;        /* enum fetch_multiplex */
 	bool content_disposition;  /* -J: file names from Content-Disposition */
 	bool timestamping;         /* -N */
 	bool spider;               /* --spider: check links, save nothing */

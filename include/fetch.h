@@ -23,30 +23,39 @@
 #include "err.h"
 #include "store.h"
 
+/* --multiplex: which transfers a mux lane drives (mux.h), so that those to
+ * one host share a connection; the others run on their fetch thread. */
+enum fetch_multiplex {
+	FETCH_MUX_HTTPS, /* https:// ones (the default): a handshake saved */
+	FETCH_MUX_ALL,   /* every one */
+	FETCH_MUX_NEVER,
+};
+
 struct fetch_opts {
-	long connect_timeout_ms;    /* 0: libcurl's default */
-	long idle_timeout_ms;       /* no byte for this long fails; 0: none */
-	long max_time_ms;           /* whole transfer; 0: none */
-	uint64_t limit_rate;        /* bytes/s of all transfers together; 0: none */
-	uint64_t limit_rate_each;   /* bytes/s of each transfer; 0: none */
-	long speed_limit;           /* bytes/s below which ... */
-	long speed_time_s;          /* ... for this long aborts; 0: never */
-	long max_redirs;            /* redirects followed at most */
-	bool allow_file;            /* file:// URLs allowed (never on redirect) */
-	bool insecure;              /* skip TLS verification */
-	bool tree;                  /* -x: host/path layout */
-	bool keep_part;             /* -c: keep .part of a failed transfer */
-	bool content_disposition;   /* name files as Content-Disposition says */
-	const char *user_agent;     /* borrowed for the run */
-	struct curl_slist *headers; /* borrowed for the run; may be NULL */
-	unsigned retries;           /* attempts after the first */
-	long retry_base_ms;         /* first backoff */
-	long retry_max_ms;          /* backoff cap */
-	long retry_after_max_ms;    /* cap on a server's Retry-After */
-	curl_off_t max_filesize;    /* 0: none */
-	struct cookies *cookies;    /* the run's jar (borrowed); NULL: no cookies */
-	const char *cookie_header;  /* -b 'NAME=VALUE; ...': sent as is; or NULL */
-	bool server_timestamps;     /* a saved file's mtime is its Last-Modified */
+	long connect_timeout_ms;        /* 0: libcurl's default */
+	long idle_timeout_ms;           /* no byte for this long fails; 0: none */
+	long max_time_ms;               /* whole transfer; 0: none */
+	uint64_t limit_rate;            /* bytes/s of all transfers together; 0: none */
+	uint64_t limit_rate_each;       /* bytes/s of each transfer; 0: none */
+	long speed_limit;               /* bytes/s below which ... */
+	long speed_time_s;              /* ... for this long aborts; 0: never */
+	long max_redirs;                /* redirects followed at most */
+	bool allow_file;                /* file:// URLs allowed (never on redirect) */
+	bool insecure;                  /* skip TLS verification */
+	enum fetch_multiplex multiplex; /* which transfers go through mux lanes */
+	bool tree;                      /* -x: host/path layout */
+	bool keep_part;                 /* -c: keep .part of a failed transfer */
+	bool content_disposition;       /* name files as Content-Disposition says */
+	const char *user_agent;         /* borrowed for the run */
+	struct curl_slist *headers;     /* borrowed for the run; may be NULL */
+	unsigned retries;               /* attempts after the first */
+	long retry_base_ms;             /* first backoff */
+	long retry_max_ms;              /* backoff cap */
+	long retry_after_max_ms;        /* cap on a server's Retry-After */
+	curl_off_t max_filesize;        /* 0: none */
+	struct cookies *cookies;        /* the run's jar (borrowed); NULL: no cookies */
+	const char *cookie_header;      /* -b 'NAME=VALUE; ...': sent as is; or NULL */
+	bool server_timestamps;         /* a saved file's mtime is its Last-Modified */
 	/* Authentication, proxies, where requests say they come from.  All
 	 * strings are borrowed for the run; NULL: not given. */
 	const char *user;       /* --user */

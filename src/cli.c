@@ -199,6 +199,8 @@ struct cli_option {
 static enum fa_err parse_header(const char *arg, struct fa_opts *o);
 static void emit_header(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
 static enum fa_err parse_throttle(const char *arg, struct fa_opts *o);
+static enum fa_err parse_multiplex(const char *arg, struct fa_opts *o);
+static void emit_multiplex(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
 static void emit_throttle(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
 static enum fa_err parse_shard(const char *arg, struct fa_opts *o);
 static void emit_shard(struct args *a, const struct cli_option *opt, const struct fa_opts *o);
@@ -704,6 +706,18 @@ static const struct cli_option options[] = {
      .flags = F_JOB,
      .section = SEC_HTTP,
      .help = "also accept file:// URLs in LIST"},
+    {.name = "multiplex",
+     .type = T_CUSTOM,
+     .value = V_REQUIRED,
+     .parse = parse_multiplex,
+     .emit = emit_multiplex,
+     .flags = F_JOB,
+     .metavar = "WHICH",
+     .wants = "https, all or never",
+     .section = SEC_HTTP,
+     .help = "transfers to one host share a connection, driven\n"
+	     "from one thread (HTTP/2 streams where the server\n"
+	     "offers them): https (default), all or never"},
     {.name = "insecure",
      .letter = 'k',
      FLAG(insecure),
@@ -1094,6 +1108,19 @@ static enum fa_err parse_header(const char *arg, struct fa_opts *o)
 
 /* --auto-throttle[=N]: N a decimal number, read by the seconds parser in
  * thousandths; 1 if not given. */
+static enum fa_err parse_multiplex(const char *arg, struct fa_opts *o)
+{
+	static const char *const names[] = {"https", "all", "never"};
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(arg, names[i])) {
+			o->multiplex = i;
+			return FA_OK;
+		}
+	}
+	return FA_ERR_PARSE;
+}
+
 static enum fa_err parse_throttle(const char *arg, struct fa_opts *o)
 {
 	long milli = 1000;
@@ -2304,6 +2331,14 @@ static void emit_proxy(struct args *a, const struct cli_option *opt, const struc
 {
 	if (o->proxy)
 		arg_add(a, "--%s=%s", opt->name, o->proxy);
+}
+
+static void emit_multiplex(struct args *a, const struct cli_option *opt, const struct fa_opts *o)
+{
+	static const char *const names[] = {"https", "all", "never"};
+
+	if (o->multiplex)
+		arg_add(a, "--%s=%s", opt->name, names[o->multiplex]);
 }
 
 static void emit_throttle(struct args *a, const struct cli_option *opt, const struct fa_opts *o)

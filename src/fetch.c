@@ -71,12 +71,14 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "cancel.h"
 #include "decide.h"
 #include "cookies.h"
 #include "disposition.h"
+#include "mux.h"
 #include "rate.h"
 #include "resolve.h"
 #include "retry.h"
@@ -110,6 +112,8 @@ struct fetch_share {
 	/* names looked up ahead (resolve.h); NULL behind a proxy, which
 	 * looks them up itself */
 	struct resolver *resolver;
+	/* lanes for --multiplex (mux.h); NULL when no transfer goes to one */
+	struct mux *mux;
 };
 
 #define HEAD_BYTES 64
@@ -268,6 +272,18 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	rate_init(&s->rate, opts->limit_rate);
 	s->slots = inflight ? inflight : 1;
 	sync_must(pthread_mutex_init(&s->basic_lock, NULL), "pthread_mutex_init");
+	/* Lanes only where they can help and cannot stall: with more than
+	 * one transfer at once, and no --limit-rate, whose pacing sleeps in
+	 * the write callback and would hold up a lane's every transfer.  A
+	 * lane per core (a lane's transfers share its one thread's CPU). */
+	if (opts->multiplex != FETCH_MUX_NEVER && s->slots > 1 && !opts->limit_rate &&
+	    !opts->limit_rate_each) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+		s->mux = mux_new(cores < 1               ? 1
+				 : cores > MUX_LANES_MAX ? MUX_LANES_MAX
+							 : (unsigned)cores);
+	}
 	return s;
 fail_share:
 	curl_share_cleanup(s->curlsh);
@@ -285,6 +301,7 @@ void fetch_share_free(struct fetch_share *s)
 {
 	if (!s)
 		return;
+	mux_free(s->mux);
 	resolver_free(s->resolver);
 	curl_share_cleanup(s->curlsh);
 	bsem_destroy(&s->inflight);
@@ -1148,6 +1165,17 @@ static void basic_remember(struct fetch_share *s, const char *url)
 	sync_unlock(&s->basic_lock);
 }
 
+/* Whether url's transfer goes to a mux lane (--multiplex), with the key of
+ * its host, which picks the lane, in key. */
+static bool lane_wanted(const struct fetch_share *s, const char *url, char *key, size_t keylen)
+{
+	if (!s->mux)
+		return false;
+	if (s->opts->multiplex == FETCH_MUX_HTTPS && strncmp(url, "https://", 8) != 0)
+		return false;
+	return strncmp(url, "file:", 5) != 0 && url_host_key(url, key, keylen) == FA_OK;
+}
+
 /* One request of an attempt: the first to job->url, or one a redirect
  * led to (hop > 0).  The -H headers and the credentials go only to the
  * job's own origin, unless --location-trusted. */
@@ -1159,6 +1187,7 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 
 	bool basic = trusted && c->user && basic_known(w->share, url);
 	struct curl_slist *resolve;
+	char key[300];
 	CURLcode cc;
 
 	a->withheld = !trusted && (c->user || o->headers);
@@ -1176,7 +1205,8 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 	a->challenge_basic = a->challenge_digest = false;
 	resolve = resolved(w->share, url);
 	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, resolve);
-	cc = curl_easy_perform(w->easy);
+	cc = lane_wanted(w->share, url, key, sizeof(key)) ? mux_perform(w->share->mux, key, w->easy)
+							  : curl_easy_perform(w->easy);
 	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, NULL);
 	curl_slist_free_all(resolve);
 	if (trusted && c->user && a->challenge_basic && !a->challenge_digest)

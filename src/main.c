@@ -697,6 +697,7 @@ int main(int argc, char **argv)
 	    .max_redirs = opts.max_redirs,
 	    .allow_file = opts.allow_file,
 	    .insecure = opts.insecure,
+	    .multiplex = (enum fetch_multiplex)opts.multiplex,
 	    .tree = opts.tree,
 	    .keep_part = opts.cont,
 	    .content_disposition = opts.content_disposition,

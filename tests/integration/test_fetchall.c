@@ -37,6 +37,12 @@ extern char **environ;
 
 static struct h_server server;
 
+/* Given to every run when set: the second pass runs the tests marked
+ * below again with every transfer driven by mux lanes (--multiplex=all:
+ * libcurl's callbacks on a lane's thread, the hand-over and back), which
+ * the test server, speaking HTTP/1.1 only, would otherwise never see. */
+static const char *mux_arg;
+
 struct ctx {
 	char *dir;
 	char list[4096];
@@ -132,6 +138,8 @@ static void run(struct ctx *c, struct h_result *r, const char *stdin_data, ...)
 	argv[argc++] = stdin_data ? "-" : c->list;
 	argv[argc++] = "-o";
 	argv[argc++] = c->out;
+	if (mux_arg)
+		argv[argc++] = mux_arg;
 	va_start(ap, stdin_data);
 	while ((a = va_arg(ap, const char *)) && argc < 46)
 		argv[argc++] = a;
@@ -980,7 +988,8 @@ static void test_fetchall_sigint_then_continue(void **state)
 	argv[3] = c->out;
 	argv[4] = "-j";
 	argv[5] = "16";
-	argv[6] = NULL;
+	argv[6] = mux_arg; /* NULL: the end */
+	argv[7] = NULL;
 	pid = h_spawn(argv, NULL, c->dir);
 	assert_true(pid > 0);
 	nanosleep(&(struct timespec){.tv_sec = 1, .tv_nsec = 500000000L}, NULL);
@@ -1394,10 +1403,31 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fetchall_timeout_idle_and_max_time, setup,
 					    teardown),
 	};
+	/* again, every transfer through mux lanes (mux_arg) */
+	const struct CMUnitTest lanes[] = {
+	    cmocka_unit_test_setup_teardown(test_fetchall_200_urls_exact_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_jobs_bound_reached_not_exceeded, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_retries_transient_statuses, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_stall_and_truncation_fail_cleanly, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_redirects_followed_and_capped, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_resume_with_continue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_large_files_whole_and_resumed, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_sigint_then_continue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_headers_agent_gzip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetchall_timeout_idle_and_max_time, setup,
+					    teardown),
+	};
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	mux_arg = "--multiplex=all";
+	rc |= cmocka_run_group_tests(lanes, group_setup, group_teardown);
 	curl_global_cleanup();
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fetch.h"
 
 /* Parses a NULL-terminated argv (argv[0] included) with output to
  * /dev/null. */
@@ -128,7 +129,22 @@ static void test_cli_options(void **state)
 	cli_release(&o);
 	assert_int_equal(parse(&o, err, sizeof(err), 2, "l", "--content-disposition"), CLI_RUN);
 	assert_true(o.content_disposition);
+	assert_int_equal(o.multiplex, FETCH_MUX_HTTPS); /* the default */
 	cli_release(&o);
+
+	/* --multiplex: https, all or never; nothing else */
+	assert_int_equal(parse(&o, err, sizeof(err), 2, "l", "--multiplex=all"), CLI_RUN);
+	assert_int_equal(o.multiplex, FETCH_MUX_ALL);
+	cli_release(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), 3, "l", "--multiplex", "never"), CLI_RUN);
+	assert_int_equal(o.multiplex, FETCH_MUX_NEVER);
+	cli_release(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), 2, "l", "--multiplex=https"), CLI_RUN);
+	assert_int_equal(o.multiplex, FETCH_MUX_HTTPS);
+	cli_release(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), 2, "l", "--multiplex=h2"), CLI_USAGE);
+	assert_non_null(strstr(err, "--multiplex"));
+	assert_non_null(strstr(err, "https, all or never"));
 }
 
 /* cli_job_args() (a --compare child's arguments) carries -J and
@@ -143,8 +159,8 @@ static void test_cli_job_args_round_trip(void **state)
 
 	(void)state;
 	assert_non_null(devnull);
-	assert_int_equal(parse(&o, err, sizeof(err), 6, "l.txt", "-J", "--auto-throttle=0.5",
-			       "--wait=0.25", "--shard", "3/4"),
+	assert_int_equal(parse(&o, err, sizeof(err), 7, "l.txt", "-J", "--auto-throttle=0.5",
+			       "--wait=0.25", "--shard", "3/4", "--multiplex=never"),
 			 CLI_RUN);
 	assert_int_equal(o.shard, 3);
 	assert_int_equal(o.nshards, 4);
@@ -158,6 +174,7 @@ static void test_cli_job_args_round_trip(void **state)
 	assert_int_equal(back.wait_ms, 250);
 	assert_int_equal(back.shard, 3);
 	assert_int_equal(back.nshards, 4);
+	assert_int_equal(back.multiplex, FETCH_MUX_NEVER);
 	cli_release(&back);
 	cli_free_args(args);
 	cli_release(&o);
