@@ -26,8 +26,11 @@
 /* --multiplex: which transfers a mux lane drives (mux.h), so that those to
  * one host share a connection; the others run on their fetch thread. */
 enum fetch_multiplex {
-	FETCH_MUX_HTTPS, /* https:// ones (the default): a handshake saved */
-	FETCH_MUX_ALL,   /* every one */
+	/* https:// ones to a host with another transfer in flight (the
+	 * default): handshakes saved where a host is busy, no hand-over
+	 * where it is not (a list of many hosts, a URL or three each) */
+	FETCH_MUX_HTTPS,
+	FETCH_MUX_ALL, /* every one */
 	FETCH_MUX_NEVER,
 };
 
@@ -169,7 +172,7 @@ struct fetch_gate {
 	bool (*start)(void *arg);
 	void (*end)(void *arg, long http_code, bool transport_error, long retry_after_ms,
 		    long latency_ms);
-	void (*in_flight)(void *arg, bool on);
+	unsigned (*in_flight)(void *arg, bool on); /* the host's transfers now */
 	void *arg;
 };
 

@@ -231,9 +231,10 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *host, long h
  * slot of the in-flight bound and giving it back, so that the hosts'
  * counts and their sum are the transfers in flight, as the progress line
  * shows them, and never a thread that waits (--wait, a backoff, a slot).
- * Calls pair up per attempt.  Thread-safe.
+ * Calls pair up per attempt.  Returns the host's transfers in flight
+ * after the change.  Thread-safe.
  */
-void frontier_in_flight(struct frontier *f, struct frontier_host *host, bool on);
+unsigned frontier_in_flight(struct frontier *f, struct frontier_host *host, bool on);
 
 /*
  * The robots verdict for the host of a JOB_ROBOTS job: takes ownership of

@@ -130,6 +130,7 @@ struct held {
 
 /* One attempt's state, seen by libcurl's callbacks. */
 struct attempt {
+	bool host_busy; /* another transfer to the host was in flight at its start */
 	struct fetch_worker *worker;
 	const struct fetch_target *target;
 	struct store_file *file; /* NULL when not saving */
@@ -1166,12 +1167,17 @@ static void basic_remember(struct fetch_share *s, const char *url)
 }
 
 /* Whether url's transfer goes to a mux lane (--multiplex), with the key of
- * its host, which picks the lane, in key. */
-static bool lane_wanted(const struct fetch_share *s, const char *url, char *key, size_t keylen)
+ * its host, which picks the lane, in key.  By default an https:// one to
+ * a host with another transfer in flight: a host fetched by one thread at
+ * a time (a list of many hosts, a URL or three each) keeps its thread's
+ * own connection and pays no hand-over. */
+static bool lane_wanted(const struct fetch_share *s, const struct attempt *a, const char *url,
+			char *key, size_t keylen)
 {
 	if (!s->mux)
 		return false;
-	if (s->opts->multiplex == FETCH_MUX_HTTPS && strncmp(url, "https://", 8) != 0)
+	if (s->opts->multiplex == FETCH_MUX_HTTPS &&
+	    (!a->host_busy || strncmp(url, "https://", 8) != 0))
 		return false;
 	return strncmp(url, "file:", 5) != 0 && url_host_key(url, key, keylen) == FA_OK;
 }
@@ -1205,8 +1211,10 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 	a->challenge_basic = a->challenge_digest = false;
 	resolve = resolved(w->share, url);
 	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, resolve);
-	cc = lane_wanted(w->share, url, key, sizeof(key)) ? mux_perform(w->share->mux, key, w->easy)
-							  : curl_easy_perform(w->easy);
+	if (lane_wanted(w->share, a, url, key, sizeof(key)))
+		cc = mux_perform(w->share->mux, key, w->easy);
+	else
+		cc = curl_easy_perform(w->easy);
 	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, NULL);
 	curl_slist_free_all(resolve);
 	if (trusted && c->user && a->challenge_basic && !a->challenge_digest)
@@ -1287,8 +1295,9 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	 * one a GET again */
 	if (a->by_head)
 		curl_easy_setopt(w->easy, CURLOPT_NOBODY, 1L);
-	if (a->target->gate && a->target->gate->in_flight)
-		a->target->gate->in_flight(a->target->gate->arg, true);
+	/* without a gate (no frontier), as if the host were busy */
+	a->host_busy = !a->target->gate || !a->target->gate->in_flight ||
+		       a->target->gate->in_flight(a->target->gate->arg, true) > 1;
 	a->last_data_ns = sync_now_ns(); /* waiting for a slot is not idleness */
 	a->each = rate_bucket_make(s->opts->limit_rate_each,
 				   s->opts->limit_rate_each / RATE_DEPTH_DIVISOR, a->last_data_ns);

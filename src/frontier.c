@@ -685,8 +685,10 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http
 	sync_unlock(&f->lock);
 }
 
-void frontier_in_flight(struct frontier *f, struct frontier_host *h, bool on)
+unsigned frontier_in_flight(struct frontier *f, struct frontier_host *h, bool on)
 {
+	unsigned now;
+
 	sync_lock(&f->lock);
 	if (on) {
 		h->in_flight++;
@@ -695,7 +697,9 @@ void frontier_in_flight(struct frontier *f, struct frontier_host *h, bool on)
 		h->in_flight--;
 		f->in_flight--;
 	}
+	now = h->in_flight;
 	sync_unlock(&f->lock);
+	return now;
 }
 
 void frontier_set_robots(struct frontier *f, struct frontier_host *h, struct robots *robots)

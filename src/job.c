@@ -140,11 +140,11 @@ static void gate_end(void *arg, long http_code, bool transport_error, long retry
 			     latency_ms);
 }
 
-static void gate_in_flight(void *arg, bool on)
+static unsigned gate_in_flight(void *arg, bool on)
 {
 	struct gate_arg *g = arg;
 
-	frontier_in_flight(g->frontier, g->host, on);
+	return frontier_in_flight(g->frontier, g->host, on);
 }
 
 /* Hands a copy of *res to the reporter; *res is left empty.  The job's
