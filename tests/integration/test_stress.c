@@ -187,30 +187,32 @@ static void test_stress_many_hosts_slow_dns(void **state)
 }
 
 /* Host names are looked up by fetchall's own resolver threads, each once
- * (resolve.h), not by a new libcurl thread a lookup: 200 URLs over 100
- * names at -j 4 take at most RESOLVE_THREADS_MAX (64) threads, where
- * libcurl took 100; slowdns.so logs which thread looked up what. */
+ * (resolve.h), not by a new libcurl thread a lookup: 600 URLs over 300
+ * names at -j 4 take at most RESOLVE_THREADS_MAX (128) threads, where
+ * libcurl took one a name; slowdns.so logs which thread looked up what. */
+#define ONCE_NAMES   300
+#define POOL_THREADS 128 /* RESOLVE_THREADS_MAX */
 static void test_stress_names_looked_up_once_by_pool(void **state)
 {
 	struct ctx *c = *state;
 	const char *argv[] = {"fetchall", c->list, "-o", c->out, "-j", "4", "-q", NULL};
 	char slowdns[PATH_MAX], log[PATH_MAX + 16], *text = NULL;
-	long tids[256];
-	int ntids = 0, lines = 0, per_name[100] = {0};
+	long tids[2 * ONCE_NAMES];
+	int ntids = 0, lines = 0, per_name[ONCE_NAMES] = {0};
 	size_t len;
 	FILE *f = fopen(c->list, "w");
 
 	assert_non_null(f);
-	for (int i = 0; i < 200; i++)
-		fprintf(f, "http://n%d.fetchall.test:%d/bytes/100/f%d.bin\n", i % 100, server.port,
-			i);
+	for (int i = 0; i < 2 * ONCE_NAMES; i++)
+		fprintf(f, "http://n%d.fetchall.test:%d/bytes/100/f%d.bin\n", i % ONCE_NAMES,
+			server.port, i);
 	assert_int_equal(fclose(f), 0);
 	preload_path("slowdns", slowdns);
 	snprintf(log, sizeof(log), "%s/dns.log", c->dir);
 	run_preloaded(c, argv, slowdns, "20", log);
 	H_ASSERT_RUN_SANE(&c->res, NULL);
 	assert_int_equal(c->res.status, 0);
-	assert_int_equal(h_count_files(c->out, ".bin"), 200);
+	assert_int_equal(h_count_files(c->out, ".bin"), 2 * ONCE_NAMES);
 	assert_int_equal(h_read_file(log, &text, &len), 0);
 	for (char *line = text, *end; *line; line = end + 1) {
 		long tid;
@@ -220,20 +222,20 @@ static void test_stress_names_looked_up_once_by_pool(void **state)
 		assert_non_null(end);
 		*end = '\0';
 		assert_int_equal(sscanf(line, "%ld n%d.fetchall.test", &tid, &name), 2);
-		assert_true(name >= 0 && name < 100);
+		assert_true(name >= 0 && name < ONCE_NAMES);
 		per_name[name]++;
 		lines++;
 		for (k = 0; k < ntids && tids[k] != tid; k++)
 			;
-		if (k == ntids && ntids < 256)
+		if (k == ntids && ntids < 2 * ONCE_NAMES)
 			tids[ntids++] = tid;
 	}
 	free(text);
-	for (int i = 0; i < 100; i++)
+	for (int i = 0; i < ONCE_NAMES; i++)
 		if (per_name[i] != 1)
 			fail_msg("n%d.fetchall.test looked up %d times", i, per_name[i]);
 	/* the pool's threads, never a thread a lookup */
-	if (ntids > 64)
+	if (ntids > POOL_THREADS)
 		fail_msg("%d lookups in %d threads", lines, ntids);
 }
 
