@@ -1211,10 +1211,25 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 	a->challenge_basic = a->challenge_digest = false;
 	resolve = resolved(w->share, url);
 	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, resolve);
-	if (lane_wanted(w->share, a, url, key, sizeof(key)))
-		cc = mux_perform(w->share->mux, key, w->easy);
-	else
-		cc = curl_easy_perform(w->easy);
+	for (int tries = 0;; tries++) {
+		if (lane_wanted(w->share, a, url, key, sizeof(key)))
+			cc = mux_perform(w->share->mux, key, w->easy);
+		else
+			cc = curl_easy_perform(w->easy);
+		/* Basic went up front to an origin that asked for it before,
+		 * but this resource wants Digest: once more, with Digest alone
+		 * (what the handle picked before, Basic, would be tried
+		 * first again), as wget, which also remembers Basic per host,
+		 * does */
+		if (!basic || tries > 0 || a->status_line != 401 || !a->challenge_digest ||
+		    (a->body_seen && a->body != BODY_DISCARD))
+			break;
+		/* the 401's body went nowhere (first_bytes(): BODY_DISCARD) */
+		a->body_seen = false;
+		a->enough = false;
+		a->challenge_basic = a->challenge_digest = false;
+		curl_easy_setopt(w->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_DIGEST);
+	}
 	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, NULL);
 	curl_slist_free_all(resolve);
 	if (trusted && c->user && a->challenge_basic && !a->challenge_digest)

@@ -798,6 +798,33 @@ static void test_auth_redirects_keep_results(void **state)
 	assert_int_equal(st.requests, 10);
 }
 
+/* A host remembered for Basic may still have a resource that wants
+ * Digest: Basic sent up front gets a Digest challenge, and the request
+ * is made once more with Digest, on the same thread (-j 1: the Basic URL
+ * is always done first; it failed every time before). */
+static void test_auth_basic_host_digest_resource(void **state)
+{
+	struct ctx *c = *state;
+	char basic[512], digest[512];
+	const char *urls[] = {basic, digest};
+	struct h_result r;
+	char *body;
+
+	snprintf(basic, sizeof(basic), "/basic-auth/alice/%s/b.txt", pw1);
+	snprintf(digest, sizeof(digest), "/digest-auth/alice/%s/d.txt", pw1);
+	write_list(c, urls, 2);
+	run(c, &r, "-j", "1", "--user", "alice", "--password", SECRET, NULL);
+	assert_int_equal(r.status, 0);
+	body = saved_body(c, r.out, "/b.txt");
+	assert_string_equal(body, "authenticated alice\n");
+	free(body);
+	body = saved_body(c, r.out, "/d.txt");
+	assert_string_equal(body, "authenticated alice\n");
+	free(body);
+	assert_no_secret(&r);
+	h_result_release(&r);
+}
+
 /* A host that answered 401 with Basic gets Basic at once from every
  * thread afterwards, as wget remembers it per host (libcurl only per
  * handle): 8 URLs taken in turn by 4 threads cost one 401, not one per
@@ -842,6 +869,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_auth_basic_and_digest, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_auth_basic_host_digest_resource, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auth_basic_remembered_per_host, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auth_credentials_not_sent_cross_origin, setup,
 					    teardown),
