@@ -28,9 +28,9 @@ struct resolver;
 /* Lookups at once at most: threads are started as lookups wait for
  * one, up to this, and live for the run (a slow resolver's latency is
  * hidden only by many lookups at once: 128 at 50 ms each is 2560 names a
- * second; at 64, 2000 names at 50 ms took at least 1.6 s, longer than
- * the rest of a 6000-URL run).  How long an answer is kept: libcurl's own DNS cache keeps
- * one 60 s. */
+ * second; at 64, 2000 names at 50 ms took at least 1.6 s, longer than the
+ * rest of a 6000-URL run).  How long an answer is kept: libcurl's own DNS
+ * cache keeps one 60 s. */
 #define RESOLVE_THREADS_MAX 128
 /* Threads started whatever the lookups take; past them, only while a
  * lookup takes RESOLVE_SLOW_NS or more (a running mean). */

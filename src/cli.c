@@ -1106,14 +1106,13 @@ static enum fa_err parse_header(const char *arg, struct fa_opts *o)
 	return FA_OK;
 }
 
-/* --auto-throttle[=N]: N a decimal number, read by the seconds parser in
- * thousandths; 1 if not given. */
+/* --multiplex's values, in enum fetch_multiplex's order. */
+static const char *const multiplex_names[] = {"https", "all", "never"};
+
 static enum fa_err parse_multiplex(const char *arg, struct fa_opts *o)
 {
-	static const char *const names[] = {"https", "all", "never"};
-
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcmp(arg, names[i])) {
+	for (unsigned i = 0; i < sizeof(multiplex_names) / sizeof(multiplex_names[0]); i++) {
+		if (!strcmp(arg, multiplex_names[i])) {
 			o->multiplex = i;
 			return FA_OK;
 		}
@@ -1121,6 +1120,8 @@ static enum fa_err parse_multiplex(const char *arg, struct fa_opts *o)
 	return FA_ERR_PARSE;
 }
 
+/* --auto-throttle[=N]: N a decimal number, read by the seconds parser in
+ * thousandths; 1 if not given. */
 static enum fa_err parse_throttle(const char *arg, struct fa_opts *o)
 {
 	long milli = 1000;
@@ -2335,10 +2336,8 @@ static void emit_proxy(struct args *a, const struct cli_option *opt, const struc
 
 static void emit_multiplex(struct args *a, const struct cli_option *opt, const struct fa_opts *o)
 {
-	static const char *const names[] = {"https", "all", "never"};
-
 	if (o->multiplex)
-		arg_add(a, "--%s=%s", opt->name, names[o->multiplex]);
+		arg_add(a, "--%s=%s", opt->name, multiplex_names[o->multiplex]);
 }
 
 static void emit_throttle(struct args *a, const struct cli_option *opt, const struct fa_opts *o)

@@ -868,11 +868,11 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 
 /* The read size: 256 KB, so a fast body comes in a few big pieces, each
  * written to its file as it comes (a read a write, no copy); under a
- * --limit-rate, about a tenth of a second of one
- * transfer's share, so that the debt all transfers' last reads leave in
- * the bucket (what a thread may have to sleep for) stays near a tenth of
- * a second; likewise a tenth of a second of --limit-rate-per-transfer.
- * libcurl's minimum is 1024 bytes. */
+ * --limit-rate, about a tenth of a second of one transfer's share, so
+ * that the debt all transfers' last reads leave in the bucket (what a
+ * thread may have to sleep for) stays near a tenth of a second; likewise
+ * a tenth of a second of --limit-rate-per-transfer.  libcurl's minimum is
+ * 1024 bytes. */
 #define READ_SIZE (256 * 1024)
 static long read_size(const struct fetch_share *s)
 {

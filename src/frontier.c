@@ -22,9 +22,8 @@
  * time (which only ever moves later) or frontier_close().  `room` is
  * signalled when a queued job leaves and the queue is at least
  * room_batch() below its bound: a reader blocked on a full queue then
- * wakes once for a batch of lines, not once a line.  Waits for a host's
- * next start are timed waits on `work`, so frontier_close() cuts them
- * short.  URL normalisation runs before taking the lock.
+ * wakes once for a batch of lines, not once a line.  frontier_close()
+ * broadcasts all three.  URL normalisation runs before taking the lock.
  */
 #include "frontier.h"
 

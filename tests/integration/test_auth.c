@@ -216,19 +216,19 @@ static void assert_no_secret(const struct h_result *r)
 
 /* Basic and Digest, whichever the server asks for, with the password given
  * four ways; a wrong or missing one is a 401 that says which. */
-static void test_auth_basic_and_digest(void **state)
+/* A list of a Basic and a Digest URL on one host, fetched with --user at
+ * -j jobs: both saved as the server's answer, the secret nowhere. */
+static void basic_then_digest(struct ctx *c, const char *jobs)
 {
-	struct ctx *c = *state;
 	char basic[512], digest[512];
 	const char *urls[] = {basic, digest};
-	const char *user_pass = "alice:" SECRET;
 	struct h_result r;
 	char *body;
 
 	snprintf(basic, sizeof(basic), "/basic-auth/alice/%s/b.txt", pw1);
 	snprintf(digest, sizeof(digest), "/digest-auth/alice/%s/d.txt", pw1);
 	write_list(c, urls, 2);
-	run(c, &r, "--user", "alice", "--password", SECRET, NULL);
+	run(c, &r, "-j", jobs, "--user", "alice", "--password", SECRET, NULL);
 	assert_int_equal(r.status, 0);
 	body = saved_body(c, r.out, "/b.txt");
 	assert_string_equal(body, "authenticated alice\n");
@@ -238,6 +238,15 @@ static void test_auth_basic_and_digest(void **state)
 	free(body);
 	assert_no_secret(&r);
 	h_result_release(&r);
+}
+
+static void test_auth_basic_and_digest(void **state)
+{
+	struct ctx *c = *state;
+	const char *user_pass = "alice:" SECRET;
+	struct h_result r;
+
+	basic_then_digest(c, "8");
 
 	/* wget's --http-user/--http-password, curl's -u USER:PASS */
 	h_rmrf(c->out);
@@ -804,25 +813,7 @@ static void test_auth_redirects_keep_results(void **state)
  * is always done first; it failed every time before). */
 static void test_auth_basic_host_digest_resource(void **state)
 {
-	struct ctx *c = *state;
-	char basic[512], digest[512];
-	const char *urls[] = {basic, digest};
-	struct h_result r;
-	char *body;
-
-	snprintf(basic, sizeof(basic), "/basic-auth/alice/%s/b.txt", pw1);
-	snprintf(digest, sizeof(digest), "/digest-auth/alice/%s/d.txt", pw1);
-	write_list(c, urls, 2);
-	run(c, &r, "-j", "1", "--user", "alice", "--password", SECRET, NULL);
-	assert_int_equal(r.status, 0);
-	body = saved_body(c, r.out, "/b.txt");
-	assert_string_equal(body, "authenticated alice\n");
-	free(body);
-	body = saved_body(c, r.out, "/d.txt");
-	assert_string_equal(body, "authenticated alice\n");
-	free(body);
-	assert_no_secret(&r);
-	h_result_release(&r);
+	basic_then_digest(*state, "1");
 }
 
 /* A host that answered 401 with Basic gets Basic at once from every
