@@ -13,8 +13,10 @@
  * rather than opening another), drives every transfer it holds, and hands
  * the handle back with its result.  libcurl's callbacks then run on the
  * lane's thread while the fetch thread that owns their state waits, so
- * that state still has one user at a time; the hand-over goes through a
- * mutex, which orders the two threads' accesses.  The bounded semaphore
+ * that state still has one user at a time; the hand-over (an atomic push,
+ * a semaphore back) orders the two threads' accesses.  A lane starts, its
+ * thread and multi handle made, with the first transfer that wants it: a
+ * run with nothing to multiplex has no lane threads.  The bounded semaphore
  * is taken by the fetch thread as before: each transfer in a lane holds
  * its slot.
  *
@@ -32,8 +34,8 @@ struct mux;
 /* Lanes, at most: a host's transfers always go to one lane. */
 #define MUX_LANES_MAX 8
 
-/* `lanes` threads (1..MUX_LANES_MAX), each with its multi handle.  NULL
- * on failure (nothing left running). */
+/* Room for `lanes` lanes (1..MUX_LANES_MAX), none started yet.  NULL on
+ * failure. */
 struct mux *mux_new(unsigned lanes);
 
 /* Stops and joins the lanes (call when no mux_perform() is running) and
@@ -44,7 +46,9 @@ void mux_free(struct mux *m);
  * curl_easy_perform(easy) on the lane for host_key ("host:port"): blocks
  * until the transfer is over and returns its result.  The caller must not
  * touch easy meanwhile; libcurl's callbacks run on the lane's thread.
- * CURLE_OUT_OF_MEMORY if the lane cannot take it.
+ * CURLE_OUT_OF_MEMORY if the lane cannot take it.  A lane that cannot be
+ * started (no thread, no multi handle) leaves the transfer to this
+ * thread: curl_easy_perform(easy) here, as without lanes.
  */
 CURLcode mux_perform(struct mux *m, const char *host_key, CURL *easy);
 

@@ -1207,7 +1207,7 @@ extern char **environ;
 
 /* Starts argv[0] (searched in PATH) with stdout and stderr to log.
  * Returns the pid or -1. */
-static pid_t spawn_logged(const char *const argv[], const char *log)
+static pid_t spawn_logged_in(const char *const argv[], const char *log, const char *cwd)
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -1215,7 +1215,9 @@ static pid_t spawn_logged(const char *const argv[], const char *log)
 
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		return -1;
-	rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	rc = cwd ? posix_spawn_file_actions_addchdir_np(&fa, cwd) : 0;
+	if (rc == 0)
+		rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (rc == 0)
 		rc = posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC,
 						      0644);
@@ -1225,6 +1227,11 @@ static pid_t spawn_logged(const char *const argv[], const char *log)
 		rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	return rc == 0 ? pid : -1;
+}
+
+static pid_t spawn_logged(const char *const argv[], const char *log)
+{
+	return spawn_logged_in(argv, log, NULL);
 }
 
 /* Whether a program is on PATH. */
@@ -1246,8 +1253,10 @@ static bool on_path(const char *prog)
 }
 
 /* Starts `openssl s_server -www` on an ephemeral port with a new
- * self-signed certificate for 127.0.0.1; returns the port. */
-static int start_tls_server(struct ctx *c)
+ * self-signed certificate for 127.0.0.1; returns the port.  With www, it
+ * is `-WWW` in that directory instead: GET /NAME answers with the file
+ * NAME there (HTTP/1.0, the connection closed after it). */
+static int start_tls_server_www(struct ctx *c, const char *www)
 {
 	char key[4200], cert[4200], log[4200], *text = NULL;
 	const char *req[] = {"openssl",
@@ -1267,8 +1276,8 @@ static int start_tls_server(struct ctx *c)
 			     "-subj",
 			     "/CN=127.0.0.1",
 			     NULL};
-	const char *srv[] = {"openssl", "s_server", "-accept", "0",    "-cert",
-			     cert,      "-key",     key,       "-www", NULL};
+	const char *srv[] = {"openssl", "s_server", "-accept", "0",  "-cert",
+			     cert,      "-key",     key,       NULL, NULL};
 	int status = -1, port = 0;
 	size_t len;
 	pid_t pid;
@@ -1285,7 +1294,8 @@ static int start_tls_server(struct ctx *c)
 		waitpid(pid, NULL, 0);
 		fail_msg("openssl req failed (status %d)", status);
 	}
-	c->tls_pid = spawn_logged(srv, log);
+	srv[8] = www ? "-WWW" : "-www";
+	c->tls_pid = spawn_logged_in(srv, log, www);
 	assert_true(c->tls_pid > 0);
 	/* It prints "ACCEPT [::]:PORT" once listening (on every address). */
 	for (int i = 0; i < 200 && port == 0; i++) {
@@ -1305,6 +1315,11 @@ static int start_tls_server(struct ctx *c)
 	}
 	assert_true(port > 0);
 	return port;
+}
+
+static int start_tls_server(struct ctx *c)
+{
+	return start_tls_server_www(c, NULL);
 }
 
 /* TLS certificates are verified unless -k, which warns (not under -q). */
@@ -1341,6 +1356,69 @@ static void test_faults_tls_verified_by_default(void **state)
 	r = run(c, "--retries", "0", "-k", "-q", NULL);
 	assert_int_equal(r->status, 0);
 	assert_string_equal(r->err, "");
+}
+
+/* HTTPS with lanes (fetch threads hand their transfers to a thread that
+ * drives a libcurl multi handle, src/mux.c): by default only for an
+ * https:// host with another transfer in flight, so a list of one host at
+ * -j 4 takes that path; --multiplex=all sends every transfer, never none.
+ * openssl s_server serves one connection at a time and closes each after
+ * its answer, so transfers queue behind each other in the lane as well.
+ * Every file must arrive whole, under its own name, in every mode. */
+static void test_faults_tls_lanes(void **state)
+{
+	struct ctx *c = *state;
+	enum { FILES = 12 };
+	const char *modes[] = {NULL, "--multiplex=all", "--multiplex=never"};
+	char www[4200], path[4200], url[FILES][160], line[LINE_MAX_LEN];
+	const char *list[FILES];
+	int port;
+
+	if (!on_path("openssl")) {
+		fprintf(stderr, "test_faults: skipped, no openssl on PATH\n");
+		skip();
+	}
+	join(www, sizeof(www), c->dir, "www");
+	assert_int_equal(mkdir(www, 0755), 0);
+	for (int i = 0; i < FILES; i++) {
+		uint64_t n = 3000 + (uint64_t)i * 40503;
+		unsigned char *buf = malloc(n);
+		char name[32];
+
+		assert_non_null(buf);
+		tsrv_fill(n, 0, buf, n);
+		snprintf(name, sizeof(name), "f%d.bin", i);
+		join(path, sizeof(path), www, name);
+		assert_int_equal(h_write_file(path, buf, n), 0);
+		free(buf);
+	}
+	port = start_tls_server_www(c, www);
+	for (int i = 0; i < FILES; i++) {
+		snprintf(url[i], sizeof(url[i]), "!https://127.0.0.1:%d/f%d.bin", port, i);
+		list[i] = url[i];
+	}
+	write_list(c, list, FILES);
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct h_result *r =
+		    run(c, "--json", "-k", "-q", "-j", "4", "--retries", "2", modes[m], NULL);
+
+		assert_int_equal(r->status, 0);
+		for (int i = 0; i < FILES; i++) {
+			char suffix[32], name[32];
+			uint64_t n = 3000 + (uint64_t)i * 40503;
+
+			snprintf(suffix, sizeof(suffix), "/f%d.bin", i);
+			snprintf(name, sizeof(name), "f%d.bin", i);
+			json_line(r->out, suffix, line, sizeof(line));
+			assert_json_has(line, "\"ok\":true");
+			assert_int_equal(json_int(line, "bytes"), (long)n);
+			out_path(c, name, path, sizeof(path));
+			if (!h_check_bytes(path, n, n))
+				fail_msg("%s (%s) is not the file served", name,
+					 modes[m] ? modes[m] : "default");
+			assert_int_equal(unlink(path), 0);
+		}
+	}
 }
 
 /* A password in a URL shows as *** in every line fetchall writes: the
@@ -1799,6 +1877,7 @@ int main(void)
 	    T(test_faults_content_disposition_stays_inside),
 	    T(test_faults_content_disposition_resume_and_skip),
 	    T(test_faults_tls_verified_by_default),
+	    T(test_faults_tls_lanes),
 	    T(test_faults_credentials_never_printed),
 	    T(test_faults_no_shell),
 	    T(test_faults_sigint_1000_urls_then_continue),

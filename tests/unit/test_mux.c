@@ -1,0 +1,264 @@
+/*
+ * Unit tests for mux, the lanes that drive transfers handed over by other
+ * threads.
+ *
+ * Transfers are file:// URLs of files this test writes (libcurl's multi
+ * handle runs them like any other), so the lanes run real transfers with
+ * no server.  Checked: a lane starts only when a transfer first wants it
+ * (the process's thread count, from /proc/self/status, before and after),
+ * every transfer's bytes reach its own callback and its result its own
+ * caller, under many threads at once, and mux_free() stops what started.
+ * Worker threads only record; cmocka asserts on the test thread after the
+ * joins.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mux.h"
+
+#define FILES   8
+#define THREADS 12
+#define ROUNDS  40
+
+static char dir[] = "/tmp/fetchall-test-mux.XXXXXX";
+static char urls[FILES][4200];
+static size_t sizes[FILES];
+
+/* Threads: the process's, from /proc/self/status; -1 if unreadable. */
+static int thread_count(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* File i holds sizes[i] bytes, each (i * 31 + offset) & 0xff.  A thread
+ * made and joined first: ThreadSanitizer starts a thread of its own with
+ * the process's first, which would count as a lane's. */
+static int setup(void **state)
+{
+	pthread_t t;
+
+	(void)state;
+	if (pthread_create(&t, NULL, nothing, NULL) || pthread_join(t, NULL))
+		return -1;
+	if (!mkdtemp(dir))
+		return -1;
+	for (int i = 0; i < FILES; i++) {
+		char path[4100];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/f%d.bin", dir, i);
+		sizes[i] = (size_t)(1000 + i * 7919);
+		f = fopen(path, "wb");
+		if (!f)
+			return -1;
+		for (size_t k = 0; k < sizes[i]; k++)
+			fputc((int)((i * 31 + k) & 0xff), f);
+		if (fclose(f))
+			return -1;
+		snprintf(urls[i], sizeof(urls[i]), "file://%s", path);
+	}
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char path[4100];
+
+	(void)state;
+	for (int i = 0; i < FILES; i++) {
+		snprintf(path, sizeof(path), "%s/f%d.bin", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
+	curl_global_cleanup();
+	return 0;
+}
+
+/* What one transfer's write callback saw. */
+struct sink {
+	int file;
+	size_t bytes;
+	bool wrong; /* a byte that is not file's */
+	pthread_t writer;
+};
+
+static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * nmemb;
+
+	for (size_t k = 0; k < len; k++)
+		if ((unsigned char)data[k] != (unsigned char)((s->file * 31 + s->bytes + k) & 0xff))
+			s->wrong = true;
+	s->bytes += len;
+	s->writer = pthread_self();
+	return len;
+}
+
+/* mux_perform() of file i on a new handle; its result and what it wrote. */
+static CURLcode fetch(struct mux *m, const char *host_key, int i, struct sink *s)
+{
+	CURL *easy = curl_easy_init();
+	CURLcode cc;
+
+	memset(s, 0, sizeof(*s));
+	s->file = i;
+	if (!easy)
+		return CURLE_OUT_OF_MEMORY;
+	curl_easy_setopt(easy, CURLOPT_URL, urls[i]);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, s);
+	cc = mux_perform(m, host_key, easy);
+	curl_easy_cleanup(easy);
+	return cc;
+}
+
+/* No lane thread before a transfer wants one; one after it, for any
+ * number of transfers to the same key; none after mux_free(). */
+static void test_mux_lanes_start_on_first_use(void **state)
+{
+	int before = thread_count();
+	struct sink s;
+	struct mux *m;
+
+	(void)state;
+	assert_true(before >= 1);
+	m = mux_new(4);
+	assert_non_null(m);
+	assert_int_equal(thread_count(), before);
+
+	assert_int_equal(fetch(m, "a.example:443", 0, &s), CURLE_OK);
+	assert_int_equal(s.bytes, sizes[0]);
+	assert_false(s.wrong);
+	/* the callback ran on the lane, not here */
+	assert_false(pthread_equal(s.writer, pthread_self()));
+	assert_int_equal(thread_count(), before + 1);
+
+	for (int i = 1; i < FILES; i++) {
+		assert_int_equal(fetch(m, "a.example:443", i, &s), CURLE_OK);
+		assert_int_equal(s.bytes, sizes[i]);
+		assert_false(s.wrong);
+	}
+	assert_int_equal(thread_count(), before + 1);
+	mux_free(m);
+	assert_int_equal(thread_count(), before);
+
+	/* made and freed unused: nothing ever ran */
+	m = mux_new(MUX_LANES_MAX);
+	assert_non_null(m);
+	assert_int_equal(thread_count(), before);
+	mux_free(m);
+	assert_null(mux_new(0));
+	assert_null(mux_new(MUX_LANES_MAX + 1));
+	mux_free(NULL);
+}
+
+/* A file that is not there: the lane hands back libcurl's error to the
+ * one transfer that met it. */
+static void test_mux_error_to_its_caller(void **state)
+{
+	struct mux *m = mux_new(2);
+	CURL *easy = curl_easy_init();
+	char missing[4200];
+	struct sink s;
+
+	(void)state;
+	assert_non_null(m);
+	assert_non_null(easy);
+	snprintf(missing, sizeof(missing), "file://%s/none.bin", dir);
+	curl_easy_setopt(easy, CURLOPT_URL, missing);
+	assert_int_equal(mux_perform(m, "b.example:443", easy), CURLE_FILE_COULDNT_READ_FILE);
+	curl_easy_cleanup(easy);
+	assert_int_equal(fetch(m, "b.example:443", 3, &s), CURLE_OK);
+	assert_int_equal(s.bytes, sizes[3]);
+	mux_free(m);
+}
+
+struct worker {
+	struct mux *m;
+	int id;
+	unsigned ok, short_or_wrong, failed;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	static const char *keys[] = {"a.example:443", "b.example:443", "c.example:80"};
+
+	for (int r = 0; r < ROUNDS; r++) {
+		int i = (w->id * 5 + r) % FILES;
+		struct sink s;
+
+		if (fetch(w->m, keys[(w->id + r) % 3], i, &s) != CURLE_OK)
+			w->failed++;
+		else if (s.bytes != sizes[i] || s.wrong)
+			w->short_or_wrong++;
+		else
+			w->ok++;
+	}
+	return NULL;
+}
+
+/* Many threads handing transfers to two lanes at once: each gets exactly
+ * its own file's bytes and result, none is lost or woken for another's. */
+static void test_mux_many_threads(void **state)
+{
+	pthread_t threads[THREADS];
+	struct worker w[THREADS];
+	struct mux *m = mux_new(2);
+	int started = 0;
+
+	(void)state;
+	assert_non_null(m);
+	for (int i = 0; i < THREADS; i++) {
+		w[i] = (struct worker){.m = m, .id = i};
+		if (pthread_create(&threads[i], NULL, worker_main, &w[i]) != 0)
+			break;
+		started++;
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	mux_free(m);
+	assert_int_equal(started, THREADS);
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(w[i].failed, 0);
+		assert_int_equal(w[i].short_or_wrong, 0);
+		assert_int_equal(w[i].ok, ROUNDS);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_mux_lanes_start_on_first_use),
+	    cmocka_unit_test(test_mux_error_to_its_caller),
+	    cmocka_unit_test(test_mux_many_threads),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
