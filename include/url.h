@@ -63,6 +63,18 @@ enum fa_err url_host_key(const char *url, char *out, size_t outlen);
 enum fa_err url_host_key_libcurl(const char *url, char *out, size_t outlen);
 
 /*
+ * URLs are UTF-8 (RFC 3987), whatever the user's locale: libcurl turns an
+ * IDN host into its punycode with libidn2's idn2_lookup_ul(), which reads
+ * the name in the locale's character set, so under the C locale every
+ * IDN URL failed ("URL using bad/illegal format"), and under a Latin-1
+ * one it would be misread.  Sets LC_CTYPE to C.UTF-8 (the rest of the
+ * locale stays "C").  Returns false if the system has no UTF-8 locale
+ * (IDN hosts then fail as before).  Process-wide: call before any thread
+ * starts.
+ */
+bool url_locale_init(void);
+
+/*
  * Where the parts of an absolute URL lie in its text, found without
  * allocating: "scheme://", the authority (user-info included), the path
  * ("" or "/..."), "?query" and "#fragment", one after another, make up the

@@ -512,6 +512,7 @@ int main(int argc, char **argv)
 	unsigned store_flags;
 
 	signal(SIGPIPE, SIG_IGN);
+	url_locale_init(); /* IDN hosts: see url.h */
 	action = cli_parse(argc, argv, &opts, stdout, err, sizeof(err));
 	if (action != CLI_RUN) {
 		if (action == CLI_USAGE)

@@ -11,6 +11,7 @@
 #include "url.h"
 
 #include <ctype.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -446,6 +447,12 @@ enum fa_err url_host_key(const char *url, char *out, size_t outlen)
 	return url_host_key_libcurl(url, out, outlen);
 }
 
+bool url_locale_init(void)
+{
+	return setlocale(LC_CTYPE, "C.UTF-8") || setlocale(LC_CTYPE, "C.utf8") ||
+	       setlocale(LC_CTYPE, "en_US.UTF-8");
+}
+
 enum fa_err url_host_key_libcurl(const char *url, char *out, size_t outlen)
 {
 	enum fa_err err = FA_ERR_URL;
@@ -466,7 +473,12 @@ enum fa_err url_host_key_libcurl(const char *url, char *out, size_t outlen)
 	}
 	curl_free(host);
 	host = NULL;
-	if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	/* An IDN host as the name that is looked up and connected to, its
+	 * punycode (what libcurl connects to: the resolver looks up the key's
+	 * host, and the two spellings of a host are one host); as it is if
+	 * libcurl cannot convert it (built without libidn2) */
+	if ((curl_url_get(h, CURLUPART_HOST, &host, CURLU_PUNYCODE) != CURLUE_OK &&
+	     curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK) ||
 	    curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
 		goto out;
 	lowercase(host);

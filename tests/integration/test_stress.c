@@ -239,6 +239,70 @@ static void test_stress_names_looked_up_once_by_pool(void **state)
 		fail_msg("%d lookups in %d threads", lines, ntids);
 }
 
+/* IDN host names (UTF-8 in the list, as RFC 3987 has them): every URL is
+ * fetched whatever the locale (under "C" libcurl could not convert one
+ * and every IDN URL failed), and each name is looked up once, by the
+ * resolver's pool, as its punycode, the name libcurl then connects to
+ * (an entry under the UTF-8 spelling would not match, and libcurl would
+ * look the name up again in a thread of its own). */
+#define IDN_NAMES 20
+static void test_stress_idn_hosts_resolved_ahead(void **state)
+{
+	struct ctx *c = *state;
+	const char *argv[] = {"fetchall", c->list, "-o", c->out, "-j", "4", "-q", NULL};
+	char slowdns[PATH_MAX], log[PATH_MAX + 16], *text = NULL;
+	char names[IDN_NAMES][64];
+	int nnames = 0, lines = 0;
+	const char *old_lang = getenv("LC_ALL");
+	char saved_lang[256] = "";
+	size_t len;
+	FILE *f = fopen(c->list, "w");
+
+	assert_non_null(f);
+	for (int i = 0; i < 2 * IDN_NAMES; i++) /* "bücher-N", twice each */
+		fprintf(f,
+			"http://b\xc3\xbc"
+			"cher-%d.fetchall.test:%d/bytes/100/f%d.bin\n",
+			i % IDN_NAMES, server.port, i);
+	assert_int_equal(fclose(f), 0);
+	preload_path("slowdns", slowdns);
+	snprintf(log, sizeof(log), "%s/dns.log", c->dir);
+	if (old_lang)
+		snprintf(saved_lang, sizeof(saved_lang), "%s", old_lang);
+	setenv("LC_ALL", "C", 1); /* the locale that broke them */
+	run_preloaded(c, argv, slowdns, "5", log);
+	if (old_lang)
+		setenv("LC_ALL", saved_lang, 1);
+	else
+		unsetenv("LC_ALL");
+	H_ASSERT_RUN_SANE(&c->res, NULL);
+	if (c->res.status != 0)
+		fail_msg("exit %d:\n%.4000s", c->res.status, c->res.err);
+	assert_int_equal(h_count_files(c->out, ".bin"), 2 * IDN_NAMES);
+	assert_int_equal(h_read_file(log, &text, &len), 0);
+	for (char *line = text, *end; *line; line = end + 1) {
+		char name[64];
+		long tid;
+		int k;
+
+		end = strchr(line, '\n');
+		assert_non_null(end);
+		*end = '\0';
+		assert_int_equal(sscanf(line, "%ld %63s", &tid, name), 2);
+		if (strncmp(name, "xn--", 4) != 0)
+			fail_msg("looked up as '%s', not as punycode", name);
+		for (k = 0; k < nnames && strcmp(names[k], name); k++)
+			;
+		if (k < nnames)
+			fail_msg("%s looked up twice", name);
+		assert_true(nnames < IDN_NAMES);
+		snprintf(names[nnames++], sizeof(names[0]), "%s", name);
+		lines++;
+	}
+	free(text);
+	assert_int_equal(lines, IDN_NAMES);
+}
+
 /* One host, 1000 URLs at -j 16: each thread keeps its connection alive, so
  * the server sees about one connection per thread, not one per URL. */
 static void test_stress_keepalive_per_thread(void **state)
@@ -297,9 +361,8 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_stress_many_hosts_slow_dns),
-	    T(test_stress_names_looked_up_once_by_pool),
-	    T(test_stress_keepalive_per_thread),
+	    T(test_stress_many_hosts_slow_dns),          T(test_stress_idn_hosts_resolved_ahead),
+	    T(test_stress_names_looked_up_once_by_pool), T(test_stress_keepalive_per_thread),
 	    T(test_stress_keepalive_per_host),
 	};
 #undef T

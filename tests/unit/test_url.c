@@ -311,6 +311,15 @@ static void test_url_host_key_table(void **state)
 	assert_string_equal(key, "a.b:443");
 	assert_int_equal(url_host_key("https://a.b/", key, 5), FA_ERR_TOO_LONG);
 	assert_int_equal(url_host_key("nope", key, sizeof(key)), FA_ERR_URL);
+	/* an IDN host as its punycode, the name looked up and connected to,
+	 * so that both spellings are one host */
+	assert_int_equal(url_host_key("http://b\xc3\xbc"
+				      "cher.test:81/x",
+				      key, sizeof(key)),
+			 FA_OK);
+	assert_string_equal(key, "xn--bcher-kva.test:81");
+	assert_int_equal(url_host_key("https://xn--bcher-kva.test/", key, sizeof(key)), FA_OK);
+	assert_string_equal(key, "xn--bcher-kva.test:443");
 }
 
 /* url_split: each part of each URL, the text placed so that its NUL is
@@ -620,5 +629,8 @@ int main(void)
 	    cmocka_unit_test(test_url_credentials_table),
 	};
 
+	/* as fetchall's main() does: IDN hosts read as UTF-8 (url.h) */
+	if (!url_locale_init())
+		fprintf(stderr, "test_url: no UTF-8 locale; IDN cases will fail\n");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
