@@ -32,8 +32,9 @@ struct resolver;
  * rest of a 6000-URL run).  How long an answer is kept: libcurl's own DNS
  * cache keeps one 60 s. */
 #define RESOLVE_THREADS_MAX 128
-/* Threads started whatever the lookups take; past them, only while a
- * lookup takes RESOLVE_SLOW_NS or more (a running mean). */
+/* Threads started whatever the lookups take; past them, only while the
+ * resolver is far: each of the last few lookups took RESOLVE_SLOW_NS or
+ * more (resolve.c, lookups_slow()). */
 #define RESOLVE_THREADS_FAST 8
 #define RESOLVE_SLOW_NS      (2 * 1000000ull)
 /* Seconds a libcurl handle keeps a name the resolver handed it. */

@@ -45,6 +45,8 @@ struct entry {
 	char key[];  /* "host:port" */
 };
 
+#define LAT_SAMPLES 9
+
 struct resolver {
 	pthread_mutex_t lock;
 	pthread_cond_t work, answered;
@@ -55,13 +57,36 @@ struct resolver {
 	bool stopping;
 	int family;
 	unsigned nthreads, max_threads, idle; /* started, at most, waiting */
-	/* how long lookups take (a running mean, lat_known once one ended):
-	 * more threads only help a slow resolver */
-	uint64_t lat_ns;
-	bool lat_known;
+	/* how long the last LAT_SAMPLES lookups took (a ring; lat_n of it
+	 * filled): more threads only help a slow resolver */
+	uint64_t lat[LAT_SAMPLES];
+	unsigned lat_n, lat_next;
 	pthread_t *threads;
 	atomic_ulong lookups;
 };
+
+/*
+ * Whether the resolver is far: each of the last LAT_SAMPLES lookups took
+ * RESOLVE_SLOW_NS or more (none known: not far).  The fastest of them,
+ * not a mean: a far resolver (a round trip away, or slow to answer) is
+ * slow every time, while a near one is slow only when it is swamped,
+ * and then more lookups at once make it worse.  With a running mean, one
+ * lost query (its lookup waits out the system resolver's timeout, a
+ * second or more), or a local dnsmasq queueing behind a busy CPU, pushed
+ * the mean past the mark and started a hundred threads, whose burst of
+ * queries overflowed dnsmasq's receive buffer and lost more of them:
+ * bench/dns lost 60 queries a run, a third of the run idle, 2.1 s where
+ * it now takes 1.8.  Under the lock.
+ */
+static bool lookups_slow(const struct resolver *r)
+{
+	if (r->lat_n < LAT_SAMPLES)
+		return false;
+	for (unsigned i = 0; i < LAT_SAMPLES; i++)
+		if (r->lat[i] < RESOLVE_SLOW_NS)
+			return false;
+	return true;
+}
 
 static uint64_t now_ms(void)
 {
@@ -149,6 +174,31 @@ static void grow(struct resolver *r)
 
 static void *run(void *arg);
 
+/*
+ * Threads for the names queued, while none is idle, up to the cap: a run
+ * of one host starts one, a list of thousands as many as it needs.  Past
+ * RESOLVE_THREADS_FAST, only once the resolver is known to be far
+ * (lookups_slow()): a near one is kept busy by a few threads, and a
+ * hundred more would only compete with it for the CPU (2000 names
+ * through a local dnsmasq took 40 % longer at 128 threads) or overflow
+ * it.  Called when a name is queued and when a lookup ends, since a far
+ * resolver is known only once answers come, after the list's first
+ * names were all queued.  Under the lock.
+ */
+static void grow_threads(struct resolver *r)
+{
+	size_t started = 0;
+
+	/* none once stopping: resolver_free() joins the ones it counted */
+	while (!r->stopping && r->idle == 0 && started < r->queued &&
+	       r->nthreads < r->max_threads &&
+	       (r->nthreads < RESOLVE_THREADS_FAST || lookups_slow(r)) &&
+	       pthread_create(&r->threads[r->nthreads], NULL, run, r) == 0) {
+		r->nthreads++;
+		started++;
+	}
+}
+
 /* Queues e for a lookup (at the head if a fetch waits for it).  Under
  * the lock. */
 static void enqueue(struct resolver *r, struct entry *e, bool urgent)
@@ -186,16 +236,7 @@ static void enqueue(struct resolver *r, struct entry *e, bool urgent)
 		r->qtail = e;
 	}
 	r->queued++;
-	/* a thread more while every one is busy, up to the cap: a run of
-	 * one host starts one, a list of thousands as many as it needs.
-	 * Past a few, only while lookups are slow (or none has ended yet):
-	 * a resolver that answers at once is kept busy by a few threads,
-	 * and a hundred more would only compete with it for the CPU (2000
-	 * names through a local dnsmasq took 40 % longer at 128 threads) */
-	if (r->idle == 0 && r->nthreads < r->max_threads &&
-	    (r->nthreads < RESOLVE_THREADS_FAST || !r->lat_known || r->lat_ns >= RESOLVE_SLOW_NS) &&
-	    pthread_create(&r->threads[r->nthreads], NULL, run, r) == 0)
-		r->nthreads++;
+	grow_threads(r);
 	pthread_cond_signal(&r->work);
 }
 
@@ -317,8 +358,11 @@ static void *run(void *arg)
 			atomic_fetch_add(&r->lookups, 1);
 			took = sync_now_ns() - t0;
 			sync_lock(&r->lock);
-			r->lat_ns = r->lat_known ? (r->lat_ns * 7 + took) / 8 : took;
-			r->lat_known = true;
+			r->lat[r->lat_next] = took;
+			r->lat_next = (r->lat_next + 1) % LAT_SAMPLES;
+			if (r->lat_n < LAT_SAMPLES)
+				r->lat_n++;
+			grow_threads(r);
 		}
 		free(e->addrs);
 		e->addrs = addrs;
