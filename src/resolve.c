@@ -46,6 +46,7 @@ struct entry {
 };
 
 #define LAT_SAMPLES 9
+#define LAT_QUEUED  4
 
 struct resolver {
 	pthread_mutex_t lock;
@@ -58,34 +59,40 @@ struct resolver {
 	int family;
 	unsigned nthreads, max_threads, idle; /* started, at most, waiting */
 	/* how long the last LAT_SAMPLES lookups took (a ring; lat_n of it
-	 * filled): more threads only help a slow resolver */
-	uint64_t lat[LAT_SAMPLES];
+	 * filled), and the fastest one yet: more threads only help a far
+	 * resolver */
+	uint64_t lat[LAT_SAMPLES], lat_best;
 	unsigned lat_n, lat_next;
 	pthread_t *threads;
 	atomic_ulong lookups;
 };
 
 /*
- * Whether the resolver is far: each of the last LAT_SAMPLES lookups took
- * RESOLVE_SLOW_NS or more (none known: not far).  The fastest of them,
- * not a mean: a far resolver (a round trip away, or slow to answer) is
- * slow every time, while a near one is slow only when it is swamped,
- * and then more lookups at once make it worse.  With a running mean, one
- * lost query (its lookup waits out the system resolver's timeout, a
- * second or more), or a local dnsmasq queueing behind a busy CPU, pushed
- * the mean past the mark and started a hundred threads, whose burst of
- * queries overflowed dnsmasq's receive buffer and lost more of them:
- * bench/dns lost 60 queries a run, a third of the run idle, 2.1 s where
- * it now takes 1.8.  Under the lock.
+ * Whether the resolver is far, so that more lookups at once hide its
+ * latency: each of the last LAT_SAMPLES lookups took RESOLVE_SLOW_NS or
+ * more (none known: not far), and the fastest of them no more than
+ * LAT_QUEUED times the fastest lookup yet.  A far resolver (a round
+ * trip away, or slow to answer) is slow every time, from the first
+ * lookup on.  A near one is slow only when it is swamped, its answers
+ * then queueing behind each other or behind a busy CPU, many times
+ * slower than its best, and more lookups at once make that worse: with a
+ * running mean, one lost query (its lookup waits out the system
+ * resolver's timeout, a second or more) or a local dnsmasq on a busy
+ * machine pushed the mean past the mark and started a hundred threads,
+ * whose bursts of queries overflowed dnsmasq's receive buffer and lost
+ * more of them (bench/dns: 60 queries lost a run, a third of the run
+ * idle).  Under the lock.
  */
 static bool lookups_slow(const struct resolver *r)
 {
+	uint64_t fastest = UINT64_MAX;
+
 	if (r->lat_n < LAT_SAMPLES)
 		return false;
 	for (unsigned i = 0; i < LAT_SAMPLES; i++)
-		if (r->lat[i] < RESOLVE_SLOW_NS)
-			return false;
-	return true;
+		if (r->lat[i] < fastest)
+			fastest = r->lat[i];
+	return fastest >= RESOLVE_SLOW_NS && fastest / LAT_QUEUED <= r->lat_best;
 }
 
 static uint64_t now_ms(void)
@@ -359,6 +366,8 @@ static void *run(void *arg)
 			took = sync_now_ns() - t0;
 			sync_lock(&r->lock);
 			r->lat[r->lat_next] = took;
+			if (r->lat_n == 0 || took < r->lat_best)
+				r->lat_best = took;
 			r->lat_next = (r->lat_next + 1) % LAT_SAMPLES;
 			if (r->lat_n < LAT_SAMPLES)
 				r->lat_n++;

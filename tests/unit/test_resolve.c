@@ -9,10 +9,9 @@
  * getaddrinfo() is this file's own for names under .near.test and
  * .far.test (the executable's definition comes before libc's): it notes
  * the calling thread, waits (20 ms a far name; a near one 300 ms for
- * slow.near.test, 5 ms for one whose first label ends in an odd digit,
- * as a local resolver queueing behind a busy CPU, else not at all) and
- * answers as for 127.0.0.1; every other name goes to the next getaddrinfo (libc's, or a
- * sanitizer's in front of it).
+ * slow.near.test, none for n0 to n19, then 5 ms, as a local resolver
+ * queueing behind a busy CPU) and answers as for 127.0.0.1; every other name goes to the next
+ * getaddrinfo (libc's, or a sanitizer's in front of it).
  */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include <setjmp.h>
@@ -27,6 +26,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -72,9 +72,8 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	}
 	pthread_mutex_unlock(&seen_lock);
 	{
-		const char *dot = strchr(node, '.');
-		bool odd = dot > node && strchr("13579", dot[-1]);
-		long ms = far ? 20 : strcmp(node, "slow.near.test") == 0 ? 300 : odd ? 5 : 0;
+		bool busy = node[0] == 'n' && atoi(node + 1) >= 20;
+		long ms = far ? 20 : strcmp(node, "slow.near.test") == 0 ? 300 : busy ? 5 : 0;
 		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 		while (nanosleep(&ts, &ts) != 0)
@@ -113,12 +112,12 @@ static void look_up_all(struct resolver *r, const char *first, int n, const char
 	}
 }
 
-/* A near resolver (half its answers at once, half after 5 ms) gets
- * RESOLVE_THREADS_FAST threads at most, however many names wait, and one
- * slow answer (a lost query waits out a timeout) does not make it far.
- * Before, a running mean above 2 ms started a thread for each name
- * queued while all were busy: up to 128, whose queries overflowed a
- * local dnsmasq. */
+/* A near resolver (its first answers at once, then each after 5 ms, as
+ * when the machine gets busy) gets RESOLVE_THREADS_FAST threads at most,
+ * however many names wait, and one slow answer (a lost query waits out a
+ * timeout) does not make it far.  Before, a running mean above 2 ms
+ * started a thread for each name queued while all were busy: up to 128,
+ * whose queries overflowed a local dnsmasq. */
 static void test_resolve_near_few_threads(void **state)
 {
 	struct resolver *r = resolver_new(0, AF_INET);
