@@ -846,6 +846,99 @@ static void test_store_concurrent_collisions(void **state)
 	store_free(store);
 }
 
+/* Descriptors the process has open now (/proc/self/fd), -1 if unknown. */
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = -1; /* the opendir's own */
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+#define TREE_DIRS 50 /* more than the directories a store keeps open */
+
+/* Thread id's files, each in one of TREE_DIRS directories two levels
+ * deep (t/dK/eK): rel of file j. */
+static void tree_rel(int id, int j, char *rel, size_t len)
+{
+	int k = (id * 7 + j * 3) % TREE_DIRS;
+
+	snprintf(rel, len, "t/d%d/e%d/f-%d-%d.bin", k, k, id, j);
+}
+
+static void *tree_main(void *arg)
+{
+	struct committer *c = arg;
+	char buf[4096], rel[64];
+
+	for (int j = 0; j < COMMITS_PER_THREAD; j++) {
+		struct store_file *file = NULL;
+		size_t len = content_for(c->id, j, buf, sizeof(buf));
+
+		tree_rel(c->id, j, rel, sizeof(rel));
+		c->errs[j] = store_open(c->store, rel, NULL, &file, NULL);
+		if (c->errs[j] != FA_OK)
+			continue;
+		c->errs[j] = store_write(file, buf, len);
+		if (c->errs[j] != FA_OK) {
+			store_abort(file, false);
+			continue;
+		}
+		c->errs[j] = store_commit(file, &c->finals[j]);
+	}
+	return NULL;
+}
+
+/* A tree (-x) saved from 8 threads at once over more directories than
+ * the store keeps open: every file whole at its own path (a directory
+ * dropped while a file used it would put that file elsewhere or fail
+ * it), at most DIR_CACHE (32) directories held open meanwhile, and none
+ * after store_free(). */
+static void test_store_tree_dirs_kept_open(void **state)
+{
+	struct fixture *fx = *state;
+	int before = open_fds(), during;
+	struct store *store = open_store(fx, "out", 0);
+	struct committer *c = calloc(MAX_THREADS, sizeof(*c));
+	char buf[4096], rel[64], path[PATH_MAX];
+
+	assert_non_null(c);
+	assert_true(before >= 0);
+	for (int i = 0; i < MAX_THREADS; i++) {
+		c[i].store = store;
+		c[i].id = i;
+		assert_int_equal(pthread_create(&c[i].thread, NULL, tree_main, &c[i]), 0);
+	}
+	for (int i = 0; i < MAX_THREADS; i++)
+		assert_int_equal(pthread_join(c[i].thread, NULL), 0);
+	during = open_fds();
+	for (int i = 0; i < MAX_THREADS; i++) {
+		for (int j = 0; j < COMMITS_PER_THREAD; j++) {
+			size_t len = content_for(i, j, buf, sizeof(buf));
+
+			tree_rel(i, j, rel, sizeof(rel));
+			assert_int_equal(c[i].errs[j], FA_OK);
+			assert_string_equal(c[i].finals[j], rel);
+			snprintf(path, sizeof(path), "out/%s", rel);
+			assert_file(fx, path, buf, len);
+			free(c[i].finals[j]);
+		}
+	}
+	/* the store's directory, and the tree's kept open */
+	if (during > before + 1 + 32)
+		fail_msg("%d descriptors open after the saves, %d before", during, before);
+	store_free(store);
+	assert_int_equal(open_fds(), before);
+	free(c);
+}
+
 static void test_store_abort_discards(void **state)
 {
 	struct fixture *fx = *state;
@@ -1755,6 +1848,7 @@ int main(void)
 	    BOTH(test_store_collision_suffix),
 	    BOTH(test_store_collision_cap),
 	    BOTH(test_store_concurrent_collisions),
+	    BOTH(test_store_tree_dirs_kept_open),
 	    BOTH(test_store_abort_discards),
 	    BOTH(test_store_abort_keep_part),
 	    BOTH(test_store_continue_resumes),
