@@ -562,15 +562,19 @@ int tsrv_range(const struct tsrv_request *r, uint64_t size, uint64_t *first, uin
 
 int tsrv_pause(struct tsrv_conn *c, long ms, int discard)
 {
-	int64_t deadline = tsrv_now_ms() + ms;
+	/* in microseconds: a deadline in whole milliseconds, taken from a
+	 * clock read truncated to the millisecond, ended a pause up to 1 ms
+	 * early, and a client then timed a /delay/300 at 299.x ms */
+	int64_t deadline = tsrv_now_us() + (int64_t)ms * 1000;
 	int watch = 1;
 
 	for (;;) {
 		struct pollfd p[2];
-		int64_t left = deadline - tsrv_now_ms();
+		int64_t left_us = deadline - tsrv_now_us();
+		int64_t left = (left_us + 999) / 1000; /* poll's ms, rounded up */
 		int n;
 
-		if (left <= 0)
+		if (left_us <= 0)
 			return 0;
 		p[0].fd = tsrv_stop_fd();
 		p[0].events = POLLIN;
