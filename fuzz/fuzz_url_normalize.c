@@ -28,6 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		abort();
+	url_locale_init(); /* as fetchall's main(): IDN hosts converted */
 	return 0;
 }
 
