@@ -357,13 +357,28 @@ static bool plain_port(const char *s, size_t n)
 	return v <= 65535;
 }
 
+/* Whether [s, s+n) is "0x" or "0X" and hex digits: a number to libcurl's
+ * IPv4 parser (C's strtoul with base 0). */
+static bool hex_label(const char *s, size_t n)
+{
+	if (n < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return false;
+	for (size_t i = 2; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 /* Whether [s, s+n) is a host name libcurl keeps as it is: ASCII letters,
  * digits, '-' and '.', no empty label, and not a number it would rewrite
- * (an IPv4 address is taken only as four plain decimal parts). */
+ * (an IPv4 address is taken only as four plain decimal parts; a last
+ * label that is a number, decimal, octal or hex as "0x0", may make the
+ * whole an address libcurl writes its own way). */
 static bool plain_host(const char *s, size_t n)
 {
 	size_t label = 0, parts = 1;
 	bool digits = true, quad = true; /* the last label all digits; so far a dotted quad */
+	bool number = false;             /* the last label a number (hex too) */
 
 	if (n == 0 || n > 253)
 		return false;
@@ -376,6 +391,7 @@ static bool plain_host(const char *s, size_t n)
 			if (!digits || label > 3 || (label > 1 && s[i - label] == '0') ||
 			    atoi(s + i - label) > 255)
 				quad = false;
+			number = digits || hex_label(s + i - label, label);
 			if (i < n) {
 				parts++;
 				label = 0;
@@ -389,7 +405,7 @@ static bool plain_host(const char *s, size_t n)
 			digits = false;
 		label++;
 	}
-	return !digits || (quad && parts == 4);
+	return !number || (quad && parts == 4);
 }
 
 /* url_host_key() without libcurl, on the path every URL takes, for the

@@ -266,6 +266,13 @@ static void test_url_host_key_agrees_with_libcurl(void **state)
 	    "http:///path",
 	    "http://h_x.test/",
 	    "http://ex%41mple.com/",
+	    /* numbers libcurl reads as IPv4 addresses, hex too (fuzz) */
+	    "http://0x0/",
+	    "http://0X7f.1/",
+	    "http://1.0xA/",
+	    "http://0x0.com/",
+	    "http://0x/",
+	    "http://a.0xg/",
 	    "http://b\xc3\xbc"
 	    "cher.test/",
 	    "http://a.test/x y",
