@@ -156,7 +156,7 @@ static void *lane_main(void *arg)
 		atomic_store(&l->polling, true);
 		/* a request pushed from here on sees `polling` and wakes the
 		 * poll (curl_multi_wakeup); one pushed before is seen here.
-		 * lanes_stop() sets `stop`, then wakes the poll. */
+		 * mux_free() sets `stop`, then wakes the poll. */
 		if (!atomic_load(&l->inbox))
 			curl_multi_poll(l->multi, NULL, 0, 1000, NULL);
 		atomic_store(&l->polling, false);

@@ -78,6 +78,7 @@
  * directory, its fd, how many files use it now, when it was last used. */
 struct dir_entry {
 	char *path; /* NULL: the entry is free */
+	size_t len; /* of path */
 	int fd;
 	unsigned refs;
 	unsigned long used;
@@ -1173,18 +1174,26 @@ static int open_subdir(int parent, const char *name, bool parent_new, bool *made
 	return openat(parent, name, flags);
 }
 
-/* The open entry for the directory path (len bytes), taken (refs + 1),
- * or NULL.  Under the store's lock. */
+/* Takes e (NULL is fine) for a file: in use, and used now.  Under the
+ * store's lock. */
+static struct dir_entry *dir_hold(struct store *store, struct dir_entry *e)
+{
+	if (e) {
+		e->refs++;
+		e->used = ++store->dir_tick;
+	}
+	return e;
+}
+
+/* The open entry for the directory path (len bytes), taken, or NULL.
+ * Under the store's lock. */
 static struct dir_entry *dir_take(struct store *store, const char *path, size_t len)
 {
 	for (int i = 0; i < DIR_CACHE; i++) {
 		struct dir_entry *e = &store->dirs[i];
 
-		if (e->path && strlen(e->path) == len && !memcmp(e->path, path, len)) {
-			e->refs++;
-			e->used = ++store->dir_tick;
-			return e;
-		}
+		if (e->path && e->len == len && !memcmp(e->path, path, len))
+			return dir_hold(store, e);
 	}
 	return NULL;
 }
@@ -1198,17 +1207,12 @@ static struct dir_entry *dir_take_parent(struct store *store, const char *path, 
 
 	for (int i = 0; i < DIR_CACHE; i++) {
 		struct dir_entry *e = &store->dirs[i];
-		size_t n = e->path ? strlen(e->path) : 0;
 
-		if (n && n < len && path[n] == '/' && !memcmp(e->path, path, n) &&
-		    (!best || n > strlen(best->path)))
+		if (e->path && e->len < len && path[e->len] == '/' &&
+		    !memcmp(e->path, path, e->len) && (!best || e->len > best->len))
 			best = e;
 	}
-	if (best) {
-		best->refs++;
-		best->used = ++store->dir_tick;
-	}
-	return best;
+	return dir_hold(store, best);
 }
 
 /*
@@ -1244,10 +1248,18 @@ static struct dir_entry *dir_keep(struct store *store, const char *path, size_t 
 		free(victim->path);
 	}
 	victim->path = copy;
+	victim->len = len;
 	victim->fd = fd;
-	victim->refs = 1;
-	victim->used = ++store->dir_tick;
-	return victim;
+	victim->refs = 0;
+	return dir_hold(store, victim);
+}
+
+/* file's directory is e's (taken): its fd, closed with the entry. */
+static void use_dir(struct store_file *file, struct dir_entry *e)
+{
+	file->dir = e;
+	file->dirfd = e->fd;
+	file->own_dirfd = false;
 }
 
 /* Opens (making them) the directories of file->relpath, one at a time,
@@ -1270,14 +1282,12 @@ static enum fa_err open_parents(struct store_file *file)
 			from = dir_take_parent(store, file->relpath, dlen);
 		sync_unlock(&store->lock);
 		if (e) {
-			file->dir = e;
-			file->dirfd = e->fd;
-			file->own_dirfd = false;
+			use_dir(file, e);
 			return FA_OK;
 		}
 		if (from) { /* its fd stays open: `from` is taken */
 			cur = from->fd;
-			comp = file->relpath + strlen(from->path) + 1;
+			comp = file->relpath + from->len + 1;
 		}
 	}
 	while (comp < end) {
@@ -1319,11 +1329,8 @@ static enum fa_err open_parents(struct store_file *file)
 		sync_unlock(&store->lock);
 		close(cur);
 	}
-	if (e) {
-		file->dir = e;
-		file->dirfd = e->fd;
-		file->own_dirfd = false;
-	}
+	if (e)
+		use_dir(file, e);
 	return FA_OK;
 }
 

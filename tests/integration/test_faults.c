@@ -1365,6 +1365,8 @@ static void test_faults_tls_verified_by_default(void **state)
  * openssl s_server serves one connection at a time and closes each after
  * its answer, so transfers queue behind each other in the lane as well.
  * Every file must arrive whole, under its own name, in every mode. */
+/* The size of file i that test_faults_tls_lanes serves (3 KB to 450 KB) */
+#define TLS_FILE_SIZE(i) (3000 + (uint64_t)(i)*40503)
 static void test_faults_tls_lanes(void **state)
 {
 	struct ctx *c = *state;
@@ -1381,7 +1383,7 @@ static void test_faults_tls_lanes(void **state)
 	join(www, sizeof(www), c->dir, "www");
 	assert_int_equal(mkdir(www, 0755), 0);
 	for (int i = 0; i < FILES; i++) {
-		uint64_t n = 3000 + (uint64_t)i * 40503;
+		uint64_t n = TLS_FILE_SIZE(i);
 		unsigned char *buf = malloc(n);
 		char name[32];
 
@@ -1405,7 +1407,7 @@ static void test_faults_tls_lanes(void **state)
 		assert_int_equal(r->status, 0);
 		for (int i = 0; i < FILES; i++) {
 			char suffix[32], name[32];
-			uint64_t n = 3000 + (uint64_t)i * 40503;
+			uint64_t n = TLS_FILE_SIZE(i);
 
 			snprintf(suffix, sizeof(suffix), "/f%d.bin", i);
 			snprintf(name, sizeof(name), "f%d.bin", i);

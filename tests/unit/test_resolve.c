@@ -94,12 +94,16 @@ static unsigned threads_seen(void)
 	return n;
 }
 
-/* Looks `first` up (if not NULL), then queues `n` names under `domain`
- * at once and waits for every answer. */
-static void look_up_all(struct resolver *r, const char *first, int n, const char *domain)
+/* With a new resolver: looks `first` up (if not NULL), then queues `n`
+ * names under `domain` at once and waits for every answer, each looked up
+ * once; returns how many threads looked them up. */
+static unsigned threads_for(const char *first, int n, const char *domain)
 {
+	struct resolver *r = resolver_new(0, AF_INET);
 	char key[128], out[256];
 
+	assert_non_null(r);
+	threads_seen();
 	if (first)
 		assert_true(resolver_get(r, first, 30000, out, sizeof(out)));
 	for (int i = 0; i < n; i++) {
@@ -110,6 +114,9 @@ static void look_up_all(struct resolver *r, const char *first, int n, const char
 		snprintf(key, sizeof(key), "n%d.%s:80", i, domain);
 		assert_true(resolver_get(r, key, 30000, out, sizeof(out)));
 	}
+	assert_int_equal(resolver_lookups(r), (unsigned long)n + (first != NULL));
+	resolver_free(r);
+	return threads_seen();
 }
 
 /* A near resolver (its first answers at once, then each after 5 ms, as
@@ -120,18 +127,11 @@ static void look_up_all(struct resolver *r, const char *first, int n, const char
  * whose queries overflowed a local dnsmasq. */
 static void test_resolve_near_few_threads(void **state)
 {
-	struct resolver *r = resolver_new(0, AF_INET);
-	unsigned n;
+	unsigned n = threads_for("slow.near.test:80", 300, "near.test");
 
 	(void)state;
-	assert_non_null(r);
-	threads_seen();
-	look_up_all(r, "slow.near.test:80", 300, "near.test");
-	n = threads_seen();
 	if (n > RESOLVE_THREADS_FAST)
 		fail_msg("%u threads looked up 301 near names", n);
-	assert_int_equal(resolver_lookups(r), 301);
-	resolver_free(r);
 }
 
 /* A far resolver (every answer 20 ms away) gets more threads than that
@@ -139,18 +139,11 @@ static void test_resolve_near_few_threads(void **state)
  * before any answer came. */
 static void test_resolve_far_more_threads(void **state)
 {
-	struct resolver *r = resolver_new(0, AF_INET);
-	unsigned n;
+	unsigned n = threads_for(NULL, 200, "far.test");
 
 	(void)state;
-	assert_non_null(r);
-	threads_seen();
-	look_up_all(r, NULL, 200, "far.test");
-	n = threads_seen();
 	if (n <= RESOLVE_THREADS_FAST || n > RESOLVE_THREADS_MAX)
 		fail_msg("%u threads looked up 200 far names", n);
-	assert_int_equal(resolver_lookups(r), 200);
-	resolver_free(r);
 }
 
 static void test_resolve_localhost_entry(void **state)
