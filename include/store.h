@@ -32,17 +32,22 @@
 #define STORE_COLLISIONS_MAX 999
 
 enum store_flags {
-	STORE_CONTINUE = 1 << 0,     /* -c: resume NAME.part, skip existing */
-	STORE_NO_CLOBBER = 1 << 1,   /* skip names that already exist */
-	STORE_NO_TMPFILE = 1 << 2,   /* never use O_TMPFILE: write NAME.part;
-					for tests and exotic file systems */
-	STORE_HTML_EXT = 1 << 3,     /* a mirror: an HTML page may be saved
-					as NAME.html (store_commit_html) */
-	STORE_NO_XATTR = 1 << 4,     /* keep records in sidecar files, as on a
-					file system without user xattrs; for
-					tests */
-	STORE_TIMESTAMPING = 1 << 5, /* -N: a saved copy of the URL is opened
-					to be replaced (store_current) */
+	STORE_CONTINUE = 1 << 0,      /* -c: resume NAME.part, skip existing */
+	STORE_NO_CLOBBER = 1 << 1,    /* skip names that already exist */
+	STORE_NO_TMPFILE = 1 << 2,    /* never use O_TMPFILE: write NAME.part;
+					 for tests and exotic file systems */
+	STORE_HTML_EXT = 1 << 3,      /* a mirror: an HTML page may be saved
+					 as NAME.html (store_commit_html) */
+	STORE_NO_XATTR = 1 << 4,      /* keep records in sidecar files, as on a
+					 file system without user xattrs; for
+					 tests */
+	STORE_TIMESTAMPING = 1 << 5,  /* -N: a saved copy of the URL is opened
+					 to be replaced (store_current) */
+	STORE_NO_LINK_BY_FD = 1 << 6, /* link O_TMPFILE files through
+					 /proc/self/fd even where linkat's
+					 AT_EMPTY_PATH works, as for a user
+					 without CAP_DAC_READ_SEARCH; for
+					 tests */
 };
 
 /* Whether name (one component) already ends in ".html" or ".htm", any

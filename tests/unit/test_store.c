@@ -12,7 +12,7 @@
  * The disk-full test mounts a 64 KiB tmpfs, so it runs only as root and
  * skips (saying why) elsewhere.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _GNU_SOURCE /* nftw, O_TMPFILE */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,7 +32,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mount.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -46,6 +52,9 @@ static const struct mode mode_part = {STORE_NO_TMPFILE};
 /* records in sidecar files, as on a file system without user xattrs */
 static const struct mode mode_sidecar = {STORE_NO_XATTR};
 static const struct mode mode_sidecar_part = {STORE_NO_XATTR | STORE_NO_TMPFILE};
+/* O_TMPFILE files linked through /proc/self/fd, as for a user who may not
+ * link by descriptor (AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH) */
+static const struct mode mode_proc = {STORE_NO_LINK_BY_FD};
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -931,8 +940,9 @@ static void test_store_tree_dirs_kept_open(void **state)
 			free(c[i].finals[j]);
 		}
 	}
-	/* the store's directory, and the tree's kept open */
-	if (during > before + 1 + 32)
+	/* the store's directory, /proc/self/fd linked through, and the
+	 * tree's kept open */
+	if (during > before + ((fx->flags & STORE_NO_LINK_BY_FD) ? 2 : 1) + 32)
 		fail_msg("%d descriptors open after the saves, %d before", during, before);
 	store_free(store);
 	assert_int_equal(open_fds(), before);
@@ -1826,9 +1836,127 @@ static void test_store_one_file_streams(void **state)
 	assert_true(fcntl(STDOUT_FILENO, F_GETFD) >= 0);
 }
 
+/* Decoys the parent holds while a forked child saves a file (below). */
+#define FORK_DECOYS 8
+
+/*
+ * A file saved by a forked child holds the child's bytes.  Linked through
+ * /proc, the store's descriptor for /proc/self/fd names the directory of
+ * the process that made the store: there, the child's file's number is
+ * the parent's file.  The parent holds "PARENT" files at every number the
+ * child's first descriptors can get; the child must not link one of them.
+ */
+static void test_store_fork_saves_own_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *store = open_store(fx, "out", 0);
+	int decoys[FORK_DECOYS], go[2], status;
+	char byte = 'g', out[PATH_MAX];
+	pid_t pid;
+
+	path_in(fx, "out", out, sizeof(out));
+	assert_int_equal(pipe(go), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store_file *file = NULL;
+		bool ok;
+
+		close(go[1]);
+		ok = read(go[0], &byte, 1) == 1; /* the decoys are there */
+		close(go[0]);
+		ok = ok && store_open(store, "fork.bin", NULL, &file, NULL) == FA_OK &&
+		     store_write(file, "CHILD", 5) == FA_OK && store_commit(file, NULL) == FA_OK;
+		_exit(ok ? 0 : 1);
+	}
+	close(go[0]);
+	for (int i = 0; i < FORK_DECOYS; i++) {
+		decoys[i] = open(out, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (decoys[i] < 0) /* no O_TMPFILE here: nothing to confuse */
+			decoys[i] = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		assert_true(decoys[i] >= 0);
+		assert_int_equal(write(decoys[i], "PARENT", 6), 6);
+	}
+	assert_int_equal(write(go[1], &byte, 1), 1);
+	close(go[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	for (int i = 0; i < FORK_DECOYS; i++)
+		close(decoys[i]);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_file(fx, "out/fork.bin", "CHILD", 5);
+	store_free(store);
+}
+
+/* From here on, the calling process's linkat() by descriptor
+ * (AT_EMPTY_PATH) fails with ENOENT, as it does for a user without
+ * CAP_DAC_READ_SEARCH on kernels before 6.10 (which let the file's own
+ * opener do it): a seccomp filter on linkat's flags. */
+static bool refuse_link_by_fd(void)
+{
+	struct sock_filter code[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), /* not x86-64: as is */
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_linkat, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4])),
+	    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, AT_EMPTY_PATH, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOENT),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+/*
+ * Where linking by descriptor is refused, a store still keeps its files
+ * nameless until they are whole (through /proc/self/fd), rather than
+ * falling back to NAME.part.  In a child, whose filter goes with it.
+ */
+static void test_store_links_when_refused_by_fd(void **state)
+{
+	struct fixture *fx = *state;
+	char out[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	path_in(fx, "out", out, sizeof(out));
+	assert_int_equal(mkdir(out, 0755), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *store = NULL;
+		struct store_file *file = NULL;
+		char errbuf[256];
+		int code = 0;
+
+		if (!refuse_link_by_fd())
+			code = 2;
+		else if (store_new(out, 0, &store, errbuf, sizeof(errbuf)) != FA_OK ||
+			 store_open(store, "a.bin", NULL, &file, NULL) != FA_OK ||
+			 store_write(file, "whole", 5) != FA_OK)
+			code = 3;
+		else if (count_entries(fx, "out") != 0) /* a NAME.part */
+			code = 4;
+		else if (store_commit(file, NULL) != FA_OK)
+			code = 5;
+		store_free(store);
+		_exit(code);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_file(fx, "out/a.bin", "whole", 5);
+}
+
 /* clang-format off */
 #define IN_MODE(fn, suffix, mode) {#fn suffix, fn, setup, teardown, (void *)&(mode)}
 #define BOTH(fn) IN_MODE(fn, "", mode_tmpfile), IN_MODE(fn, "_part", mode_part)
+/* and linked through /proc: where files are committed */
+#define THREE(fn) BOTH(fn), IN_MODE(fn, "_proc", mode_proc)
 #define ALL4(fn)                                                                           \
 	BOTH(fn), IN_MODE(fn, "_sidecar", mode_sidecar),                                   \
 	    IN_MODE(fn, "_sidecar_part", mode_sidecar_part)
@@ -1844,27 +1972,29 @@ int main(void)
 	    cmocka_unit_test(test_store_name_errors),
 	    cmocka_unit_test(test_store_component_table),
 	    BOTH(test_store_name_hostile_property),
-	    BOTH(test_store_commit_complete),
-	    BOTH(test_store_collision_suffix),
+	    THREE(test_store_commit_complete),
+	    THREE(test_store_collision_suffix),
 	    BOTH(test_store_collision_cap),
-	    BOTH(test_store_concurrent_collisions),
-	    BOTH(test_store_tree_dirs_kept_open),
+	    THREE(test_store_concurrent_collisions),
+	    THREE(test_store_tree_dirs_kept_open),
 	    BOTH(test_store_abort_discards),
-	    BOTH(test_store_abort_keep_part),
+	    THREE(test_store_abort_keep_part),
 	    BOTH(test_store_continue_resumes),
 	    BOTH(test_store_restart_truncates),
 	    BOTH(test_store_exists_skips),
 	    ALL4(test_store_identity_same_name),
 	    ALL4(test_store_identity_part),
 	    ALL4(test_store_continue_base),
-	    BOTH(test_store_commit_as),
-	    BOTH(test_store_rewrite),
+	    THREE(test_store_commit_as),
+	    THREE(test_store_rewrite),
 	    BOTH(test_store_open_rejects),
 	    BOTH(test_store_symlink_not_followed),
 	    BOTH(test_store_new_unwritable),
-	    BOTH(test_store_disk_full),
+	    THREE(test_store_disk_full),
 	    ALL4(test_store_one_file_replaced_when_whole),
 	    BOTH(test_store_one_file_paths),
+	    THREE(test_store_fork_saves_own_file),
+	    cmocka_unit_test_setup_teardown(test_store_links_when_refused_by_fd, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_one_file_streams, setup, teardown),
 	};
 
