@@ -72,7 +72,15 @@ enum fa_err queue_pop_timed(struct queue *q, void **item, long timeout_ms);
 enum fa_err queue_try_pop(struct queue *q, void **item);
 
 /*
- * Closes q and wakes every thread blocked on it: blocked and later pushes
+ * Waits timeout_ms milliseconds (timeout_ms <= 0: not at all), or until q is
+ * closed if that comes first.  Items pushed meanwhile do not end it: a
+ * consumer's pause to let items gather and take them in one go, which the
+ * queue's close (the end of a run) does not sit out.  Thread-safe.
+ */
+void queue_pause(struct queue *q, long timeout_ms);
+
+/*
+ * Closes q and wakes every thread blocked on it (queue_pause() too): blocked and later pushes
  * fail with FA_ERR_CLOSED, pops drain what is left.  Idempotent; a closed
  * queue never reopens.  Thread-safe.
  */

@@ -7,9 +7,9 @@
  * an operation signals the other side only when that count says somebody is
  * waiting and one item or one slot has appeared, so exactly one waiter is woken
  * per item or slot.  queue_close() is the only broadcast: it changes the
- * answer for every waiter at once.  Every wait sits in a `while (!predicate)`
- * loop, and a timed-out popper re-checks for an item before reporting a
- * timeout, so a signal it consumed is not lost.
+ * answer for every waiter at once, and it alone ends a queue_pause().  Every wait sits in a `while
+ * (!predicate)` loop, and a timed-out popper re-checks for an item before reporting a timeout, so a
+ * signal it consumed is not lost.
  *
  * Lock order: q->lock is a leaf.  free_item never runs under it, so a free
  * callback may take its own locks or even use another queue.
@@ -30,6 +30,7 @@ struct queue {
 	pthread_mutex_t lock;     /* guards every field below but the constants */
 	pthread_cond_t not_empty; /* an item arrived, or the queue closed */
 	pthread_cond_t not_full;  /* a slot freed up, or the queue closed */
+	pthread_cond_t closing;   /* the queue closed (queue_pause) */
 	void **items;             /* ring of capacity slots */
 	size_t capacity;          /* constant */
 	size_t head;              /* index of the oldest item */
@@ -93,11 +94,15 @@ struct queue *queue_new(size_t capacity, void (*free_item)(void *))
 		goto fail_not_empty;
 	if (sync_cond_init(&q->not_full) != 0)
 		goto fail_not_full;
+	if (sync_cond_init(&q->closing) != 0)
+		goto fail_closing;
 
 	q->capacity = capacity;
 	q->free_item = free_item;
 	return q;
 
+fail_closing:
+	sync_must(pthread_cond_destroy(&q->not_full), "pthread_cond_destroy");
 fail_not_full:
 	sync_must(pthread_cond_destroy(&q->not_empty), "pthread_cond_destroy");
 fail_not_empty:
@@ -118,6 +123,7 @@ void queue_free(struct queue *q)
 		q->head = (q->head + 1) % q->capacity;
 		q->length--;
 	}
+	sync_must(pthread_cond_destroy(&q->closing), "pthread_cond_destroy");
 	sync_must(pthread_cond_destroy(&q->not_full), "pthread_cond_destroy");
 	sync_must(pthread_cond_destroy(&q->not_empty), "pthread_cond_destroy");
 	sync_must(pthread_mutex_destroy(&q->lock), "pthread_mutex_destroy");
@@ -203,6 +209,24 @@ enum fa_err queue_try_pop(struct queue *q, void **item)
 	return err;
 }
 
+void queue_pause(struct queue *q, long timeout_ms)
+{
+	struct timespec deadline;
+	int rc;
+
+	sync_lock(&q->lock);
+	if (!q->closed && timeout_ms > 0) {
+		deadline = sync_deadline_ms(timeout_ms);
+		while (!q->closed) {
+			rc = pthread_cond_timedwait(&q->closing, &q->lock, &deadline);
+			if (rc == ETIMEDOUT)
+				break;
+			sync_must(rc, "pthread_cond_timedwait");
+		}
+	}
+	sync_unlock(&q->lock);
+}
+
 void queue_close(struct queue *q)
 {
 	sync_lock(&q->lock);
@@ -210,6 +234,7 @@ void queue_close(struct queue *q)
 		q->closed = true;
 		sync_must(pthread_cond_broadcast(&q->not_empty), "pthread_cond_broadcast");
 		sync_must(pthread_cond_broadcast(&q->not_full), "pthread_cond_broadcast");
+		sync_must(pthread_cond_broadcast(&q->closing), "pthread_cond_broadcast");
 	}
 	sync_unlock(&q->lock);
 }

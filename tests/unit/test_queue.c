@@ -159,9 +159,9 @@ static void test_queue_try_pop_empty(void **state)
 
 struct worker {
 	struct queue *q;
-	enum { DO_PUSH, DO_POP, DO_POP_TIMED } op;
+	enum { DO_PUSH, DO_POP, DO_POP_TIMED, DO_PAUSE } op;
 	void *item;      /* pushed, or popped */
-	long timeout_ms; /* for DO_POP_TIMED */
+	long timeout_ms; /* for DO_POP_TIMED and DO_PAUSE */
 	enum fa_err result;
 	atomic_bool done;
 };
@@ -174,6 +174,10 @@ static void *worker_main(void *arg)
 	case DO_PUSH: w->result = queue_push(w->q, w->item); break;
 	case DO_POP: w->result = queue_pop(w->q, &w->item); break;
 	case DO_POP_TIMED: w->result = queue_pop_timed(w->q, &w->item, w->timeout_ms); break;
+	case DO_PAUSE:
+		queue_pause(w->q, w->timeout_ms);
+		w->result = FA_OK;
+		break;
 	}
 	atomic_store(&w->done, true);
 	return NULL;
@@ -458,6 +462,67 @@ static void test_queue_pop_timed_gets_late_item(void **state)
 	assert_int_equal(((struct item *)w.item)->value, 7);
 	item_free(w.item);
 	assert_int_equal(atomic_load(&frees), 1);
+	queue_free(q);
+}
+
+/* A pause lasts its time however many items arrive meanwhile, and takes
+ * none of them; a closed queue does not pause. */
+static void test_queue_pause_lasts_through_pushes(void **state)
+{
+	static const long timeouts[] = {-1, 0, 1, 30, 300};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++) {
+		long wanted = timeouts[i] > 0 ? timeouts[i] : 0;
+		atomic_uint frees = 0;
+		struct queue *q = queue_new(8, item_free);
+		struct worker w = {.op = DO_PAUSE, .timeout_ms = timeouts[i]};
+		pthread_t thread;
+		uint64_t started = now_ns(), elapsed_ns;
+
+		assert_non_null(q);
+		w.q = q;
+		start(&thread, &w);
+		for (unsigned k = 0; k < 4; k++)
+			assert_int_equal(queue_push(q, item_new(k, &frees)), FA_OK);
+		assert_int_equal(pthread_join(thread, NULL), 0);
+		elapsed_ns = now_ns() - started;
+		assert_true(elapsed_ns >= (uint64_t)wanted * 1000000u);
+		assert_true(elapsed_ns < (uint64_t)(wanted + PROMPT_MS) * 1000000u);
+		assert_int_equal(queue_length(q), 4);
+		queue_close(q);
+		started = now_ns();
+		queue_pause(q, 60000);
+		assert_true(now_ns() - started < (uint64_t)PROMPT_MS * 1000000u);
+		queue_free(q);
+		assert_int_equal(atomic_load(&frees), 4);
+	}
+}
+
+/* A close ends every pause at once, long before its time. */
+static void test_queue_close_ends_pause(void **state)
+{
+	enum { N = 3 };
+	struct queue *q = queue_new(2, item_free);
+	struct worker w[N];
+	pthread_t threads[N];
+	bool finished_early = false, finished = true;
+
+	(void)state;
+	assert_non_null(q);
+	for (int i = 0; i < N; i++) {
+		w[i] = (struct worker){.q = q, .op = DO_PAUSE, .timeout_ms = 60000};
+		start(&threads[i], &w[i]);
+	}
+	for (int i = 0; i < N; i++)
+		finished_early |= eventually(&w[i].done, i == 0 ? BLOCKED_MS : 0);
+	queue_close(q);
+	for (int i = 0; i < N; i++)
+		finished &= eventually(&w[i].done, PROMPT_MS);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+	assert_false(finished_early);
+	assert_true(finished);
 	queue_free(q);
 }
 
@@ -753,6 +818,8 @@ int main(void)
 	    cmocka_unit_test(test_queue_free_frees_leftovers),
 	    cmocka_unit_test(test_queue_pop_timed_times_out),
 	    cmocka_unit_test(test_queue_pop_timed_gets_late_item),
+	    cmocka_unit_test(test_queue_pause_lasts_through_pushes),
+	    cmocka_unit_test(test_queue_close_ends_pause),
 	    cmocka_unit_test(test_queue_high_water),
 	    MPMC_TEST(0, "1p_1c"),
 	    MPMC_TEST(1, "2p_2c"),
