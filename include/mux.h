@@ -48,7 +48,9 @@ void mux_free(struct mux *m);
  * touch easy meanwhile; libcurl's callbacks run on the lane's thread.
  * CURLE_OUT_OF_MEMORY if the lane cannot take it.  A lane that cannot be
  * started (no thread, no multi handle) leaves the transfer to this
- * thread: curl_easy_perform(easy) here, as without lanes.
+ * thread: curl_easy_perform(easy) here, as without lanes.  The first
+ * transfer a thread hands to a lane makes that thread SCHED_BATCH if it
+ * had the default policy (mux.c says why); lane threads keep theirs.
  */
 CURLcode mux_perform(struct mux *m, const char *host_key, CURL *easy);
 

@@ -11,6 +11,7 @@
  * Worker threads only record; cmocka asserts on the test thread after the
  * joins.
  */
+#define _GNU_SOURCE /* SCHED_BATCH */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,7 @@ struct sink {
 	size_t bytes;
 	bool wrong; /* a byte that is not file's */
 	pthread_t writer;
+	int writer_policy; /* the writing thread's scheduling policy */
 };
 
 static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
@@ -117,6 +120,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
 			s->wrong = true;
 	s->bytes += len;
 	s->writer = pthread_self();
+	s->writer_policy = sched_getscheduler(0);
 	return len;
 }
 
@@ -252,12 +256,73 @@ static void test_mux_many_threads(void **state)
 	}
 }
 
+/* A thread's scheduling policy before and after it hands transfers to
+ * lanes, and the lanes', seen from the transfers' callbacks. */
+#define KEYS 8
+struct policies {
+	struct mux *m;
+	int before, after, lane[KEYS];
+	pthread_t writer[KEYS];
+	CURLcode cc[KEYS];
+};
+
+static void *hand_over(void *arg)
+{
+	struct policies *p = arg;
+
+	p->before = sched_getscheduler(0);
+	for (int k = 0; k < KEYS; k++) {
+		char key[32];
+		struct sink s;
+
+		snprintf(key, sizeof(key), "k%d.example:443", k);
+		p->cc[k] = fetch(p->m, key, k % FILES, &s);
+		p->lane[k] = s.writer_policy;
+		p->writer[k] = s.writer;
+	}
+	p->after = sched_getscheduler(0);
+	return NULL;
+}
+
+/* A thread that hands its transfers to lanes is SCHED_BATCH from its
+ * first one, so that a lane's hand-back does not make it preempt the
+ * lane.  The lanes keep the run's default policy, also one started by
+ * that thread once it was SCHED_BATCH (a new thread inherits its maker's
+ * policy).  The thread is made SCHED_OTHER here: this test's own thread
+ * handed transfers to lanes in the tests before. */
+static void test_mux_hand_over_thread_is_batch(void **state)
+{
+	struct policies p = {.m = NULL};
+	struct sched_param none = {.sched_priority = 0};
+	pthread_t t;
+	int lanes_seen = 1;
+
+	(void)state;
+	assert_int_equal(pthread_setschedparam(pthread_self(), SCHED_OTHER, &none), 0);
+	p.m = mux_new(2);
+	assert_non_null(p.m);
+	assert_int_equal(pthread_create(&t, NULL, hand_over, &p), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	mux_free(p.m);
+	assert_int_equal(p.before, SCHED_OTHER);
+	assert_int_equal(p.after, SCHED_BATCH);
+	for (int k = 0; k < KEYS; k++) {
+		assert_int_equal(p.cc[k], CURLE_OK);
+		assert_int_equal(p.lane[k], SCHED_OTHER);
+		if (!pthread_equal(p.writer[k], p.writer[0]))
+			lanes_seen = 2;
+	}
+	/* both lanes ran, so one was started by the SCHED_BATCH thread */
+	assert_int_equal(lanes_seen, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mux_lanes_start_on_first_use),
 	    cmocka_unit_test(test_mux_error_to_its_caller),
 	    cmocka_unit_test(test_mux_many_threads),
+	    cmocka_unit_test(test_mux_hand_over_thread_is_batch),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
