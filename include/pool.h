@@ -1,5 +1,6 @@
 /*
- * pool: N worker threads running jobs popped from a queue.
+ * pool: up to N worker threads running jobs popped from a queue, started
+ * as jobs need them.
  *
  * Each thread has a state made before any thread starts (a libcurl
  * handle, say), so a failure to make one fails pool_new() cleanly instead
@@ -38,11 +39,13 @@ void pool_queue_close(void *queue);
 struct pool;
 
 /*
- * Makes nthreads states, then starts nthreads threads that take jobs from
- * `source` until ops->next fails.  source, ops and ctx are borrowed until
- * pool_join().  On failure returns FA_ERR_NOMEM or FA_ERR_THREAD and
- * leaves nothing running (threads already started are stopped with
- * ops->close and joined).  Not thread-safe: call from one thread.
+ * Makes nthreads states, then starts a thread that takes jobs from
+ * `source` until ops->next fails; a thread that takes a job while no
+ * other waits for one starts another, up to nthreads (one that cannot be
+ * started leaves the pool with the threads it has).  source, ops and ctx
+ * are borrowed until pool_join().  On failure returns FA_ERR_NOMEM or
+ * FA_ERR_THREAD and leaves nothing running.  Not thread-safe: call from
+ * one thread.
  */
 enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, void *source,
 		     struct pool **out);

@@ -7,7 +7,10 @@
 #include <cmocka.h>
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "pool.h"
 #include "queue.h"
@@ -41,12 +44,31 @@ static void *t_init(void *ctx, unsigned index)
 	return s;
 }
 
+/* A job's number; a negative one is a held job: it runs until the
+ * world's `release` is set, counted in `held` meanwhile. */
+static atomic_bool release;
+static atomic_int held;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
 static void t_run(void *state, void *job)
 {
 	struct tstate *s = state;
 	int *n = job;
 
-	atomic_fetch_add(&s->w->runs[*n], 1);
+	if (*n < 0) {
+		atomic_fetch_add(&held, 1);
+		for (int i = 0; i < 60000 && !atomic_load(&release); i++)
+			sleep_ms(1);
+		atomic_fetch_sub(&held, 1);
+	} else {
+		atomic_fetch_add(&s->w->runs[*n], 1);
+	}
 	free(n);
 }
 
@@ -187,12 +209,136 @@ static void test_pool_each_after_source(void **state)
 	}
 }
 
+/* Threads: the process's, from /proc/self/status; -1 if unreadable. */
+static int thread_count(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Whether thread_count() reaches want within 10 s. */
+static bool threads_reach(int want)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (thread_count() == want)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+static void push_job(struct queue *q, int value)
+{
+	int *n = malloc(sizeof(*n));
+
+	assert_non_null(n);
+	*n = value;
+	assert_int_equal(queue_push(q, n), FA_OK);
+}
+
+/* Threads start as jobs need them: one with nothing to do; a second
+ * once the first is busy with a held job; a third when the second takes
+ * a job; then no more for jobs one at a time (one thread always waits);
+ * all of them for as many jobs held at once, which then all run side by
+ * side. */
+static void test_pool_threads_start_as_needed(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct queue *q = queue_new(64, free);
+	struct pool *p;
+	int before = thread_count();
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(q);
+	assert_true(before >= 1);
+	w->fail_at = -1;
+	atomic_store(&release, false);
+	assert_int_equal(pool_new(16, &ops, w, q, &p), FA_OK);
+	assert_int_equal(atomic_load(&w->inits), 16); /* states up front */
+	sleep_ms(50);
+	assert_int_equal(thread_count(), before + 1);
+
+	push_job(q, -1);
+	assert_true(threads_reach(before + 2));
+	for (int i = 0; i < 20; i++) {
+		push_job(q, i);
+		for (int k = 0; k < 1000 && atomic_load(&w->runs[i]) == 0; k++)
+			sleep_ms(1);
+		assert_int_equal(atomic_load(&w->runs[i]), 1);
+	}
+	sleep_ms(50);
+	assert_int_equal(thread_count(), before + 3);
+
+	for (int i = 1; i < 16; i++)
+		push_job(q, -1);
+	assert_true(threads_reach(before + 16));
+	for (int k = 0; k < 10000 && atomic_load(&held) < 16; k++)
+		sleep_ms(1);
+	assert_int_equal(atomic_load(&held), 16);
+	atomic_store(&release, true);
+	queue_close(q);
+	pool_join(p);
+	assert_int_equal(thread_count(), before);
+	assert_int_equal(atomic_load(&w->finis), 16);
+	queue_free(q);
+	free(w);
+}
+
+/* A pool_each() batch wider than the threads the source needed starts
+ * the ones it lacks (up to the pool's size) before it is posted: every
+ * index still runs once. */
+static void test_pool_each_starts_threads(void **state)
+{
+	static const unsigned widths[] = {3, 40};
+	static const int threads_after[] = {3, 8};
+	struct world *w = calloc(1, sizeof(*w));
+	struct each *e = calloc(1, sizeof(*e));
+	struct queue *q = queue_new(4, free);
+	struct pool *p;
+	int before = thread_count();
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(e);
+	assert_non_null(q);
+	w->fail_at = -1;
+	e->w = w;
+	assert_int_equal(pool_new(8, &ops, w, q, &p), FA_OK);
+	queue_close(q); /* no job at all */
+	pool_wait_idle(p);
+	assert_int_equal(thread_count(), before + 1);
+	for (int round = 0; round < 2; round++) {
+		pool_each(p, widths[round], NJOBS, each_fn, e);
+		for (int i = 0; i < NJOBS; i++)
+			assert_int_equal(atomic_load(&e->hits[i]), round + 1);
+		assert_int_equal(thread_count(), before + threads_after[round]);
+	}
+	pool_join(p);
+	assert_int_equal(thread_count(), before);
+	assert_int_equal(atomic_load(&w->finis), 8);
+	queue_free(q);
+	free(e);
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pool_every_job_once),
 	    cmocka_unit_test(test_pool_each_after_source),
 	    cmocka_unit_test(test_pool_init_failure_cleans_up),
+	    cmocka_unit_test(test_pool_threads_start_as_needed),
+	    cmocka_unit_test(test_pool_each_starts_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
