@@ -172,7 +172,7 @@ struct fetch_gate {
 	bool (*start)(void *arg);
 	void (*end)(void *arg, long http_code, bool transport_error, long retry_after_ms,
 		    long latency_ms);
-	unsigned (*in_flight)(void *arg, bool on); /* the host's transfers now */
+	bool (*in_flight)(void *arg, bool on); /* the host busy (frontier_in_flight) */
 	void *arg;
 };
 

@@ -231,10 +231,12 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *host, long h
  * slot of the in-flight bound and giving it back, so that the hosts'
  * counts and their sum are the transfers in flight, as the progress line
  * shows them, and never a thread that waits (--wait, a backoff, a slot).
- * Calls pair up per attempt.  Returns the host's transfers in flight
- * after the change.  Thread-safe.
+ * Calls pair up per attempt.  Returns whether the host is busy after the
+ * change: another of its transfers is in flight, or it has URLs waiting
+ * and no other host has (so the threads are all about to work on it;
+ * not with a per-host cap of one).  Thread-safe.
  */
-unsigned frontier_in_flight(struct frontier *f, struct frontier_host *host, bool on);
+bool frontier_in_flight(struct frontier *f, struct frontier_host *host, bool on);
 
 /*
  * The robots verdict for the host of a JOB_ROBOTS job: takes ownership of

@@ -130,7 +130,8 @@ struct held {
 
 /* One attempt's state, seen by libcurl's callbacks. */
 struct attempt {
-	bool host_busy; /* another transfer to the host was in flight at its start */
+	bool host_busy; /* at its start, another transfer to the host was in
+			 * flight, or its URLs alone were waiting */
 	struct fetch_worker *worker;
 	const struct fetch_target *target;
 	struct store_file *file; /* NULL when not saving */
@@ -1168,9 +1169,11 @@ static void basic_remember(struct fetch_share *s, const char *url)
 
 /* Whether url's transfer goes to a mux lane (--multiplex), with the key of
  * its host, which picks the lane, in key.  By default an https:// one to
- * a host with another transfer in flight: a host fetched by one thread at
- * a time (a list of many hosts, a URL or three each) keeps its thread's
- * own connection and pays no hand-over. */
+ * a busy host: one with another transfer in flight, or the one host with
+ * URLs waiting (a list of one host's URLs, from its first transfer on:
+ * one connection, not one of the thread's own beside the lane's).  A host
+ * fetched by one thread at a time (a list of many hosts, a URL or three
+ * each) keeps its thread's own connection and pays no hand-over. */
 static bool lane_wanted(const struct fetch_share *s, const struct attempt *a, const char *url,
 			char *key, size_t keylen)
 {
@@ -1312,7 +1315,7 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 		curl_easy_setopt(w->easy, CURLOPT_NOBODY, 1L);
 	/* without a gate (no frontier), as if the host were busy */
 	a->host_busy = !a->target->gate || !a->target->gate->in_flight ||
-		       a->target->gate->in_flight(a->target->gate->arg, true) > 1;
+		       a->target->gate->in_flight(a->target->gate->arg, true);
 	a->last_data_ns = sync_now_ns(); /* waiting for a slot is not idleness */
 	a->each = rate_bucket_make(s->opts->limit_rate_each,
 				   s->opts->limit_rate_each / RATE_DEPTH_DIVISOR, a->last_data_ns);

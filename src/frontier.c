@@ -69,6 +69,7 @@ struct frontier {
 	struct frontier_host **buckets;
 	size_t nbuckets, nhosts;
 	struct frontier_host *wait_head, *wait_tail;
+	size_t nwaiting; /* hosts on that list: those with URLs queued */
 	struct seen *seen;
 	size_t queued, active, high_water;
 	size_t in_flight; /* the hosts' in_flight, summed */
@@ -259,6 +260,7 @@ static void waiting_remove(struct frontier *f, struct frontier_host *h)
 		f->wait_tail = h->prev;
 	h->prev = h->next = NULL;
 	h->waiting = false;
+	f->nwaiting--;
 }
 
 static void waiting_append(struct frontier *f, struct frontier_host *h)
@@ -273,6 +275,7 @@ static void waiting_append(struct frontier *f, struct frontier_host *h)
 		f->wait_head = h;
 	f->wait_tail = h;
 	h->waiting = true;
+	f->nwaiting++;
 }
 
 /* With the lock held: frees h if it holds nothing worth remembering. */
@@ -684,9 +687,9 @@ void frontier_attempt_end(struct frontier *f, struct frontier_host *h, long http
 	sync_unlock(&f->lock);
 }
 
-unsigned frontier_in_flight(struct frontier *f, struct frontier_host *h, bool on)
+bool frontier_in_flight(struct frontier *f, struct frontier_host *h, bool on)
 {
-	unsigned now;
+	bool busy;
 
 	sync_lock(&f->lock);
 	if (on) {
@@ -696,9 +699,11 @@ unsigned frontier_in_flight(struct frontier *f, struct frontier_host *h, bool on
 		h->in_flight--;
 		f->in_flight--;
 	}
-	now = h->in_flight;
+	/* others of its transfers now; or URLs of it waiting, of no other
+	 * host, so that every free thread is about to take one of them */
+	busy = h->in_flight > 1 || (f->opts.per_host != 1 && h->waiting && f->nwaiting == 1);
 	sync_unlock(&f->lock);
-	return now;
+	return busy;
 }
 
 void frontier_set_robots(struct frontier *f, struct frontier_host *h, struct robots *robots)

@@ -140,7 +140,7 @@ static void gate_end(void *arg, long http_code, bool transport_error, long retry
 			     latency_ms);
 }
 
-static unsigned gate_in_flight(void *arg, bool on)
+static bool gate_in_flight(void *arg, bool on)
 {
 	struct gate_arg *g = arg;
 

@@ -1794,6 +1794,85 @@ static void test_frontier_top_hosts_order(void **state)
 	frontier_free(f);
 }
 
+/*
+ * What frontier_in_flight() calls busy (a transfer then goes to a lane):
+ * another transfer of the host in flight, or URLs of it waiting while no
+ * other host has any (every thread is about to take one), never with a
+ * per-host cap of one.
+ */
+static void test_frontier_busy_host(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *a1, *a2, *a3, *b1;
+
+	(void)state;
+	/* one host, three URLs: busy from the first, while others wait */
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/3", 0, false), FA_OK);
+	a1 = take(f);
+	assert_true(frontier_in_flight(f, a1->host, true));
+	a2 = take(f);
+	assert_true(frontier_in_flight(f, a2->host, true));
+	assert_true(frontier_in_flight(f, a1->host, false)); /* a2 in flight */
+	assert_true(frontier_in_flight(f, a2->host, false)); /* a3 waits */
+	/* the last URL: nothing waits, nothing else in flight */
+	a3 = take(f);
+	assert_false(frontier_in_flight(f, a3->host, true));
+	assert_false(frontier_in_flight(f, a3->host, false));
+	finish(f, a1);
+	finish(f, a2);
+	finish(f, a3);
+	frontier_free(f);
+
+	/* two hosts with URLs waiting: a host is busy only by its transfers */
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/3", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/2", 0, false), FA_OK);
+	a1 = take(f);
+	b1 = take(f);
+	if (strstr(a1->url, "b.test")) {
+		struct fetch_job *t = a1;
+
+		a1 = b1;
+		b1 = t;
+	}
+	assert_non_null(strstr(a1->url, "a.test"));
+	assert_false(frontier_in_flight(f, a1->host, true));
+	assert_false(frontier_in_flight(f, b1->host, true));
+	a2 = take(f);
+	if (strstr(a2->url, "a.test")) {
+		assert_true(frontier_in_flight(f, a2->host, true)); /* a1 too */
+		frontier_in_flight(f, a2->host, false);
+	}
+	frontier_in_flight(f, a1->host, false);
+	frontier_in_flight(f, b1->host, false);
+	finish(f, a1);
+	finish(f, b1);
+	finish(f, a2);
+	for (int i = 0; i < 2; i++) /* the two URLs left */
+		finish(f, take(f));
+	frontier_free(f);
+
+	/* a per-host cap of one: transfers to a host never overlap */
+	o.per_host = 1;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
+	a1 = take(f);
+	assert_false(frontier_in_flight(f, a1->host, true));
+	frontier_in_flight(f, a1->host, false);
+	finish(f, a1);
+	a2 = take(f);
+	finish(f, a2);
+	frontier_free(f);
+}
+
 static void test_frontier_stats_counts(void **state)
 {
 	struct frontier_opts o = opts_default();
@@ -2049,6 +2128,7 @@ int main(void)
 	    cmocka_unit_test(test_frontier_close_wakes_everyone),
 	    cmocka_unit_test(test_frontier_top_hosts_order),
 	    cmocka_unit_test(test_frontier_in_flight_counts_agree),
+	    cmocka_unit_test(test_frontier_busy_host),
 	    cmocka_unit_test(test_frontier_stats_counts),
 	    cmocka_unit_test(test_frontier_stress),
 	};
