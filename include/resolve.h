@@ -27,11 +27,11 @@ struct resolver;
 
 /* Lookups at once at most: threads are started as lookups wait for
  * one, up to this, and live for the run (a slow resolver's latency is
- * hidden only by many lookups at once: 128 at 50 ms each is 2560 names a
- * second; at 64, 2000 names at 50 ms took at least 1.6 s, longer than the
- * rest of a 6000-URL run).  How long an answer is kept: libcurl's own DNS
- * cache keeps one 60 s. */
-#define RESOLVE_THREADS_MAX 128
+ * hidden only by many lookups at once: 256 at 50 ms each is 5120 names a
+ * second.  At 128, 2000 names at 50 ms took 0.95 s of a 6000-URL run
+ * that took 0.44 s with fast DNS; at 256, 0.57 s).  How long an answer
+ * is kept: libcurl's own DNS cache keeps one 60 s. */
+#define RESOLVE_THREADS_MAX 256
 /* Threads started whatever the lookups take; past them, only while the
  * resolver is far: each of the last few lookups took RESOLVE_SLOW_NS or
  * more (resolve.c, lookups_slow()). */
