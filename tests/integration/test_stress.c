@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "resolve.h"
 
 #define RUN_TIMEOUT 300 /* s, one run under a sanitizer on a slow machine */
 #define TRIES       3   /* runs of the many-hosts list */
@@ -187,11 +188,11 @@ static void test_stress_many_hosts_slow_dns(void **state)
 }
 
 /* Host names are looked up by fetchall's own resolver threads, each once
- * (resolve.h), not by a new libcurl thread a lookup: 600 URLs over 300
- * names at -j 4 take at most RESOLVE_THREADS_MAX (128) threads, where
+ * (resolve.h), not by a new libcurl thread a lookup: 1200 URLs over 600
+ * names at -j 4 take at most RESOLVE_THREADS_MAX (256) threads, where
  * libcurl took one a name; slowdns.so logs which thread looked up what. */
-#define ONCE_NAMES   300
-#define POOL_THREADS 128 /* RESOLVE_THREADS_MAX */
+#define ONCE_NAMES   600
+#define POOL_THREADS RESOLVE_THREADS_MAX
 static void test_stress_names_looked_up_once_by_pool(void **state)
 {
 	struct ctx *c = *state;
