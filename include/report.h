@@ -78,6 +78,10 @@ void report_set_total(struct report *rep, uint64_t total);
  * reader gives when it has read the list through.  Thread-safe. */
 void report_offer_total(struct report *rep, uint64_t total);
 
+/* Whether a progress line is drawn (stderr a terminal, not -q): the one
+ * use of a total counted ahead. */
+bool report_draws_progress(const struct report *rep);
+
 /* The counts so far; after report_join(), the final ones. */
 struct report_counts report_counts(struct report *rep);
 

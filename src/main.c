@@ -294,8 +294,13 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 	     * reach (see failed_whole) */
 	    .unread =
 		report_failed_active(run->report) && !o->crawl && !o->images ? list_unread : NULL,
-	    /* another shard's lines are known only as they are read */
-	    .counted = !o->crawl && !o->images && !o->nshards ? list_counted : NULL,
+	    /* another shard's lines are known only as they are read; and
+	     * without a progress line nothing shows the count, which reads
+	     * the whole list a second time (a thread and 80 MB read for a
+	     * million URLs) */
+	    .counted = report_draws_progress(run->report) && !o->crawl && !o->images && !o->nshards
+			   ? list_counted
+			   : NULL,
 	};
 
 	run->list_complete = true;

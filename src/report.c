@@ -910,6 +910,11 @@ void report_failed_put(struct report *rep, const char *url)
 		fprintf(rep->failed, "%s\n", url);
 }
 
+bool report_draws_progress(const struct report *rep)
+{
+	return rep->opts->progress && !rep->opts->quiet;
+}
+
 bool report_failed_active(const struct report *rep)
 {
 	return rep->failed != NULL;
