@@ -158,6 +158,11 @@ bool cli_option_names(size_t i, const char **name, const char **alias, char *let
  */
 bool cli_dir_looks_like_file(const char *dir);
 
+/* Whether the URLs given are pages, fetched and parsed: --crawl,
+ * --images or -p (which without --crawl saves each page with its
+ * requisites). */
+bool cli_pages(const struct fa_opts *o);
+
 /* Number parsers shared by the options (exposed for tests).  Each
  * accepts the whole string or fails with FA_ERR_PARSE. */
 enum fa_err cli_parse_long(const char *s, long long min, long long max, long long *out);

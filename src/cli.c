@@ -109,8 +109,8 @@ enum mode {
 	M_STATUS = 1 << 19,
 };
 
-/* Pages are parsed: with --crawl or --images. */
-#define M_PAGES (M_CRAWL | M_IMAGES)
+/* Pages are parsed: with --crawl, --images or -p. */
+#define M_PAGES (M_CRAWL | M_IMAGES | M_REQUISITES)
 
 enum opt_flags {
 	F_JOB = 1 << 0,    /* shapes the job: --compare's child runs get it */
@@ -237,7 +237,7 @@ static const struct cli_option options[] = {
      .letter = 'O',
      STRING(output_doc),
      .mode = M_OUTPUT_DOC,
-     .excludes = M_CRAWL | M_IMAGES | M_COMPARE | M_OUTPUT_DIR | M_TREE | M_DISPOSITION,
+     .excludes = M_PAGES | M_COMPARE | M_OUTPUT_DIR | M_TREE | M_DISPOSITION,
      .flags = F_ONCE,
      .metavar = "FILE",
      .section = SEC_IO,
@@ -398,11 +398,11 @@ static const struct cli_option options[] = {
      .letter = 'p',
      FLAG(requisites),
      .mode = M_REQUISITES,
-     .needs = M_CRAWL,
      .flags = F_JOB,
      .section = SEC_PAGES,
-     .help = "also images, stylesheets and scripts of the\n"
-	     "pages a crawl saves"},
+     .help = "also the images, stylesheets and scripts of the\n"
+	     "pages saved: without --crawl, LIST holds pages,\n"
+	     "each saved with what it needs to show (wget -p)"},
     {.name = "accept",
      .letter = 'A',
      STRING(accept_ext),
@@ -608,7 +608,7 @@ static const struct cli_option options[] = {
      FLAG(enqueue),
      .mode = M_ENQUEUE,
      .needs = M_REDIS,
-     .excludes = M_CRAWL | M_IMAGES | M_SPIDER,
+     .excludes = M_PAGES | M_SPIDER,
      .section = SEC_CRAWL,
      .help = "load the URLs given into the --redis job and\n"
 	     "exit; workers (--shard K/N) fetch them"},
@@ -616,7 +616,7 @@ static const struct cli_option options[] = {
      FLAG(fleet_status),
      .mode = M_STATUS,
      .needs = M_REDIS,
-     .excludes = M_ENQUEUE | M_CRAWL | M_IMAGES,
+     .excludes = M_ENQUEUE | M_PAGES,
      .section = SEC_CRAWL,
      .help = "print the --redis job's progress, shard by\n"
 	     "shard, and exit"},
@@ -1910,6 +1910,11 @@ void cli_release(struct fa_opts *o)
 	free(o->owned_user);
 	o->owned_password = o->owned_user = NULL;
 	o->user = o->password = NULL;
+}
+
+bool cli_pages(const struct fa_opts *o)
+{
+	return o->crawl || o->images || o->requisites;
 }
 
 bool cli_dir_looks_like_file(const char *dir)

@@ -622,9 +622,10 @@ static void job_title(const struct fa_opts *o, char *buf, size_t len)
 				       : "?";
 
 	snprintf(buf, len, "fetchall --compare: %s%s%s", what,
-		 o->crawl    ? " (--crawl)"
-		 : o->images ? " (--images)"
-			     : "",
+		 o->crawl        ? " (--crawl)"
+		 : o->images     ? " (--images)"
+		 : o->requisites ? " (-p)"
+				 : "",
 		 o->parse_procs ? " with -P" : "");
 }
 

@@ -290,15 +290,14 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 	    .allow_file = o->allow_file,
 	    .done = list_done,
 	    .arg = run,
-	    /* a crawl or --images run cannot name every URL it did not
+	    /* a crawl, --images or -p run cannot name every URL it did not
 	     * reach (see failed_whole) */
-	    .unread =
-		report_failed_active(run->report) && !o->crawl && !o->images ? list_unread : NULL,
+	    .unread = report_failed_active(run->report) && !cli_pages(o) ? list_unread : NULL,
 	    /* another shard's lines are known only as they are read; and
 	     * without a progress line nothing shows the count, which reads
 	     * the whole list a second time (a thread and 80 MB read for a
 	     * million URLs) */
-	    .counted = report_draws_progress(run->report) && !o->crawl && !o->images && !o->nshards
+	    .counted = report_draws_progress(run->report) && !cli_pages(o) && !o->nshards
 			   ? list_counted
 			   : NULL,
 	};
@@ -321,7 +320,7 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 			sink.unread(run, o->urls[i]);
 	}
 	if (!in) {
-		if (!o->crawl && !o->images)
+		if (!cli_pages(o))
 			report_set_total(run->report,
 					 o->n_urls - atomic_load(&run->ctx.stats.other_shard));
 		frontier_input_done(run->ctx.frontier);
@@ -400,9 +399,9 @@ static bool failed_whole(struct run *run, const struct fa_opts *o)
 {
 	const char *why = NULL;
 
-	if ((o->crawl || o->images) && cancel_requested())
-		why = "a crawl or --images run cannot name what it did not reach; run it again "
-		      "with -c";
+	if (cli_pages(o) && cancel_requested())
+		why = "a crawl, --images or -p run cannot name what it did not reach; run it "
+		      "again with -c";
 	else if (!run->list_complete)
 		why = "the rest of the list was not read";
 	if (why) {
@@ -579,7 +578,7 @@ int main(int argc, char **argv)
 	/* libxml2 only where this process parses pages (with -P the parser
 	 * processes do), loaded here on the main thread before any other
 	 * starts (see xmlload.h) */
-	parses = opts.images || opts.crawl; /* -p needs --crawl */
+	parses = cli_pages(&opts);
 	if (((parses && !opts.parse_procs) || opts.convert_links) && xmlload_need() != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", xmlload_error());
 		curl_global_cleanup();

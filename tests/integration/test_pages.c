@@ -330,6 +330,52 @@ static void test_pages_images_filters_in_processes(void **state)
 	h_result_release(&r);
 }
 
+/* -p without --crawl (wget -p): each listed page is saved with its
+ * stylesheet and images, once each however many pages share them, and
+ * no link is followed; the same with the pages parsed in a process. */
+static void test_pages_requisites_without_crawl(void **state)
+{
+	struct ctx *c = *state;
+	static const char *const want[] = {"/site/20/page/1.html",     "/site/20/page/2.html",
+					   "/site/20/style.css",       "/site/20/img/shared.gif",
+					   "/site/20/img/1.png",       "/site/20/img/2.png",
+					   "/site/20/img/1-small.jpg", "/site/20/img/2-small.jpg",
+					   "/site/20/img/1-big.jpg",   "/site/20/img/2-big.jpg"};
+	char path[4300], *data;
+	size_t len;
+	struct h_result r;
+
+	write_list(c, "/site/20/page/1.html", "/site/20/page/2.html", NULL);
+	for (int procs = 0; procs <= 1; procs++) {
+		h_rmrf(c->out);
+		assert_int_equal(h_server_reset(&server, NULL), 0); /* this run's paths */
+		if (procs)
+			run(c, &r, c->list, "-p", "-P", "1", "-j", "4", "--json", NULL);
+		else
+			run(c, &r, c->list, "-p", "-j", "4", "--json", NULL);
+		assert_int_equal(r.status, 0);
+		assert_paths(want, sizeof(want) / sizeof(want[0]));
+		assert_int_equal(h_count_files(c->out, NULL), 10);
+		for (size_t i = 3; i < sizeof(want) / sizeof(want[0]); i++)
+			if (!image_ok(c->out, strrchr(want[i], '/') + 1))
+				fail_msg("%s is not the server's image", want[i]);
+		for (int k = 1; k <= 2; k++) {
+			char title[64];
+
+			snprintf(path, sizeof(path), "%s/%d.html", c->out, k);
+			assert_int_equal(h_read_file(path, &data, &len), 0);
+			snprintf(title, sizeof(title), "<title>site 20 page %d</title>", k);
+			assert_non_null(strstr(data, title));
+			free(data);
+		}
+		snprintf(path, sizeof(path), "%s/style.css", c->out);
+		assert_true(exists(path));
+		/* a requisite's JSON line names its page */
+		assert_non_null(strstr(r.out, "\"source\":\"http://127.0.0.1:"));
+		h_result_release(&r);
+	}
+}
+
 static void test_pages_accept_type_by_magic(void **state)
 {
 	struct ctx *c = *state;
@@ -1020,6 +1066,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pages_crawl_no_robots_and_max_pages, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_images_exact_set, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pages_requisites_without_crawl, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_images_filters_in_processes, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_pages_accept_type_by_magic, setup, teardown),
