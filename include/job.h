@@ -30,6 +30,7 @@ struct job_opts {
 	bool images;              /* save the images pages show, not the pages */
 	bool crawl;               /* follow links */
 	bool requisites;          /* -p: also images, stylesheets and scripts */
+	bool pages;               /* the URLs given are pages (cli_pages()) */
 	unsigned max_depth;       /* links followed from a seed at most */
 	uint64_t max_pages;       /* pages fetched at most (queued, less those
 				     robots.txt refused); 0: no cap */

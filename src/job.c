@@ -635,16 +635,9 @@ done:
 	w->finished = job;
 }
 
-/* Whether the URLs given are pages: --crawl, --images, or -p alone
- * (each page saved with its requisites, no link followed). */
-static bool seeds_are_pages(const struct job_opts *o)
-{
-	return o->images || o->crawl || o->requisites;
-}
-
 bool job_seed_wanted(const struct job_ctx *ctx, const char *url)
 {
-	bool page = seeds_are_pages(ctx->opts);
+	bool page = ctx->opts->pages;
 
 	return !other_shard(ctx, url) &&
 	       (page || !ctx->scope || !scope_patterns_refusal(ctx->scope, url));
@@ -654,7 +647,7 @@ void job_seed_prepare(const struct job_ctx *ctx, struct fetch_job *job)
 {
 	const struct job_opts *o = ctx->opts;
 
-	job->kind = seeds_are_pages(o) ? JOB_PAGE : JOB_FILE;
+	job->kind = o->pages ? JOB_PAGE : JOB_FILE;
 	job->depth = 0;
 	/* a crawl's start page the lists refuse is fetched for its links
 	 * and not kept, as wget removes it */
@@ -664,7 +657,7 @@ void job_seed_prepare(const struct job_ctx *ctx, struct fetch_job *job)
 enum fa_err job_add_seed(struct job_ctx *ctx, struct fetch_job *job)
 {
 	const struct job_opts *o = ctx->opts;
-	bool page = seeds_are_pages(o);
+	bool page = o->pages;
 	const char *refused;
 
 	if (other_shard(ctx, job->url)) {

@@ -246,7 +246,7 @@ static void list_done(void *arg, uint64_t total, bool complete)
 
 	run->list_complete = run->list_complete && complete;
 	/* other shards' lines are no part of this run */
-	if (complete && !run->ctx.opts->crawl && !run->ctx.opts->images)
+	if (complete && !run->ctx.opts->pages)
 		report_set_total(run->report,
 				 run->n_args + total - atomic_load(&run->ctx.stats.other_shard));
 	frontier_input_done(run->ctx.frontier);
@@ -744,6 +744,7 @@ int main(int argc, char **argv)
 	    .images = opts.images,
 	    .crawl = opts.crawl,
 	    .requisites = opts.requisites,
+	    .pages = cli_pages(&opts),
 	    .max_depth = opts.depth,
 	    .max_pages = opts.max_pages,
 	    .max_page_size = (size_t)opts.max_page_size,
