@@ -132,29 +132,46 @@ static enum fa_err fleet_seed_urls(struct run *run, const struct fa_opts *o)
 }
 
 /* --redis --enqueue: the URLs given (arguments, then the list) into the
- * job's incoming stream, where its workers split them by host.  Bad lines
- * are said on stderr as a run says them.  Exit 0, or 1 if any line was
- * bad, 2 if Redis cannot be reached. */
+ * job's incoming stream, where its workers split them by host; those
+ * --include/--exclude refuse are left out, as a run would skip them.
+ * Bad lines are said on stderr as a run says them.  Exit 0, or 1 if any
+ * line was bad, 2 if Redis cannot be reached or a pattern is bad. */
 struct enqueue {
 	struct fleet *fleet;
-	uint64_t sent;
+	const struct scope *scope; /* --include/--exclude, or NULL */
+	uint64_t sent, refused;
 };
+
+/* fleet_send()'s result (FA_OK for a URL left out). */
+static enum fa_err enqueue_one(struct enqueue *q, const char *url, unsigned long line)
+{
+	enum fa_err err;
+
+	if (q->scope && scope_patterns_refusal(q->scope, url)) {
+		q->refused++;
+		return FA_OK;
+	}
+	err = fleet_send(q->fleet, url, 0, NULL, 'f', true, line, true);
+	q->sent += err == FA_OK;
+	return err;
+}
 
 static enum fa_err enqueue_push(void *arg, struct fetch_job *job)
 {
-	struct enqueue *q = arg;
-	enum fa_err err = fleet_send(q->fleet, job->url, 0, NULL, 'f', true, job->line, true);
+	enum fa_err err = enqueue_one(arg, job->url, job->line);
 
-	q->sent += err == FA_OK;
 	fetch_job_free(job);
 	return err;
 }
+
+static struct scope *make_scope(const struct fa_opts *o, bool crawl, char *err, size_t errlen);
 
 static int run_enqueue(const struct fa_opts *o, struct input *in)
 {
 	struct fleet_opts fl = {.redis = o->redis, .job = o->job, .quiet = o->quiet};
 	struct report_opts ro = {.quiet = o->quiet, .out = stdout, .err = stderr};
 	struct fleet *fleet = NULL;
+	struct scope *scope = NULL;
 	struct queue *results = queue_new(64, fetch_result_free);
 	struct report *rep = report_new(&ro, NULL);
 	struct input_sink sink = {
@@ -167,6 +184,13 @@ static int run_enqueue(const struct fa_opts *o, struct input *in)
 		fprintf(stderr, "fetchall: out of memory\n");
 		goto out;
 	}
+	if (o->n_includes || o->n_excludes) {
+		scope = make_scope(o, false, err, sizeof(err));
+		if (!scope) {
+			fprintf(stderr, "fetchall: %s\n", err);
+			goto out;
+		}
+	}
 	if (fleet_open(&fl, &fleet, err, sizeof(err)) != FA_OK) {
 		fprintf(stderr, "fetchall: %s\n", err);
 		goto out;
@@ -177,20 +201,27 @@ static int run_enqueue(const struct fa_opts *o, struct input *in)
 		goto out;
 	}
 	q.fleet = fleet;
+	q.scope = scope;
 	sink.arg = &q;
 	for (size_t i = 0; i < o->n_urls; i++)
-		q.sent += fleet_send(fleet, o->urls[i], 0, NULL, 'f', true, 0, true) == FA_OK;
+		enqueue_one(&q, o->urls[i], 0);
 	if (in && input_start(in, &sink) == FA_OK)
 		input_join(in);
 	fleet_sync(fleet);
 	queue_close(results);
 	report_join(rep);
-	if (!o->quiet)
+	if (!o->quiet && q.refused)
+		fprintf(stderr,
+			"fetchall: enqueued %llu URLs to job %s (%llu left out by "
+			"--include/--exclude)\n",
+			(unsigned long long)q.sent, o->job, (unsigned long long)q.refused);
+	else if (!o->quiet)
 		fprintf(stderr, "fetchall: enqueued %llu URLs to job %s\n",
 			(unsigned long long)q.sent, o->job);
 	status = report_counts(rep).failed ? REPORT_EXIT_SOME_FAILED : REPORT_EXIT_OK;
 out:
 	fleet_free(fleet);
+	scope_free(scope);
 	report_free(rep);
 	queue_free(results);
 	return status;

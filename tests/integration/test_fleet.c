@@ -474,6 +474,63 @@ static void test_fleet_enqueue_list(void **state)
 	free(list);
 }
 
+/* --include/--exclude apply to what --enqueue loads, as they do to a
+ * list run's lines: the URLs refused never reach the job, and the count
+ * says how many were left out. */
+static void test_fleet_enqueue_filtered(void **state)
+{
+	struct h_tmp *c = *state;
+	char list[8192], path[4300], *out = NULL, dir[4200], outdir[4300];
+	size_t len = 0, outlen;
+	unsigned lines = 0;
+	struct h_result r;
+	pid_t pid;
+
+	NEED_REDIS();
+	for (unsigned i = 0; i < 30; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s/bytes/100/%s%u.%s\n",
+					servers[i % HOSTS].base, i % 3 ? "keep" : "drop", i,
+					i % 3 ? "bin" : "gif");
+	{
+		const char *argv[] = {"fetchall", "-",         "--redis",   redis.url, "--job",
+				      "filtered", "--enqueue", "--exclude", "\\.gif$", NULL};
+
+		assert_int_equal(h_run(argv, list, RUN_S, &r), 0);
+		assert_int_equal(r.status, 0);
+		if (!strstr(r.err, "enqueued 20 URLs to job filtered (10 left out by"))
+			fail_msg("stderr: %s", r.err);
+		h_result_release(&r);
+	}
+	{
+		const char *argv[] = {"fetchall", "-",         "--redis",   redis.url, "--job",
+				      "filtered", "--enqueue", "--exclude", "(",       NULL};
+
+		assert_int_equal(h_run(argv, list, RUN_S, &r), 0);
+		assert_int_equal(r.status, 2); /* a pattern that does not compile */
+		h_result_release(&r);
+	}
+	snprintf(dir, sizeof(dir), "%s/w", c->dir);
+	snprintf(outdir, sizeof(outdir), "%s/out", dir);
+	mkdir(dir, 0700);
+	{
+		const char *argv[] = {"fetchall", "--redis", redis.url, "--job",
+				      "filtered", "--shard", "1/1",     "-o",
+				      outdir,     "--json",  NULL};
+
+		pid = h_spawn(argv, NULL, dir);
+	}
+	reap(c, pid, "", 0);
+	snprintf(path, sizeof(path), "%s/stdout", dir);
+	assert_int_equal(h_read_file(path, &out, &outlen), 0);
+	for (char *p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	assert_int_equal(lines, 20);
+	assert_null(strstr(out, ".gif"));
+	free(out);
+	assert_int_equal(h_count_files(outdir, ".bin"), 20);
+	assert_int_equal(h_count_files(outdir, NULL), 20);
+}
+
 static void test_fleet_redis_unreachable(void **state)
 {
 	struct h_tmp *c = *state;
@@ -501,6 +558,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fleet_connections_dropped, setup, h_tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_second_owner_refused, setup, h_tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_enqueue_list, setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_enqueue_filtered, setup, h_tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_redis_unreachable, setup, h_tmp_teardown),
 	};
 	int rc;
