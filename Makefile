@@ -126,7 +126,7 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/guard.o $(B)/libfetchall.a
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/guard.o $(B)/tests/unit/threads.o $(B)/libfetchall.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(HARNESS_OBJS) $(B)/libfetchall.a

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "mux.h"
+#include "threads.h"
 
 #define FILES   8
 #define THREADS 12
@@ -35,22 +36,6 @@
 static char dir[] = "/tmp/fetchall-test-mux.XXXXXX";
 static char urls[FILES][4200];
 static size_t sizes[FILES];
-
-/* Threads: the process's, from /proc/self/status; -1 if unreadable. */
-static int thread_count(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	int n = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
 
 static void *nothing(void *arg)
 {
@@ -146,7 +131,7 @@ static CURLcode fetch(struct mux *m, const char *host_key, int i, struct sink *s
  * number of transfers to the same key; none after mux_free(). */
 static void test_mux_lanes_start_on_first_use(void **state)
 {
-	int before = thread_count();
+	int before = threads_now();
 	struct sink s;
 	struct mux *m;
 
@@ -154,28 +139,28 @@ static void test_mux_lanes_start_on_first_use(void **state)
 	assert_true(before >= 1);
 	m = mux_new(4);
 	assert_non_null(m);
-	assert_int_equal(thread_count(), before);
+	assert_int_equal(threads_now(), before);
 
 	assert_int_equal(fetch(m, "a.example:443", 0, &s), CURLE_OK);
 	assert_int_equal(s.bytes, sizes[0]);
 	assert_false(s.wrong);
 	/* the callback ran on the lane, not here */
 	assert_false(pthread_equal(s.writer, pthread_self()));
-	assert_int_equal(thread_count(), before + 1);
+	assert_int_equal(threads_now(), before + 1);
 
 	for (int i = 1; i < FILES; i++) {
 		assert_int_equal(fetch(m, "a.example:443", i, &s), CURLE_OK);
 		assert_int_equal(s.bytes, sizes[i]);
 		assert_false(s.wrong);
 	}
-	assert_int_equal(thread_count(), before + 1);
+	assert_int_equal(threads_now(), before + 1);
 	mux_free(m);
-	assert_int_equal(thread_count(), before);
+	assert_int_equal(threads_now(), before);
 
 	/* made and freed unused: nothing ever ran */
 	m = mux_new(MUX_LANES_MAX);
 	assert_non_null(m);
-	assert_int_equal(thread_count(), before);
+	assert_int_equal(threads_now(), before);
 	mux_free(m);
 	assert_null(mux_new(0));
 	assert_null(mux_new(MUX_LANES_MAX + 1));

@@ -14,6 +14,7 @@
 
 #include "pool.h"
 #include "queue.h"
+#include "threads.h"
 
 #define NJOBS 5000
 
@@ -209,27 +210,11 @@ static void test_pool_each_after_source(void **state)
 	}
 }
 
-/* Threads: the process's, from /proc/self/status; -1 if unreadable. */
-static int thread_count(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	int n = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
-}
-
-/* Whether thread_count() reaches want within 10 s. */
+/* Whether threads_now() reaches want within 10 s. */
 static bool threads_reach(int want)
 {
 	for (int i = 0; i < 1000; i++) {
-		if (thread_count() == want)
+		if (threads_now() == want)
 			return true;
 		sleep_ms(10);
 	}
@@ -255,7 +240,7 @@ static void test_pool_threads_start_as_needed(void **state)
 	struct world *w = calloc(1, sizeof(*w));
 	struct queue *q = queue_new(64, free);
 	struct pool *p;
-	int before = thread_count();
+	int before = threads_now();
 
 	(void)state;
 	assert_non_null(w);
@@ -266,7 +251,7 @@ static void test_pool_threads_start_as_needed(void **state)
 	assert_int_equal(pool_new(16, &ops, w, q, &p), FA_OK);
 	assert_int_equal(atomic_load(&w->inits), 16); /* states up front */
 	sleep_ms(50);
-	assert_int_equal(thread_count(), before + 1);
+	assert_int_equal(threads_now(), before + 1);
 
 	push_job(q, -1);
 	assert_true(threads_reach(before + 2));
@@ -277,7 +262,7 @@ static void test_pool_threads_start_as_needed(void **state)
 		assert_int_equal(atomic_load(&w->runs[i]), 1);
 	}
 	sleep_ms(50);
-	assert_int_equal(thread_count(), before + 3);
+	assert_int_equal(threads_now(), before + 3);
 
 	for (int i = 1; i < 16; i++)
 		push_job(q, -1);
@@ -288,7 +273,7 @@ static void test_pool_threads_start_as_needed(void **state)
 	atomic_store(&release, true);
 	queue_close(q);
 	pool_join(p);
-	assert_int_equal(thread_count(), before);
+	assert_int_equal(threads_now(), before);
 	assert_int_equal(atomic_load(&w->finis), 16);
 	queue_free(q);
 	free(w);
@@ -305,7 +290,7 @@ static void test_pool_each_starts_threads(void **state)
 	struct each *e = calloc(1, sizeof(*e));
 	struct queue *q = queue_new(4, free);
 	struct pool *p;
-	int before = thread_count();
+	int before = threads_now();
 
 	(void)state;
 	assert_non_null(w);
@@ -316,15 +301,15 @@ static void test_pool_each_starts_threads(void **state)
 	assert_int_equal(pool_new(8, &ops, w, q, &p), FA_OK);
 	queue_close(q); /* no job at all */
 	pool_wait_idle(p);
-	assert_int_equal(thread_count(), before + 1);
+	assert_int_equal(threads_now(), before + 1);
 	for (int round = 0; round < 2; round++) {
 		pool_each(p, widths[round], NJOBS, each_fn, e);
 		for (int i = 0; i < NJOBS; i++)
 			assert_int_equal(atomic_load(&e->hits[i]), round + 1);
-		assert_int_equal(thread_count(), before + threads_after[round]);
+		assert_int_equal(threads_now(), before + threads_after[round]);
 	}
 	pool_join(p);
-	assert_int_equal(thread_count(), before);
+	assert_int_equal(threads_now(), before);
 	assert_int_equal(atomic_load(&w->finis), 8);
 	queue_free(q);
 	free(e);
