@@ -30,18 +30,17 @@
  * curl_multi_wakeup() is the one multi function libcurl allows from
  * another thread.
  */
-#define _GNU_SOURCE /* SCHED_BATCH */
 #include "mux.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "policy.h"
 #include "sync.h"
 #include "url.h"
 
@@ -149,16 +148,7 @@ static void *lane_main(void *arg)
 {
 	struct lane *l = arg;
 
-#ifdef SCHED_BATCH
-	/* made by a fetch thread, perhaps one already SCHED_BATCH
-	 * (batch_this_thread()), whose policy a new thread inherits: a lane
-	 * has its run's */
-	if (l->policy == SCHED_OTHER && sched_getscheduler(0) == SCHED_BATCH) {
-		struct sched_param none = {.sched_priority = 0};
-
-		pthread_setschedparam(pthread_self(), SCHED_OTHER, &none);
-	}
-#endif
+	policy_restore(l->policy); /* made by a fetch thread, maybe batch */
 	for (;;) {
 		int running = 0;
 
@@ -229,7 +219,7 @@ struct mux *mux_new(unsigned lanes)
 		atomic_init(&m->lanes[i].inbox, NULL);
 		atomic_init(&m->lanes[i].stop, false);
 		atomic_init(&m->lanes[i].polling, false);
-		m->lanes[i].policy = sched_getscheduler(0);
+		m->lanes[i].policy = policy_now();
 	}
 	return m;
 }
@@ -253,32 +243,16 @@ void mux_free(struct mux *m)
 }
 
 /*
- * The calling thread, which hands its transfers to a lane, made
- * SCHED_BATCH (once): woken by the lane's hand-back, it then no longer
+ * A thread that hands its transfers to a lane is made SCHED_BATCH
+ * (policy_batch()): woken by the lane's hand-back, it then no longer
  * preempts the thread it shares a core with, which is often the lane
  * itself, in the middle of a pass that ends several transfers; it runs
  * when the lane sleeps or its time slice ends.  Its share of the CPU is
  * unchanged (that is the nice value's, not the policy's).  Measured over
  * TLS, 2000 files of 10 KB at -j 16 (sh bench/tls's shape, 21 interleaved
  * rounds): 1.13x curl -Z's time before, 1.005x after; thread switches
- * 4100 -> 2400 a run.  Where the system has no SCHED_BATCH, nothing.
+ * 4100 -> 2400 a run.
  */
-static void batch_this_thread(void)
-{
-#ifdef SCHED_BATCH
-	static _Thread_local bool done;
-	struct sched_param none = {.sched_priority = 0};
-
-	if (done)
-		return;
-	done = true;
-	/* only a thread of the default policy: one the user made real-time
-	 * (chrt) or idle keeps what it has */
-	if (sched_getscheduler(0) == SCHED_OTHER)
-		pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
-#endif
-}
-
 CURLcode mux_perform(struct mux *m, const char *host_key, CURL *easy)
 {
 	struct lane *l = lane_for(m, host_key);
@@ -287,7 +261,7 @@ CURLcode mux_perform(struct mux *m, const char *host_key, CURL *easy)
 
 	if (!l) /* no lane to be had: on this thread, as without lanes */
 		return curl_easy_perform(easy);
-	batch_this_thread();
+	policy_batch();
 	/* a second transfer to a host waits for the first connection to say
 	 * whether it multiplexes, instead of opening its own */
 	curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "policy.h"
 #include "queue.h"
 #include "sync.h"
 
@@ -43,6 +44,7 @@ struct pool {
 	struct worker *workers;
 	atomic_uint waiting; /* threads in the source's next() */
 	atomic_bool all_started;
+	int policy; /* pool_new()'s caller's (policy.h) */
 
 	/* Once the source is spent, threads wait here for a pool_each()
 	 * batch or for pool_join(); all under lock. */
@@ -128,6 +130,7 @@ static void *work(void *arg)
 	struct pool *p = w->pool;
 	void *job;
 
+	policy_restore(p->policy); /* started by a fetch thread, maybe batch */
 	for (;;) {
 		unsigned long gen;
 
@@ -241,6 +244,7 @@ enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, v
 	}
 	atomic_init(&p->waiting, 0);
 	atomic_init(&p->all_started, false);
+	p->policy = policy_now();
 	sync_lock(&p->lock);
 	if (!start_locked(p))
 		err = FA_ERR_THREAD;

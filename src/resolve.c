@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "policy.h"
 #include "seen.h"
 #include "sync.h"
 
@@ -61,6 +62,7 @@ struct resolver {
 	bool stopping;
 	int family;
 	unsigned nthreads, max_threads, idle; /* started, at most, waiting */
+	int policy;                           /* resolver_new()'s caller's (policy.h) */
 	/* how long the last LAT_SAMPLES lookups took (a ring; lat_n of it
 	 * filled), and the fastest one yet: more threads only help a far
 	 * resolver */
@@ -340,6 +342,7 @@ static void *run(void *arg)
 {
 	struct resolver *r = arg;
 
+	policy_restore(r->policy); /* started by a fetch thread, maybe batch */
 	sync_lock(&r->lock);
 	for (;;) {
 		struct entry *e;
@@ -393,6 +396,7 @@ struct resolver *resolver_new(unsigned threads, int family)
 	if (!r)
 		return NULL;
 	r->max_threads = threads ? threads : RESOLVE_THREADS_MAX;
+	r->policy = policy_now();
 	r->family = family;
 	r->nbuckets = 1024;
 	r->sweep_at = 4096;
