@@ -67,7 +67,9 @@ bool decide_parse_range(const char *value, struct decide_response *r)
 		if (a < 0 || *p++ != '-')
 			return false;
 		b = number(&p);
-		if (b < a)
+		/* an end of LLONG_MAX: a length of LLONG_MAX + 1, which no
+		 * long long holds (decide_body() takes b - a + 1) */
+		if (b < a || b == LLONG_MAX)
 			return false;
 	}
 	if (*p++ != '/')
