@@ -80,9 +80,9 @@ enum fa_err queue_try_pop(struct queue *q, void **item);
 void queue_pause(struct queue *q, long timeout_ms);
 
 /*
- * Closes q and wakes every thread blocked on it (queue_pause() too): blocked and later pushes
- * fail with FA_ERR_CLOSED, pops drain what is left.  Idempotent; a closed
- * queue never reopens.  Thread-safe.
+ * Closes q and wakes every thread blocked on it (queue_pause() too):
+ * blocked and later pushes fail with FA_ERR_CLOSED, pops drain what is
+ * left.  Idempotent; a closed queue never reopens.  Thread-safe.
  */
 void queue_close(struct queue *q);
 

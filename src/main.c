@@ -210,14 +210,16 @@ static int run_enqueue(const struct fa_opts *o, struct input *in)
 	fleet_sync(fleet);
 	queue_close(results);
 	report_join(rep);
-	if (!o->quiet && q.refused)
-		fprintf(stderr,
-			"fetchall: enqueued %llu URLs to job %s (%llu left out by "
-			"--include/--exclude)\n",
-			(unsigned long long)q.sent, o->job, (unsigned long long)q.refused);
-	else if (!o->quiet)
-		fprintf(stderr, "fetchall: enqueued %llu URLs to job %s\n",
-			(unsigned long long)q.sent, o->job);
+	if (!o->quiet) {
+		char left_out[64] = "";
+
+		if (q.refused)
+			snprintf(left_out, sizeof(left_out),
+				 " (%llu left out by --include/--exclude)",
+				 (unsigned long long)q.refused);
+		fprintf(stderr, "fetchall: enqueued %llu URLs to job %s%s\n",
+			(unsigned long long)q.sent, o->job, left_out);
+	}
 	status = report_counts(rep).failed ? REPORT_EXIT_SOME_FAILED : REPORT_EXIT_OK;
 out:
 	fleet_free(fleet);

@@ -7,9 +7,10 @@
  * an operation signals the other side only when that count says somebody is
  * waiting and one item or one slot has appeared, so exactly one waiter is woken
  * per item or slot.  queue_close() is the only broadcast: it changes the
- * answer for every waiter at once, and it alone ends a queue_pause().  Every wait sits in a `while
- * (!predicate)` loop, and a timed-out popper re-checks for an item before reporting a timeout, so a
- * signal it consumed is not lost.
+ * answer for every waiter at once, and it alone ends a queue_pause().
+ * Every wait sits in a `while (!predicate)` loop, and a timed-out popper
+ * re-checks for an item before reporting a timeout, so a signal it
+ * consumed is not lost.
  *
  * Lock order: q->lock is a leaf.  free_item never runs under it, so a free
  * callback may take its own locks or even use another queue.

@@ -657,17 +657,20 @@ static int probe_dir(struct store *store)
 	if (!(store->flags & STORE_NO_TMPFILE)) {
 		fd = openat(store->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 		if (fd >= 0) {
+			/* by descriptor where allowed; else through /proc */
 			store->link_by_fd = !(store->flags & STORE_NO_LINK_BY_FD);
-			if (!store->link_by_fd || !(store->use_tmpfile = link_works(store, fd))) {
+			if (store->link_by_fd)
+				store->use_tmpfile = link_works(store, fd);
+			if (!store->use_tmpfile) {
 				store->link_by_fd = false;
 				store->procfd =
 				    open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 				store->procfd_pid = getpid();
 				store->use_tmpfile = link_works(store, fd);
-				if (!store->use_tmpfile && store->procfd >= 0) {
-					close(store->procfd);
-					store->procfd = -1;
-				}
+			}
+			if (!store->use_tmpfile && store->procfd >= 0) {
+				close(store->procfd);
+				store->procfd = -1;
 			}
 			close(fd);
 			if (store->use_tmpfile)

@@ -81,6 +81,16 @@ static void t_fini(void *state)
 	free(s);
 }
 
+/* Queues job `value` (see t_run()). */
+static void push_job(struct queue *q, int value)
+{
+	int *n = malloc(sizeof(*n));
+
+	assert_non_null(n);
+	*n = value;
+	assert_int_equal(queue_push(q, n), FA_OK);
+}
+
 static const struct pool_ops ops = {t_init, t_run, t_fini, pool_queue_next, pool_queue_close};
 
 static void test_pool_every_job_once(void **state)
@@ -98,13 +108,8 @@ static void test_pool_every_job_once(void **state)
 			assert_non_null(q);
 			w->fail_at = -1;
 			assert_int_equal(pool_new(threads[t], &ops, w, q, &p), FA_OK);
-			for (int i = 0; i < NJOBS; i++) {
-				int *n = malloc(sizeof(*n));
-
-				assert_non_null(n);
-				*n = i;
-				assert_int_equal(queue_push(q, n), FA_OK);
-			}
+			for (int i = 0; i < NJOBS; i++)
+				push_job(q, i);
 			queue_close(q);
 			pool_join(p);
 			for (int i = 0; i < NJOBS; i++)
@@ -183,13 +188,8 @@ static void test_pool_each_after_source(void **state)
 		w->fail_at = -1;
 		e->w = w;
 		assert_int_equal(pool_new(8, &ops, w, q, &p), FA_OK);
-		for (int i = 0; i < NJOBS; i++) {
-			int *n = malloc(sizeof(*n));
-
-			assert_non_null(n);
-			*n = i;
-			assert_int_equal(queue_push(q, n), FA_OK);
-		}
+		for (int i = 0; i < NJOBS; i++)
+			push_job(q, i);
 		queue_close(q);
 		for (int round = 1; round <= 2; round++) {
 			pool_each(p, widths[t], NJOBS, each_fn, e);
@@ -219,15 +219,6 @@ static bool threads_reach(int want)
 		sleep_ms(10);
 	}
 	return false;
-}
-
-static void push_job(struct queue *q, int value)
-{
-	int *n = malloc(sizeof(*n));
-
-	assert_non_null(n);
-	*n = value;
-	assert_int_equal(queue_push(q, n), FA_OK);
 }
 
 /* Threads start as jobs need them: one with nothing to do; a second
