@@ -210,6 +210,11 @@ struct fetch_worker;
  * handle).  Connections are never shared between workers. */
 #define FETCH_CONNS_PER_WORKER 4
 
+/* Body bytes of a transfer in a lane held in memory, to be written by the
+ * transfer's own thread after it (fetch.c, stage_flush()); a longer body
+ * is written as it arrives. */
+#define FETCH_STAGE_MAX (256 * 1024)
+
 /*
  * Makes the shared part: a CURLSH (the DNS cache and TLS sessions, one
  * mutex per kind of data; never connections, which libcurl does not

@@ -188,6 +188,12 @@ struct attempt {
 	 * again when its transfer ends (see expect_body()). */
 	uint64_t expect, expect_got;
 	bool restarted; /* restart_body() dropped what was held */
+	/* The body goes to the worker's stage, not yet to the file (see
+	 * stage_flush()), and so does the file's record (record_total:
+	 * its length; the validators are etag and last_modified). */
+	bool staging;
+	bool record_pending;
+	long long record_total;
 };
 
 /* Longest Content-Disposition line read; longer ones are ignored. */
@@ -200,6 +206,8 @@ struct fetch_worker {
 	struct attempt *cur;
 	struct cookies_sync cookie_sync; /* this engine against the run's jar */
 	const char *protocols;           /* of a job's own URL; redirects: http, https */
+	char *stage;      /* FETCH_STAGE_MAX bytes, made at the first lane transfer */
+	size_t stage_len; /* body bytes in it, not yet in the file */
 };
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
@@ -429,6 +437,7 @@ static enum fa_err restart_body(struct attempt *a)
 		a->hash[0] = a->hash[1] = 0;
 	a->total = 0;
 	a->restarted = true;
+	a->worker->stage_len = 0;
 	*a->head_len = 0;
 	return a->file ? store_restart(a->file) : FA_OK;
 }
@@ -473,6 +482,56 @@ static void hash_update(uint64_t h[2], const unsigned char *p, size_t len)
 	}
 	h[0] = a;
 	h[1] = b;
+}
+
+/*
+ * A transfer that a lane drives (mux.h) has its body written into the
+ * file by its own thread, after the transfer, not by the lane as it
+ * arrives: the lane copies it into the worker's stage (up to
+ * FETCH_STAGE_MAX bytes) and goes on with the other transfers, and the
+ * file's record waits with it.  The lane is the one thread every transfer
+ * to its host passes through, so what it does not do is off the path of
+ * all of them; a write() into the file costs the lane several times what
+ * the copy does (the kernel's page work), and the threads that own the
+ * transfers do it in parallel.  A body that outgrows the stage, or is
+ * known to be larger, is written by the lane as before, with no copy.
+ *
+ * Writes the staged bytes, and the pending record, into the file.  Called
+ * by the worker's thread once the lane is done with the transfer, and by
+ * the lane when the body outgrows the stage.
+ */
+static enum fa_err stage_flush(struct attempt *a)
+{
+	struct fetch_worker *w = a->worker;
+	enum fa_err err = FA_OK;
+
+	if (a->record_pending) {
+		a->record_pending = false;
+		err = store_set_record(a->file, a->etag, a->last_modified, a->record_total);
+	}
+	if (err == FA_OK && w->stage_len > 0)
+		err = store_write(a->file, w->stage, w->stage_len);
+	w->stage_len = 0;
+	return err;
+}
+
+/* Body bytes into the file, or into the stage while the attempt stages. */
+static enum fa_err body_write(struct attempt *a, const char *data, size_t len)
+{
+	struct fetch_worker *w = a->worker;
+	enum fa_err err;
+
+	if (!a->staging)
+		return store_write(a->file, data, len);
+	if (w->stage_len + len > FETCH_STAGE_MAX) {
+		/* a large body: the lane writes it after all */
+		a->staging = false;
+		err = stage_flush(a);
+		return err == FA_OK ? store_write(a->file, data, len) : err;
+	}
+	memcpy(w->stage + w->stage_len, data, len);
+	w->stage_len += len;
+	return FA_OK;
 }
 
 /*
@@ -541,6 +600,13 @@ static enum fa_err first_bytes(struct attempt *a)
 	snprintf(h->validator, sizeof(h->validator), "%s", a->etag[0] ? a->etag : a->last_modified);
 	if (!a->file)
 		return FA_OK;
+	if (a->staging && length > FETCH_STAGE_MAX)
+		a->staging = false; /* known to outgrow the stage */
+	if (a->staging) {
+		a->record_pending = true;
+		a->record_total = h->coded ? -1 : h->known_total;
+		return FA_OK;
+	}
 	return store_set_record(a->file, a->etag, a->last_modified, h->coded ? -1 : h->known_total);
 }
 
@@ -563,7 +629,7 @@ static bool take_body(struct attempt *a, const char *data, size_t len)
 		return false;
 	}
 	if (a->file) {
-		err = store_write(a->file, data, len);
+		err = body_write(a, data, len);
 		if (err != FA_OK) {
 			a->store_err = err;
 			return false;
@@ -987,6 +1053,7 @@ void fetch_worker_free(struct fetch_worker *w)
 	if (!w)
 		return;
 	curl_easy_cleanup(w->easy);
+	free(w->stage);
 	free(w);
 }
 
@@ -1215,10 +1282,15 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 	resolve = resolved(w->share, url);
 	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, resolve);
 	for (int tries = 0;; tries++) {
-		if (lane_wanted(w->share, a, url, key, sizeof(key)))
+		if (lane_wanted(w->share, a, url, key, sizeof(key))) {
+			if (a->file && !w->stage)
+				w->stage = malloc(FETCH_STAGE_MAX); /* NULL: not staged */
+			a->staging = a->file && w->stage;
 			cc = mux_perform(w->share->mux, key, w->easy);
-		else
+		} else {
+			a->staging = false;
 			cc = curl_easy_perform(w->easy);
+		}
 		/* Basic went up front to an origin that asked for it before,
 		 * but this resource wants Digest: once more, with Digest alone
 		 * (what the handle picked before, Basic, would be tried
@@ -1367,6 +1439,19 @@ static CURLcode perform(struct fetch_worker *w, const struct fetch_job *job, str
 	atomic_fetch_sub(&s->active, 1);
 	if (bsem_release(&s->inflight) != FA_OK)
 		sync_must(-1, "bsem_release (more releases than acquires)");
+	/* The staged body into the file (no transfer waits for the disk).  A
+	 * body was staged only by the last request: a redirect's or a
+	 * discarded 401's body is not kept, and a body taken ends perform_one's
+	 * tries. */
+	{
+		enum fa_err err = stage_flush(a);
+
+		if (err != FA_OK && a->store_err == FA_OK) {
+			a->store_err = err;
+			a->total = (uint64_t)store_offset(a->file); /* what is in it */
+		}
+		a->staging = false;
+	}
 	if (o->cookies)
 		cookies_after(o->cookies, w->easy, &w->cookie_sync);
 	curl_easy_setopt(w->easy, CURLOPT_HTTPHEADER, NULL);

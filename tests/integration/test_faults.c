@@ -47,6 +47,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -790,6 +791,30 @@ static void test_faults_unwritable_output_dir(void **state)
 	assert_non_null(strstr(r->err, "Read-only file system"));
 }
 
+/* A failed -c run left name.part, the only .part, holding a true prefix
+ * (at least min bytes) of the server's n bytes, and no final name. */
+static void assert_only_part(const struct ctx *c, const char *name, uint64_t n, size_t min)
+{
+	char path[4200], part[64];
+	char *kept = NULL;
+	size_t kept_len = 0;
+	uint8_t *want;
+
+	out_path(c, name, path, sizeof(path));
+	assert_false(exists(path));
+	assert_int_equal(h_count_files(c->out, ".part"), 1);
+	snprintf(part, sizeof(part), "%s.part", name);
+	out_path(c, part, path, sizeof(path));
+	assert_int_equal(h_read_file(path, &kept, &kept_len), 0);
+	assert_true(kept_len >= min && kept_len < n);
+	want = malloc(kept_len + 1);
+	assert_non_null(want);
+	tsrv_fill(n, 0, want, kept_len);
+	assert_memory_equal(kept, want, kept_len);
+	free(want);
+	free(kept);
+}
+
 static void test_faults_disk_full(void **state)
 {
 	struct ctx *c = *state;
@@ -822,24 +847,7 @@ static void test_faults_disk_full(void **state)
 	r = run(c, "--json", "-j", "1", "-c", NULL);
 	assert_int_equal(r->status, 1);
 	assert_failed(r->out, "/big.bin", "writing 'big.bin': no space left on device", 1);
-	out_path(c, "big.bin", path, sizeof(path));
-	assert_false(exists(path));
-	assert_int_equal(h_count_files(c->out, ".part"), 1);
-	{
-		char *kept = NULL;
-		size_t kept_len = 0;
-		uint8_t *want;
-
-		out_path(c, "big.bin.part", path, sizeof(path));
-		assert_int_equal(h_read_file(path, &kept, &kept_len), 0);
-		assert_true(kept_len >= sizeof(head) && kept_len < 1000000);
-		want = malloc(kept_len);
-		assert_non_null(want);
-		tsrv_fill(1000000, 0, want, kept_len);
-		assert_memory_equal(kept, want, kept_len);
-		free(want);
-		free(kept);
-	}
+	assert_only_part(c, "big.bin", 1000000, sizeof(head));
 	for (int i = 0; i < 3; i++) {
 		char name[32];
 
@@ -858,6 +866,54 @@ static void test_faults_disk_full(void **state)
 	assert_true(h_check_bytes(path, 1000000, 1000000));
 	assert_int_equal(h_count_files(c->out, ".part"), 0);
 	assert_int_equal(h_count_files(c->out, NULL), 4);
+}
+
+/* A full disk met by a body a lane staged (fetch.c, stage_flush(): the
+ * transfer's own thread writes it after the transfer; lanes need -j 2):
+ * the same failure, no final name, with -c a .part of a true prefix, and,
+ * with space back, -c finishes it whole. */
+static void test_faults_disk_full_staged(void **state)
+{
+	struct ctx *c = *state;
+	const char *paths[] = {"/bytes/100002/c.bin"};
+	char path[4200];
+	uint8_t *filler;
+	struct h_result *r;
+
+	mount_small_tmpfs(c);
+	/* 200 KB of the 256 taken: the 100 KB body cannot fit */
+	filler = calloc(1, 200 * 1024);
+	assert_non_null(filler);
+	join(path, sizeof(path), c->mnt, "filler");
+	assert_int_equal(h_write_file(path, filler, 200 * 1024), 0);
+	free(filler);
+	write_list(c, paths, 1);
+	r = run(c, "--json", "-j", "2", "--multiplex=all", "-c", NULL);
+	assert_int_equal(r->status, 3); /* every URL failed */
+	assert_failed(r->out, "/c.bin", "writing 'c.bin': no space left on device", 1);
+	assert_only_part(c, "c.bin", 100002, 0);
+	out_path(c, "c.bin.part", path, sizeof(path));
+	{
+		/* the record, staged with the body, is on the .part too */
+		char rec[1024], url[160];
+		ssize_t n = lgetxattr(path, "user.fetchall", rec, sizeof(rec) - 1);
+
+		if (n >= 0) {
+			rec[n] = '\0';
+			snprintf(url, sizeof(url), "url http://127.0.0.1:%d/bytes/100002/c.bin\n",
+				 server.port);
+			assert_non_null(strstr(rec, url));
+		} else if (errno != ENOTSUP) {
+			fail_msg("c.bin.part has no record: %s", strerror(errno));
+		}
+	}
+	join(path, sizeof(path), c->mnt, "filler");
+	assert_int_equal(unlink(path), 0);
+	r = run(c, "--json", "-j", "2", "--multiplex=all", "-c", NULL);
+	assert_int_equal(r->status, 0);
+	assert_saved(c, r->out, "/c.bin", "c.bin", 100002, 100002);
+	assert_int_equal(h_count_files(c->out, ".part"), 0);
+	assert_int_equal(h_count_files(c->out, NULL), 1);
 }
 
 /* Eight writers at once into 256 KiB: whatever finishes is whole. */
@@ -1874,6 +1930,7 @@ int main(void)
 	    T(test_faults_all_in_one_run),
 	    T(test_faults_disk_full),
 	    T(test_faults_disk_full_concurrent),
+	    T(test_faults_disk_full_staged),
 	    T(test_faults_unwritable_output_dir),
 	    T(test_faults_symlinks_not_followed),
 	    T(test_faults_content_disposition_stays_inside),
