@@ -48,6 +48,7 @@
 #include "store.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -65,15 +66,16 @@
 #include "sync.h"
 #include "url.h"
 
-#define QUERY_MAX    64      /* bytes of a folded query */
-#define EXT_MAX      10      /* longest extension kept when cutting, dot included */
-#define PART_SUFFIX  ".part" /* in-progress files: "NAME.part" */
-#define PART_LEN     5
-#define TEMP_SUFFIX  ".part.part"    /* never a final name nor a NAME.part */
-#define TEMP_TRIES   100             /* unique temporary names tried before giving up */
-#define RECORD_XATTR "user.fetchall" /* where a file's record lives */
-#define SLOT_LOCKS   64              /* slot names' locks, by hash (find_slot) */
-#define DIR_CACHE    32              /* directories kept open (open_parents) */
+#define QUERY_MAX      64      /* bytes of a folded query */
+#define EXT_MAX        10      /* longest extension kept when cutting, dot included */
+#define PART_SUFFIX    ".part" /* in-progress files: "NAME.part" */
+#define PART_LEN       5
+#define TEMP_SUFFIX    ".part.part"    /* never a final name nor a NAME.part */
+#define TEMP_TRIES     100             /* unique temporary names tried before giving up */
+#define RECORD_XATTR   "user.fetchall" /* where a file's record lives */
+#define SLOT_LOCKS     64              /* slot names' locks, by hash (find_slot) */
+#define DIR_CACHE      32              /* directories kept open (open_parents) */
+#define PARTS_SCAN_MAX 4096            /* entries a directory is scanned for .part files */
 
 /* A directory of the tree (-x) kept open: path relative to the store's
  * directory, its fd, how many files use it now, when it was last used. */
@@ -83,6 +85,7 @@ struct dir_entry {
 	int fd;
 	unsigned refs;
 	unsigned long used;
+	atomic_bool no_parts; /* holds no NAME.part (see no_parts()) */
 };
 
 struct store {
@@ -107,6 +110,11 @@ struct store {
 	 * hosts, 9 % of that run.  An entry in use is never dropped. */
 	struct dir_entry dirs[DIR_CACHE];
 	unsigned long dir_tick;
+	/* The store's own directory holds no NAME.part (see no_parts()), and
+	 * how many .part files this run has kept anywhere (a directory looked
+	 * at while one was kept may have missed it) */
+	atomic_bool no_parts;
+	atomic_ulong parts_kept;
 	/* A slot name's look at the disk and claim are one step against
 	 * other threads wanting that name (find_slot); by hash of the name,
 	 * so threads saving different names do not wait for each other's
@@ -719,6 +727,38 @@ static int locks_init(struct store *store)
 	return e;
 }
 
+/* Whether directory dirfd holds no name ending in ".part", looked at once:
+ * false past PARTS_SCAN_MAX entries or on an error (it may). */
+static bool holds_no_parts(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t suffix = sizeof(PART_SUFFIX) - 1;
+	struct dirent *de;
+	unsigned n = 0;
+	bool none = true;
+	DIR *d;
+
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	errno = 0;
+	while (none && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (++n > PARTS_SCAN_MAX ||
+		    (len >= suffix && strcmp(de->d_name + len - suffix, PART_SUFFIX) == 0))
+			none = false;
+	}
+	if (errno)
+		none = false;
+	closedir(d);
+	return none;
+}
+
 enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char *errbuf,
 		      size_t errlen)
 {
@@ -772,6 +812,7 @@ enum fa_err store_new(const char *dir, unsigned flags, struct store **out, char 
 		goto out;
 	}
 	store->sidecars = (flags & STORE_NO_XATTR) || !xattrs_work(store);
+	atomic_store(&store->no_parts, holds_no_parts(store->dirfd));
 	*out = store;
 	store = NULL;
 out:
@@ -1268,7 +1309,7 @@ static struct dir_entry *dir_take_parent(struct store *store, const char *path, 
  * or -1.  Under the store's lock.
  */
 static struct dir_entry *dir_keep(struct store *store, const char *path, size_t len, int fd,
-				  int *drop)
+				  bool no_parts, int *drop)
 {
 	struct dir_entry *victim = NULL;
 	char *copy;
@@ -1296,6 +1337,7 @@ static struct dir_entry *dir_keep(struct store *store, const char *path, size_t 
 	victim->len = len;
 	victim->fd = fd;
 	victim->refs = 0;
+	atomic_store(&victim->no_parts, no_parts);
 	return dir_hold(store, victim);
 }
 
@@ -1317,7 +1359,8 @@ static enum fa_err open_parents(struct store_file *file)
 	const char *end = file->relpath + file->dirlen;
 	size_t dlen = file->dirlen ? file->dirlen - 1 : 0; /* no last '/' */
 	int cur = store->dirfd, drop;
-	bool own = false, made = false;
+	bool own = false, made = false, none;
+	unsigned long kept;
 	struct dir_entry *e, *from = NULL;
 
 	if (dlen) {
@@ -1362,11 +1405,16 @@ static enum fa_err open_parents(struct store_file *file)
 	file->own_dirfd = own;
 	if (!own)
 		return FA_OK;
+	/* a directory made now holds no .part; one found is looked at, and
+	 * the look counts only if no .part was kept meanwhile */
+	kept = atomic_load(&store->parts_kept);
+	none = made || holds_no_parts(cur);
 	/* another thread may have opened it meanwhile: one entry a path */
 	sync_lock(&store->lock);
 	e = dir_take(store, file->relpath, dlen);
 	if (!e) {
-		e = dir_keep(store, file->relpath, dlen, cur, &drop);
+		e = dir_keep(store, file->relpath, dlen, cur,
+			     none && atomic_load(&store->parts_kept) == kept, &drop);
 		sync_unlock(&store->lock);
 		if (drop >= 0)
 			close(drop);
@@ -1512,6 +1560,25 @@ static bool same_url(const struct store_file *file, const struct store_record *r
 	return file->url && strcmp(file->url, rec->url) == 0;
 }
 
+/*
+ * Whether file's directory is known to hold no NAME.part: one this run
+ * made, or one with none when it was first opened (holds_no_parts()),
+ * until this run keeps a .part there (keep_as_part()).  Every slot of a
+ * plain run looked for its .part on disk, a failing fstatat() a file that
+ * was 5 % of fetchall's CPU over 500 images over TLS.  What this run
+ * writes as NAME.part while a transfer is on is its claimed slot's
+ * (find_slot()), never looked at.  A .part another process makes in the
+ * same directory meanwhile goes unseen, as it could before between the
+ * look and the use.
+ */
+static bool no_parts(const struct store_file *file)
+{
+	if (file->dir)
+		return atomic_load(&file->dir->no_parts);
+	/* without an entry and a descriptor of its own: the store's directory */
+	return !file->own_dirfd && atomic_load(&file->store->no_parts);
+}
+
 /* Looks at file's current slot on disk.  Under the store's lock.  A .part
  * with its record is read into file->held. */
 static enum slot_state look_at_slot(struct store_file *file)
@@ -1554,7 +1621,7 @@ static enum slot_state look_at_slot(struct store_file *file)
 			return (flags & STORE_CONTINUE) ? SLOT_BASE : SLOT_DONE;
 		}
 	}
-	if (fstatat(file->dirfd, file->diskname, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (no_parts(file) || fstatat(file->dirfd, file->diskname, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return SLOT_FREE;
 	if (record_read(file->store, file->dirfd, file->diskname, file->held_buf, &rec)) {
 		if (!same_url(file, &rec))
@@ -2261,13 +2328,34 @@ out:
 }
 
 /* Keeps file's bytes as its slot's NAME.part (see store_abort). */
-static void keep_as_part(struct store_file *file)
+/* file's directory holds a .part of this run's from now on (no_parts()):
+ * its entry, whichever file opened it, and the store's, say so. */
+static void parts_kept(struct store_file *file)
+{
+	struct store *store = file->store;
+	size_t dlen = file->dirlen ? file->dirlen - 1 : 0;
+
+	atomic_fetch_add(&store->parts_kept, 1);
+	if (!dlen) {
+		atomic_store(&store->no_parts, false);
+		return;
+	}
+	sync_lock(&store->lock);
+	for (int i = 0; i < DIR_CACHE; i++) {
+		struct dir_entry *e = &store->dirs[i];
+
+		if (e->path && e->len == dlen && !memcmp(e->path, file->relpath, dlen))
+			atomic_store(&e->no_parts, false);
+	}
+	sync_unlock(&store->lock);
+}
+
+/* keep_as_part(): NAME.part in place, replacing the slot's old one. */
+static void link_part(struct store_file *file)
 {
 	char temp[NAME_MAX + 1];
 	char part[NAME_MAX + 1];
 
-	if (file->fd < 0)
-		return; /* a continued base nothing was added to: left as it was */
 	snprintf(part, sizeof(part), "%s%s", file->slotname, PART_SUFFIX);
 	if (file->kind == FILE_NAMED) {
 		if (strcmp(file->diskname, part) != 0 &&
@@ -2297,6 +2385,17 @@ static void keep_as_part(struct store_file *file)
 		if (errno != EEXIST)
 			return;
 	}
+}
+
+/* file's bytes stay as NAME.part, for -c.  Marked kept once linked (the
+ * slot is still claimed), so that a directory looked at meanwhile is
+ * seen to have been at a wrong moment (parts_kept()). */
+static void keep_as_part(struct store_file *file)
+{
+	if (file->fd < 0)
+		return; /* a continued base nothing was added to: left as it was */
+	link_part(file);
+	parts_kept(file);
 }
 
 void store_abort(struct store_file *file, bool keep_part)

@@ -1031,6 +1031,68 @@ static void test_store_abort_keep_part(void **state)
 	store_free(store);
 }
 
+/* A .part this run keeps is seen by every later slot of its name, in a
+ * directory known to hold none before (store.c, no_parts()): the store's
+ * own, one it makes, one that was there without any, and one it closed
+ * and opened again.  Another URL's file takes the next slot; -c goes on
+ * from the kept bytes. */
+static void test_store_kept_part_seen(void **state)
+{
+	struct fixture *fx = *state;
+	const char *names[] = {"k.bin", "made/k.bin", "there/k.bin", "again/k.bin"};
+	char data[600], want[64];
+	struct store *store, *resume;
+	struct store_file *file = NULL;
+
+	fill(data, sizeof(data), 5);
+	make_dir(fx, "out");
+	make_dir(fx, "out/there");
+	spit(fx, "out/there/other.bin", "x", 1);
+	store = open_store(fx, "out", 0);
+	/* "again": its entry dropped from the 32 kept open, then looked at anew */
+	free(save(store, "again/first.bin", "y", 1));
+	for (int i = 0; i < 40; i++) {
+		char rel[32];
+
+		snprintf(rel, sizeof(rel), "d%d/f.bin", i);
+		free(save(store, rel, "z", 1));
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(store_open(store, names[i], "http://a/k.bin", &file, NULL), FA_OK);
+		write_all(file, data, sizeof(data));
+		assert_int_equal(store_set_record(file, "", "", -1), FA_OK);
+		store_abort(file, true);
+		/* another URL's file, interrupted too, keeps its bytes in the
+		 * next slot's .part, not over this one */
+		assert_int_equal(store_open(store, names[i], "http://b/k.bin", &file, NULL), FA_OK);
+		write_all(file, "bb", 2);
+		store_abort(file, true);
+		snprintf(want, sizeof(want), "out/%s.part", names[i]);
+		assert_file(fx, want, data, sizeof(data));
+		snprintf(want, sizeof(want), "out/%s.1.part", names[i]);
+		assert_file(fx, want, "bb", 2);
+		/* a later run finds both (its directories looked at anew) */
+		resume = open_store(fx, "out", 0);
+		assert_int_equal(store_open(resume, names[i], "http://c/k.bin", &file, NULL),
+				 FA_OK);
+		write_all(file, "ccc", 3);
+		store_abort(file, true);
+		store_free(resume);
+		snprintf(want, sizeof(want), "out/%s.2.part", names[i]);
+		assert_file(fx, want, "ccc", 3);
+		snprintf(want, sizeof(want), "out/%s.part", names[i]);
+		assert_file(fx, want, data, sizeof(data));
+		/* -c, a later run: the kept bytes go on */
+		resume = open_store(fx, "out", STORE_CONTINUE);
+		assert_int_equal(store_open(resume, names[i], "http://a/k.bin", &file, NULL),
+				 FA_OK);
+		assert_int_equal(store_offset(file), (off_t)sizeof(data));
+		store_abort(file, true);
+		store_free(resume);
+	}
+	store_free(store);
+}
+
 static void test_store_continue_resumes(void **state)
 {
 	struct fixture *fx = *state;
@@ -1109,12 +1171,17 @@ static void test_store_continue_resumes(void **state)
 static void test_store_restart_truncates(void **state)
 {
 	struct fixture *fx = *state;
-	struct store *store = open_store(fx, "out", STORE_CONTINUE);
+	struct store *store;
 	struct store_file *file = NULL;
 	char data[100];
 	char *final = NULL;
 
 	fill(data, sizeof(data), 5);
+	/* a .part from an earlier run (one made while a run goes on is not
+	 * its to see: store.c, no_parts()) */
+	make_dir(fx, "out");
+	spit(fx, "out/g.part", data, sizeof(data));
+	store = open_store(fx, "out", STORE_CONTINUE);
 	assert_int_equal(store_open(store, "f", NULL, &file, NULL), FA_OK);
 	write_all(file, data, sizeof(data));
 	assert_int_equal(store_restart(file), FA_OK);
@@ -1125,7 +1192,6 @@ static void test_store_restart_truncates(void **state)
 	free(final);
 
 	/* A resumed part the server would not continue. */
-	spit(fx, "out/g.part", data, sizeof(data));
 	assert_int_equal(store_open(store, "g", NULL, &file, NULL), FA_OK);
 	assert_int_equal(store_offset(file), (off_t)sizeof(data));
 	assert_int_equal(store_restart(file), FA_OK);
@@ -1579,7 +1645,7 @@ static void test_store_identity_part(void **state)
 {
 	struct fixture *fx = *state;
 	struct store *plain = open_store(fx, "out", 0);
-	struct store *cont = open_store(fx, "out", STORE_CONTINUE);
+	struct store *cont;
 	struct store_file *file = NULL, *other = NULL;
 	const struct store_record *rec;
 	char *final;
@@ -1591,6 +1657,8 @@ static void test_store_identity_part(void **state)
 			 FA_OK);
 	store_abort(file, true);
 	assert_file(fx, "out/file.bin.part", "AAA", 3);
+	/* -c, a later run (it looks at the directory when it starts) */
+	cont = open_store(fx, "out", STORE_CONTINUE);
 	/* b, same name: a fresh file in the next slot, not a's bytes. */
 	assert_int_equal(store_open(cont, "file.bin", URL_B, &other, NULL), FA_OK);
 	assert_int_equal(store_offset(other), 0);
@@ -1997,6 +2065,7 @@ int main(void)
 	    THREE(test_store_tree_dirs_kept_open),
 	    BOTH(test_store_abort_discards),
 	    THREE(test_store_abort_keep_part),
+	    ALL4(test_store_kept_part_seen),
 	    BOTH(test_store_continue_resumes),
 	    BOTH(test_store_restart_truncates),
 	    BOTH(test_store_exists_skips),
