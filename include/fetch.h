@@ -214,6 +214,8 @@ struct fetch_worker;
  * transfer's own thread after it (fetch.c, stage_flush()); a longer body
  * is written as it arrives. */
 #define FETCH_STAGE_MAX (256 * 1024)
+/* Threads of a run with a stage at most: 8 MB of stages in all */
+#define FETCH_STAGES_MAX 32
 
 /*
  * Makes the shared part: a CURLSH (the DNS cache and TLS sessions, one

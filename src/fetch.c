@@ -114,6 +114,7 @@ struct fetch_share {
 	struct resolver *resolver;
 	/* lanes for --multiplex (mux.h); NULL when no transfer goes to one */
 	struct mux *mux;
+	atomic_uint stages; /* workers with a stage (at most FETCH_STAGES_MAX) */
 };
 
 #define HEAD_BYTES 64
@@ -208,6 +209,7 @@ struct fetch_worker {
 	const char *protocols;           /* of a job's own URL; redirects: http, https */
 	char *stage;      /* FETCH_STAGE_MAX bytes, made at the first lane transfer */
 	size_t stage_len; /* body bytes in it, not yet in the file */
+	bool no_stage;    /* the run has all the stages it may (FETCH_STAGES_MAX) */
 };
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *arg)
@@ -278,6 +280,7 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 	    curl_share_setopt(s->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION))
 		goto fail_share;
 	atomic_init(&s->seed, (uint_fast32_t)time(NULL) ^ 0x9e3779b9u);
+	atomic_init(&s->stages, 0);
 	s->t0_ns = sync_now_ns();
 	rate_init(&s->rate, opts->limit_rate);
 	s->slots = inflight ? inflight : 1;
@@ -513,6 +516,23 @@ static enum fa_err stage_flush(struct attempt *a)
 		err = store_write(a->file, w->stage, w->stage_len);
 	w->stage_len = 0;
 	return err;
+}
+
+/* w's stage, if the run may have one more: the memory it holds is what
+ * the bodies staged in it touched, up to FETCH_STAGE_MAX, until the run
+ * ends, so at -j 256 the stages of all threads could hold 64 MB; past
+ * FETCH_STAGES_MAX of them a thread's lane writes its bodies as they come.
+ * A stage that cannot be had is not tried again. */
+static void stage_make(struct fetch_worker *w)
+{
+	struct fetch_share *s = w->share;
+
+	if (atomic_fetch_add(&s->stages, 1) < FETCH_STAGES_MAX)
+		w->stage = malloc(FETCH_STAGE_MAX);
+	if (!w->stage) {
+		atomic_fetch_sub(&s->stages, 1);
+		w->no_stage = true;
+	}
 }
 
 /* Body bytes into the file, or into the stage while the attempt stages. */
@@ -1283,8 +1303,8 @@ static CURLcode perform_one(struct fetch_worker *w, const struct fetch_job *job,
 	curl_easy_setopt(w->easy, CURLOPT_RESOLVE, resolve);
 	for (int tries = 0;; tries++) {
 		if (lane_wanted(w->share, a, url, key, sizeof(key))) {
-			if (a->file && !w->stage)
-				w->stage = malloc(FETCH_STAGE_MAX); /* NULL: not staged */
+			if (a->file && !w->stage && !w->no_stage)
+				stage_make(w);
 			a->staging = a->file && w->stage;
 			cc = mux_perform(w->share->mux, key, w->easy);
 		} else {

@@ -916,6 +916,35 @@ static void test_faults_disk_full_staged(void **state)
 	assert_int_equal(h_count_files(c->out, NULL), 1);
 }
 
+/* More lane transfers at once than the run has stages (FETCH_STAGES_MAX,
+ * 32): the threads past it have their bodies written by the lane as they
+ * arrive, beside those staged; bodies from 1 KB to 300 KB, some past a
+ * stage.  Every file is the server's, byte for byte. */
+static void test_faults_lanes_past_stages(void **state)
+{
+	struct ctx *c = *state;
+	enum { N = 192 };
+	struct text t = {0};
+	struct h_result *r;
+
+	text_add(&t, "%s", "");
+	for (int i = 0; i < N; i++)
+		text_add(&t, "%s/bytes/%d/p%03d.bin\n", server.base, 1000 + i * 1571, i);
+	assert_int_equal(h_write_file(c->list, t.data, t.len), 0);
+	free(t.data);
+	r = run(c, "--json", "-j", "64", "--multiplex=all", NULL);
+	assert_int_equal(r->status, 0);
+	for (int i = 0; i < N; i++) {
+		char suffix[32], name[32];
+
+		snprintf(suffix, sizeof(suffix), "/p%03d.bin", i);
+		snprintf(name, sizeof(name), "p%03d.bin", i);
+		assert_saved(c, r->out, suffix, name, (uint64_t)(1000 + i * 1571),
+			     (uint64_t)(1000 + i * 1571));
+	}
+	assert_int_equal(h_count_files(c->out, NULL), N);
+}
+
 /* Eight writers at once into 256 KiB: whatever finishes is whole. */
 static void test_faults_disk_full_concurrent(void **state)
 {
@@ -1931,6 +1960,7 @@ int main(void)
 	    T(test_faults_disk_full),
 	    T(test_faults_disk_full_concurrent),
 	    T(test_faults_disk_full_staged),
+	    T(test_faults_lanes_past_stages),
 	    T(test_faults_unwritable_output_dir),
 	    T(test_faults_symlinks_not_followed),
 	    T(test_faults_content_disposition_stays_inside),
