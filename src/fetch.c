@@ -620,14 +620,12 @@ static enum fa_err first_bytes(struct attempt *a)
 	snprintf(h->validator, sizeof(h->validator), "%s", a->etag[0] ? a->etag : a->last_modified);
 	if (!a->file)
 		return FA_OK;
+	a->record_pending = true;
+	a->record_total = h->coded ? -1 : h->known_total;
 	if (a->staging && length > FETCH_STAGE_MAX)
 		a->staging = false; /* known to outgrow the stage */
-	if (a->staging) {
-		a->record_pending = true;
-		a->record_total = h->coded ? -1 : h->known_total;
-		return FA_OK;
-	}
-	return store_set_record(a->file, a->etag, a->last_modified, h->coded ? -1 : h->known_total);
+	/* staged: the record goes with the body; else it goes now */
+	return a->staging ? FA_OK : stage_flush(a);
 }
 
 /* Decoded body bytes to wherever they go (file, buffer, hash, head).

@@ -727,12 +727,12 @@ static int locks_init(struct store *store)
 	return e;
 }
 
-/* Whether directory dirfd holds no name ending in ".part", looked at once:
- * false past PARTS_SCAN_MAX entries or on an error (it may). */
+/* Whether directory dirfd holds no name ending in ".part" (in any case:
+ * reserved_name()), looked at once: false past PARTS_SCAN_MAX entries or
+ * on an error (it may). */
 static bool holds_no_parts(int dirfd)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t suffix = sizeof(PART_SUFFIX) - 1;
 	struct dirent *de;
 	unsigned n = 0;
 	bool none = true;
@@ -746,13 +746,9 @@ static bool holds_no_parts(int dirfd)
 		return false;
 	}
 	errno = 0;
-	while (none && (de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-
-		if (++n > PARTS_SCAN_MAX ||
-		    (len >= suffix && strcmp(de->d_name + len - suffix, PART_SUFFIX) == 0))
+	while (none && (de = readdir(d)))
+		if (++n > PARTS_SCAN_MAX || reserved_name(de->d_name, strlen(de->d_name)))
 			none = false;
-	}
 	if (errno)
 		none = false;
 	closedir(d);
@@ -1271,17 +1267,23 @@ static struct dir_entry *dir_hold(struct store *store, struct dir_entry *e)
 	return e;
 }
 
-/* The open entry for the directory path (len bytes), taken, or NULL.
- * Under the store's lock. */
-static struct dir_entry *dir_take(struct store *store, const char *path, size_t len)
+/* The open entry for the directory path (len bytes), or NULL.  Under the
+ * store's lock. */
+static struct dir_entry *dir_find(struct store *store, const char *path, size_t len)
 {
 	for (int i = 0; i < DIR_CACHE; i++) {
 		struct dir_entry *e = &store->dirs[i];
 
 		if (e->path && e->len == len && !memcmp(e->path, path, len))
-			return dir_hold(store, e);
+			return e;
 	}
 	return NULL;
+}
+
+/* dir_find()'s entry, taken.  Under the store's lock. */
+static struct dir_entry *dir_take(struct store *store, const char *path, size_t len)
+{
+	return dir_hold(store, dir_find(store, path, len));
 }
 
 /* The open entry whose path is the longest proper prefix of path (len
@@ -2327,13 +2329,13 @@ out:
 	return err;
 }
 
-/* Keeps file's bytes as its slot's NAME.part (see store_abort). */
 /* file's directory holds a .part of this run's from now on (no_parts()):
  * its entry, whichever file opened it, and the store's, say so. */
 static void parts_kept(struct store_file *file)
 {
 	struct store *store = file->store;
 	size_t dlen = file->dirlen ? file->dirlen - 1 : 0;
+	struct dir_entry *e;
 
 	atomic_fetch_add(&store->parts_kept, 1);
 	if (!dlen) {
@@ -2341,12 +2343,9 @@ static void parts_kept(struct store_file *file)
 		return;
 	}
 	sync_lock(&store->lock);
-	for (int i = 0; i < DIR_CACHE; i++) {
-		struct dir_entry *e = &store->dirs[i];
-
-		if (e->path && e->len == dlen && !memcmp(e->path, file->relpath, dlen))
-			atomic_store(&e->no_parts, false);
-	}
+	e = dir_find(store, file->relpath, dlen);
+	if (e)
+		atomic_store(&e->no_parts, false);
 	sync_unlock(&store->lock);
 }
 
@@ -2387,7 +2386,8 @@ static void link_part(struct store_file *file)
 	}
 }
 
-/* file's bytes stay as NAME.part, for -c.  Marked kept once linked (the
+/* Keeps file's bytes as its slot's NAME.part, for -c (see store_abort).
+ * Marked kept once linked (the
  * slot is still claimed), so that a directory looked at meanwhile is
  * seen to have been at a wrong moment (parts_kept()). */
 static void keep_as_part(struct store_file *file)

@@ -171,42 +171,62 @@ static void each_fn(void *arg, size_t i)
 	atomic_fetch_sub(&e->now, 1);
 }
 
+/* A pool of 8 threads over a world whose threads all start, a queue of
+ * cap jobs, and an each for pool_each() over the world. */
+struct each_run {
+	struct world *w;
+	struct each *e;
+	struct queue *q;
+	struct pool *p;
+};
+
+static void each_run_start(struct each_run *r, size_t cap)
+{
+	r->w = calloc(1, sizeof(*r->w));
+	r->e = calloc(1, sizeof(*r->e));
+	r->q = queue_new(cap, free);
+	assert_non_null(r->w);
+	assert_non_null(r->e);
+	assert_non_null(r->q);
+	r->w->fail_at = -1;
+	r->e->w = r->w;
+	assert_int_equal(pool_new(8, &ops, r->w, r->q, &r->p), FA_OK);
+}
+
+/* Joins r's pool (each of its threads ended once) and frees the rest. */
+static void each_run_end(struct each_run *r)
+{
+	pool_join(r->p);
+	assert_int_equal(atomic_load(&r->w->finis), 8);
+	queue_free(r->q);
+	free(r->e);
+	free(r->w);
+}
+
 static void test_pool_each_after_source(void **state)
 {
 	static const unsigned widths[] = {1, 3, 16, 40};
 
 	(void)state;
 	for (size_t t = 0; t < 4; t++) {
-		struct world *w = calloc(1, sizeof(*w));
-		struct each *e = calloc(1, sizeof(*e));
-		struct queue *q = queue_new(32, free);
-		struct pool *p;
+		struct each_run r;
 
-		assert_non_null(w);
-		assert_non_null(e);
-		assert_non_null(q);
-		w->fail_at = -1;
-		e->w = w;
-		assert_int_equal(pool_new(8, &ops, w, q, &p), FA_OK);
+		each_run_start(&r, 32);
 		for (int i = 0; i < NJOBS; i++)
-			push_job(q, i);
-		queue_close(q);
+			push_job(r.q, i);
+		queue_close(r.q);
 		for (int round = 1; round <= 2; round++) {
-			pool_each(p, widths[t], NJOBS, each_fn, e);
+			pool_each(r.p, widths[t], NJOBS, each_fn, r.e);
 			for (int i = 0; i < NJOBS; i++)
-				assert_int_equal(atomic_load(&e->hits[i]), round);
-			assert_int_equal(atomic_load(&e->now), 0);
+				assert_int_equal(atomic_load(&r.e->hits[i]), round);
+			assert_int_equal(atomic_load(&r.e->now), 0);
 		}
-		pool_wait_idle(p);
-		pool_each(p, widths[t], 0, each_fn, e); /* nothing to do: returns */
-		assert_int_equal(e->jobs_done_when_called, NJOBS);
-		assert_true(atomic_load(&e->peak) >= 1);
-		assert_true(atomic_load(&e->peak) <= (int)(widths[t] < 8 ? widths[t] : 8));
-		pool_join(p);
-		assert_int_equal(atomic_load(&w->finis), 8);
-		queue_free(q);
-		free(e);
-		free(w);
+		pool_wait_idle(r.p);
+		pool_each(r.p, widths[t], 0, each_fn, r.e); /* nothing to do: returns */
+		assert_int_equal(r.e->jobs_done_when_called, NJOBS);
+		assert_true(atomic_load(&r.e->peak) >= 1);
+		assert_true(atomic_load(&r.e->peak) <= (int)(widths[t] < 8 ? widths[t] : 8));
+		each_run_end(&r);
 	}
 }
 
@@ -284,34 +304,22 @@ static void test_pool_each_starts_threads(void **state)
 {
 	static const unsigned widths[] = {3, 40};
 	static const int threads_after[] = {3, 8};
-	struct world *w = calloc(1, sizeof(*w));
-	struct each *e = calloc(1, sizeof(*e));
-	struct queue *q = queue_new(4, free);
-	struct pool *p;
 	int before = threads_now();
+	struct each_run r;
 
 	(void)state;
-	assert_non_null(w);
-	assert_non_null(e);
-	assert_non_null(q);
-	w->fail_at = -1;
-	e->w = w;
-	assert_int_equal(pool_new(8, &ops, w, q, &p), FA_OK);
-	queue_close(q); /* no job at all */
-	pool_wait_idle(p);
+	each_run_start(&r, 4);
+	queue_close(r.q); /* no job at all */
+	pool_wait_idle(r.p);
 	assert_int_equal(threads_now(), before + 1);
 	for (int round = 0; round < 2; round++) {
-		pool_each(p, widths[round], NJOBS, each_fn, e);
+		pool_each(r.p, widths[round], NJOBS, each_fn, r.e);
 		for (int i = 0; i < NJOBS; i++)
-			assert_int_equal(atomic_load(&e->hits[i]), round + 1);
+			assert_int_equal(atomic_load(&r.e->hits[i]), round + 1);
 		assert_int_equal(threads_now(), before + threads_after[round]);
 	}
-	pool_join(p);
+	each_run_end(&r);
 	assert_int_equal(threads_now(), before);
-	assert_int_equal(atomic_load(&w->finis), 8);
-	queue_free(q);
-	free(e);
-	free(w);
 }
 
 int main(void)
