@@ -7,8 +7,8 @@
  * of leaving a half-started pool.  Jobs come from a source (a queue, the
  * frontier) through ops->next; shutdown is a message through the source:
  * close it, and each thread is done with it once next() says there is no
- * more.  The threads then wait for a batch of pool_each() work or for
- * pool_join().
+ * more.  The threads of a pool made with POOL_EACH then wait for a batch
+ * of pool_each() work or for pool_join(); the others end there.
  */
 #ifndef FA_POOL_H
 #define FA_POOL_H
@@ -38,17 +38,23 @@ void pool_queue_close(void *queue);
 
 struct pool;
 
+/* pool_new() flag: the pool is to run pool_each() batches, so its threads
+ * wait for them once the source is spent.  Without it a thread leaves as
+ * soon as next() fails, and pool_each() is not to be called. */
+#define POOL_EACH 1u
+
 /*
  * Makes nthreads states, then starts a thread that takes jobs from
  * `source` until ops->next fails; a thread that takes a job while no
  * other waits for one starts another, up to nthreads (one that cannot be
  * started leaves the pool with the threads it has).  source, ops and ctx
- * are borrowed until pool_join().  On failure returns FA_ERR_NOMEM or
+ * are borrowed until pool_join(); flags: POOL_EACH or 0.  On failure
+ * returns FA_ERR_NOMEM or
  * FA_ERR_THREAD and leaves nothing running.  Not thread-safe: call from
  * one thread.
  */
 enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, void *source,
-		     struct pool **out);
+		     unsigned flags, struct pool **out);
 
 /* Returns once every thread is done with the source (next() has failed on
  * each) and with any pool_each() batch.  Call from the thread that made

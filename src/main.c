@@ -546,7 +546,7 @@ int main(int argc, char **argv)
 	bool parses; /* pages are parsed (--images, --crawl) */
 	struct cookies *cookies = NULL;
 	struct fleet *fleet = NULL;
-	unsigned store_flags;
+	unsigned store_flags, pool_flags;
 
 	signal(SIGPIPE, SIG_IGN);
 	url_locale_init(); /* IDN hosts: see url.h */
@@ -859,6 +859,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fetchall: cannot start the reporter thread\n");
 		goto out_cancel;
 	}
+	/* --convert-links' pass runs on the pool's threads once the fetching
+	 * is over (convert_saved_pages) */
+	pool_flags = run.ctx.links ? POOL_EACH : 0;
 	/* A crawl reads its seeds before any worker starts: they make its
 	 * scope, which workers then read without locks.  A list streams
 	 * while the workers run. */
@@ -876,7 +879,7 @@ int main(int argc, char **argv)
 
 		if (fleet_start(fleet, NULL) != FA_OK ||
 		    (opts.crawl && fleet_seed_urls(&run, &opts) != FA_OK) ||
-		    pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK ||
+		    pool_new(threads, &ops, &run, run.ctx.frontier, pool_flags, &pool) != FA_OK ||
 		    fleet_start(fleet, &ff) != FA_OK) {
 			fprintf(stderr, "fetchall: cannot start the job's threads\n");
 			frontier_close(run.ctx.frontier);
@@ -884,12 +887,13 @@ int main(int argc, char **argv)
 		}
 	} else {
 		if (!opts.crawl &&
-		    pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
+		    pool_new(threads, &ops, &run, run.ctx.frontier, pool_flags, &pool) != FA_OK) {
 			fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
 			goto out_report;
 		}
 		feed(&run, &opts, in);
-		if (opts.crawl && pool_new(threads, &ops, &run, run.ctx.frontier, &pool) != FA_OK) {
+		if (opts.crawl &&
+		    pool_new(threads, &ops, &run, run.ctx.frontier, pool_flags, &pool) != FA_OK) {
 			fprintf(stderr, "fetchall: cannot start %u worker threads\n", threads);
 			goto out_report;
 		}

@@ -28,6 +28,7 @@
 
 #include "policy.h"
 #include "queue.h"
+#include "stacks.h"
 #include "sync.h"
 
 struct worker {
@@ -42,14 +43,21 @@ struct pool {
 	const struct pool_ops *ops;
 	unsigned nthreads;
 	struct worker *workers;
-	atomic_uint waiting; /* threads in the source's next() */
+	struct stacks *stacks; /* the threads' (stacks.h); NULL: glibc's */
+	atomic_uint waiting;   /* threads in the source's next() */
 	atomic_bool all_started;
+	bool each;  /* POOL_EACH: threads stay for pool_each() batches */
 	int policy; /* pool_new()'s caller's (policy.h) */
 
-	/* Once the source is spent, threads wait here for a pool_each()
-	 * batch or for pool_join(); all under lock. */
+	/* Once the source is spent, threads wait on `cond` for a pool_each()
+	 * batch or for pool_join(), and the caller waits on `changed` for
+	 * `idle` or `finished` to reach `started`; all under lock.  Two
+	 * conditions, because one woke every idle thread each time another
+	 * went idle: sixteen threads ending a list made some 250 futex calls
+	 * in the millisecond before pool_wait_idle() returned. */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	pthread_cond_t changed;
 	unsigned started;  /* threads running */
 	unsigned idle;     /* of them, done with the source and the last batch */
 	unsigned finished; /* of them, done with this batch */
@@ -79,7 +87,7 @@ static void batch(struct pool *p)
 	}
 	sync_lock(&p->lock);
 	p->finished++;
-	sync_must(pthread_cond_broadcast(&p->cond), "pthread_cond_broadcast");
+	sync_must(pthread_cond_signal(&p->changed), "pthread_cond_signal");
 	sync_unlock(&p->lock);
 }
 
@@ -90,11 +98,18 @@ static void *work(void *arg);
 static bool start_locked(struct pool *p)
 {
 	struct worker *w;
+	pthread_attr_t attr;
+	bool attr_made;
+	int rc;
 
 	if (p->closing || p->started >= p->nthreads)
 		return false;
 	w = &p->workers[p->started];
-	if (pthread_create(&w->thread, NULL, work, w) != 0)
+	attr_made = stacks_attr(p->stacks, p->started, &attr);
+	rc = pthread_create(&w->thread, attr_made ? &attr : NULL, work, w);
+	if (attr_made)
+		pthread_attr_destroy(&attr);
+	if (rc != 0)
 		return false; /* the run goes on with the threads it has */
 	w->started = true;
 	if (++p->started == p->nthreads)
@@ -140,7 +155,13 @@ static void *work(void *arg)
 		}
 		sync_lock(&p->lock);
 		p->idle++;
-		sync_must(pthread_cond_broadcast(&p->cond), "pthread_cond_broadcast");
+		sync_must(pthread_cond_signal(&p->changed), "pthread_cond_signal");
+		if (!p->each) { /* no batch will come: leave now, not on a
+				 * pool_join() wake-up, which woke the threads one
+				 * after another through the lock */
+			sync_unlock(&p->lock);
+			return NULL;
+		}
 		gen = p->gen;
 		while (p->gen == gen && !p->closing)
 			sync_must(pthread_cond_wait(&p->cond, &p->lock), "pthread_cond_wait");
@@ -157,19 +178,24 @@ void pool_wait_idle(struct pool *p)
 {
 	sync_lock(&p->lock);
 	while (p->idle < p->started)
-		sync_must(pthread_cond_wait(&p->cond, &p->lock), "pthread_cond_wait");
+		sync_must(pthread_cond_wait(&p->changed, &p->lock), "pthread_cond_wait");
 	sync_unlock(&p->lock);
 }
 
 void pool_each(struct pool *p, unsigned width, size_t n, void (*fn)(void *arg, size_t i), void *arg)
 {
+	if (!p->each) {
+		fprintf(stderr, "fetchall: internal error: pool_each() on a pool made without "
+				"POOL_EACH\n");
+		abort();
+	}
 	sync_lock(&p->lock);
 	/* threads for the batch's width that the source never needed: they
 	 * find it spent and count as idle before the batch is posted */
 	while (p->started < width && start_locked(p))
 		;
 	while (p->idle < p->started)
-		sync_must(pthread_cond_wait(&p->cond, &p->lock), "pthread_cond_wait");
+		sync_must(pthread_cond_wait(&p->changed, &p->lock), "pthread_cond_wait");
 	p->idle = p->finished = p->joined = 0;
 	p->width = width ? width : 1;
 	p->n = n;
@@ -179,7 +205,7 @@ void pool_each(struct pool *p, unsigned width, size_t n, void (*fn)(void *arg, s
 	p->gen++;
 	sync_must(pthread_cond_broadcast(&p->cond), "pthread_cond_broadcast");
 	while (p->finished < p->started)
-		sync_must(pthread_cond_wait(&p->cond, &p->lock), "pthread_cond_wait");
+		sync_must(pthread_cond_wait(&p->changed, &p->lock), "pthread_cond_wait");
 	sync_unlock(&p->lock);
 }
 
@@ -195,7 +221,9 @@ static void release(struct pool *p)
 		if (p->workers[i].state)
 			p->ops->thread_fini(p->workers[i].state);
 	}
+	stacks_free(p->stacks); /* every thread on them is joined */
 	sync_must(pthread_cond_destroy(&p->cond), "pthread_cond_destroy");
+	sync_must(pthread_cond_destroy(&p->changed), "pthread_cond_destroy");
 	sync_must(pthread_mutex_destroy(&p->lock), "pthread_mutex_destroy");
 	free(p->workers);
 	free(p);
@@ -213,7 +241,7 @@ void pool_queue_close(void *queue)
 }
 
 enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, void *source,
-		     struct pool **out)
+		     unsigned flags, struct pool **out)
 {
 	struct pool *p;
 	enum fa_err err = FA_OK;
@@ -231,9 +259,12 @@ enum fa_err pool_new(unsigned nthreads, const struct pool_ops *ops, void *ctx, v
 	}
 	p->source = source;
 	p->ops = ops;
+	p->each = flags & POOL_EACH;
+	p->stacks = stacks_new(nthreads);
 	p->nthreads = nthreads;
 	sync_must(pthread_mutex_init(&p->lock, NULL), "pthread_mutex_init");
 	sync_must(pthread_cond_init(&p->cond, NULL), "pthread_cond_init");
+	sync_must(pthread_cond_init(&p->changed, NULL), "pthread_cond_init");
 	for (unsigned i = 0; i < nthreads; i++) {
 		p->workers[i].pool = p;
 		p->workers[i].state = ops->thread_init(ctx, i);

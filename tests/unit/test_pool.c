@@ -107,7 +107,7 @@ static void test_pool_every_job_once(void **state)
 			assert_non_null(w);
 			assert_non_null(q);
 			w->fail_at = -1;
-			assert_int_equal(pool_new(threads[t], &ops, w, q, &p), FA_OK);
+			assert_int_equal(pool_new(threads[t], &ops, w, q, 0, &p), FA_OK);
 			for (int i = 0; i < NJOBS; i++)
 				push_job(q, i);
 			queue_close(q);
@@ -131,11 +131,11 @@ static void test_pool_init_failure_cleans_up(void **state)
 	(void)state;
 	assert_non_null(w);
 	w->fail_at = 3;
-	assert_int_equal(pool_new(8, &ops, w, q, &p), FA_ERR_NOMEM);
+	assert_int_equal(pool_new(8, &ops, w, q, 0, &p), FA_ERR_NOMEM);
 	assert_null(p);
 	assert_int_equal(atomic_load(&w->inits), 3);
 	assert_int_equal(atomic_load(&w->finis), 3);
-	assert_int_equal(pool_new(0, &ops, w, q, &p), FA_ERR_ARG);
+	assert_int_equal(pool_new(0, &ops, w, q, 0, &p), FA_ERR_ARG);
 	queue_free(q);
 	free(w);
 }
@@ -190,7 +190,7 @@ static void each_run_start(struct each_run *r, size_t cap)
 	assert_non_null(r->q);
 	r->w->fail_at = -1;
 	r->e->w = r->w;
-	assert_int_equal(pool_new(8, &ops, r->w, r->q, &r->p), FA_OK);
+	assert_int_equal(pool_new(8, &ops, r->w, r->q, POOL_EACH, &r->p), FA_OK);
 }
 
 /* Joins r's pool (each of its threads ended once) and frees the rest. */
@@ -260,7 +260,7 @@ static void test_pool_threads_start_as_needed(void **state)
 	assert_true(before >= 1);
 	w->fail_at = -1;
 	atomic_store(&release, false);
-	assert_int_equal(pool_new(16, &ops, w, q, &p), FA_OK);
+	assert_int_equal(pool_new(16, &ops, w, q, 0, &p), FA_OK);
 	assert_int_equal(atomic_load(&w->inits), 16); /* states up front */
 	sleep_ms(50);
 	assert_int_equal(threads_now(), before + 1);
@@ -322,6 +322,44 @@ static void test_pool_each_starts_threads(void **state)
 	assert_int_equal(threads_now(), before);
 }
 
+/* Without POOL_EACH a thread leaves as soon as the source is spent: the
+ * threads are gone before pool_join(), which then only reaps them; with
+ * it they stay, waiting for a batch, until pool_join(). */
+static void test_pool_threads_leave_when_spent(void **state)
+{
+	int before = threads_now();
+
+	(void)state;
+	for (int each = 0; each < 2; each++) {
+		struct world *w = calloc(1, sizeof(*w));
+		struct queue *q = queue_new(64, free);
+		struct pool *p;
+
+		assert_non_null(w);
+		assert_non_null(q);
+		w->fail_at = -1;
+		atomic_store(&release, false);
+		assert_int_equal(pool_new(4, &ops, w, q, each ? POOL_EACH : 0, &p), FA_OK);
+		for (int i = 0; i < 4; i++)
+			push_job(q, -1); /* held: all four threads start */
+		assert_true(threads_reach(before + 4));
+		atomic_store(&release, true);
+		queue_close(q);
+		pool_wait_idle(p);
+		if (each) {
+			sleep_ms(50);
+			assert_int_equal(threads_now(), before + 4);
+		} else {
+			assert_true(threads_reach(before));
+		}
+		pool_join(p);
+		assert_int_equal(threads_now(), before);
+		assert_int_equal(atomic_load(&w->finis), 4);
+		queue_free(q);
+		free(w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +368,7 @@ int main(void)
 	    cmocka_unit_test(test_pool_init_failure_cleans_up),
 	    cmocka_unit_test(test_pool_threads_start_as_needed),
 	    cmocka_unit_test(test_pool_each_starts_threads),
+	    cmocka_unit_test(test_pool_threads_leave_when_spent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
