@@ -54,6 +54,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,18 +166,24 @@ struct store_file {
 	 * it.  base_fd is -1 otherwise. */
 	int base_fd;
 	bool replace_final;
-	char record[STORE_RECORD_MAX]; /* sidecar mode: the record to write */
-	size_t record_len;             /* when the file gets a name; 0: none */
-	struct store_record held;      /* the resumed bytes' record */
-	char held_buf[STORE_RECORD_MAX];
-	/* -N: the saved copy this file is to replace, as store_current() */
+	size_t record_len;        /* sidecar mode: bytes of `record`, to be
+				     written when the file gets a name; 0: none */
+	struct store_record held; /* the resumed bytes' record (in held_buf) */
+	/* -N: the saved copy this file is to replace, as store_current()
+	 * (`current`, valid while this is set) */
 	bool has_current;
-	struct store_current current;
-	char current_buf[STORE_RECORD_MAX];
 	/* -N with -J: the saved copy's name, the server's (store_current_as);
 	 * "" when it is the URL's */
 	char current_name[NAME_MAX + 1];
 	struct store_file *next_owner;
+	/* From here on, buffers each written before it is read (record_len,
+	 * held and has_current say when), so file_new() does not zero them:
+	 * clearing these 16 KB for every file was 1.5 % of the fetch threads'
+	 * CPU on 500 images (perf: memset in store_open). */
+	char record[STORE_RECORD_MAX]; /* sidecar mode: the record to write */
+	char held_buf[STORE_RECORD_MAX];
+	struct store_current current;
+	char current_buf[STORE_RECORD_MAX];
 };
 
 /* Gives back a taken entry (NULL is fine). */
@@ -1731,9 +1738,10 @@ static enum fa_err file_new(struct store *store, const char *relpath, struct sto
 	err = check_relpath(relpath, &dirlen);
 	if (err != FA_OK)
 		return err;
-	file = calloc(1, sizeof(*file));
+	file = malloc(sizeof(*file));
 	if (!file)
 		return FA_ERR_NOMEM;
+	memset(file, 0, offsetof(struct store_file, record)); /* see the struct */
 	file->store = store;
 	file->fd = -1;
 	file->base_fd = -1;
