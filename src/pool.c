@@ -4,10 +4,13 @@
  * Modelled on libuv's threadpool: the source (a queue, the frontier) is
  * the only shared state of the jobs and carries its own lock; threads
  * block in its next() until it reports that no job will come, so no job is
- * lost or run twice.  Then each thread says it is idle and waits on the
- * pool's own lock for a pool_each() batch (an index handed out by one
- * atomic counter) or for pool_join(), which is "close the source, join
- * every thread".  States are made up front on the caller's thread.  A
+ * lost or run twice.  Then each thread says it is idle and, in a pool
+ * made with POOL_EACH, waits on the pool's own lock for a pool_each()
+ * batch (an index handed out by one atomic counter) or for pool_join(),
+ * which is "close the source, join every thread"; in any other pool it
+ * ends there, and pool_join() only reaps it.  The threads run on stacks
+ * from one mapping (stacks.h says why).  States are made up front on
+ * the caller's thread.  A
  * failed pthread call other than create aborts: it means a broken
  * invariant, not a condition to handle.
  *
