@@ -93,6 +93,16 @@ static void push_job(struct queue *q, int value)
 
 static const struct pool_ops ops = {t_init, t_run, t_fini, pool_queue_next, pool_queue_close};
 
+/* A world whose thread fail_at cannot make its state (-1: none fails). */
+static struct world *world_new(int fail_at)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	w->fail_at = fail_at;
+	return w;
+}
+
 static void test_pool_every_job_once(void **state)
 {
 	static const unsigned threads[] = {1, 2, 16};
@@ -100,13 +110,11 @@ static void test_pool_every_job_once(void **state)
 	(void)state;
 	for (size_t t = 0; t < 3; t++) {
 		for (int rep = 0; rep < 3; rep++) {
-			struct world *w = calloc(1, sizeof(*w));
+			struct world *w = world_new(-1);
 			struct queue *q = queue_new(32, free);
 			struct pool *p;
 
-			assert_non_null(w);
 			assert_non_null(q);
-			w->fail_at = -1;
 			assert_int_equal(pool_new(threads[t], &ops, w, q, 0, &p), FA_OK);
 			for (int i = 0; i < NJOBS; i++)
 				push_job(q, i);
@@ -124,13 +132,11 @@ static void test_pool_every_job_once(void **state)
 
 static void test_pool_init_failure_cleans_up(void **state)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = world_new(3);
 	struct queue *q = queue_new(4, free);
 	struct pool *p = (struct pool *)1;
 
 	(void)state;
-	assert_non_null(w);
-	w->fail_at = 3;
 	assert_int_equal(pool_new(8, &ops, w, q, 0, &p), FA_ERR_NOMEM);
 	assert_null(p);
 	assert_int_equal(atomic_load(&w->inits), 3);
@@ -182,13 +188,11 @@ struct each_run {
 
 static void each_run_start(struct each_run *r, size_t cap)
 {
-	r->w = calloc(1, sizeof(*r->w));
+	r->w = world_new(-1);
 	r->e = calloc(1, sizeof(*r->e));
 	r->q = queue_new(cap, free);
-	assert_non_null(r->w);
 	assert_non_null(r->e);
 	assert_non_null(r->q);
-	r->w->fail_at = -1;
 	r->e->w = r->w;
 	assert_int_equal(pool_new(8, &ops, r->w, r->q, POOL_EACH, &r->p), FA_OK);
 }
@@ -249,16 +253,14 @@ static bool threads_reach(int want)
  * side. */
 static void test_pool_threads_start_as_needed(void **state)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = world_new(-1);
 	struct queue *q = queue_new(64, free);
 	struct pool *p;
 	int before = threads_now(), now;
 
 	(void)state;
-	assert_non_null(w);
 	assert_non_null(q);
 	assert_true(before >= 1);
-	w->fail_at = -1;
 	atomic_store(&release, false);
 	assert_int_equal(pool_new(16, &ops, w, q, 0, &p), FA_OK);
 	assert_int_equal(atomic_load(&w->inits), 16); /* states up front */
@@ -331,13 +333,11 @@ static void test_pool_threads_leave_when_spent(void **state)
 
 	(void)state;
 	for (int each = 0; each < 2; each++) {
-		struct world *w = calloc(1, sizeof(*w));
+		struct world *w = world_new(-1);
 		struct queue *q = queue_new(64, free);
 		struct pool *p;
 
-		assert_non_null(w);
 		assert_non_null(q);
-		w->fail_at = -1;
 		atomic_store(&release, false);
 		assert_int_equal(pool_new(4, &ops, w, q, each ? POOL_EACH : 0, &p), FA_OK);
 		for (int i = 0; i < 4; i++)
