@@ -77,6 +77,12 @@ struct frontier_opts {
 	 * must not block or call back.  NULL: nobody. */
 	void (*new_host)(void *arg, const char *key);
 	void *new_host_arg;
+	/* No job adds jobs (a list of files: no page's links, no other
+	 * feeder once the input is done).  Then a worker that finds the
+	 * input done and nothing queued is through at once, while other
+	 * workers' jobs still run; otherwise it waits for the last job in
+	 * flight, which may add more. */
+	bool leaf_jobs;
 };
 
 #define FRONTIER_THROTTLE_START_MS 1000

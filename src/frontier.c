@@ -482,6 +482,9 @@ static struct fetch_job *pick(struct frontier *f, const char *last, uint64_t *wa
 		f->queued--;
 		if (f->queued + room_batch(f) <= f->opts.max_queued)
 			pthread_cond_signal(&f->room);
+		/* the last leaf job handed out: idle threads may leave */
+		if (f->opts.leaf_jobs && f->input_done && f->queued == 0)
+			pthread_cond_broadcast(&f->work);
 	}
 	waiting_remove(f, best);
 	if (best->queued)
@@ -530,6 +533,13 @@ enum fa_err frontier_next_after(struct frontier *f, struct fetch_job *done, char
 			pthread_cond_broadcast(&f->work); /* the end: tell the others */
 			break;
 		}
+		/* Leaf jobs: nothing more can come, so this thread leaves now
+		 * rather than when the last transfer ends (when every idle
+		 * thread would wake at once, on the run's critical path).
+		 * Threads asleep meanwhile were woken when the last job was
+		 * taken (pick()) or the input done. */
+		if (f->opts.leaf_jobs && f->input_done && f->queued == 0)
+			break;
 		if (wake != UINT64_MAX) {
 			uint64_t now = now_ms();
 			struct timespec deadline =

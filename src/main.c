@@ -815,6 +815,9 @@ int main(int argc, char **argv)
 	     * list only with --wait or --auto-throttle (frontier_slowdown) */
 	    .polite = opts.crawl,
 	    .throttle_target_milli = opts.throttle_target_milli,
+	    /* a list of files: no job adds jobs (--redis's feeder may,
+	     * until the job is done) */
+	    .leaf_jobs = !cli_pages(&opts) && !opts.redis,
 	};
 	if (job_ctx_init(&run.ctx, &jo) != FA_OK) {
 		fprintf(stderr, "fetchall: out of memory setting up\n");

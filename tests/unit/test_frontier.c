@@ -749,6 +749,91 @@ static void test_frontier_input_done_drains_first(void **state)
 	frontier_free(f);
 }
 
+/* Leaf jobs (a list of files): with the input done and nothing queued, a
+ * caller is through at once, though jobs are still active; the frontier
+ * stays closed to every later caller, and the active jobs still finish. */
+static void test_frontier_leaf_jobs_end_without_waiting(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *a, *b;
+	struct call caller;
+	bool finished;
+
+	(void)state;
+	o.leaf_jobs = true;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://b.test/1", 0, false), FA_OK);
+	a = take(f);
+	/* the input is not done: a caller waits, though nothing is queued
+	 * once b is taken */
+	b = take(f);
+	caller = (struct call){.f = f, .op = CALL_NEXT};
+	call_start(&caller);
+	assert_true(calls_blocked(&caller, 1));
+	frontier_input_done(f);
+	finished = calls_finish(f, &caller, 1, PROMPT_MS);
+	assert_true(finished);
+	assert_int_equal(caller.err, FA_ERR_CLOSED);
+	assert_null(caller.job);
+	expect_closed(f);
+	assert_int_equal(frontier_stats(f).active, 2);
+	finish(f, a);
+	finish(f, b);
+	assert_int_equal(frontier_stats(f).active, 0);
+	expect_closed(f);
+	frontier_free(f);
+}
+
+/* Leaf jobs: a caller asleep while the last queued job waits for its host
+ * (--per-host 1) is through as soon as another caller takes that job, not
+ * when the job ends. */
+static void test_frontier_leaf_jobs_last_taken_frees_sleepers(void **state)
+{
+	struct frontier_opts o = opts_default();
+	struct frontier *f;
+	struct fetch_job *a;
+	struct call callers[2];
+	bool blocked, finished;
+	size_t got = 0;
+
+	(void)state;
+	o.leaf_jobs = true;
+	o.per_host = 1;
+	f = fr_new(&o);
+	assert_int_equal(add(f, "http://a.test/1", 0, false), FA_OK);
+	assert_int_equal(add(f, "http://a.test/2", 0, false), FA_OK);
+	frontier_input_done(f);
+	a = take(f);
+	for (size_t i = 0; i < 2; i++) {
+		callers[i] = (struct call){.f = f, .op = CALL_NEXT};
+		call_start(&callers[i]);
+	}
+	blocked = calls_blocked(callers, 2);
+	/* a's end lets one caller take a.test/2, the last job; the other
+	 * must then be through while that job is still active */
+	finish(f, a);
+	finished = calls_finish(f, callers, 2, PROMPT_MS);
+	assert_true(blocked);
+	assert_true(finished);
+	for (size_t i = 0; i < 2; i++) {
+		if (callers[i].err == FA_OK) {
+			assert_non_null(callers[i].job);
+			assert_string_equal(callers[i].job->url, "http://a.test/2");
+			got++;
+		} else {
+			assert_int_equal(callers[i].err, FA_ERR_CLOSED);
+		}
+	}
+	assert_int_equal(got, 1);
+	assert_int_equal(frontier_stats(f).active, 1);
+	for (size_t i = 0; i < 2; i++)
+		if (callers[i].job)
+			finish(f, callers[i].job);
+	frontier_free(f);
+}
+
 /*
  * A tree of TREE jobs over 5 hosts, grown by the workers: each job adds
  * its children before frontier_done().  Input is done before the first
@@ -2109,6 +2194,8 @@ int main(void)
 	    cmocka_unit_test(test_frontier_blocked_adder_not_starved_by_duplicate),
 	    cmocka_unit_test(test_frontier_input_done_ends_every_waiter),
 	    cmocka_unit_test(test_frontier_input_done_drains_first),
+	    cmocka_unit_test(test_frontier_leaf_jobs_end_without_waiting),
+	    cmocka_unit_test(test_frontier_leaf_jobs_last_taken_frees_sleepers),
 	    cmocka_unit_test(test_frontier_active_job_keeps_frontier_alive),
 	    cmocka_unit_test(test_frontier_per_host_cap),
 	    cmocka_unit_test(test_frontier_wait_spaces_attempts),
