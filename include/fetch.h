@@ -229,6 +229,11 @@ struct fetch_share *fetch_share_new(const struct fetch_opts *opts, unsigned infl
 /* Frees the share; every worker must be freed first.  NULL is fine. */
 void fetch_share_free(struct fetch_share *share);
 
+/* No transfer will start any more (every worker is done with its jobs):
+ * the --multiplex lanes close their connections and end now, on their
+ * own threads, rather than in fetch_share_free().  NULL is fine. */
+void fetch_share_quiesce(struct fetch_share *share);
+
 /* Starts looking up the host of host_key ("host:port", url_host_key())
  * ahead of its first transfer (resolve.h).  Never blocks; thread-safe. */
 void fetch_share_prefetch(struct fetch_share *share, const char *host_key);

@@ -38,8 +38,13 @@ struct mux;
  * failure. */
 struct mux *mux_new(unsigned lanes);
 
-/* Stops and joins the lanes (call when no mux_perform() is running) and
- * frees.  NULL is fine. */
+/* Tells every lane to stop, without waiting: each closes its connections
+ * and ends on its own thread.  Call when no mux_perform() is running and
+ * none will start (the run's transfers are over), as early as that is
+ * known.  Idempotent; NULL is fine. */
+void mux_stop(struct mux *m);
+
+/* mux_stop(), then joins the lanes and frees.  NULL is fine. */
 void mux_free(struct mux *m);
 
 /*

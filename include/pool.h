@@ -23,7 +23,10 @@ struct pool_ops {
 	void *(*thread_init)(void *ctx, unsigned index);
 	/* Runs one job on a thread's state; takes ownership of job. */
 	void (*run)(void *state, void *job);
-	/* Frees a thread's state (also for states of a failed pool_new). */
+	/* Frees a thread's state: on the thread itself once next() has
+	 * failed, in a pool without POOL_EACH (so before pool_wait_idle()
+	 * returns); else, and for states of threads that never started or
+	 * of a failed pool_new(), in pool_join(). */
 	void (*thread_fini)(void *state);
 	/* Blocks for the source's next job for the thread with `state`;
 	 * anything but FA_OK ends the thread.  Thread-safe. */

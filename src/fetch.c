@@ -343,6 +343,12 @@ void fetch_share_free(struct fetch_share *s)
 	free(s);
 }
 
+void fetch_share_quiesce(struct fetch_share *s)
+{
+	if (s)
+		mux_stop(s->mux);
+}
+
 void fetch_share_prefetch(struct fetch_share *s, const char *host_key)
 {
 	if (s)

@@ -901,8 +901,10 @@ int main(int argc, char **argv)
 			goto out_report;
 		}
 	}
-	/* the workers are done with the frontier: no result will come */
+	/* the workers are done with the frontier: no result will come, no
+	 * transfer will start */
 	pool_wait_idle(pool);
+	fetch_share_quiesce(run.share);
 	queue_close(run.ctx.results);
 	report_join(run.report);
 	if (run.ctx.links) {

@@ -28,8 +28,9 @@
  *
  * A lane starts on its first request: lane_for() makes its multi handle
  * and thread under the mux's start_lock and then publishes `state`; a
- * thread that reads RUNNING (an acquire) sees both.  Only mux_free()
- * reads them after that without the lane's own thread.
+ * thread that reads RUNNING (an acquire) sees both.  Only mux_stop()
+ * uses the multi handle after that without the lane's own thread, for
+ * the wake-up that stops it; the lane cleans it up as it ends.
  *
  * The multi handle and the held list belong to the lane's thread alone;
  * curl_multi_wakeup() is the one multi function libcurl allows from
@@ -68,6 +69,9 @@ struct lane {
 	atomic_bool stop;
 	atomic_bool polling;
 	int policy; /* the scheduling policy of mux_new()'s caller */
+	/* mux_stop() sets `stop` and wakes the lane under it; the lane takes
+	 * it to clean its multi handle up, so never during that wake-up */
+	pthread_mutex_t stop_lock;
 	CURLM *multi;
 	struct request *held; /* in the multi handle: the lane thread's own */
 };
@@ -178,12 +182,18 @@ static void *lane_main(void *arg)
 		atomic_store(&l->polling, true);
 		/* a request pushed from here on sees `polling` and wakes the
 		 * poll (curl_multi_wakeup); one pushed before is seen here.
-		 * mux_free() sets `stop`, then wakes the poll. */
+		 * mux_stop() sets `stop`, then wakes the poll. */
 		if (!atomic_load(&l->inbox))
 			curl_multi_poll(l->multi, NULL, 0, running ? LANE_POLL_BUSY_MS : 1000,
 					NULL);
 		atomic_store(&l->polling, false);
 	}
+	/* nothing in it, the inbox CLOSED: its connections close here, on
+	 * the lane's own thread, while the run winds down elsewhere */
+	sync_lock(&l->stop_lock);
+	curl_multi_cleanup(l->multi);
+	l->multi = NULL;
+	sync_unlock(&l->stop_lock);
 	return NULL;
 }
 
@@ -240,11 +250,12 @@ struct mux *mux_new(unsigned lanes)
 		atomic_init(&m->lanes[i].stop, false);
 		atomic_init(&m->lanes[i].polling, false);
 		m->lanes[i].policy = policy_now();
+		sync_must(pthread_mutex_init(&m->lanes[i].stop_lock, NULL), "pthread_mutex_init");
 	}
 	return m;
 }
 
-void mux_free(struct mux *m)
+void mux_stop(struct mux *m)
 {
 	if (!m)
 		return;
@@ -253,10 +264,24 @@ void mux_free(struct mux *m)
 
 		if (atomic_load(&l->state) != LANE_RUNNING)
 			continue;
-		atomic_store(&l->stop, true);
-		curl_multi_wakeup(l->multi);
-		sync_must(pthread_join(l->thread, NULL), "pthread_join");
-		curl_multi_cleanup(l->multi);
+		/* woken once: a later call finds `stop` set, and the handle
+		 * perhaps gone */
+		sync_lock(&l->stop_lock);
+		if (!atomic_exchange(&l->stop, true))
+			curl_multi_wakeup(l->multi);
+		sync_unlock(&l->stop_lock);
+	}
+}
+
+void mux_free(struct mux *m)
+{
+	if (!m)
+		return;
+	mux_stop(m);
+	for (unsigned i = 0; i < m->n; i++) {
+		if (atomic_load(&m->lanes[i].state) == LANE_RUNNING)
+			sync_must(pthread_join(m->lanes[i].thread, NULL), "pthread_join");
+		pthread_mutex_destroy(&m->lanes[i].stop_lock);
 	}
 	pthread_mutex_destroy(&m->start_lock);
 	free(m);

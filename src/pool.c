@@ -156,6 +156,16 @@ static void *work(void *arg)
 			grow(p);
 			p->ops->run(w->state, job);
 		}
+		if (!p->each) {
+			/* No batch will come: the state goes now, on this
+			 * thread, while others may still run their last jobs,
+			 * not in pool_join() after the last of them (sixteen
+			 * libcurl handles freed one after another there, a
+			 * quarter of a millisecond, were on every run's way
+			 * to its end).  pool_join() sees NULL. */
+			p->ops->thread_fini(w->state);
+			w->state = NULL;
+		}
 		sync_lock(&p->lock);
 		p->idle++;
 		sync_must(pthread_cond_signal(&p->changed), "pthread_cond_signal");

@@ -235,6 +235,31 @@ static void *worker_main(void *arg)
  * and none waits for a lane that was not woken for it (a request pushed
  * while others wait in the inbox wakes nobody: the first one's wake-up
  * must serve it). */
+/* mux_stop() ends the lanes early, on their own threads, and may be
+ * called again (a second call must not touch a lane's multi handle, gone
+ * by then); mux_free() afterwards only joins.  Under ASan a second wake-up
+ * of a cleaned-up handle would be a use after free. */
+static void test_mux_stop_then_free(void **state)
+{
+	struct mux *m = mux_new(2);
+	struct sink s;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(fetch(m, "a.example:443", 0, &s), CURLE_OK);
+	assert_int_equal(s.bytes, sizes[0]);
+	assert_int_equal(fetch(m, "b.example:443", 1, &s), CURLE_OK);
+	mux_stop(m);
+	mux_stop(m);
+	mux_free(m);
+	mux_stop(NULL);
+	/* a mux whose lanes never started */
+	m = mux_new(3);
+	assert_non_null(m);
+	mux_stop(m);
+	mux_free(m);
+}
+
 static void test_mux_many_threads(void **state)
 {
 	pthread_t threads[THREADS];
@@ -327,6 +352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mux_lanes_start_on_first_use),
 	    cmocka_unit_test(test_mux_error_to_its_caller),
+	    cmocka_unit_test(test_mux_stop_then_free),
 	    cmocka_unit_test(test_mux_many_threads),
 	    cmocka_unit_test(test_mux_hand_over_thread_is_batch),
 	};

@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 struct world {
 	atomic_int runs[NJOBS];
 	atomic_int inits, finis;
+	atomic_int finis_by_caller; /* of them, on the thread that made the world */
+	pthread_t caller;
 	int fail_at; /* thread_init fails for this index; -1: never */
 };
 
@@ -78,6 +81,8 @@ static void t_fini(void *state)
 	struct tstate *s = state;
 
 	atomic_fetch_add(&s->w->finis, 1);
+	if (pthread_equal(pthread_self(), s->w->caller))
+		atomic_fetch_add(&s->w->finis_by_caller, 1);
 	free(s);
 }
 
@@ -100,6 +105,7 @@ static struct world *world_new(int fail_at)
 
 	assert_non_null(w);
 	w->fail_at = fail_at;
+	w->caller = pthread_self();
 	return w;
 }
 
@@ -324,9 +330,11 @@ static void test_pool_each_starts_threads(void **state)
 	assert_int_equal(threads_now(), before);
 }
 
-/* Without POOL_EACH a thread leaves as soon as the source is spent: the
+/* Without POOL_EACH a thread leaves as soon as the source is spent, its
+ * state freed on that thread before pool_wait_idle() returns: the
  * threads are gone before pool_join(), which then only reaps them; with
- * it they stay, waiting for a batch, until pool_join(). */
+ * it they stay, waiting for a batch, and keep their states until
+ * pool_join() frees them on the caller's thread. */
 static void test_pool_threads_leave_when_spent(void **state)
 {
 	int before = threads_now();
@@ -346,6 +354,7 @@ static void test_pool_threads_leave_when_spent(void **state)
 		atomic_store(&release, true);
 		queue_close(q);
 		pool_wait_idle(p);
+		assert_int_equal(atomic_load(&w->finis), each ? 0 : 4);
 		if (each) {
 			sleep_ms(50);
 			assert_int_equal(threads_now(), before + 4);
@@ -355,6 +364,7 @@ static void test_pool_threads_leave_when_spent(void **state)
 		pool_join(p);
 		assert_int_equal(threads_now(), before);
 		assert_int_equal(atomic_load(&w->finis), 4);
+		assert_int_equal(atomic_load(&w->finis_by_caller), each ? 4 : 0);
 		queue_free(q);
 		free(w);
 	}
