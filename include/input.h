@@ -1,5 +1,5 @@
 /*
- * input: the URL list, streamed line by line by the reader thread.
+ * input: the URL list, streamed line by line by input_read().
  *
  * The list is never held in memory: the reader reads it in blocks, turns
  * each URL line into a fetch_job handed to sink->push (which blocks when
@@ -37,7 +37,7 @@ struct input_sink {
 	enum fa_err (*push)(void *arg, struct fetch_job *job);
 	struct queue *results; /* failed fetch_result for bad lines; borrowed */
 	bool allow_file;       /* file:// URLs are valid lines */
-	/* Called once on the reader thread when the list has been read
+	/* Called once on the reading thread when the list has been read
 	 * through (or the read stopped): the number of results it will
 	 * cause, and whether the whole list was read. */
 	void (*done)(void *arg, uint64_t total, bool complete);
@@ -59,16 +59,13 @@ struct input_sink {
 };
 
 /*
- * Starts the reader thread (and, for sink->counted, the counter).  It stops at end of input, on a
- * read error (reported as one failed result naming the list), or on cancel (after draining the
- * list, with sink->unread); then it calls sink->done.  `in` and `sink` are borrowed until
- * input_join().
+ * Reads the list on the calling thread (and, for sink->counted, counts it
+ * on a second thread, joined before this returns).  It stops at end of
+ * input, on a read error (reported as one failed result naming the list),
+ * or on cancel (after draining the list, with sink->unread); then it calls
+ * sink->done and returns.  `sink` is borrowed for the call.
  */
-enum fa_err input_start(struct input *in, const struct input_sink *sink);
-
-/* Waits for the reader thread and the counter.  The counter stops when
- * the reader is through, so this waits no longer than the reader. */
-void input_join(struct input *in);
+void input_read(struct input *in, const struct input_sink *sink);
 
 /*
  * The line splitter, exposed for tests: scans buf[0..len) for complete

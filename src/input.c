@@ -1,5 +1,8 @@
 /*
- * input: the reader thread that streams the URL list into the job queue.
+ * input: the reader that streams the URL list into the job queue, on the
+ * thread that calls input_read() (fetchall's main thread, which has
+ * nothing else to do meanwhile: a thread of its own cost a start, its own
+ * malloc arena and a join, before the first job of every run).
  *
  * Reads with read(2) in 64 KiB blocks, and waits with poll(2) on the list
  * and on cancel's descriptor together, so Ctrl-C stops a reader blocked
@@ -64,8 +67,6 @@ struct input {
 	char *path; /* for messages; "standard input" for "-" */
 	int fd;
 	bool owns_fd;
-	pthread_t thread;
-	bool started;
 	const struct input_sink *sink;
 	/* the reader's state */
 	struct line_buf lb;
@@ -292,9 +293,8 @@ static bool wait_readable(struct input *in)
 	}
 }
 
-static void *read_list(void *arg)
+static void read_list(struct input *in)
 {
-	struct input *in = arg;
 	char *block = malloc(BLOCK);
 	bool complete = false;
 
@@ -340,7 +340,6 @@ stop:
 	atomic_store(&in->count_moot, true);
 	if (in->sink->done)
 		in->sink->done(in->sink->arg, in->total, complete);
-	return NULL;
 }
 
 /* The count ahead's end of one line: 1 if it makes a result. */
@@ -397,7 +396,7 @@ static void *count_list(void *arg)
 	return NULL;
 }
 
-enum fa_err input_start(struct input *in, const struct input_sink *sink)
+void input_read(struct input *in, const struct input_sink *sink)
 {
 	struct stat st;
 
@@ -408,24 +407,8 @@ enum fa_err input_start(struct input *in, const struct input_sink *sink)
 	 * unknown until the reader is through. */
 	if (sink->counted && in->count_from >= 0 && fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode))
 		in->counting = pthread_create(&in->counter, NULL, count_list, in) == 0;
-	if (pthread_create(&in->thread, NULL, read_list, in) != 0) {
-		atomic_store(&in->count_moot, true);
-		if (in->counting)
-			pthread_join(in->counter, NULL);
-		in->counting = false;
-		return FA_ERR_THREAD;
-	}
-	in->started = true;
-	return FA_OK;
-}
-
-void input_join(struct input *in)
-{
-	if (in && in->started) {
-		pthread_join(in->thread, NULL);
-		in->started = false;
-	}
-	if (in && in->counting) {
+	read_list(in);
+	if (in->counting) { /* it stops once the reader is through */
 		pthread_join(in->counter, NULL);
 		in->counting = false;
 	}

@@ -205,8 +205,8 @@ static int run_enqueue(const struct fa_opts *o, struct input *in)
 	sink.arg = &q;
 	for (size_t i = 0; i < o->n_urls; i++)
 		enqueue_one(&q, o->urls[i], 0);
-	if (in && input_start(in, &sink) == FA_OK)
-		input_join(in);
+	if (in)
+		input_read(in, &sink);
 	fleet_sync(fleet);
 	queue_close(results);
 	report_join(rep);
@@ -359,13 +359,7 @@ static void feed(struct run *run, const struct fa_opts *o, struct input *in)
 		frontier_input_done(run->ctx.frontier);
 		return;
 	}
-	if (input_start(in, &sink) != FA_OK) {
-		fprintf(stderr, "fetchall: cannot start the reader thread\n");
-		run->list_complete = false;
-		frontier_close(run->ctx.frontier);
-		return;
-	}
-	input_join(in);
+	input_read(in, &sink); /* here: this thread only waits meanwhile */
 }
 
 /* Builds the crawl scope from the options and the seed URLs; without

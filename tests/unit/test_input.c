@@ -1,4 +1,4 @@
-/* Unit tests for input: the streaming reader thread and its line rules. */
+/* Unit tests for input: the streaming reader and its line rules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ struct sink_ctx {
 	uint64_t total;
 	bool complete;
 	int calls;
-	/* from the counter thread: read after input_join(), or `counted` */
+	/* from the counter thread: read after input_read(), or `counted` */
 	atomic_int counted;
 	uint64_t counted_total;
 };
@@ -52,6 +53,34 @@ static void on_counted(void *arg, uint64_t total)
 
 	d->counted_total = total;
 	atomic_fetch_add(&d->counted, 1);
+}
+
+/* input_read() on a thread of its own, for a test that takes the jobs
+ * meanwhile on its own thread, as fetchall's workers do. */
+struct reader {
+	pthread_t thread;
+	struct input *in;
+	const struct input_sink *sink;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+
+	input_read(r->in, r->sink);
+	return NULL;
+}
+
+static void reader_start(struct reader *r, struct input *in, const struct input_sink *sink)
+{
+	r->in = in;
+	r->sink = sink;
+	assert_int_equal(pthread_create(&r->thread, NULL, reader_main, r), 0);
+}
+
+static void reader_join(struct reader *r)
+{
+	assert_int_equal(pthread_join(r->thread, NULL), 0);
 }
 
 static void test_input_trim_table(void **state)
@@ -121,8 +150,7 @@ static void test_input_reads_lines_jobs_and_bad_lines(void **state)
 	path = write_temp(data, len);
 
 	assert_int_equal(input_open(path, &in, err, sizeof(err)), FA_OK);
-	assert_int_equal(input_start(in, &sink), FA_OK);
-	input_join(in);
+	input_read(in, &sink);
 
 	assert_int_equal(done.calls, 1);
 	assert_true(done.complete);
@@ -195,6 +223,7 @@ static void test_input_backpressure_bounded_queue(void **state)
 	struct sink_ctx done = {.jobs = jobs};
 	struct input_sink sink = {push_job, results, false, on_done, &done, NULL, on_counted};
 	struct input *in;
+	struct reader rd;
 	char err[128], *path;
 	void *item;
 	size_t got = 0;
@@ -205,13 +234,13 @@ static void test_input_backpressure_bounded_queue(void **state)
 		len += (size_t)snprintf(data + len, 32, "http://h.example/%zu\n", i);
 	path = write_temp(data, len);
 	assert_int_equal(input_open(path, &in, err, sizeof(err)), FA_OK);
-	assert_int_equal(input_start(in, &sink), FA_OK);
+	reader_start(&rd, in, &sink);
 	while (queue_pop(jobs, &item) == FA_OK) {
 		assert_true(queue_length(jobs) <= 4);
 		fetch_job_free(item);
 		got++;
 	}
-	input_join(in);
+	reader_join(&rd);
 	assert_int_equal(got, n);
 	assert_int_equal(done.total, n);
 	assert_true(queue_high_water(jobs) <= 4);
@@ -242,6 +271,7 @@ static void test_input_counts_ahead(void **state)
 	struct sink_ctx done = {.jobs = jobs};
 	struct input_sink sink = {push_job, results, false, on_done, &done, NULL, on_counted};
 	struct input *in;
+	struct reader rd;
 	char err[128], *path;
 	void *item;
 	int fds[2];
@@ -261,13 +291,13 @@ static void test_input_counts_ahead(void **state)
 	len += (size_t)snprintf(data + len, cap - len, "http://h.example/last");
 	path = write_temp(data, len);
 	assert_int_equal(input_open(path, &in, err, sizeof(err)), FA_OK);
-	assert_int_equal(input_start(in, &sink), FA_OK);
+	reader_start(&rd, in, &sink);
 	for (int i = 0; i < 1000 && !atomic_load(&done.counted); i++)
 		sleep_ms(5);
 	assert_int_equal(atomic_load(&done.counted), 1);
 	while (queue_pop(jobs, &item) == FA_OK)
 		fetch_job_free(item);
-	input_join(in);
+	reader_join(&rd);
 	assert_true(done.complete);
 	assert_int_equal(done.total, n + 4);
 	assert_int_equal(done.counted_total, done.total);
@@ -289,10 +319,10 @@ static void test_input_counts_ahead(void **state)
 		assert_true(saved >= 0);
 		assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
 		close(fds[0]);
-		assert_int_equal(input_start(in, &sink), FA_OK);
+		reader_start(&rd, in, &sink);
 		while (queue_pop(jobs, &item) == FA_OK)
 			fetch_job_free(item);
-		input_join(in);
+		reader_join(&rd);
 		dup2(saved, STDIN_FILENO);
 		close(saved);
 	}
