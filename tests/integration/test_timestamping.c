@@ -227,6 +227,57 @@ static void test_timestamping_server_named(void **state)
 	h_result_release(&r);
 }
 
+/* Without -N a saved file still takes the resource's time, as wget's
+ * do: an http:// one the server's Last-Modified (also when a lane ran
+ * the transfer: --multiplex all), a file:// one the file's mtime; with
+ * --no-use-server-timestamps, the time it was saved. */
+static void test_timestamping_saved_time(void **state)
+{
+	struct ctx *c = *state;
+	char url[256], file_url[4200];
+	struct h_result r;
+	struct stat st;
+	const char *plain[] = {"fetchall", url, "-o", c->out, "--json", NULL};
+	const char *lanes[] = {"fetchall", url,  "--multiplex", "all",    "-j",
+			       "2",        "-o", c->out,        "--json", NULL};
+	const char *file[] = {"fetchall", file_url, "--allow-file", "-o", c->out, "--json", NULL};
+	const char *now[] = {"fetchall", url, "--no-use-server-timestamps", "-o", c->out,
+			     "--json",   NULL};
+	char path[4200];
+
+	put("t1.bin", 120, 'e', T1);
+	put("t2.bin", 130, 'f', T2);
+	snprintf(url, sizeof(url), "%s/static/t1.bin", server.base);
+	snprintf(file_url, sizeof(file_url), "file://%s/t2.bin", root);
+	assert_int_equal(h_run(plain, NULL, 30, &r), 0);
+	H_ASSERT_RUN_SANE(&r, c->out);
+	assert_int_equal(r.status, 0);
+	assert_saved(c, "t1.bin", 120, T1);
+	h_result_release(&r);
+
+	h_rmrf(c->out);
+	assert_int_equal(h_run(lanes, NULL, 30, &r), 0);
+	H_ASSERT_RUN_SANE(&r, c->out);
+	assert_int_equal(r.status, 0);
+	assert_saved(c, "t1.bin", 120, T1);
+	h_result_release(&r);
+
+	assert_int_equal(h_run(file, NULL, 30, &r), 0);
+	H_ASSERT_RUN_SANE(&r, c->out);
+	assert_int_equal(r.status, 0);
+	assert_saved(c, "t2.bin", 130, T2);
+	h_result_release(&r);
+
+	h_rmrf(c->out);
+	assert_int_equal(h_run(now, NULL, 30, &r), 0);
+	H_ASSERT_RUN_SANE(&r, c->out);
+	assert_int_equal(r.status, 0);
+	snprintf(path, sizeof(path), "%s/t1.bin", c->out);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_mtime > T2);
+	h_result_release(&r);
+}
+
 static void test_timestamping_usage(void **state)
 {
 	struct ctx *c = *state;
@@ -246,6 +297,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_timestamping_conditional, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timestamping_size_rule, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timestamping_server_named, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timestamping_saved_time, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timestamping_usage, setup, teardown),
 	};
 
