@@ -321,9 +321,12 @@ CURLcode mux_perform(struct mux *m, const char *host_key, CURL *easy)
 		r.next = head;
 	} while (!atomic_compare_exchange_weak(&l->inbox, &head, &r));
 	/* Only a request pushed onto an empty inbox wakes the lane: one
-	 * pushed onto another (r.next) is taken with it, by the exchange
-	 * that other one's push already made sure will come. */
-	if (!r.next && atomic_load(&l->polling))
+	 * pushed onto another is taken with it, by the exchange that other
+	 * one's push already made sure will come.  Told by `head`, what the
+	 * push replaced (a successful exchange leaves it as it was), never
+	 * by r.next: once pushed, the request is the lane's, which may be
+	 * rewriting that link already. */
+	if (!head && atomic_load(&l->polling))
 		curl_multi_wakeup(l->multi);
 	while (sem_wait(&r.done))
 		if (errno != EINTR)
