@@ -442,6 +442,13 @@ static bool host_ready(const struct frontier *f, const struct frontier_host *h, 
 	return true;
 }
 
+/* With the lock held: leaf jobs (frontier_opts), the input done and none
+ * queued: nothing is left to hand out, whatever the active jobs do. */
+static bool leaves_spent(const struct frontier *f)
+{
+	return f->opts.leaf_jobs && f->input_done && f->queued == 0;
+}
+
 /* With the lock held: the next job of the best ready host, or NULL.  The
  * host named by `last` (frontier_next()) wins a tie of depth, and one of
  * depth 0 ends the search at once. */
@@ -483,7 +490,7 @@ static struct fetch_job *pick(struct frontier *f, const char *last, uint64_t *wa
 		if (f->queued + room_batch(f) <= f->opts.max_queued)
 			pthread_cond_signal(&f->room);
 		/* the last leaf job handed out: idle threads may leave */
-		if (f->opts.leaf_jobs && f->input_done && f->queued == 0)
+		if (leaves_spent(f))
 			pthread_cond_broadcast(&f->work);
 	}
 	waiting_remove(f, best);
@@ -538,7 +545,7 @@ enum fa_err frontier_next_after(struct frontier *f, struct fetch_job *done, char
 		 * thread would wake at once, on the run's critical path).
 		 * Threads asleep meanwhile were woken when the last job was
 		 * taken (pick()) or the input done. */
-		if (f->opts.leaf_jobs && f->input_done && f->queued == 0)
+		if (leaves_spent(f))
 			break;
 		if (wake != UINT64_MAX) {
 			uint64_t now = now_ms();

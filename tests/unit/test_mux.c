@@ -230,15 +230,9 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Many threads handing transfers to two lanes at once: each gets exactly
- * its own file's bytes and result, none is lost or woken for another's,
- * and none waits for a lane that was not woken for it (a request pushed
- * while others wait in the inbox wakes nobody: the first one's wake-up
- * must serve it). */
 /* mux_stop() ends the lanes early, on their own threads, and may be
- * called again (a second call must not touch a lane's multi handle, gone
- * by then); mux_free() afterwards only joins.  Under ASan a second wake-up
- * of a cleaned-up handle would be a use after free. */
+ * called again; mux_free() afterwards only joins, also on a mux whose
+ * lanes never started.  The lanes' transfers before it are whole. */
 static void test_mux_stop_then_free(void **state)
 {
 	struct mux *m = mux_new(2);
@@ -260,6 +254,11 @@ static void test_mux_stop_then_free(void **state)
 	mux_free(m);
 }
 
+/* Many threads handing transfers to two lanes at once: each gets exactly
+ * its own file's bytes and result, none is lost or woken for another's,
+ * and none waits for a lane that was not woken for it (a request pushed
+ * while others wait in the inbox wakes nobody: the first one's wake-up
+ * must serve it). */
 static void test_mux_many_threads(void **state)
 {
 	pthread_t threads[THREADS];
