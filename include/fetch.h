@@ -217,6 +217,11 @@ struct fetch_worker;
 /* Threads of a run with a stage at most: 8 MB of stages in all */
 #define FETCH_STAGES_MAX 32
 
+/* Sets glibc's allocator up for libcurl's per-transfer read buffer
+ * (fetch.c says why); nothing elsewhere.  Call on the main thread before
+ * any other starts. */
+void fetch_tune_malloc(void);
+
 /*
  * Makes the shared part: a CURLSH (the DNS cache and TLS sessions, one
  * mutex per kind of data; never connections, which libcurl does not

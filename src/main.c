@@ -602,6 +602,7 @@ int main(int argc, char **argv)
 		cli_release(&opts);
 		return REPORT_EXIT_USAGE;
 	}
+	fetch_tune_malloc();
 	/* libxml2 only where this process parses pages (with -P the parser
 	 * processes do), loaded here on the main thread before any other
 	 * starts (see xmlload.h) */
