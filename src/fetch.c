@@ -83,6 +83,7 @@
 #include "decide.h"
 #include "cookies.h"
 #include "disposition.h"
+#include "httpdate.h"
 #include "mux.h"
 #include "rate.h"
 #include "resolve.h"
@@ -580,14 +581,14 @@ static enum fa_err body_write(struct attempt *a, const char *data, size_t len)
 }
 
 /* The resource's time, -1 if it has none: its Last-Modified (for a
- * file:// transfer libcurl makes one of the file's mtime), parsed by
- * libcurl's own date parser, curl_getdate(), here on the thread that
- * asks, rather than by libcurl as the header arrives (CURLOPT_FILETIME),
- * which in a lane is the lane's thread, the one all of a host's
- * transfers pass through: its sscanf()s were 2 % of a lane's CPU. */
+ * file:// transfer libcurl makes one of the file's mtime), parsed here on
+ * the thread that asks (http_date(), libcurl's date parser for all but
+ * the usual form), rather than by libcurl as the header arrives
+ * (CURLOPT_FILETIME), which in a lane is the lane's thread, the one all of
+ * a host's transfers pass through: its sscanf()s were 2 % of a lane's CPU. */
 static curl_off_t remote_time(const struct attempt *a)
 {
-	return a->last_modified[0] ? (curl_off_t)curl_getdate(a->last_modified, NULL) : -1;
+	return a->last_modified[0] ? (curl_off_t)http_date(a->last_modified) : -1;
 }
 
 /*

@@ -5,8 +5,9 @@
  * gateway errors) and adds the connection-level failures curl needs
  * --retry-connrefused or --retry-all-errors for: a refused or reset
  * connection and a body cut short are worth another try.  A name that does
- * not resolve, a 404 or a full disk never are.  Dates are parsed with
- * libcurl's curl_getdate(), which already knows the three HTTP-date forms.
+ * not resolve, a 404 or a full disk never are.  Dates are parsed by
+ * http_date(): libcurl's curl_getdate(), which knows the three HTTP-date
+ * forms, behind a fast path for the usual one.
  * No state, no locks.
  */
 #include "retry.h"
@@ -16,6 +17,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "httpdate.h"
 
 bool retry_is_transient(CURLcode cc, long http_code)
 {
@@ -95,7 +98,7 @@ enum fa_err retry_after_parse(const char *value, time_t now, long *delay_ms)
 	}
 
 	{
-		time_t when = curl_getdate(buf, NULL);
+		time_t when = http_date(buf);
 
 		if (when == (time_t)-1)
 			return FA_ERR_PARSE;
