@@ -13,7 +13,9 @@
  *  - Redis drops every connection, six times: nothing is lost;
  *  - a second owner of a live shard is refused with one line (exit 2);
  *  - --enqueue a list, workers fetch each line once; --status;
- *  - Redis that cannot be reached at start: one line, exit 2.
+ *  - Redis that cannot be reached at start: one line, exit 2;
+ *  - --convert-links: each worker points the links to pages it saved at
+ *    its own files, and leaves the other shards' pages absolute URLs.
  *
  * Skipped, saying so, when redis-server is not installed.
  */
@@ -140,8 +142,11 @@ static pid_t spawn_worker(const struct h_tmp *c, const char *job, unsigned k, un
 	return h_spawn(argv, NULL, dir);
 }
 
-/* Waits for pid; asserts it exited by itself with status want. */
-static void reap(const struct h_tmp *c, pid_t pid, const char *tag, int want)
+/* Waits for pid; asserts it exited by itself with status want, and the
+ * --json invariants, each saved file's size against its line's bytes
+ * too unless the run rewrote its pages afterwards (!sizes_as_saved). */
+static void reap_checked(const struct h_tmp *c, pid_t pid, const char *tag, int want,
+			 bool sizes_as_saved)
 {
 	char path[4400], *err = NULL, *out = NULL, dir[4300];
 	size_t len;
@@ -158,9 +163,14 @@ static void reap(const struct h_tmp *c, pid_t pid, const char *tag, int want)
 	if (want >= 0 && status != want)
 		fail_msg("worker %s: status %d, stderr:\n%s", tag, status, err ? err : "");
 	if (want >= 0)
-		H_ASSERT_SANE(status, 0, err, out, path);
+		H_ASSERT_SANE(status, 0, err, out, sizes_as_saved ? path : NULL);
 	free(err);
 	free(out);
+}
+
+static void reap(const struct h_tmp *c, pid_t pid, const char *tag, int want)
+{
+	reap_checked(c, pid, tag, want, true);
 }
 
 /* Adds the pages (by number) of the --json lines in w<tag>/stdout to
@@ -549,6 +559,128 @@ static void test_fleet_redis_unreachable(void **state)
 	h_result_release(&r);
 }
 
+/* The saved pages of worker w<tag> (by page number: their paths under
+ * its out/, "" for a page it did not save), from its --json lines. */
+static void saved_pages(const struct h_tmp *c, const char *tag, char (*paths)[512], unsigned n)
+{
+	char file[4300], *data = NULL, url[4096], path[512];
+	size_t len;
+
+	for (unsigned i = 0; i < n; i++)
+		paths[i][0] = '\0';
+	snprintf(file, sizeof(file), "%s/w%s/stdout", c->dir, tag);
+	assert_int_equal(h_read_file(file, &data, &len), 0);
+	for (char *line = data, *end; line && *line; line = end ? end + 1 : NULL) {
+		const char *p;
+		unsigned page;
+
+		end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		if (!h_json_get(line, "url", url, sizeof(url)) ||
+		    !h_json_get(line, "path", path, sizeof(path)))
+			fail_msg("a --json line without url or path: %s", line);
+		p = strstr(url, "/fleet/");
+		if (!p || sscanf(p, "/fleet/%u.html", &page) != 1 || page >= n)
+			fail_msg("a URL not of the site: %s", url);
+		snprintf(paths[page], sizeof(paths[page]), "%s", path);
+	}
+	free(data);
+}
+
+/*
+ * Each worker of a --convert-links crawl converts the pages it saved:
+ * a link to a page it saved becomes the relative path of its file (which
+ * holds that page), a link to a page another shard saved stays an
+ * absolute URL (the file is on that worker's disk, not this one's).
+ */
+static void test_fleet_convert_links(void **state)
+{
+	struct h_tmp *c = *state;
+	enum { N = 60 };
+	static char paths[2][N][512];
+	const char *extra[] = {"--convert-links", NULL};
+	unsigned local = 0, remote = 0;
+	char start[1024], tag[8];
+	pid_t pids[2];
+
+	NEED_REDIS();
+	start_url(start, sizeof(start), N, 0);
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(tag, sizeof(tag), "%u", k + 1);
+		pids[k] = spawn_worker(c, "conv", k + 1, 2, start, tag, extra);
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(tag, sizeof(tag), "%u", k + 1);
+		/* the --json lines say what was saved, before the rewrite */
+		reap_checked(c, pids[k], tag, 0, false);
+		saved_pages(c, tag, paths[k], N);
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		for (unsigned i = 0; i < N; i++) {
+			char file[8192], *html = NULL, *dirend;
+			size_t len;
+
+			if (!paths[k][i][0])
+				continue;
+			snprintf(file, sizeof(file), "%s/w%u/out/%s", c->dir, k + 1, paths[k][i]);
+			assert_int_equal(h_read_file(file, &html, &len), 0);
+			dirend = strrchr(file, '/');
+			for (const char *a = html; (a = strstr(a, "<a href=\"")); a++) {
+				const char *href = a + strlen("<a href=\""), *q = strchr(href, '"');
+				char target[8192], *body = NULL, want[64];
+				unsigned page;
+				size_t blen;
+
+				assert_non_null(q);
+				if (sscanf(q, "\">page %u<", &page) != 1 || page >= N)
+					fail_msg("page %u: a link without its number: %.80s", i, a);
+				if (strncmp(href, "http://127.0.0.1:", 17) == 0) {
+					/* absolute: a page this worker did not save */
+					if (paths[k][page][0])
+						fail_msg(
+						    "worker %u, page %u: page %u is saved here, "
+						    "the link is still %.*s",
+						    k + 1, i, page, (int)(q - href), href);
+					remote++;
+					continue;
+				}
+				if (!paths[k][page][0])
+					fail_msg(
+					    "worker %u, page %u: a local link %.*s to page %u, "
+					    "which it did not save",
+					    k + 1, i, (int)(q - href), href, page);
+				snprintf(target, sizeof(target), "%.*s/%.*s", (int)(dirend - file),
+					 file, (int)(q - href), href);
+				if (h_read_file(target, &body, &blen) != 0)
+					fail_msg("worker %u, page %u: %s does not open", k + 1, i,
+						 target);
+				snprintf(want, sizeof(want), "Fleet page %u of", page);
+				assert_non_null(strstr(body, want));
+				free(body);
+				local++;
+			}
+			free(html);
+		}
+	}
+	/* Both kinds were there to check, unless the six hosts all fell to
+	 * one shard (the ports are the system's; 1 time in 32): then one
+	 * worker saved every page, and every link was its own. */
+	{
+		unsigned saved[2] = {0, 0};
+
+		for (unsigned k = 0; k < 2; k++)
+			for (unsigned i = 0; i < N; i++)
+				saved[k] += paths[k][i][0] != '\0';
+		assert_int_equal(saved[0] + saved[1], N);
+		assert_true(local > 0);
+		if (saved[0] && saved[1])
+			assert_true(remote > 0);
+		else
+			assert_int_equal(remote, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +692,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fleet_enqueue_list, setup, h_tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_enqueue_filtered, setup, h_tmp_teardown),
 	    cmocka_unit_test_setup_teardown(test_fleet_redis_unreachable, setup, h_tmp_teardown),
+	    cmocka_unit_test_setup_teardown(test_fleet_convert_links, setup, h_tmp_teardown),
 	};
 	int rc;
 
