@@ -173,11 +173,14 @@ static void reap(const struct h_tmp *c, pid_t pid, const char *tag, int want)
 	reap_checked(c, pid, tag, want, true);
 }
 
-/* Adds the pages (by number) of the --json lines in w<tag>/stdout to
- * count[]; returns the number of lines with ok true. */
-static unsigned tally(const struct h_tmp *c, const char *tag, unsigned *count, unsigned n)
+/* Calls take(arg, line, page) for each --json line of w<tag>/stdout that
+ * has a URL, page the number of the site's page it names; returns how
+ * many lines take() took (a worker killed mid-line leaves its last one
+ * cut: take() says false).  0 if the file cannot be read. */
+static unsigned each_page(const struct h_tmp *c, const char *tag, unsigned n,
+			  bool (*take)(void *arg, const char *line, unsigned page), void *arg)
 {
-	char path[4300], *data = NULL, url[4096], ok[16];
+	char path[4300], *data = NULL, url[4096];
 	size_t len;
 	unsigned lines = 0;
 
@@ -191,19 +194,36 @@ static unsigned tally(const struct h_tmp *c, const char *tag, unsigned *count, u
 		end = strchr(line, '\n');
 		if (end)
 			*end = '\0';
-		if (!h_json_get(line, "url", url, sizeof(url)) ||
-		    !h_json_get(line, "ok", ok, sizeof(ok)))
+		if (!h_json_get(line, "url", url, sizeof(url)))
 			continue;
 		p = strstr(url, "/fleet/");
 		if (!p || sscanf(p, "/fleet/%u.html", &page) != 1 || page >= n)
 			fail_msg("a URL not of the site: %s", url);
-		if (strcmp(ok, "true") != 0)
-			fail_msg("failed: %s", line);
-		count[page]++;
-		lines++;
+		lines += take(arg, line, page);
 	}
 	free(data);
 	return lines;
+}
+
+/* each_page(): a whole line counted for its page, which must be ok */
+static bool count_ok(void *arg, const char *line, unsigned page)
+{
+	unsigned *count = arg;
+	char ok[16];
+
+	if (!h_json_get(line, "ok", ok, sizeof(ok)))
+		return false; /* cut */
+	if (strcmp(ok, "true") != 0)
+		fail_msg("failed: %s", line);
+	count[page]++;
+	return true;
+}
+
+/* Adds the pages (by number) of the --json lines in w<tag>/stdout to
+ * count[]; returns the number of lines, each with ok true. */
+static unsigned tally(const struct h_tmp *c, const char *tag, unsigned *count, unsigned n)
+{
+	return each_page(c, tag, n, count_ok, count);
 }
 
 static void test_fleet_same_result_as_one(void **state)
@@ -559,33 +579,24 @@ static void test_fleet_redis_unreachable(void **state)
 	h_result_release(&r);
 }
 
+/* each_page(): the saved file's path for its page */
+static bool note_path(void *arg, const char *line, unsigned page)
+{
+	char(*paths)[512] = arg, path[512];
+
+	if (!h_json_get(line, "path", path, sizeof(path)))
+		fail_msg("a --json line without a path: %s", line);
+	snprintf(paths[page], sizeof(paths[page]), "%s", path);
+	return true;
+}
+
 /* The saved pages of worker w<tag> (by page number: their paths under
  * its out/, "" for a page it did not save), from its --json lines. */
 static void saved_pages(const struct h_tmp *c, const char *tag, char (*paths)[512], unsigned n)
 {
-	char file[4300], *data = NULL, url[4096], path[512];
-	size_t len;
-
 	for (unsigned i = 0; i < n; i++)
 		paths[i][0] = '\0';
-	snprintf(file, sizeof(file), "%s/w%s/stdout", c->dir, tag);
-	assert_int_equal(h_read_file(file, &data, &len), 0);
-	for (char *line = data, *end; line && *line; line = end ? end + 1 : NULL) {
-		const char *p;
-		unsigned page;
-
-		end = strchr(line, '\n');
-		if (end)
-			*end = '\0';
-		if (!h_json_get(line, "url", url, sizeof(url)) ||
-		    !h_json_get(line, "path", path, sizeof(path)))
-			fail_msg("a --json line without url or path: %s", line);
-		p = strstr(url, "/fleet/");
-		if (!p || sscanf(p, "/fleet/%u.html", &page) != 1 || page >= n)
-			fail_msg("a URL not of the site: %s", url);
-		snprintf(paths[page], sizeof(paths[page]), "%s", path);
-	}
-	free(data);
+	assert_true(each_page(c, tag, n, note_path, paths) > 0);
 }
 
 /*
