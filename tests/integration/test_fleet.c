@@ -591,12 +591,13 @@ static bool note_path(void *arg, const char *line, unsigned page)
 }
 
 /* The saved pages of worker w<tag> (by page number: their paths under
- * its out/, "" for a page it did not save), from its --json lines. */
+ * its out/, "" for a page it did not save), from its --json lines.  A
+ * worker may have saved none: its shard may hold none of the hosts. */
 static void saved_pages(const struct h_tmp *c, const char *tag, char (*paths)[512], unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		paths[i][0] = '\0';
-	assert_true(each_page(c, tag, n, note_path, paths) > 0);
+	(void)each_page(c, tag, n, note_path, paths);
 }
 
 /*
